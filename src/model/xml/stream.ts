@@ -1,0 +1,254 @@
+/**
+ * Streaming XML reading on top of saxes. A document is walked by a stack of
+ * frame handlers: each decides, for every child element, whether to descend
+ * into it with another handler, capture it whole as a small XmlElement tree,
+ * or skip it. Only captured subtrees are ever materialised.
+ *
+ * Hostile input: a DOCTYPE is refused outright, so no entity can be declared
+ * (billion laughs) and none can point outside the file (XXE). SCAP content
+ * never needs one.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { SaxesParser } from 'saxes';
+import { ContentError, type SourceLocation } from '../errors.js';
+import type { XmlElement } from './element.js';
+
+export interface OpenTag {
+  readonly ns: string;
+  readonly name: string;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly line: number;
+  readonly col: number;
+}
+
+export const CAPTURE = Symbol('capture');
+export const SKIP = Symbol('skip');
+export type ChildDecision = FrameHandler | typeof CAPTURE | typeof SKIP;
+
+export interface FrameHandler {
+  /** Called for each child element as it opens. */
+  child(tag: OpenTag): ChildDecision;
+  /** Receives the subtrees this handler chose to capture. */
+  captured?(el: XmlElement): void;
+  /** Text directly inside the frame's element. */
+  text?(text: string): void;
+  /** The frame's element has closed. */
+  close?(): void;
+}
+
+interface MutableElement {
+  ns: string;
+  name: string;
+  attrs: Record<string, string>;
+  children: Array<MutableElement | string>;
+  line: number;
+  col: number;
+}
+
+type Frame =
+  | { kind: 'handler'; handler: FrameHandler }
+  | { kind: 'capture'; el: MutableElement; owner: FrameHandler | null }
+  | { kind: 'skip' };
+
+const CHUNK = 1 << 20;
+
+export interface XmlSource {
+  /** A path to read in chunks, or literal text (tests). */
+  readonly path?: string;
+  readonly text?: string;
+  /** The name used in error locations. */
+  readonly name: string;
+}
+
+/**
+ * Streams a document through `root`. `root.child` is called once, for the
+ * document element. Throws ContentError with file:line:col on malformed XML.
+ */
+export function streamXml(source: XmlSource, root: FrameHandler): void {
+  // Namespaces and positions are tracked here rather than by saxes: it is
+  // markedly faster, and positions are only computed per start tag.
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  const internals = parser as unknown as { i: number; chunk: string };
+  const stack: Frame[] = [{ kind: 'handler', handler: root }];
+  const scopes: Array<Record<string, string>> = [PREDEFINED_SCOPE];
+  let failure: ContentError | undefined;
+
+  // Line/column: newlines counted up to the parser's index in the current chunk.
+  let scanned = 0; // index in the current chunk counted so far
+  let line = 1;
+  let lineStart = 0; // index in the chunk where the current line starts (may be negative)
+  let chunkSeen = '';
+  const position = (): SourceLocation => {
+    const chunk = internals.chunk;
+    if (chunk !== chunkSeen) {
+      // a new chunk: finish counting the previous one
+      if (chunkSeen) {
+        for (let k = chunkSeen.indexOf('\n', scanned); k >= 0; k = chunkSeen.indexOf('\n', k + 1)) {
+          line++;
+          lineStart = k + 1;
+        }
+        lineStart -= chunkSeen.length;
+      }
+      chunkSeen = chunk;
+      scanned = 0;
+    }
+    const i = Math.min(internals.i, chunk.length);
+    for (let k = chunk.indexOf('\n', scanned); k >= 0 && k < i; k = chunk.indexOf('\n', k + 1)) {
+      line++;
+      lineStart = k + 1;
+    }
+    scanned = i;
+    return { file: source.name, line, col: i - lineStart };
+  };
+
+  parser.on('error', (err) => {
+    if (failure === undefined) {
+      const msg = err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '');
+      failure = new ContentError('xml-malformed', `malformed XML: ${msg}`, position());
+    }
+  });
+  parser.on('doctype', () => {
+    failure ??= new ContentError(
+      'xml-doctype',
+      'DOCTYPE declarations are refused (entity expansion and external entities are never processed)',
+      position(),
+    );
+  });
+  parser.on('opentag', (tag) => {
+    if (failure) return;
+    const top = stack[stack.length - 1]!;
+    const rawAttrs = tag.attributes as Record<string, string>;
+    let scope = scopes[scopes.length - 1]!;
+    if (top.kind === 'skip') {
+      // namespace declarations still matter for nothing below a skipped element
+      stack.push(top);
+      scopes.push(scope);
+      return;
+    }
+    let declared = false;
+    for (const k in rawAttrs) {
+      if (k === 'xmlns' || k.startsWith('xmlns:')) {
+        if (!declared) {
+          scope = { ...scope };
+          declared = true;
+        }
+        scope[k === 'xmlns' ? '' : k.slice(6)] = rawAttrs[k]!;
+      }
+    }
+    scopes.push(scope);
+    const loc = position();
+    const qname = tag.name;
+    const colon = qname.indexOf(':');
+    const prefix = colon < 0 ? '' : qname.slice(0, colon);
+    const ns = scope[prefix];
+    if (ns === undefined) {
+      failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${prefix}"`, loc);
+      return;
+    }
+    const local = colon < 0 ? qname : qname.slice(colon + 1);
+    const attrs: Record<string, string> = {};
+    for (const k in rawAttrs) {
+      const c = k.indexOf(':');
+      if (c < 0) {
+        if (k !== 'xmlns') attrs[k] = rawAttrs[k]!;
+        continue;
+      }
+      const p = k.slice(0, c);
+      if (p === 'xmlns') continue;
+      const uri = scope[p];
+      if (uri === undefined || p === '') {
+        failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${p}"`, loc);
+        return;
+      }
+      attrs[`{${uri}}${k.slice(c + 1)}`] = rawAttrs[k]!;
+    }
+    if (top.kind === 'capture') {
+      const el: MutableElement = { ns, name: local, attrs, children: [], line: loc.line, col: loc.col };
+      top.el.children.push(el);
+      stack.push({ kind: 'capture', el, owner: null });
+      return;
+    }
+    let decision: ChildDecision;
+    try {
+      decision = top.handler.child({ ns, name: local, attrs, line: loc.line, col: loc.col });
+    } catch (e) {
+      failure = asContentError(e, loc);
+      return;
+    }
+    if (decision === SKIP) stack.push({ kind: 'skip' });
+    else if (decision === CAPTURE) {
+      stack.push({ kind: 'capture', el: { ns, name: local, attrs, children: [], line: loc.line, col: loc.col }, owner: top.handler });
+    } else stack.push({ kind: 'handler', handler: decision });
+  });
+  const onText = (text: string): void => {
+    if (failure) return;
+    const top = stack[stack.length - 1]!;
+    if (top.kind === 'capture') {
+      const kids = top.el.children;
+      const last = kids[kids.length - 1];
+      if (typeof last === 'string') kids[kids.length - 1] = last + text;
+      else kids.push(text);
+    } else if (top.kind === 'handler' && top.handler.text) top.handler.text(text);
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => {
+    if (failure) return;
+    scopes.pop();
+    const frame = stack.pop()!;
+    try {
+      if (frame.kind === 'capture' && frame.owner?.captured) frame.owner.captured(frame.el as XmlElement);
+      else if (frame.kind === 'handler') frame.handler.close?.();
+    } catch (e) {
+      failure = asContentError(e, position());
+    }
+  });
+
+  if (source.text !== undefined) {
+    parser.write(source.text);
+  } else {
+    const path = source.path!;
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new ContentError('io', `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, { cause: e });
+    }
+    try {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const decoder = new TextDecoder('utf-8');
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, CHUNK, null);
+        } catch (e) {
+          throw new ContentError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, { cause: e });
+        }
+        if (n === 0) break;
+        parser.write(decoder.decode(buf.subarray(0, n), { stream: true }));
+        if (failure) throw failure;
+      }
+      parser.write(decoder.decode());
+    } finally {
+      closeSync(fd);
+    }
+  }
+  if (failure) throw failure;
+  parser.close();
+  if (failure) throw failure;
+  if (stack.length !== 0 && stack.length !== 1) {
+    throw new ContentError('xml-malformed', 'malformed XML: document ended inside an element', position());
+  }
+}
+
+const PREDEFINED_SCOPE: Record<string, string> = { '': '', xml: 'http://www.w3.org/XML/1998/namespace' };
+
+function asContentError(e: unknown, loc: SourceLocation): ContentError {
+  if (e instanceof ContentError) return e.location ? e : new ContentError(e.code, e.message, loc, { cause: e });
+  throw e;
+}
+
+/** A handler that captures the document element and hands it over. */
+export function captureRoot(onRoot: (el: XmlElement) => void): FrameHandler {
+  return { child: () => CAPTURE, captured: onRoot };
+}
