@@ -1,0 +1,67 @@
+/**
+ * The `vigil` command line. The only module that writes to the console or
+ * sets the exit code; everything else lives in app/.
+ */
+import { Command, CommanderError } from 'commander';
+import { describeContent } from '../app/info.js';
+import { ContentError, type Warning } from '../model/errors.js';
+import { renderInfo } from './info-text.js';
+
+/** oscap's exit codes. */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+function describeWarning(w: Warning): string {
+  const loc = w.location ? `${w.location.file}:${w.location.line}:${w.location.col}: ` : '';
+  return `WARNING: ${loc}${w.message}`;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  const program = new Command()
+    .name('vigil')
+    .description('Security compliance for SCAP content: a faster, friendlier oscap')
+    .option('--verbose', 'show stack traces for errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError();
+
+  program
+    .command('info')
+    .description('describe a SCAP document: data stream, XCCDF benchmark or tailoring, OVAL, CPE dictionary')
+    .argument('<file>', 'the document')
+    .option('--profile <id>', "show one profile: title, description and the number of rules it selects")
+    .option('--json', 'machine-readable output')
+    .option('--verbose', 'show stack traces for errors')
+    .action((file: string, opts: { profile?: string; json?: boolean; verbose?: boolean }) => {
+      verbose ||= opts.verbose === true;
+      const report = describeContent(file, opts.profile !== undefined ? { profile: opts.profile } : {});
+      if (opts.json) {
+        io.out(JSON.stringify(report, null, 2) + '\n');
+      } else {
+        for (const w of report.warnings) io.err(describeWarning(w) + '\n');
+        io.out(renderInfo(report));
+      }
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
+    if (e instanceof ContentError) {
+      io.err(`vigil: error: ${e.describe()}\n`);
+      if (verbose && e.stack) io.err(e.stack + '\n');
+      return EXIT_ERROR;
+    }
+    io.err(`vigil: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (verbose && e instanceof Error && e.stack) io.err(e.stack + '\n');
+    return EXIT_ERROR;
+  }
+}
