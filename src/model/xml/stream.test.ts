@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ContentError } from '../errors.js';
+import { readDocument } from '../load.js';
+import { CAPTURE, SKIP, streamXml, type FrameHandler } from './stream.js';
+import type { XmlElement } from './element.js';
+
+function failure(text: string): ContentError {
+  try {
+    readDocument({ text, name: 'in.xml' });
+  } catch (e) {
+    assert.ok(e instanceof ContentError, `expected a ContentError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the document to be refused');
+}
+
+describe('hostile XML is refused, never expanded or fetched', () => {
+  const cases = [
+    {
+      name: 'billion laughs (internal entities)',
+      xml: `<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b">&lol3;</Benchmark>`,
+      line: 6,
+    },
+    {
+      name: 'XXE through file://',
+      xml: `<?xml version="1.0"?>\n<!DOCTYPE b [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b"><title>&x;</title></Benchmark>`,
+      line: 2,
+    },
+    {
+      name: 'XXE through http://',
+      xml: `<!DOCTYPE b [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b">&x;</Benchmark>`,
+      line: 1,
+    },
+    {
+      name: 'external DTD',
+      xml: `<!DOCTYPE b SYSTEM "http://127.0.0.1:9/b.dtd"><Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b"/>`,
+      line: 1,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const e = failure(c.xml);
+      assert.equal(e.code, 'xml-doctype');
+      assert.equal(e.location?.file, 'in.xml');
+      assert.equal(e.location?.line, c.line);
+    });
+  }
+
+  it('an undeclared entity is an error, not an empty string', () => {
+    const e = failure('<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b">&x;</Benchmark>');
+    assert.equal(e.code, 'xml-malformed');
+  });
+});
+
+describe('malformed XML reports file:line:col', () => {
+  const B = '<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b">';
+  const cases = [
+    { name: 'truncated document', xml: `${B}\n  <Group id="g">\n`, line: 3, re: /unclosed|ended/ },
+    { name: 'mismatched tags', xml: `${B}\n<title></c></Benchmark>`, line: 2, re: /unexpected close tag|mismatch|c/ },
+    { name: 'unbound element prefix', xml: `${B}\n\n<x:b/></Benchmark>`, line: 3, re: /unbound namespace prefix "x"/ },
+    { name: 'unbound attribute prefix', xml: `${B}<title y:z="1"/></Benchmark>`, line: 1, re: /unbound namespace prefix "y"/ },
+    { name: 'text after the root', xml: `${B}</Benchmark>\njunk`, line: 2, re: /outside of root/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const e = failure(c.xml);
+      assert.equal(e.code, 'xml-malformed');
+      assert.equal(e.location?.line, c.line, e.describe());
+      assert.match(e.message, c.re);
+      assert.match(e.describe(), /^in\.xml:\d+:\d+: /);
+    });
+  }
+});
+
+describe('frames', () => {
+  it('captures subtrees with namespaces, attributes and mixed content in order', () => {
+    const got: XmlElement[] = [];
+    const root: FrameHandler = {
+      child: () => ({
+        child: (t) => (t.name === 'keep' ? CAPTURE : SKIP),
+        captured: (el) => got.push(el),
+      }),
+    };
+    streamXml(
+      {
+        text: '<r xmlns="urn:a" xmlns:p="urn:p" xmlns:l="http://www.w3.org/1999/xlink"><keep p:x="1" l:href="#c" y="2">a<p:sub id="s"/>b&amp;<![CDATA[<c>]]></keep><drop><keep/></drop></r>',
+        name: 't',
+      },
+      root,
+    );
+    assert.equal(got.length, 1);
+    const k = got[0]!;
+    assert.equal(k.ns, 'urn:a');
+    assert.deepEqual(k.attrs, { '{urn:p}x': '1', '{http://www.w3.org/1999/xlink}href': '#c', y: '2' });
+    assert.equal(k.children[0], 'a');
+    const sub = k.children[1] as XmlElement;
+    assert.equal(sub.ns, 'urn:p');
+    assert.equal(sub.name, 'sub');
+    assert.equal(k.children[2], 'b&<c>');
+  });
+
+  it('a default namespace can be rebound below the root', () => {
+    const names: string[] = [];
+    streamXml(
+      { text: '<r xmlns="urn:a"><x xmlns="urn:b"><y/></x><z/></r>', name: 't' },
+      { child: () => ({ child: (t) => (names.push(`${t.ns} ${t.name}`), CAPTURE), captured: (el) => names.push(`${el.ns} ${el.name}/${(el.children[0] as XmlElement | undefined)?.ns ?? '-'}`) }) },
+    );
+    assert.deepEqual(names, ['urn:b x', 'urn:b x/urn:b', 'urn:a z', 'urn:a z/-']);
+  });
+
+  it('reports the line of each start tag across chunk boundaries', () => {
+    const lines: number[] = [];
+    const text = `<r>${'\n<e/>'.repeat(5)}\n</r>`;
+    streamXml({ text, name: 't' }, { child: () => ({ child: (t) => (lines.push(t.line), SKIP) }) });
+    assert.deepEqual(lines, [2, 3, 4, 5, 6]);
+  });
+});
+
+describe('wrong documents', () => {
+  const cases = [
+    { name: 'unknown root', xml: '<html xmlns="http://www.w3.org/1999/xhtml"/>', re: /unexpected root element <html>/ },
+    { name: 'right name, wrong namespace', xml: '<Benchmark xmlns="urn:not-xccdf" id="b"/>', re: /in namespace urn:not-xccdf/ },
+    { name: 'no namespace', xml: '<Benchmark id="b"/>', re: /no namespace/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const e = failure(c.xml);
+      assert.equal(e.code, 'wrong-root');
+      assert.match(e.message, c.re);
+      assert.equal(e.location?.line, 1);
+    });
+  }
+});
