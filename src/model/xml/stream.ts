@@ -50,7 +50,7 @@ type Frame =
   | { kind: 'capture'; el: MutableElement; owner: FrameHandler | null }
   | { kind: 'skip' };
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18; // 256 KiB: larger chunks cost more in retained slices and GC
 
 export interface XmlSource {
   /** A path to read in chunks, or literal text (tests). */
@@ -146,8 +146,9 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       return;
     }
     const local = colon < 0 ? qname : qname.slice(colon + 1);
-    const attrs: Record<string, string> = {};
+    let attrs: Record<string, string> = NO_ATTRS;
     for (const k in rawAttrs) {
+      if (attrs === NO_ATTRS) attrs = {};
       const c = k.indexOf(':');
       if (c < 0) {
         if (k !== 'xmlns') attrs[k] = rawAttrs[k]!;
@@ -240,6 +241,9 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
     throw new ContentError('xml-malformed', 'malformed XML: document ended inside an element', position());
   }
 }
+
+/** Shared by every element without attributes; never written to. */
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const PREDEFINED_SCOPE: Record<string, string> = { '': '', xml: 'http://www.w3.org/XML/1998/namespace' };
 
