@@ -9,6 +9,7 @@
  * never needs one.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from 'saxes';
 import { ContentError, type SourceLocation } from '../errors.js';
 import type { XmlElement } from './element.js';
@@ -78,7 +79,9 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   let line = 1;
   let lineStart = 0; // index in the chunk where the current line starts (may be negative)
   let chunkSeen = '';
-  const position = (): SourceLocation => {
+  let col = 0;
+  /** Advances `line`/`col` to the parser's current index. */
+  const advance = (): void => {
     const chunk = internals.chunk;
     if (chunk !== chunkSeen) {
       // a new chunk: finish counting the previous one
@@ -98,7 +101,11 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       lineStart = k + 1;
     }
     scanned = i;
-    return { file: source.name, line, col: i - lineStart };
+    col = i - lineStart;
+  };
+  const position = (): SourceLocation => {
+    advance();
+    return { file: source.name, line, col };
   };
 
   parser.on('error', (err) => {
@@ -136,13 +143,13 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       }
     }
     scopes.push(scope);
-    const loc = position();
+    advance();
     const qname = tag.name;
     const colon = qname.indexOf(':');
     const prefix = colon < 0 ? '' : qname.slice(0, colon);
     const ns = scope[prefix];
     if (ns === undefined) {
-      failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${prefix}"`, loc);
+      failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${prefix}"`, position());
       return;
     }
     const local = colon < 0 ? qname : qname.slice(colon + 1);
@@ -158,27 +165,27 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       if (p === 'xmlns') continue;
       const uri = scope[p];
       if (uri === undefined || p === '') {
-        failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${p}"`, loc);
+        failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${p}"`, position());
         return;
       }
       attrs[`{${uri}}${k.slice(c + 1)}`] = rawAttrs[k]!;
     }
     if (top.kind === 'capture') {
-      const el: MutableElement = { ns, name: local, attrs, children: [], line: loc.line, col: loc.col };
+      const el: MutableElement = { ns, name: local, attrs, children: [], line, col };
       top.el.children.push(el);
       stack.push({ kind: 'capture', el, owner: null });
       return;
     }
     let decision: ChildDecision;
     try {
-      decision = top.handler.child({ ns, name: local, attrs, line: loc.line, col: loc.col });
+      decision = top.handler.child({ ns, name: local, attrs, line, col });
     } catch (e) {
-      failure = asContentError(e, loc);
+      failure = asContentError(e, position());
       return;
     }
     if (decision === SKIP) stack.push({ kind: 'skip' });
     else if (decision === CAPTURE) {
-      stack.push({ kind: 'capture', el: { ns, name: local, attrs, children: [], line: loc.line, col: loc.col }, owner: top.handler });
+      stack.push({ kind: 'capture', el: { ns, name: local, attrs, children: [], line, col }, owner: top.handler });
     } else stack.push({ kind: 'handler', handler: decision });
   });
   const onText = (text: string): void => {
@@ -217,7 +224,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
     }
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
-      const decoder = new TextDecoder('utf-8');
+      const decoder = new StringDecoder('utf8');
       for (;;) {
         let n: number;
         try {
@@ -226,10 +233,10 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
           throw new ContentError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, { cause: e });
         }
         if (n === 0) break;
-        parser.write(decoder.decode(buf.subarray(0, n), { stream: true }));
+        parser.write(decoder.write(buf.subarray(0, n)));
         if (failure) throw failure;
       }
-      parser.write(decoder.decode());
+      parser.write(decoder.end());
     } finally {
       closeSync(fd);
     }
