@@ -196,14 +196,22 @@ class OvalParser {
     if (objectRef === undefined && el.name !== 'unknown_test') {
       throw new ContentError('missing-attribute', `test ${id} has no object reference`, locationOf(el, this.file));
     }
-    this.put(this.tests, id, el, {
-      ...this.element(el, id),
+    const e = this.element(el, id);
+    const test: Mutable<OvalTest> = {
+      id: e.id,
+      version: e.version,
+      comment: e.comment,
+      deprecated: e.deprecated,
+      family: e.family,
+      type: e.type,
+      location: e.location,
       checkExistence: this.oneOf(el, 'check_existence', el.attrs['check_existence'] ?? 'at_least_one_exists', EXISTENCE) as ExistenceEnum,
       check: this.oneOf(el, 'check', requireAttr(el, 'check', this.file), CHECKS) as CheckEnum,
       stateOperator: this.oneOf(el, 'state_operator', el.attrs['state_operator'] ?? 'AND', OPERATORS) as OvalOperator,
-      ...optional('objectRef', objectRef),
       stateRefs: childrenNamed(el, 'state').map((s) => requireAttr(s, 'state_ref', this.file)),
-    });
+    };
+    if (objectRef !== undefined) test.objectRef = objectRef;
+    this.put(this.tests, id, el, test);
   }
 
   object(el: XmlElement): void {
@@ -221,13 +229,21 @@ class OvalParser {
       if (c.name === 'behaviors') behaviors = { ...c.attrs };
       else if (c.name !== 'notes' && c.ns !== 'http://www.w3.org/2000/09/xmldsig#') entities.push(this.entity(c));
     }
-    this.put(this.objects, id, el, {
-      ...this.element(el, id),
+    const e = this.element(el, id);
+    const object: Mutable<OvalObject> = {
+      id: e.id,
+      version: e.version,
+      comment: e.comment,
+      deprecated: e.deprecated,
+      family: e.family,
+      type: e.type,
+      location: e.location,
       behaviors,
       entities,
-      ...(set ? { set } : {}),
       filters,
-    });
+    };
+    if (set) object.set = set;
+    this.put(this.objects, id, el, object);
   }
 
   private set(el: XmlElement): OvalSet {
@@ -254,8 +270,15 @@ class OvalParser {
       if (c.ns === OVAL_DEFS_NS || c.name === 'notes' || c.ns === 'http://www.w3.org/2000/09/xmldsig#') continue;
       entities.push(this.entity(c));
     }
+    const e = this.element(el, id);
     this.put(this.states, id, el, {
-      ...this.element(el, id),
+      id: e.id,
+      version: e.version,
+      comment: e.comment,
+      deprecated: e.deprecated,
+      family: e.family,
+      type: e.type,
+      location: e.location,
       operator: this.oneOf(el, 'operator', el.attrs['operator'] ?? 'AND', OPERATORS) as OvalOperator,
       entities,
     });
@@ -266,18 +289,19 @@ class OvalParser {
     const varRef = el.attrs['var_ref'];
     const nil = el.attrs[nsAttr(XSI_NS, 'nil')] === 'true';
     const fields = datatype === 'record' ? childrenNamed(el, 'field', OVAL_DEFS_NS).map((f) => this.entity(f)) : undefined;
-    return {
+    const entity: Mutable<OvalEntity> = {
       name: el.name === 'field' && el.ns === OVAL_DEFS_NS ? requireAttr(el, 'name', this.file) : el.name,
       value: datatype === 'record' ? '' : textOf(el),
       datatype,
       operation: this.oneOf(el, 'operation', el.attrs['operation'] ?? 'equals', OPERATIONS) as OvalOperation,
       mask: boolAttr(el, 'mask', false),
       nil,
-      ...optional('varRef', varRef),
       varCheck: this.oneOf(el, 'var_check', el.attrs['var_check'] ?? 'all', CHECKS) as CheckEnum,
       entityCheck: this.oneOf(el, 'entity_check', el.attrs['entity_check'] ?? 'all', CHECKS) as CheckEnum,
-      ...(fields ? { fields } : {}),
     };
+    if (varRef !== undefined) entity.varRef = varRef;
+    if (fields) entity.fields = fields;
+    return entity;
   }
 
   variable(el: XmlElement): void {
@@ -419,6 +443,9 @@ function textOfChild(el: XmlElement, name: string): string {
   const c = childNamed(el, name, OVAL_DEFS_NS);
   return c ? textOf(c).trim() : '';
 }
+
+/** A model type with its readonly modifiers removed, for building it in steps. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function optionalBool(el: XmlElement, attr: string): { applicabilityCheck?: boolean } {
   return el.attrs[attr] === undefined ? {} : { applicabilityCheck: boolAttr(el, attr, false) };
