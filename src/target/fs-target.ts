@@ -1,0 +1,258 @@
+/**
+ * Filesystem-backed targets: the local host, and an offline root directory
+ * (the equivalent of oscap's OSCAP_PROBE_ROOT).
+ *
+ * In an offline root every path is resolved inside the root, component by
+ * component, and that includes symlinks: an absolute link target is taken
+ * relative to the root, and `..` never climbs above it. The final open uses
+ * O_NOFOLLOW on the already-resolved path, so a link swapped in afterwards
+ * is refused rather than followed out of the root.
+ */
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve as resolveHostPath } from 'node:path';
+import { fileTypeOfMode, splitPath, TargetError, type DirEntry, type FileInfo, type FileType, type Target, type TargetCapability } from './target.js';
+
+const MAX_SYMLINKS = 40; // as Linux
+
+function toTargetError(e: unknown, path: string): TargetError {
+  if (e instanceof TargetError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code ?? 'EIO';
+  return new TargetError(code, path);
+}
+
+function info(path: string, s: Stats): FileInfo {
+  return {
+    path,
+    type: fileTypeOfMode(s.mode),
+    mode: s.mode,
+    uid: s.uid,
+    gid: s.gid,
+    size: s.size,
+    dev: s.dev,
+    ino: s.ino,
+    nlink: s.nlink,
+    atimeMs: s.atimeMs,
+    mtimeMs: s.mtimeMs,
+    ctimeMs: s.ctimeMs,
+  };
+}
+
+function direntType(d: Dirent): FileType {
+  if (d.isFile()) return 'regular';
+  if (d.isDirectory()) return 'directory';
+  if (d.isSymbolicLink()) return 'symlink';
+  if (d.isFIFO()) return 'fifo';
+  if (d.isSocket()) return 'socket';
+  if (d.isBlockDevice()) return 'block';
+  if (d.isCharacterDevice()) return 'character';
+  return 'unknown';
+}
+
+/** The local host: paths mean what they say. */
+class LocalTarget implements Target {
+  readonly kind = 'local' as const;
+  readonly name = hostname();
+
+  has(_capability: TargetCapability): boolean {
+    return true;
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    splitPath(path);
+    try {
+      const fh = await open(path, 'r');
+      try {
+        return await fh.readFile();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async lstat(path: string): Promise<FileInfo> {
+    splitPath(path);
+    try {
+      return info(path, await lstat(path));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    splitPath(path);
+    try {
+      return info(path, await stat(path));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    splitPath(path);
+    try {
+      return (await readdir(path, { withFileTypes: true })).map((d) => ({ name: d.name, type: direntType(d) }));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async readlink(path: string): Promise<string> {
+    splitPath(path);
+    try {
+      return await readlink(path);
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async realpath(path: string): Promise<string> {
+    splitPath(path);
+    try {
+      return await realpath(path);
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+}
+
+/** A directory tree standing in for a host's `/`. Nothing outside it is ever read. */
+class OfflineRootTarget implements Target {
+  readonly kind = 'offline-root' as const;
+
+  constructor(readonly root: string) {}
+
+  get name(): string {
+    return this.root;
+  }
+
+  has(_capability: TargetCapability): boolean {
+    return false;
+  }
+
+  private host(components: readonly string[]): string {
+    return components.length === 0 ? this.root : `${this.root}/${components.join('/')}`;
+  }
+
+  /**
+   * Resolves `path` inside the root and returns its components. Every
+   * directory component is symlink-free afterwards; the last one is resolved
+   * too when `followLast` is set.
+   */
+  async resolve(path: string, followLast: boolean): Promise<string[]> {
+    const pending = splitPath(path).reverse(); // a stack: next component last
+    const done: string[] = [];
+    let links = 0;
+    while (pending.length > 0) {
+      const c = pending.pop()!;
+      if (c === '..') {
+        done.pop(); // `..` at the root stays at the root
+        continue;
+      }
+      const isLast = pending.length === 0;
+      if (isLast && !followLast) {
+        done.push(c);
+        break;
+      }
+      const here = this.host([...done, c]);
+      let s: Stats;
+      try {
+        s = await lstat(here);
+      } catch (e) {
+        throw toTargetError(e, path);
+      }
+      if (!s.isSymbolicLink()) {
+        if (!isLast && !s.isDirectory()) throw new TargetError('ENOTDIR', path);
+        done.push(c);
+        continue;
+      }
+      if (++links > MAX_SYMLINKS) throw new TargetError('ELOOP', path);
+      let target: string;
+      try {
+        target = await readlink(here);
+      } catch (e) {
+        throw toTargetError(e, path);
+      }
+      if (target.startsWith('/')) done.length = 0; // absolute: from the root of the target
+      const parts = target.split('/').filter((x) => x !== '' && x !== '.');
+      for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i]!);
+    }
+    return done;
+  }
+
+  private targetPath(components: readonly string[]): string {
+    return `/${components.join('/')}`;
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const host = this.host(await this.resolve(path, true));
+    try {
+      const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        return await fh.readFile();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async lstat(path: string): Promise<FileInfo> {
+    const host = this.host(await this.resolve(path, false));
+    try {
+      return info(path, await lstat(host));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const host = this.host(await this.resolve(path, true));
+    try {
+      return info(path, await lstat(host));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    const host = this.host(await this.resolve(path, true));
+    try {
+      return (await readdir(host, { withFileTypes: true })).map((d) => ({ name: d.name, type: direntType(d) }));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async readlink(path: string): Promise<string> {
+    const host = this.host(await this.resolve(path, false));
+    try {
+      return await readlink(host);
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+  }
+
+  async realpath(path: string): Promise<string> {
+    const components = await this.resolve(path, true);
+    try {
+      await lstat(this.host(components));
+    } catch (e) {
+      throw toTargetError(e, path);
+    }
+    return this.targetPath(components);
+  }
+}
+
+export function localTarget(): Target {
+  return new LocalTarget();
+}
+
+/** A target rooted at `dir` on this machine. `dir` must exist. */
+export function offlineRootTarget(dir: string): Target {
+  return new OfflineRootTarget(resolveHostPath(dir).replace(/\/+$/, '') || '/');
+}

@@ -1,0 +1,101 @@
+/**
+ * The Target: the system a scan looks at. Probes receive one from the engine
+ * and never touch the host directly, so the same probe reads the local host,
+ * an offline root directory or (later) a host over SSH.
+ */
+
+export type FileType = 'regular' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'block' | 'character' | 'unknown';
+
+export interface FileInfo {
+  /** The path as the target sees it. */
+  readonly path: string;
+  readonly type: FileType;
+  /** Full st_mode, type bits included. */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly nlink: number;
+  readonly atimeMs: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+export interface DirEntry {
+  readonly name: string;
+  readonly type: FileType;
+}
+
+/**
+ * What a target can answer beyond its filesystem. Probes declare what they
+ * need; on a target without it, the engine records "not collected".
+ * - `kernel`: live kernel state (sysctl values, uname, interfaces);
+ * - `processes`: the process table;
+ * - `services`: live service-manager state (systemd);
+ * - `exec`: running commands on the target.
+ */
+export type TargetCapability = 'kernel' | 'processes' | 'services' | 'exec';
+
+export interface Target {
+  readonly kind: 'local' | 'offline-root' | 'ssh' | 'memory';
+  /** For messages and results: the host name or the root directory. */
+  readonly name: string;
+  has(capability: TargetCapability): boolean;
+  /** Reads a whole file, following symlinks (inside the target). */
+  readFile(path: string): Promise<Buffer>;
+  /** Information about a path itself (symlinks not followed). */
+  lstat(path: string): Promise<FileInfo>;
+  /** Information about what a path points at (symlinks followed inside the target). */
+  stat(path: string): Promise<FileInfo>;
+  readdir(path: string): Promise<DirEntry[]>;
+  readlink(path: string): Promise<string>;
+  /** The canonical target path of `path`: every symlink resolved inside the target. */
+  realpath(path: string): Promise<string>;
+}
+
+/** A failed target operation, with the errno-style code (ENOENT, EACCES, ELOOP, ...). */
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+  constructor(
+    readonly code: string,
+    readonly path: string,
+    message?: string,
+  ) {
+    super(message ?? `${code}: ${path}`);
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
+  return e instanceof TargetError && (e.code === 'ENOENT' || e.code === 'ENOTDIR');
+}
+
+const S_IFMT = 0o170000;
+
+export function fileTypeOfMode(mode: number): FileType {
+  switch (mode & S_IFMT) {
+    case 0o100000:
+      return 'regular';
+    case 0o040000:
+      return 'directory';
+    case 0o120000:
+      return 'symlink';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    case 0o060000:
+      return 'block';
+    case 0o020000:
+      return 'character';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Normalises a target path: absolute, no `.`/empty components, `..` kept for the resolver. */
+export function splitPath(path: string): string[] {
+  if (!path.startsWith('/')) throw new TargetError('EINVAL', path, `not an absolute path: ${path}`);
+  return path.split('/').filter((c) => c !== '' && c !== '.');
+}
