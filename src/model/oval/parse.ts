@@ -287,7 +287,7 @@ class OvalParser {
   private entity(el: XmlElement): OvalEntity {
     const datatype = this.oneOf(el, 'datatype', el.attrs['datatype'] ?? 'string', DATATYPES) as OvalDatatype;
     const varRef = el.attrs['var_ref'];
-    const nil = el.attrs[nsAttr(XSI_NS, 'nil')] === 'true';
+    const nil = boolAttr(el, nsAttr(XSI_NS, 'nil'), false);
     const fields = datatype === 'record' ? childrenNamed(el, 'field', OVAL_DEFS_NS).map((f) => this.entity(f)) : undefined;
     const entity: Mutable<OvalEntity> = {
       name: el.name === 'field' && el.ns === OVAL_DEFS_NS ? requireAttr(el, 'name', this.file) : el.name,

@@ -115,6 +115,12 @@ describe('frames', () => {
     assert.deepEqual(names, ['urn:b x', 'urn:b x/urn:b', 'urn:a z', 'urn:a z/-']);
   });
 
+  it('reports where a start tag begins, even when it spans lines', () => {
+    const at: string[] = [];
+    streamXml({ text: '<r>\n  <e\n    a="1"\n  />\n<f/></r>', name: 't' }, { child: () => ({ child: (t) => (at.push(`${t.line}:${t.col}`), SKIP) }) });
+    assert.deepEqual(at, ['2:3', '5:1']);
+  });
+
   it('reports the line of each start tag across chunk boundaries', () => {
     const lines: number[] = [];
     const text = `<r>${'\n<e/>'.repeat(5)}\n</r>`;

@@ -80,8 +80,11 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   let lineStart = 0; // index in the chunk where the current line starts (may be negative)
   let chunkSeen = '';
   let col = 0;
-  /** Advances `line`/`col` to the parser's current index. */
-  const advance = (): void => {
+  /**
+   * Advances `line`/`col` to the parser's current index or, with `atTagStart`,
+   * to the `<` that opened the tag just reported (a start tag holds no other `<`).
+   */
+  const advance = (atTagStart = false): void => {
     const chunk = internals.chunk;
     if (chunk !== chunkSeen) {
       // a new chunk: finish counting the previous one
@@ -95,13 +98,17 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       chunkSeen = chunk;
       scanned = 0;
     }
-    const i = Math.min(internals.i, chunk.length);
+    let i = Math.min(internals.i, chunk.length);
+    if (atTagStart) {
+      const lt = chunk.lastIndexOf('<', i - 1);
+      if (lt >= scanned) i = lt;
+    }
     for (let k = chunk.indexOf('\n', scanned); k >= 0 && k < i; k = chunk.indexOf('\n', k + 1)) {
       line++;
       lineStart = k + 1;
     }
     scanned = i;
-    col = i - lineStart;
+    col = i - lineStart + (atTagStart ? 1 : 0);
   };
   const position = (): SourceLocation => {
     advance();
@@ -143,7 +150,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       }
     }
     scopes.push(scope);
-    advance();
+    advance(true);
     const qname = tag.name;
     const colon = qname.indexOf(':');
     const prefix = colon < 0 ? '' : qname.slice(0, colon);
