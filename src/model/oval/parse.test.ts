@@ -78,7 +78,7 @@ function variable(xml: string): OvalVariable {
 
 /** An entity with every default filled in, overridden by `over`. */
 function entity(name: string, value: string, over: Partial<OvalEntity> = {}): OvalEntity {
-  return { name, value, datatype: 'string', operation: 'equals', mask: false, nil: false, varCheck: 'all', entityCheck: 'all', ...over };
+  return { name, value, datatype: 'string', operation: 'equals', mask: false, nil: false, varCheck: 'all', entityCheck: 'all', checkExistence: 'at_least_one_exists', ...over };
 }
 
 const crit = (testRef: string, over: Partial<{ negate: boolean; comment: string; applicabilityCheck: boolean }> = {}) => ({
@@ -498,6 +498,18 @@ describe('states: entity_check', () => {
   for (const c of cases) {
     it(c.attrs || '(default)', () => {
       assert.deepEqual(state(`<ind:subexpression ${c.attrs}>yes</ind:subexpression>`).entities, [entity('subexpression', 'yes', { entityCheck: c.want })]);
+    });
+  }
+});
+
+describe('states: check_existence on an entity', () => {
+  const cases: Array<{ attrs: string; want: ExistenceEnum }> = [
+    { attrs: '', want: 'at_least_one_exists' },
+    ...(['all_exist', 'any_exist', 'at_least_one_exists', 'none_exist', 'only_one_exists'] as const).map((v) => ({ attrs: `check_existence="${v}"`, want: v })),
+  ];
+  for (const c of cases) {
+    it(c.attrs || '(default)', () => {
+      assert.deepEqual(state(`<ind:subexpression ${c.attrs}>yes</ind:subexpression>`).entities, [entity('subexpression', 'yes', { checkExistence: c.want })]);
     });
   }
 });

@@ -298,6 +298,7 @@ class OvalParser {
       nil,
       varCheck: this.oneOf(el, 'var_check', el.attrs['var_check'] ?? 'all', CHECKS) as CheckEnum,
       entityCheck: this.oneOf(el, 'entity_check', el.attrs['entity_check'] ?? 'all', CHECKS) as CheckEnum,
+      checkExistence: this.oneOf(el, 'check_existence', el.attrs['check_existence'] ?? 'at_least_one_exists', EXISTENCE) as ExistenceEnum,
     };
     if (varRef !== undefined) entity.varRef = varRef;
     if (fields) entity.fields = fields;

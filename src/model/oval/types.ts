@@ -57,6 +57,8 @@ export interface OvalEntity {
   readonly varRef?: string;
   readonly varCheck: CheckEnum;
   readonly entityCheck: CheckEnum;
+  /** State entities: how many matching item entities must exist (default at_least_one_exists). */
+  readonly checkExistence: ExistenceEnum;
   /** Fields of a record-typed entity. */
   readonly fields?: readonly OvalEntity[];
 }
