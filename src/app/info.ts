@@ -71,6 +71,7 @@ export type InfoReport = {
     }
   | { readonly documentType: 'CPE Dictionary'; readonly items: number }
   | { readonly documentType: 'OCIL Document'; readonly questionnaires: number }
+  | { readonly documentType: 'OVAL Variables'; readonly variables: number }
 );
 
 /** Local time as `YYYY-MM-DDTHH:MM:SS`, the way oscap prints import times. */
@@ -184,5 +185,7 @@ export function describeContent(file: string, opts: InfoOptions = {}): InfoRepor
       return { ...base, documentType: 'CPE Dictionary', items: d.items.length };
     case 'ocil':
       return { ...base, documentType: 'OCIL Document', questionnaires: d.questionnaires.size };
+    case 'oval-variables':
+      return { ...base, documentType: 'OVAL Variables', variables: d.variables.size };
   }
 }

@@ -80,6 +80,9 @@ export function renderInfo(r: InfoReport): string {
     case 'OCIL Document':
       out.push(`Imported: ${r.imported}`, `Questionnaires: ${r.questionnaires}`);
       break;
+    case 'OVAL Variables':
+      out.push(`Imported: ${r.imported}`, `Variables: ${r.variables}`);
+      break;
   }
   return out.join('\n') + '\n';
 }

@@ -221,5 +221,7 @@ export function describeKind(kind: SourceDocument['kind']): string {
       return 'a CPE dictionary';
     case 'ocil':
       return 'an OCIL document';
+    case 'oval-variables':
+      return 'OVAL variables';
   }
 }

@@ -8,13 +8,14 @@ import { CATALOG_NS, DS_NS, OCIL_NS, type Component, type ComponentRef, type Con
 import { ContentError } from './errors.js';
 import { ovalDefinitionsHandler } from './oval/parse.js';
 import { OVAL_DEFS_NS } from './oval/types.js';
+import { OVAL_VARIABLES_NS, ovalVariablesHandler } from './oval/variables-doc.js';
 import { optional } from './util.js';
 import { benchmarkHandler, isXccdfNs, tailoringHandler } from './xccdf/parse.js';
 import { XLINK_NS, childrenNamed, elements, locationOf, nsAttr, requireAttr, type XmlElement } from './xml/element.js';
 import { CAPTURE, SKIP, streamXml, type FrameHandler, type OpenTag, type XmlSource } from './xml/stream.js';
 
 const EXPECTED_ROOTS =
-  'ds:data-stream-collection, xccdf:Benchmark, xccdf:Tailoring, oval-def:oval_definitions, cpe-dict:cpe-list or ocil:ocil';
+  'ds:data-stream-collection, xccdf:Benchmark, xccdf:Tailoring, oval-def:oval_definitions, oval-var:oval_variables, cpe-dict:cpe-list or ocil:ocil';
 
 /** A handler for a document root, or undefined when Vigil does not model it. */
 function documentHandler(file: string, tag: OpenTag, done: (doc: ContentDocument) => void): FrameHandler | undefined {
@@ -23,6 +24,7 @@ function documentHandler(file: string, tag: OpenTag, done: (doc: ContentDocument
   if (tag.ns === OVAL_DEFS_NS && tag.name === 'oval_definitions') return ovalDefinitionsHandler(file, done);
   if (tag.ns === CPE_DICT_NS && tag.name === 'cpe-list') return cpeListHandler(file, done);
   if (tag.ns === OCIL_NS && tag.name === 'ocil') return ocilHandler(done);
+  if (tag.ns === OVAL_VARIABLES_NS && tag.name === 'oval_variables') return ovalVariablesHandler(file, done);
   return undefined;
 }
 

@@ -2,6 +2,7 @@
 import type { SourceLocation } from '../errors.js';
 import type { CpeDictionary } from '../cpe/types.js';
 import type { OvalDefinitions } from '../oval/types.js';
+import type { OvalVariablesDocument } from '../oval/variables-doc.js';
 import type { Benchmark, Tailoring } from '../xccdf/types.js';
 
 export const DS_NS = 'http://scap.nist.gov/schema/scap/source/1.2';
@@ -14,7 +15,7 @@ export interface OcilDocument {
   readonly questionnaires: ReadonlySet<string>;
 }
 
-export type ContentDocument = Benchmark | OvalDefinitions | CpeDictionary | OcilDocument | Tailoring;
+export type ContentDocument = Benchmark | OvalDefinitions | CpeDictionary | OcilDocument | Tailoring | OvalVariablesDocument;
 
 export interface ComponentRef {
   readonly id: string;
