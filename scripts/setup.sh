@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Vigil and its tests need on a fresh Debian 12 machine:
-#   - Debian packages: OpenSCAP (the oracle the tests compare against) and the SSG content;
+#   - Debian packages: OpenSCAP (the oracle the tests compare against), the SSG content,
+#     and rpm (the oracle for rpm version ordering);
 #   - npm dependencies (pinned in package-lock.json), then compiles the TypeScript.
 # Safe to run again: packages already present are not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications)
+APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
