@@ -1,0 +1,275 @@
+/**
+ * Comparing one collected value with one state (or variable) value, per
+ * datatype and operation: OpenSCAP's oval_str_cmp_str
+ * (src/OVAL/results/oval_cmp*.c) is the reference for every edge.
+ */
+import type { OvalDatatype, OvalOperation } from '../model/oval/types.js';
+import { compareDebianEvr, compareRpmEvr, compareVersion } from './evr/compare.js';
+import { compilePcre } from './regex/pcre.js';
+import type { OvalResult } from './result.js';
+
+const INT_RE = /^[\t\n\v\f\r ]*[+-]?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** strtoimax over the whole string, 64-bit; undefined when C would fail. */
+export function parseInt64(s: string): bigint | undefined {
+  if (!INT_RE.test(s)) return undefined;
+  const v = BigInt(s.trim());
+  return v < INT64_MIN || v > INT64_MAX ? undefined : v;
+}
+
+const FLOAT_RE = /^[\t\n\v\f\r ]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
+
+/** strtod over the whole string; undefined when C would fail. */
+export function parseDouble(s: string): number | undefined {
+  if (!FLOAT_RE.test(s)) return undefined;
+  const t = s.trim().toLowerCase();
+  const sign = t.startsWith('-') ? -1 : 1;
+  const body = t.replace(/^[+-]/, '');
+  if (body.startsWith('inf')) return sign * Infinity;
+  if (body === 'nan') return NaN;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+const tf = (b: boolean): OvalResult => (b ? 'true' : 'false');
+
+function ordered(cmp: number, op: OvalOperation): OvalResult {
+  switch (op) {
+    case 'equals':
+      return tf(cmp === 0);
+    case 'not equal':
+      return tf(cmp !== 0);
+    case 'greater than':
+      return tf(cmp > 0);
+    case 'greater than or equal':
+      return tf(cmp >= 0);
+    case 'less than':
+      return tf(cmp < 0);
+    case 'less than or equal':
+      return tf(cmp <= 0);
+    default:
+      return 'error';
+  }
+}
+
+function cmpFloat(a: number, b: number): number {
+  if (a === b) return 0;
+  const r = a > b ? 1 : -1;
+  const rel = Math.abs(a) > Math.abs(b) ? Math.abs((a - b) / a) : Math.abs((a - b) / b);
+  return rel <= 0.000000001 ? 0 : r;
+}
+
+const patternCache = new Map<string, RegExp | Error>();
+
+/** A compiled OVAL (PCRE) pattern, cached; an Error when it cannot be compiled. */
+export function ovalPattern(pattern: string): RegExp | Error {
+  let re = patternCache.get(pattern);
+  if (re === undefined) {
+    try {
+      re = compilePcre(pattern);
+    } catch (e) {
+      re = e instanceof Error ? e : new Error(String(e));
+    }
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+function stringCompare(state: string, sys: string, op: OvalOperation): OvalResult {
+  switch (op) {
+    case 'equals':
+      return tf(state === sys);
+    case 'not equal':
+      return tf(state !== sys);
+    case 'case insensitive equals':
+      return tf(state.toLowerCase() === sys.toLowerCase());
+    case 'case insensitive not equal':
+      return tf(state.toLowerCase() !== sys.toLowerCase());
+    case 'pattern match': {
+      const re = ovalPattern(state);
+      if (re instanceof Error) return 'error';
+      re.lastIndex = 0;
+      return tf(re.test(sys));
+    }
+    default:
+      return 'error';
+  }
+}
+
+interface IpAddress {
+  readonly bytes: Uint8Array;
+  readonly prefix: number;
+}
+
+function parseIpv4(s: string): IpAddress | undefined {
+  const [addr, mask, ...rest] = s.split('/');
+  if (rest.length > 0 || addr === undefined) return undefined;
+  const parts = addr.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  let prefix = 32;
+  if (mask !== undefined) {
+    if (/^\d{1,2}$/.test(mask) && Number(mask) <= 32) prefix = Number(mask);
+    else {
+      const m = parseIpv4(mask);
+      if (!m) return undefined;
+      let bits = 0;
+      for (const b of m.bytes) bits += b.toString(2).replace(/0/g, '').length;
+      prefix = bits;
+    }
+  }
+  return { bytes: Uint8Array.from(parts.map(Number)), prefix };
+}
+
+function parseIpv6(s: string): IpAddress | undefined {
+  const [addr, len, ...rest] = s.split('/');
+  if (rest.length > 0 || addr === undefined) return undefined;
+  let prefix = 128;
+  if (len !== undefined) {
+    if (!/^\d{1,3}$/.test(len) || Number(len) > 128) return undefined;
+    prefix = Number(len);
+  }
+  let head = addr;
+  let tail4: number[] = [];
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
+  if (v4) {
+    const p = parseIpv4(v4[1]!);
+    if (!p) return undefined;
+    tail4 = [(p.bytes[0]! << 8) | p.bytes[1]!, (p.bytes[2]! << 8) | p.bytes[3]!];
+    head = addr.slice(0, -v4[1]!.length);
+    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string): number[] | undefined => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const a = groups(halves[0]!);
+  const b = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!a || !b) return undefined;
+  const total = a.length + b.length + tail4.length;
+  let words: number[];
+  if (halves.length === 2) {
+    if (total > 7) return undefined;
+    words = [...a, ...new Array<number>(8 - total).fill(0), ...b, ...tail4];
+  } else {
+    if (total !== 8) return undefined;
+    words = [...a, ...tail4];
+  }
+  const bytes = new Uint8Array(16);
+  words.forEach((w, i) => {
+    bytes[2 * i] = w >> 8;
+    bytes[2 * i + 1] = w & 0xff;
+  });
+  return { bytes, prefix };
+}
+
+function masked(bytes: Uint8Array, prefix: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  for (let i = 0; i < out.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - 8 * i));
+    out[i] = out[i]! & ((0xff << (8 - keep)) & 0xff);
+  }
+  return out;
+}
+
+function cmpBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+}
+
+function ipCompare(v6: boolean, stateText: string, sysText: string, op: OvalOperation): OvalResult {
+  const parse = v6 ? parseIpv6 : parseIpv4;
+  const s = parse(stateText);
+  const y = parse(sysText);
+  if (!s || !y) return 'error';
+  switch (op) {
+    case 'equals':
+      return tf(cmpBytes(s.bytes, y.bytes) === 0 && s.prefix === y.prefix);
+    case 'not equal':
+      return tf(cmpBytes(s.bytes, y.bytes) !== 0 || s.prefix !== y.prefix);
+    case 'subset of':
+      if (s.prefix > y.prefix) return 'false';
+      return tf(cmpBytes(masked(s.bytes, s.prefix), masked(y.bytes, s.prefix)) === 0);
+    case 'superset of':
+      if (s.prefix < y.prefix) return 'false';
+      return tf(cmpBytes(masked(s.bytes, y.prefix), masked(y.bytes, y.prefix)) === 0);
+    case 'greater than':
+    case 'greater than or equal':
+    case 'less than':
+    case 'less than or equal': {
+      if (s.prefix !== y.prefix) return 'error';
+      // system compared with state
+      return ordered(cmpBytes(masked(y.bytes, y.prefix), masked(s.bytes, s.prefix)), op);
+    }
+    default:
+      return 'error';
+  }
+}
+
+/**
+ * Compares a system value with a state value. `datatype` is the state's;
+ * the result is true when the system value satisfies `operation`.
+ */
+export function compareValues(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): OvalResult {
+  switch (datatype) {
+    case 'string':
+      return stringCompare(stateValue, sysValue, operation);
+    case 'int': {
+      const s = parseInt64(stateValue);
+      const y = parseInt64(sysValue);
+      if (s === undefined || y === undefined) return 'error';
+      if (operation === 'bitwise and') return tf((y & s) === s);
+      if (operation === 'bitwise or') return tf((y | s) === s);
+      return ordered(y === s ? 0 : y > s ? 1 : -1, operation);
+    }
+    case 'float': {
+      const s = parseDouble(stateValue);
+      const y = parseDouble(sysValue);
+      if (s === undefined || y === undefined) return 'error';
+      return ordered(cmpFloat(y, s), operation);
+    }
+    case 'boolean': {
+      const b = (v: string): boolean => v === 'true' || v === '1';
+      if (operation === 'equals') return tf(b(stateValue) === b(sysValue));
+      if (operation === 'not equal') return tf(b(stateValue) !== b(sysValue));
+      return 'error';
+    }
+    case 'binary':
+      if (operation === 'equals') return tf(stateValue.toLowerCase() === sysValue.toLowerCase());
+      if (operation === 'not equal') return tf(stateValue.toLowerCase() !== sysValue.toLowerCase());
+      return 'error';
+    case 'evr_string':
+      return evrOrdered(() => compareRpmEvr(sysValue, stateValue), operation);
+    case 'debian_evr_string':
+      return evrOrdered(() => compareDebianEvr(sysValue, stateValue), operation);
+    case 'version':
+      return evrOrdered(() => compareVersion(sysValue, stateValue), operation);
+    case 'ipv4_address':
+      return ipCompare(false, stateValue, sysValue, operation);
+    case 'ipv6_address':
+      return ipCompare(true, stateValue, sysValue, operation);
+    case 'fileset_revision':
+    case 'ios_version':
+      return 'not evaluated';
+    case 'record':
+      return 'error';
+  }
+}
+
+function evrOrdered(cmp: () => number, op: OvalOperation): OvalResult {
+  let c: number;
+  try {
+    c = cmp();
+  } catch {
+    return 'error';
+  }
+  return ordered(c, op);
+}

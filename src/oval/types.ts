@@ -1,0 +1,107 @@
+/**
+ * What the OVAL engine produces and passes around: collected items and
+ * objects (the system characteristics), variable values, and the probe
+ * contract. Collection outcomes are data, never exceptions.
+ */
+import type { OvalDatatype, OvalEntity, OvalObject } from '../model/oval/types.js';
+import type { Target, TargetCapability } from '../target/target.js';
+import type { CollectionFlag, ItemStatus } from './result.js';
+
+/** One entity of a collected item (a field of the system characteristics). */
+export interface ItemEntity {
+  readonly name: string;
+  readonly value: string;
+  readonly datatype: OvalDatatype;
+  readonly status: ItemStatus;
+  /** Fields of a record-typed entity. */
+  readonly fields?: readonly ItemEntity[];
+}
+
+/** A collected item, before the engine numbers it. */
+export interface ItemData {
+  readonly family: string;
+  /** Item element name, e.g. `textfilecontent_item`. */
+  readonly type: string;
+  readonly status: ItemStatus;
+  readonly entities: readonly ItemEntity[];
+  readonly messages?: readonly string[];
+}
+
+/** A collected item with its engine-wide id (equal items share one id). */
+export interface OvalItem extends ItemData {
+  readonly id: number;
+}
+
+export interface VariableBinding {
+  readonly variableId: string;
+  readonly value: string;
+}
+
+/** The collected object: its flag, its items and the variable values it used. */
+export interface CollectedObject {
+  readonly objectId: string;
+  readonly flag: CollectionFlag;
+  readonly items: readonly OvalItem[];
+  readonly messages: readonly string[];
+  readonly bindings: readonly VariableBinding[];
+}
+
+/** The values of a variable, with how complete they are. */
+export interface VariableValue {
+  readonly datatype: OvalDatatype;
+  readonly values: readonly string[];
+  /** complete, or why the values are missing (error, does not exist, not collected, ...). */
+  readonly flag: CollectionFlag;
+  readonly messages: readonly string[];
+}
+
+/**
+ * An object entity with its var_ref resolved to one value. An entity whose
+ * variable has several values makes the engine ask the probe once per value
+ * (per combination, across entities) and unite the items, as OpenSCAP does.
+ */
+export interface ResolvedEntity {
+  readonly entity: OvalEntity;
+  readonly value: string;
+}
+
+/** What a probe is asked to collect. */
+export interface ProbeRequest {
+  readonly object: OvalObject;
+  /** Object entities by name, var_refs resolved. */
+  readonly entities: ReadonlyMap<string, ResolvedEntity>;
+  readonly behaviors: Readonly<Record<string, string>>;
+}
+
+/** What a probe returns. The flag defaults to complete, or does not exist when there are no items. */
+export interface ProbeResult {
+  readonly flag?: CollectionFlag;
+  readonly items: readonly ItemData[];
+  readonly messages?: readonly string[];
+}
+
+/** Everything a probe may use: the target it is handed, and shared services. */
+export interface ProbeContext {
+  readonly target: Target;
+  /** Variable values, for objects that name a variable in their content (variable_object). */
+  readonly variables: { value(id: string): Promise<VariableValue> };
+  /** Shared per-evaluation services (file walks, parsed package databases), keyed by name. */
+  readonly shared: Map<string, unknown>;
+}
+
+export interface Probe {
+  readonly family: string;
+  /** Object element name, e.g. `textfilecontent54_object`. */
+  readonly objectType: string;
+  /** Capabilities the probe needs; on a target without them the object is "not collected". */
+  readonly needs: readonly TargetCapability[];
+  /** One line for the docs: what the probe reads, and what it does offline. */
+  readonly description: string;
+  collect(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeResult>;
+}
+
+/** Where external variable values come from (XCCDF exports, a variables file). */
+export interface ExternalVariableSource {
+  /** The values for `id`, or undefined when none were supplied. */
+  get(id: string): readonly string[] | undefined;
+}
