@@ -1,0 +1,423 @@
+/**
+ * The OVAL engine: collects each object once, evaluates tests, criteria and
+ * definitions with OVAL 5.11 semantics as OpenSCAP 1.3 applies them
+ * (src/OVAL/results/oval_resultTest.c is the reference). The engine sees
+ * probes and the target through interfaces only; the app layer wires them.
+ */
+import type { Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
+import type { Target } from '../target/target.js';
+import { compareValues } from './compare.js';
+import { combineFlags, flagOfItems } from './flags.js';
+import { entityExistenceResult, existenceResult, negate, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
+import type {
+  CollectedObject,
+  ExternalVariableSource,
+  ItemData,
+  ItemEntity,
+  OvalItem,
+  Probe,
+  ProbeContext,
+  ResolvedEntity,
+  VariableBinding,
+  VariableValue,
+} from './types.js';
+import { VariableEvaluator } from './variables.js';
+
+export interface EngineOptions {
+  readonly target: Target;
+  /** Probes by `family/object_type`, e.g. `independent/textfilecontent54_object`. */
+  readonly probes: ReadonlyMap<string, Probe>;
+  readonly external?: ExternalVariableSource;
+}
+
+export interface ItemResult {
+  readonly item: OvalItem;
+  readonly result: OvalResult;
+}
+
+export interface TestResult {
+  readonly testId: string;
+  readonly result: OvalResult;
+  readonly objectId?: string;
+  readonly items: readonly ItemResult[];
+}
+
+export type CriteriaResult =
+  | { readonly kind: 'criteria'; readonly operator: string; readonly negate: boolean; readonly result: OvalResult; readonly children: readonly CriteriaResult[] }
+  | { readonly kind: 'criterion'; readonly testRef: string; readonly negate: boolean; readonly result: OvalResult }
+  | { readonly kind: 'extend_definition'; readonly definitionRef: string; readonly negate: boolean; readonly result: OvalResult };
+
+export interface DefinitionResult {
+  readonly definitionId: string;
+  readonly result: OvalResult;
+  readonly criteria?: CriteriaResult;
+}
+
+const NO_VARIABLES: ExternalVariableSource = { get: () => undefined };
+
+export function probeKey(family: string, objectType: string): string {
+  return `${family}/${objectType}`;
+}
+
+export class OvalEngine {
+  private readonly objects = new Map<string, Promise<CollectedObject>>();
+  private readonly tests = new Map<string, Promise<TestResult>>();
+  private readonly definitions = new Map<string, Promise<DefinitionResult>>();
+  private readonly itemIds = new Map<string, OvalItem>();
+  private readonly ctx: ProbeContext;
+  readonly variables: VariableEvaluator;
+
+  constructor(
+    readonly doc: OvalDefinitions,
+    private readonly opts: EngineOptions,
+  ) {
+    this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
+    this.ctx = { target: opts.target, shared: new Map(), variables: this.variables };
+  }
+
+  /** Every collected object so far (the system characteristics). */
+  async collectedObjects(): Promise<CollectedObject[]> {
+    return Promise.all(this.objects.values());
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  /** Collects an object once per engine, however many tests and variables use it. */
+  collect(objectId: string): Promise<CollectedObject> {
+    let p = this.objects.get(objectId);
+    if (!p) {
+      p = this.collectUncached(objectId);
+      this.objects.set(objectId, p);
+    }
+    return p;
+  }
+
+  private async collectUncached(objectId: string): Promise<CollectedObject> {
+    const object = this.doc.objects.get(objectId);
+    if (!object) return { objectId, flag: 'error', items: [], messages: [`object ${objectId} is not defined`], bindings: [] };
+    if (object.set) {
+      const r = await this.collectSet(object.set);
+      return { objectId, flag: r.flag, items: r.items, messages: r.messages, bindings: [] };
+    }
+    const r = await this.collectSimple(object);
+    return { objectId, ...r };
+  }
+
+  private async collectSet(set: OvalSet): Promise<{ flag: CollectionFlag; items: OvalItem[]; messages: string[] }> {
+    const operands: Array<{ flag: CollectionFlag; items: OvalItem[]; messages: string[] }> = [];
+    for (const ref of set.objectRefs) {
+      const c = await this.collect(ref);
+      operands.push({ flag: c.flag, items: [...c.items], messages: [...c.messages] });
+    }
+    for (const sub of set.sets) operands.push(await this.collectSet(sub));
+    const filtered = [];
+    for (const o of operands) filtered.push(await this.applyFilters(o, set.filters));
+    if (filtered.length === 0) return { flag: 'error', items: [], messages: ['empty set'] };
+    let acc = filtered[0]!;
+    for (let i = 1; i < filtered.length; i++) acc = combineSets(acc, filtered[i]!, set.operator);
+    if (filtered.length === 1 && set.operator === 'COMPLEMENT') acc = { ...acc, flag: 'error', messages: [...acc.messages, 'COMPLEMENT needs two operands'] };
+    return acc;
+  }
+
+  private async collectSimple(object: OvalObject): Promise<Omit<CollectedObject, 'objectId'>> {
+    const probe = this.opts.probes.get(probeKey(object.family, object.type));
+    if (!probe) {
+      return { flag: 'not collected', items: [], messages: [`Vigil has no probe for ${object.family} ${object.type}`], bindings: [] };
+    }
+    const missing = probe.needs.filter((c) => !this.opts.target.has(c));
+    if (missing.length > 0) {
+      return {
+        flag: 'not collected',
+        items: [],
+        messages: [`${object.type} needs ${missing.join(', ')}, which the ${this.opts.target.kind} target cannot provide`],
+        bindings: [],
+      };
+    }
+    // Resolve var_refs; every combination of values is collected and the items united.
+    const perEntity: Array<{ entity: OvalEntity; values: readonly string[] }> = [];
+    const bindings: VariableBinding[] = [];
+    for (const e of object.entities) {
+      if (e.varRef === undefined) {
+        perEntity.push({ entity: e, values: [e.value] });
+        continue;
+      }
+      const v = await this.variables.value(e.varRef);
+      if ((v.flag !== 'complete' && v.flag !== 'incomplete') || v.values.length === 0) {
+        const why =
+          v.flag === 'complete' || v.flag === 'incomplete' || v.flag === 'does not exist'
+            ? `Referenced variable has no values (${e.varRef}).`
+            : `There was a problem processing referenced variable (${e.varRef}).`;
+        return { flag: 'does not exist', items: [], messages: [why, ...v.messages], bindings: [] };
+      }
+      for (const value of v.values) bindings.push({ variableId: e.varRef, value });
+      perEntity.push({ entity: e, values: v.values });
+    }
+    let flag: CollectionFlag | undefined;
+    const items = new Map<number, OvalItem>();
+    const messages: string[] = [];
+    for (const combo of combinations(perEntity)) {
+      const entities = new Map<string, ResolvedEntity>();
+      for (const r of combo) entities.set(r.entity.name, r);
+      let got: { flag: CollectionFlag; items: OvalItem[]; messages: string[] };
+      try {
+        const res = await probe.collect({ object, entities, behaviors: object.behaviors }, this.ctx);
+        const its = res.items.map((i) => this.intern(i));
+        got = { flag: res.flag ?? flagOfItems(its.map((i) => i.status)), items: its, messages: [...(res.messages ?? [])] };
+      } catch (e) {
+        got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
+      }
+      const f = await this.applyFilters(got, object.filters);
+      flag = flag === undefined ? f.flag : combineFlags(flag, f.flag, 'UNION');
+      for (const i of f.items) items.set(i.id, i);
+      messages.push(...f.messages);
+    }
+    const all = [...items.values()];
+    let final = flag ?? 'does not exist';
+    if (final === 'complete' && all.length === 0) final = 'does not exist';
+    return { flag: final, items: all, messages, bindings };
+  }
+
+  /** Numbers an item; identical items get the same id, as in system characteristics. */
+  private intern(data: ItemData): OvalItem {
+    const key = JSON.stringify([data.family, data.type, data.status, data.entities]);
+    let item = this.itemIds.get(key);
+    if (!item) {
+      item = { ...data, id: this.itemIds.size + 1 };
+      this.itemIds.set(key, item);
+    }
+    return item;
+  }
+
+  private async applyFilters(
+    c: { flag: CollectionFlag; items: OvalItem[]; messages: string[] },
+    filters: readonly OvalFilter[],
+  ): Promise<{ flag: CollectionFlag; items: OvalItem[]; messages: string[] }> {
+    if (filters.length === 0) return c;
+    const kept: OvalItem[] = [];
+    for (const item of c.items) {
+      if (item.status === 'does not exist') continue;
+      if (item.status === 'not collected') return { flag: 'error', items: [], messages: [...c.messages, `Supplied item has an invalid status: not collected.`] };
+      let drop = false;
+      for (const f of filters) {
+        const state = this.doc.states.get(f.stateRef);
+        if (!state) continue;
+        const matches = (await this.itemMatchesState(item, state)) === 'true';
+        if ((f.action === 'exclude' && matches) || (f.action === 'include' && !matches)) {
+          drop = true;
+          break;
+        }
+      }
+      if (!drop) kept.push(item);
+    }
+    const flag = c.flag === 'complete' && kept.length === 0 ? 'does not exist' : c.flag;
+    return { flag, items: kept, messages: c.messages };
+  }
+
+  // ------------------------------------------------------------------ states
+
+  /** eval_item: one item against one state. */
+  async itemMatchesState(item: ItemData, state: OvalState): Promise<OvalResult> {
+    const perEntity = new ResultCounts();
+    for (const se of state.entities) {
+      const counts = { exists: 0, dne: 0, error: 0, nc: 0 };
+      const entResults = new ResultCounts();
+      for (const ie of item.entities) {
+        if (ie.status === 'exists') counts.exists++;
+        else if (ie.status === 'does not exist') counts.dne++;
+        else if (ie.status === 'error') counts.error++;
+        else counts.nc++;
+        if (ie.name !== se.name) continue;
+        entResults.add(await this.compareEntity(ie, se));
+      }
+      const existence = entityExistenceResult(se.checkExistence, counts);
+      perEntity.add(existence === 'true' ? entResults.byCheck(se.entityCheck) : existence);
+    }
+    return perEntity.byOperator(state.operator);
+  }
+
+  private async compareEntity(ie: ItemEntity, se: OvalEntity): Promise<OvalResult> {
+    if (ie.status === 'does not exist') return 'false';
+    if (se.varRef !== undefined) return this.compareWithVariable(ie.value, se.varRef, se);
+    if (se.datatype === 'record') {
+      if (se.operation !== 'equals') return 'error';
+      return this.compareRecord(ie, se);
+    }
+    return compareValues(se.value, se.datatype, ie.value, se.operation);
+  }
+
+  private async compareWithVariable(sys: string, varRef: string, se: OvalEntity): Promise<OvalResult> {
+    const v: VariableValue = await this.variables.value(varRef);
+    if (v.flag !== 'complete' && v.flag !== 'incomplete') return 'error';
+    const c = new ResultCounts();
+    for (const value of v.values) c.add(compareValues(value, v.datatype, sys, se.operation));
+    return c.byCheck(se.varCheck);
+  }
+
+  private async compareRecord(ie: ItemEntity, se: OvalEntity): Promise<OvalResult> {
+    const record = new ResultCounts();
+    for (const sf of se.fields ?? []) {
+      const matches = (ie.fields ?? []).filter((f) => f.name === sf.name);
+      if (matches.length === 0) {
+        record.add('error');
+        continue;
+      }
+      const fr = new ResultCounts();
+      for (const f of matches) {
+        fr.add(sf.varRef !== undefined ? await this.compareWithVariable(f.value, sf.varRef, sf) : compareValues(sf.value, sf.datatype, f.value, sf.operation));
+      }
+      record.add(fr.byCheck(sf.entityCheck));
+    }
+    return record.byOperator('AND');
+  }
+
+  // ------------------------------------------------------------------- tests
+
+  evaluateTest(testId: string): Promise<TestResult> {
+    let p = this.tests.get(testId);
+    if (!p) {
+      p = this.evaluateTestUncached(testId);
+      this.tests.set(testId, p);
+    }
+    return p;
+  }
+
+  private async evaluateTestUncached(testId: string): Promise<TestResult> {
+    const test = this.doc.tests.get(testId);
+    if (!test) return { testId, result: 'error', items: [] };
+    if (test.objectRef === undefined) return { testId, result: 'unknown', items: [] };
+    const object = this.doc.objects.get(test.objectRef);
+    if (object && (object.family !== test.family || object.type.replace(/_object$/, '') !== test.type.replace(/_test$/, ''))) {
+      return { testId, result: 'error', objectId: test.objectRef, items: [] };
+    }
+    const collected = await this.collect(test.objectRef);
+    const base = { testId, objectId: test.objectRef };
+    const items = collected.items;
+    const exists = items.filter((i) => i.status === 'exists').length;
+    const errors = items.filter((i) => i.status === 'error').length;
+    const hasState = test.stateRefs.length > 0;
+    const existence = test.checkExistence;
+    const notEvaluated = (): ItemResult[] => items.map((item) => ({ item, result: 'not evaluated' as const }));
+    switch (collected.flag) {
+      case 'error':
+        return { ...base, result: existence === 'any_exist' && !hasState ? 'true' : 'error', items: notEvaluated() };
+      case 'not collected':
+        return { ...base, result: existence === 'any_exist' && !hasState ? 'true' : 'unknown', items: notEvaluated() };
+      case 'not applicable':
+        return { ...base, result: existence === 'any_exist' && !hasState ? 'true' : 'not applicable', items: notEvaluated() };
+      case 'does not exist':
+        return { ...base, result: existence === 'none_exist' || existence === 'any_exist' ? 'true' : 'false', items: notEvaluated() };
+      case 'complete': {
+        const r = existenceResult(existence, exists, errors);
+        if (r === 'true' && hasState) {
+          const { result, itemResults } = await this.checkStates(test, items);
+          return { ...base, result, items: itemResults };
+        }
+        return { ...base, result: r, items: notEvaluated() };
+      }
+      case 'incomplete': {
+        let r: OvalResult;
+        if (existence === 'any_exist') r = 'true';
+        else if (existence === 'at_least_one_exists' && exists > 0) r = 'true';
+        else if (existence === 'none_exist' && exists > 0) r = 'false';
+        else if (existence === 'only_one_exists' && exists > 1) r = 'false';
+        else r = 'unknown';
+        if (r === 'true' && hasState) {
+          const { result, itemResults } = await this.checkStates(test, items);
+          r = result === 'true' ? (test.check === 'at least one' ? 'true' : 'unknown') : result === 'false' ? 'false' : 'unknown';
+          return { ...base, result: r, items: itemResults };
+        }
+        return { ...base, result: r, items: notEvaluated() };
+      }
+    }
+  }
+
+  /** eval_check_state: every item against the test's states. */
+  private async checkStates(test: OvalTest, items: readonly OvalItem[]): Promise<{ result: OvalResult; itemResults: ItemResult[] }> {
+    const all = new ResultCounts();
+    const itemResults: ItemResult[] = [];
+    for (const item of items) {
+      let r: OvalResult;
+      if (item.status === 'error' || item.status === 'not collected') r = 'error';
+      else if (item.status === 'does not exist') r = 'false';
+      else {
+        const per = new ResultCounts();
+        for (const ref of test.stateRefs) {
+          const state = this.doc.states.get(ref);
+          per.add(state ? await this.itemMatchesState(item, state) : 'error');
+        }
+        r = per.byOperator(test.stateOperator);
+      }
+      all.add(r);
+      itemResults.push({ item, result: r });
+    }
+    return { result: all.byCheck(test.check), itemResults };
+  }
+
+  // ------------------------------------------------------------- definitions
+
+  evaluateDefinition(id: string): Promise<DefinitionResult> {
+    let p = this.definitions.get(id);
+    if (!p) {
+      p = this.evaluateDefinitionUncached(id);
+      this.definitions.set(id, p);
+    }
+    return p;
+  }
+
+  private async evaluateDefinitionUncached(id: string): Promise<DefinitionResult> {
+    const def = this.doc.definitions.get(id);
+    if (!def) return { definitionId: id, result: 'error' };
+    if (!def.criteria) return { definitionId: id, result: 'not evaluated' };
+    const criteria = await this.evaluateCriteria(def.criteria);
+    return { definitionId: id, result: criteria.result, criteria };
+  }
+
+  private async evaluateCriteria(c: Criteria): Promise<CriteriaResult> {
+    const children: CriteriaResult[] = [];
+    for (const k of c.children) {
+      if (k.kind === 'criteria') children.push(await this.evaluateCriteria(k));
+      else if (k.kind === 'criterion') {
+        const t = await this.evaluateTest(k.testRef);
+        children.push({ kind: 'criterion', testRef: k.testRef, negate: k.negate, result: k.negate ? negate(t.result) : t.result });
+      } else {
+        const d = await this.evaluateDefinition(k.definitionRef);
+        children.push({ kind: 'extend_definition', definitionRef: k.definitionRef, negate: k.negate, result: k.negate ? negate(d.result) : d.result });
+      }
+    }
+    const combined = ResultCounts.of(children.map((x) => x.result)).byOperator(c.operator);
+    return { kind: 'criteria', operator: c.operator, negate: c.negate, result: c.negate ? negate(combined) : combined, children };
+  }
+
+  /** Evaluates every definition (or the given ones). */
+  async evaluateAll(ids?: readonly string[]): Promise<DefinitionResult[]> {
+    const out: DefinitionResult[] = [];
+    for (const id of ids ?? [...this.doc.definitions.keys()]) out.push(await this.evaluateDefinition(id));
+    return out;
+  }
+}
+
+function* combinations(list: ReadonlyArray<{ entity: OvalEntity; values: readonly string[] }>, i = 0, acc: ResolvedEntity[] = []): Generator<ResolvedEntity[]> {
+  if (i === list.length) {
+    yield acc;
+    return;
+  }
+  const { entity, values } = list[i]!;
+  for (const value of values) yield* combinations(list, i + 1, [...acc, { entity, value }]);
+}
+
+function combineSets(
+  a: { flag: CollectionFlag; items: OvalItem[]; messages: string[] },
+  b: { flag: CollectionFlag; items: OvalItem[]; messages: string[] },
+  op: OvalSet['operator'],
+): { flag: CollectionFlag; items: OvalItem[]; messages: string[] } {
+  const bIds = new Set(b.items.map((i) => i.id));
+  let items: OvalItem[];
+  if (op === 'UNION') {
+    const seen = new Set(a.items.map((i) => i.id));
+    items = [...a.items, ...b.items.filter((i) => !seen.has(i.id))];
+  } else if (op === 'INTERSECTION') items = a.items.filter((i) => bIds.has(i.id));
+  else items = a.items.filter((i) => !bIds.has(i.id));
+  let flag = combineFlags(a.flag, b.flag, op);
+  if (flag === 'complete' && items.length === 0) flag = 'does not exist';
+  return { flag, items, messages: [...a.messages, ...b.messages] };
+}
