@@ -1,0 +1,33 @@
+/** Helpers probes share for matching object entities against candidates. */
+import { compareValues } from '../compare.js';
+import type { OvalDatatype } from '../../model/oval/types.js';
+import type { ItemEntity, ProbeRequest, ResolvedEntity } from '../types.js';
+
+/** True when `candidate` satisfies the object entity (its operation and datatype). */
+export function entityMatches(r: ResolvedEntity, candidate: string): boolean {
+  return compareValues(r.value, r.entity.datatype, candidate, r.entity.operation) === 'true';
+}
+
+/** The entity named `name`, if the object has it. */
+export function entityOf(req: ProbeRequest, name: string): ResolvedEntity | undefined {
+  return req.entities.get(name);
+}
+
+/** The literal value when the entity selects exactly one value by equality. */
+export function exactValue(r: ResolvedEntity | undefined): string | undefined {
+  return r && r.entity.operation === 'equals' ? r.value : undefined;
+}
+
+export function field(name: string, value: string | number | boolean | bigint, datatype: OvalDatatype = 'string'): ItemEntity {
+  return { name, value: String(value), datatype, status: 'exists' };
+}
+
+export function missingField(name: string, datatype: OvalDatatype = 'string'): ItemEntity {
+  return { name, value: '', datatype, status: 'does not exist' };
+}
+
+/** A behavior attribute as a boolean, with its OVAL default. */
+export function behaviorFlag(req: ProbeRequest, name: string, dflt: boolean): boolean {
+  const v = req.behaviors[name];
+  return v === undefined ? dflt : v === 'true' || v === '1';
+}

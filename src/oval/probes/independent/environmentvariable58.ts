@@ -1,0 +1,43 @@
+/**
+ * independent:environmentvariable58_object: environment variables of
+ * processes, from /proc/PID/environ. A nil pid means the scanning process
+ * itself, as OpenSCAP reads its own environment. Needs the live process
+ * table; offline it is "not collected".
+ */
+import type { ItemData, Probe, ProbeResult } from '../../types.js';
+import { entityMatches, field } from '../entity.js';
+
+export const environmentvariable58Probe: Probe = {
+  family: 'independent',
+  objectType: 'environmentvariable58_object',
+  needs: ['processes'],
+  description: 'environment of live processes (/proc/PID/environ); not collected offline',
+  async collect(req, ctx): Promise<ProbeResult> {
+    const pid = req.entities.get('pid');
+    const name = req.entities.get('name');
+    if (!pid || !name) return { flag: 'error', items: [], messages: ['environmentvariable58_object needs pid and name'] };
+    const pids: string[] = [];
+    if (pid.entity.nil || pid.value === '') pids.push(String(process.pid));
+    else if (pid.entity.operation === 'equals') pids.push(pid.value.trim());
+    else {
+      for (const e of await ctx.target.readdir('/proc')) if (/^\d+$/.test(e.name) && entityMatches(pid, e.name)) pids.push(e.name);
+    }
+    const items: ItemData[] = [];
+    for (const p of pids) {
+      let env: string;
+      try {
+        env = (await ctx.target.readFile(`/proc/${p}/environ`)).toString('utf8');
+      } catch {
+        continue;
+      }
+      for (const kv of env.split('\0')) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) continue;
+        const k = kv.slice(0, eq);
+        if (!entityMatches(name, k)) continue;
+        items.push({ family: 'independent', type: 'environmentvariable58_item', status: 'exists', entities: [field('pid', p, 'int'), field('name', k), field('value', kv.slice(eq + 1))] });
+      }
+    }
+    return { items };
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * independent:textfilecontent54_object: the matches of a pattern in files.
+ * As OpenSCAP: behaviors multiline (default true), singleline, ignore_case;
+ * one item per match, numbered by `instance` (negative instances count from
+ * the end); the item's `text` is the whole match, each matched group a
+ * `subexpression` (groups that did not take part are left out); the content
+ * ends at the first NUL byte. Works the same offline.
+ */
+import { compilePcre } from '../../regex/pcre.js';
+import { compareValues } from '../../compare.js';
+import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
+import { behaviorFlag, field } from '../entity.js';
+import { fileLocator } from '../files.js';
+
+function matchesOf(content: string, re: RegExp): string[][] {
+  const out: string[][] = [];
+  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+  let m: RegExpExecArray | null;
+  while ((m = g.exec(content)) !== null) {
+    const groups: string[] = [];
+    for (let i = 0; i < m.length; i++) if (m[i] !== undefined) groups.push(m[i]!);
+    out.push(groups);
+    if (m[0] === '') g.lastIndex++;
+    if (g.lastIndex > content.length) break;
+  }
+  return out;
+}
+
+export const textfilecontent54Probe: Probe = {
+  family: 'independent',
+  objectType: 'textfilecontent54_object',
+  needs: [],
+  description: 'reads files (path+filename or filepath, with recursion behaviors) and matches a PCRE pattern; identical offline',
+  async collect(req: ProbeRequest, ctx): Promise<ProbeResult> {
+    const pattern = req.entities.get('pattern');
+    const instance = req.entities.get('instance');
+    if (!pattern || !instance) return { flag: 'error', items: [], messages: ['textfilecontent54_object needs pattern and instance'] };
+    let re: RegExp;
+    try {
+      re = compilePcre(pattern.value, {
+        multiline: behaviorFlag(req, 'multiline', true),
+        dotAll: behaviorFlag(req, 'singleline', false),
+        caseInsensitive: behaviorFlag(req, 'ignore_case', false),
+      });
+    } catch (e) {
+      return { flag: 'error', items: [], messages: [`cannot compile pattern ${JSON.stringify(pattern.value)}: ${e instanceof Error ? e.message : String(e)}`] };
+    }
+    const items: ItemData[] = [];
+    const messages: string[] = [];
+    let failed = false;
+    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req)) {
+      if (f.filename === undefined) continue;
+      let info;
+      try {
+        info = await ctx.target.stat(f.filepath);
+      } catch {
+        continue; // a dangling link: skipped, as OpenSCAP does
+      }
+      if (info.type !== 'regular') continue;
+      let buf: Buffer;
+      try {
+        buf = await ctx.target.readFile(f.filepath);
+      } catch (e) {
+        messages.push(`open(): '${f.filepath}' ${(e as { code?: string }).code ?? String(e)}.`);
+        failed = true;
+        continue;
+      }
+      const nul = buf.indexOf(0);
+      const content = (nul >= 0 ? buf.subarray(0, nul) : buf).toString('utf8');
+      const matches = matchesOf(content, re);
+      const negative = (BigInt.asIntN(64, BigInt(instance.value.trim() || '0')) < 0n);
+      matches.forEach((groups, i) => {
+        const n = negative ? i - matches.length : i + 1;
+        if (compareValues(instance.value, 'int', String(n), instance.entity.operation) !== 'true') return;
+        items.push({
+          family: 'independent',
+          type: 'textfilecontent_item',
+          status: 'exists',
+          entities: [
+            field('filepath', f.filepath),
+            field('path', f.path),
+            field('filename', f.filename!),
+            field('pattern', pattern.value),
+            field('instance', i + 1, 'int'),
+            field('line', pattern.value),
+            field('text', groups[0] ?? ''),
+            ...groups.slice(1).map((s) => field('subexpression', s)),
+          ],
+        });
+      });
+    }
+    return { ...(failed ? { flag: 'error' as const } : {}), items, messages };
+  },
+};

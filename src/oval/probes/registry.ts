@@ -1,0 +1,37 @@
+/**
+ * The one explicit table of probes. The app layer hands it to the engine;
+ * nothing else chooses probes.
+ */
+import type { Probe } from '../types.js';
+import { familyProbe } from './independent/family.js';
+import { textfilecontent54Probe } from './independent/textfilecontent54.js';
+import { variableProbe } from './independent/variable.js';
+import { environmentvariable58Probe } from './independent/environmentvariable58.js';
+import { dpkginfoProbe } from './linux/dpkginfo.js';
+import { partitionProbe } from './linux/partition.js';
+import { rpminfoProbe } from './linux/rpminfo.js';
+import { fileProbe } from './unix/file.js';
+import { sysctlProbe, unameProbe } from './unix/kernel.js';
+import { passwordProbe, shadowProbe } from './unix/password.js';
+import { symlinkProbe } from './unix/symlink.js';
+
+export const PROBES: readonly Probe[] = [
+  familyProbe,
+  textfilecontent54Probe,
+  variableProbe,
+  fileProbe,
+  passwordProbe,
+  shadowProbe,
+  symlinkProbe,
+  sysctlProbe,
+  unameProbe,
+  dpkginfoProbe,
+  rpminfoProbe,
+  partitionProbe,
+  environmentvariable58Probe,
+];
+
+/** Probes keyed `family/object_type`, as the engine looks them up. */
+export function probeTable(probes: readonly Probe[] = PROBES): ReadonlyMap<string, Probe> {
+  return new Map(probes.map((p) => [`${p.family}/${p.objectType}`, p]));
+}
