@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { describeContent } from '../app/info.js';
+import { evaluateOvalFile } from '../app/oval-eval.js';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 
@@ -47,6 +48,31 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       } else {
         for (const w of report.warnings) io.err(describeWarning(w) + '\n');
         io.out(renderInfo(report));
+      }
+    });
+
+  const oval = program.command('oval').description('OVAL definitions');
+  oval
+    .command('eval')
+    .description('evaluate OVAL definitions against this host or an offline root, like `oscap oval eval`')
+    .argument('<file>', 'an OVAL definitions file')
+    .option('--root <dir>', 'scan an offline root directory instead of this host (as OSCAP_PROBE_ROOT)')
+    .option('--variables <file>', 'an OVAL variables file with values for external variables')
+    .option('--id <definition>', 'evaluate only this definition (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--json', 'machine-readable output')
+    .option('--verbose', 'show stack traces for errors')
+    .action(async (file: string, opts: { root?: string; variables?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
+      verbose ||= opts.verbose === true;
+      const report = await evaluateOvalFile(file, {
+        ...(opts.root !== undefined ? { root: opts.root } : {}),
+        ...(opts.variables !== undefined ? { variablesFile: opts.variables } : {}),
+        ...(opts.id.length > 0 ? { ids: opts.id } : {}),
+      });
+      if (opts.json) {
+        io.out(JSON.stringify({ file: report.file, target: report.target, definitions: report.definitions.map((d) => ({ id: d.definitionId, result: d.result })) }, null, 2) + '\n');
+      } else {
+        for (const d of report.definitions) io.out(`Definition ${d.definitionId}: ${d.result}\n`);
+        io.out('Evaluation done.\n');
       }
     });
 

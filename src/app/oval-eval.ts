@@ -1,0 +1,60 @@
+/**
+ * `vigil oval eval`: evaluates the definitions of an OVAL file against a
+ * target (this host, or an offline root directory).
+ */
+import { openContent } from '../model/checklist.js';
+import { ContentError } from '../model/errors.js';
+import type { OvalDefinitions } from '../model/oval/types.js';
+import { validateOval } from '../model/validate.js';
+import { OvalEngine, type DefinitionResult } from '../oval/engine.js';
+import { probeTable } from '../oval/probes/registry.js';
+import type { ExternalVariableSource } from '../oval/types.js';
+import { localTarget, offlineRootTarget } from '../target/fs-target.js';
+import type { Target } from '../target/target.js';
+import { existsSync, statSync } from 'node:fs';
+
+export interface OvalEvalOptions {
+  /** An offline root directory; the local host when absent. */
+  readonly root?: string;
+  readonly variablesFile?: string;
+  /** Evaluate only these definitions. */
+  readonly ids?: readonly string[];
+}
+
+export interface OvalEvalReport {
+  readonly file: string;
+  readonly target: { readonly kind: Target['kind']; readonly name: string };
+  /** In the order oscap prints them (ids descending). */
+  readonly definitions: readonly DefinitionResult[];
+  readonly engine: OvalEngine;
+}
+
+export function targetFor(root: string | undefined): Target {
+  if (root === undefined) return localTarget();
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new ContentError('io', `--root ${root} is not a directory`);
+  }
+  return offlineRootTarget(root);
+}
+
+export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {}): Promise<OvalEvalReport> {
+  const loaded = openContent(file);
+  const doc = loaded.document;
+  if (doc.kind !== 'oval-definitions') throw new ContentError('wrong-root', `${file} is not an OVAL definitions document`);
+  validateOval(doc as OvalDefinitions);
+  let external: ExternalVariableSource | undefined;
+  if (opts.variablesFile !== undefined) {
+    const v = openContent(opts.variablesFile).document;
+    if (v.kind !== 'oval-variables') throw new ContentError('wrong-root', `${opts.variablesFile} is not an OVAL variables document`);
+    external = { get: (id) => v.variables.get(id)?.values };
+  }
+  const target = targetFor(opts.root);
+  const engine = new OvalEngine(doc, { target, probes: probeTable(), ...(external ? { external } : {}) });
+  const ids = opts.ids ?? [...doc.definitions.keys()];
+  for (const id of ids) {
+    if (!doc.definitions.has(id)) throw new ContentError('dangling-ref', `no definition ${id} in ${file}`);
+  }
+  const results = await engine.evaluateAll(ids);
+  results.sort((a, b) => (a.definitionId < b.definitionId ? 1 : a.definitionId > b.definitionId ? -1 : 0));
+  return { file, target: { kind: target.kind, name: target.name }, definitions: results, engine };
+}
