@@ -5,6 +5,7 @@
  */
 import type { OvalDatatype, OvalOperation } from '../model/oval/types.js';
 import { compareDebianEvr, compareRpmEvr, compareVersion } from './evr/compare.js';
+import { boundedTest } from './regex/bounded.js';
 import { compilePcre } from './regex/pcre.js';
 import type { OvalResult } from './result.js';
 
@@ -90,8 +91,8 @@ function stringCompare(state: string, sys: string, op: OvalOperation): OvalResul
     case 'pattern match': {
       const re = ovalPattern(state);
       if (re instanceof Error) return 'error';
-      re.lastIndex = 0;
-      return tf(re.test(sys));
+      const r = boundedTest(re, sys);
+      return r === 'timeout' ? 'error' : tf(r);
     }
     default:
       return 'error';

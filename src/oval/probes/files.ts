@@ -186,7 +186,8 @@ export class FileLocator {
     const out = new Set<string>(roots);
     for (const r of roots) {
       if (b.direction === 'down') {
-        await this.walk(r, b.maxDepth, b, async (dir, entries) => {
+        // `visit` sees a directory's entries, so walking to depth max_depth - 1 reaches max_depth levels.
+        await this.walk(r, b.maxDepth < 0 ? -1 : b.maxDepth - 1, b, async (dir, entries) => {
           for (const e of entries) {
             const full = join(dir, e.name);
             if (e.type === 'directory' || (e.type === 'symlink' && b.followSymlinks && (await this.isDirectory(full)))) out.add(full);

@@ -4,27 +4,16 @@
  * one item per match, numbered by `instance` (negative instances count from
  * the end); the item's `text` is the whole match, each matched group a
  * `subexpression` (groups that did not take part are left out); the content
- * ends at the first NUL byte. Works the same offline.
+ * ends at the first NUL byte. A pattern that backtracks catastrophically is
+ * stopped after a time limit and the object is an error (PCRE stops at its
+ * match limit, which oscap reports as an error too). Works the same offline.
  */
+import { boundedMatchAll } from '../../regex/bounded.js';
 import { compilePcre } from '../../regex/pcre.js';
 import { compareValues } from '../../compare.js';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { behaviorFlag, field } from '../entity.js';
 import { fileLocator } from '../files.js';
-
-function matchesOf(content: string, re: RegExp): string[][] {
-  const out: string[][] = [];
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
-  let m: RegExpExecArray | null;
-  while ((m = g.exec(content)) !== null) {
-    const groups: string[] = [];
-    for (let i = 0; i < m.length; i++) if (m[i] !== undefined) groups.push(m[i]!);
-    out.push(groups);
-    if (m[0] === '') g.lastIndex++;
-    if (g.lastIndex > content.length) break;
-  }
-  return out;
-}
 
 export const textfilecontent54Probe: Probe = {
   family: 'independent',
@@ -67,7 +56,14 @@ export const textfilecontent54Probe: Probe = {
       }
       const nul = buf.indexOf(0);
       const content = (nul >= 0 ? buf.subarray(0, nul) : buf).toString('utf8');
-      const matches = matchesOf(content, re);
+      const found = boundedMatchAll(re, content);
+      if (found === 'timeout') {
+        messages.push(`matching ${JSON.stringify(pattern.value)} against ${f.filepath} ran out of time (catastrophic backtracking)`);
+        failed = true;
+        continue;
+      }
+      // As PCRE's substring list: groups that took no part are left out.
+      const matches = found.map((m) => m.filter((g): g is string => g !== null));
       const negative = (BigInt.asIntN(64, BigInt(instance.value.trim() || '0')) < 0n);
       matches.forEach((groups, i) => {
         const n = negative ? i - matches.length : i + 1;
