@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Vigil and its tests need on a fresh Debian 12 machine:
 #   - Debian packages: OpenSCAP (the oracle the tests compare against), the SSG content,
-#     and rpm (the oracle for rpm version ordering);
+#     rpm (the oracle for rpm version ordering), and dbus with python3-dbus and python3-gi
+#     (a fake systemd on a private bus, to compare the systemd probes with oscap);
 #   - npm dependencies (pinned in package-lock.json), then compiles the TypeScript.
 # Safe to run again: packages already present are not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm)
+APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm dbus python3-dbus python3-gi)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -8,11 +8,12 @@
  * O_NOFOLLOW on the already-resolved path, so a link swapped in afterwards
  * is refused rather than followed out of the root.
  */
+import { execFile } from 'node:child_process';
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
-import { fileTypeOfMode, splitPath, TargetError, type DirEntry, type FileInfo, type FileType, type Target, type TargetCapability } from './target.js';
+import { fileTypeOfMode, splitPath, TargetError, type DirEntry, type ExecResult, type FileInfo, type FileType, type Target, type TargetCapability } from './target.js';
 
 const MAX_SYMLINKS = 40; // as Linux
 
@@ -116,6 +117,24 @@ class LocalTarget implements Target {
     } catch (e) {
       throw toTargetError(e, path);
     }
+  }
+
+  exec(file: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const cannotRun = (e: { code?: unknown; message: string }): void => reject(new TargetError(typeof e.code === 'string' ? e.code : 'EIO', file, `cannot run ${file}: ${e.message}`));
+      try {
+        execFile(file, [...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+          if (!err) return resolve({ stdout, stderr, code: 0 });
+          if (typeof err.code === 'number') return resolve({ stdout, stderr, code: err.code });
+          if (typeof err.code === 'string') return cannotRun(err);
+          if (err.killed) return reject(new TargetError('ETIMEDOUT', file, `${file} did not finish within ${timeoutMs} ms`));
+          reject(new TargetError('EIO', file, `${file} died of ${err.signal ?? 'an unknown cause'}`));
+        });
+      } catch (e) {
+        cannotRun(e as Error & { code?: unknown }); // spawn can also fail synchronously (ELOOP, EINVAL, ...)
+      }
+    });
   }
 }
 

@@ -53,6 +53,20 @@ export interface Target {
   readlink(path: string): Promise<string>;
   /** The canonical target path of `path`: every symlink resolved inside the target. */
   realpath(path: string): Promise<string>;
+  /**
+   * Runs a program on the target (no shell) and waits for it, for at most
+   * `timeoutMs`. Resolves whatever the exit code; rejects with a TargetError
+   * when the program cannot be started (ENOENT, EACCES), times out
+   * (ETIMEDOUT) or dies of a signal. Absent on targets that cannot run programs.
+   */
+  exec?(file: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+}
+
+/** What a program run on the target printed, and its exit code. */
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
 }
 
 /** A failed target operation, with the errno-style code (ENOENT, EACCES, ELOOP, ...). */

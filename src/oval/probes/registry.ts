@@ -10,6 +10,7 @@ import { environmentvariable58Probe } from './independent/environmentvariable58.
 import { dpkginfoProbe } from './linux/dpkginfo.js';
 import { partitionProbe } from './linux/partition.js';
 import { rpminfoProbe } from './linux/rpminfo.js';
+import { systemdunitdependencyProbe, systemdunitpropertyProbe } from './linux/systemd.js';
 import { fileProbe } from './unix/file.js';
 import { sysctlProbe, unameProbe } from './unix/kernel.js';
 import { passwordProbe, shadowProbe } from './unix/password.js';
@@ -29,6 +30,8 @@ export const PROBES: readonly Probe[] = [
   rpminfoProbe,
   partitionProbe,
   environmentvariable58Probe,
+  systemdunitpropertyProbe,
+  systemdunitdependencyProbe,
 ];
 
 /** Probes keyed `family/object_type`, as the engine looks them up. */
