@@ -158,17 +158,20 @@ export class OvalEngine {
     for (const combo of combinations(perEntity)) {
       const entities = new Map<string, ResolvedEntity>();
       for (const r of combo) entities.set(r.entity.name, r);
-      let got: { flag: CollectionFlag; items: OvalItem[]; messages: string[] };
+      let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
       try {
         const res = await probe.collect({ object, entities, behaviors: object.behaviors }, this.ctx);
-        const its = res.items.map((i) => this.intern(i));
-        got = { flag: res.flag ?? flagOfItems(its.map((i) => i.status)), items: its, messages: [...(res.messages ?? [])] };
+        got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
       } catch (e) {
         got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
       }
+      // Filter before numbering, so that items no filter keeps are never kept.
       const f = await this.applyFilters(got, object.filters);
       flag = flag === undefined ? f.flag : combineFlags(flag, f.flag, 'UNION');
-      for (const i of f.items) items.set(i.id, i);
+      for (const data of f.items) {
+        const i = this.intern(data);
+        items.set(i.id, i);
+      }
       messages.push(...f.messages);
     }
     const all = [...items.values()];
@@ -188,12 +191,12 @@ export class OvalEngine {
     return item;
   }
 
-  private async applyFilters(
-    c: { flag: CollectionFlag; items: OvalItem[]; messages: string[] },
+  private async applyFilters<I extends ItemData>(
+    c: { flag: CollectionFlag; items: readonly I[]; messages: string[] },
     filters: readonly OvalFilter[],
-  ): Promise<{ flag: CollectionFlag; items: OvalItem[]; messages: string[] }> {
-    if (filters.length === 0) return c;
-    const kept: OvalItem[] = [];
+  ): Promise<{ flag: CollectionFlag; items: I[]; messages: string[] }> {
+    if (filters.length === 0) return { ...c, items: [...c.items] };
+    const kept: I[] = [];
     for (const item of c.items) {
       if (item.status === 'does not exist') continue;
       if (item.status === 'not collected') return { flag: 'error', items: [], messages: [...c.messages, `Supplied item has an invalid status: not collected.`] };
