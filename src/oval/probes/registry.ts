@@ -10,6 +10,10 @@ import { environmentvariable58Probe } from './independent/environmentvariable58.
 import { dpkginfoProbe } from './linux/dpkginfo.js';
 import { partitionProbe } from './linux/partition.js';
 import { rpminfoProbe } from './linux/rpminfo.js';
+import { rpmverifyfileProbe } from './linux/rpmverifyfile.js';
+import { selinuxbooleanProbe, selinuxsecuritycontextProbe } from './linux/selinux.js';
+import { interfaceProbe } from './unix/interface.js';
+import { process58Probe } from './unix/process58.js';
 import { systemdunitdependencyProbe, systemdunitpropertyProbe } from './linux/systemd.js';
 import { fileProbe } from './unix/file.js';
 import { sysctlProbe, unameProbe } from './unix/kernel.js';
@@ -32,6 +36,11 @@ export const PROBES: readonly Probe[] = [
   environmentvariable58Probe,
   systemdunitpropertyProbe,
   systemdunitdependencyProbe,
+  rpmverifyfileProbe,
+  selinuxbooleanProbe,
+  selinuxsecuritycontextProbe,
+  interfaceProbe,
+  process58Probe,
 ];
 
 /** Probes keyed `family/object_type`, as the engine looks them up. */
