@@ -11,7 +11,8 @@ import { probeTable } from '../oval/probes/registry.js';
 import type { ExternalVariableSource } from '../oval/types.js';
 import { localTarget, offlineRootTarget } from '../target/fs-target.js';
 import type { Target } from '../target/target.js';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { writeOvalResults } from '../results/oval-results.js';
 
 export interface OvalEvalOptions {
   /** An offline root directory; the local host when absent. */
@@ -19,6 +20,8 @@ export interface OvalEvalOptions {
   readonly variablesFile?: string;
   /** Evaluate only these definitions. */
   readonly ids?: readonly string[];
+  /** Write OVAL results (with system characteristics) here. */
+  readonly resultsFile?: string;
 }
 
 export interface OvalEvalReport {
@@ -27,6 +30,15 @@ export interface OvalEvalReport {
   /** In the order oscap prints them (ids descending). */
   readonly definitions: readonly DefinitionResult[];
   readonly engine: OvalEngine;
+}
+
+/** This package's version, for result generators. */
+export function vigilVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function targetFor(root: string | undefined): Target {
@@ -56,5 +68,15 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
   }
   const results = await engine.evaluateAll(ids);
   results.sort((a, b) => (a.definitionId < b.definitionId ? 1 : a.definitionId > b.definitionId ? -1 : 0));
+  if (opts.resultsFile !== undefined) {
+    writeOvalResults(opts.resultsFile, {
+      doc,
+      definitions: results,
+      tests: await engine.testResults(),
+      objects: await engine.collectedObjects(),
+      target: { kind: target.kind, name: target.name },
+      productVersion: vigilVersion(),
+    });
+  }
   return { file, target: { kind: target.kind, name: target.name }, definitions: results, engine };
 }

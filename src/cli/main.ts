@@ -58,15 +58,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .argument('<file>', 'an OVAL definitions file')
     .option('--root <dir>', 'scan an offline root directory instead of this host (as OSCAP_PROBE_ROOT)')
     .option('--variables <file>', 'an OVAL variables file with values for external variables')
+    .option('--results <file>', 'write OVAL results, with the system characteristics, to this file')
     .option('--id <definition>', 'evaluate only this definition (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'machine-readable output')
     .option('--verbose', 'show stack traces for errors')
-    .action(async (file: string, opts: { root?: string; variables?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
+    .action(async (file: string, opts: { root?: string; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
       const report = await evaluateOvalFile(file, {
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         ...(opts.variables !== undefined ? { variablesFile: opts.variables } : {}),
         ...(opts.id.length > 0 ? { ids: opts.id } : {}),
+        ...(opts.results !== undefined ? { resultsFile: opts.results } : {}),
       });
       if (opts.json) {
         io.out(JSON.stringify({ file: report.file, target: report.target, definitions: report.definitions.map((d) => ({ id: d.definitionId, result: d.result })) }, null, 2) + '\n');

@@ -80,6 +80,11 @@ export class OvalEngine {
     return Promise.all(this.objects.values());
   }
 
+  /** Every test evaluated so far. */
+  async testResults(): Promise<TestResult[]> {
+    return Promise.all(this.tests.values());
+  }
+
   // ---------------------------------------------------------------- objects
 
   /** Collects an object once per engine, however many tests and variables use it. */

@@ -1,0 +1,125 @@
+/**
+ * OVAL 5.11 results (`--results`): the definition and test results and the
+ * system characteristics (system info, collected objects, items), written as
+ * a stream. The definitions document itself is not repeated (it is optional
+ * in oval_results).
+ */
+import { arch, hostname, networkInterfaces, release, type } from 'node:os';
+import type { OvalDefinitions } from '../model/oval/types.js';
+import type { CriteriaResult, DefinitionResult, TestResult } from '../oval/engine.js';
+import type { CollectedObject, OvalItem } from '../oval/types.js';
+import { attrs, esc, XmlFileWriter } from './xml-writer.js';
+
+const NS = {
+  res: 'http://oval.mitre.org/XMLSchema/oval-results-5',
+  sc: 'http://oval.mitre.org/XMLSchema/oval-system-characteristics-5',
+  oval: 'http://oval.mitre.org/XMLSchema/oval-common-5',
+};
+
+/** The family namespace prefix of system-characteristics items. */
+function itemPrefix(family: string): string {
+  return family === 'independent' ? 'ind-sys' : family === 'linux' ? 'lin-sys' : `${family}-sys`;
+}
+
+export interface OvalResultsInput {
+  readonly doc: OvalDefinitions;
+  readonly definitions: readonly DefinitionResult[];
+  readonly tests: readonly TestResult[];
+  readonly objects: readonly CollectedObject[];
+  /** Describes the target in system_info; the local host's facts when live. */
+  readonly target: { readonly kind: string; readonly name: string };
+  readonly productVersion: string;
+}
+
+function criteriaXml(c: CriteriaResult, doc: OvalDefinitions): string {
+  if (c.kind === 'criteria') {
+    return `<criteria${attrs({ operator: c.operator, negate: c.negate || undefined, result: c.result })}>${c.children.map((k) => criteriaXml(k, doc)).join('')}</criteria>`;
+  }
+  if (c.kind === 'criterion') {
+    const t = doc.tests.get(c.testRef);
+    return `<criterion${attrs({ test_ref: c.testRef, version: t?.version ?? 1, negate: c.negate || undefined, result: c.result })}/>`;
+  }
+  const d = doc.definitions.get(c.definitionRef);
+  return `<extend_definition${attrs({ definition_ref: c.definitionRef, version: d?.version ?? 1, negate: c.negate || undefined, result: c.result })}/>`;
+}
+
+function itemXml(item: OvalItem): string {
+  const p = itemPrefix(item.family);
+  let s = `<${p}:${item.type}${attrs({ id: item.id, status: item.status === 'exists' ? undefined : item.status })}>`;
+  for (const m of item.messages ?? []) s += `<oval-sc:message level="info">${esc(m)}</oval-sc:message>`;
+  for (const e of item.entities) {
+    const a = attrs({ datatype: e.datatype === 'string' ? undefined : e.datatype, status: e.status === 'exists' ? undefined : e.status });
+    if (e.fields) {
+      s += `<${p}:${e.name}${a}>${e.fields.map((f) => `<oval-sc:field${attrs({ name: f.name, datatype: f.datatype === 'string' ? undefined : f.datatype })}>${esc(f.value)}</oval-sc:field>`).join('')}</${p}:${e.name}>`;
+    } else s += `<${p}:${e.name}${a}>${esc(e.value)}</${p}:${e.name}>`;
+  }
+  return `${s}</${p}:${item.type}>`;
+}
+
+export function writeOvalResults(path: string, input: OvalResultsInput): void {
+  const { doc } = input;
+  const w = new XmlFileWriter(path);
+  const families = new Set<string>();
+  const items = new Map<number, OvalItem>();
+  for (const o of input.objects) for (const i of o.items) items.set(i.id, i);
+  for (const i of items.values()) families.add(i.family);
+  const famNs = [...families].map((f) => ` xmlns:${itemPrefix(f)}="${NS.sc}#${f}"`).join('');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, '');
+  const generator = `<generator><oval:product_name>vigil</oval:product_name><oval:product_version>${esc(input.productVersion)}</oval:product_version><oval:schema_version>5.11.2</oval:schema_version><oval:timestamp>${now}</oval:timestamp></generator>`;
+  w.write(`<?xml version="1.0" encoding="UTF-8"?>\n<oval_results xmlns="${NS.res}" xmlns:oval="${NS.oval}" xmlns:oval-sc="${NS.sc}"${famNs}>\n`);
+  w.write(generator);
+  w.write('<directives include_source_definitions="false">');
+  for (const r of ['definition_true', 'definition_false', 'definition_unknown', 'definition_error', 'definition_not_evaluated', 'definition_not_applicable']) {
+    w.write(`<${r} reported="true" content="full"/>`);
+  }
+  w.write('</directives>\n<results><system>\n<definitions>\n');
+  for (const d of input.definitions) {
+    const def = doc.definitions.get(d.definitionId);
+    w.write(`<definition${attrs({ definition_id: d.definitionId, result: d.result, version: def?.version ?? 1 })}>`);
+    if (d.criteria) w.write(criteriaXml(d.criteria, doc));
+    w.write('</definition>\n');
+  }
+  w.write('</definitions>\n<tests>\n');
+  for (const t of input.tests) {
+    const test = doc.tests.get(t.testId);
+    w.write(
+      `<test${attrs({
+        test_id: t.testId,
+        version: test?.version ?? 1,
+        check_existence: test?.checkExistence === 'at_least_one_exists' ? undefined : test?.checkExistence,
+        check: test?.check,
+        state_operator: test?.stateOperator === 'AND' ? undefined : test?.stateOperator,
+        result: t.result,
+      })}>`,
+    );
+    for (const i of t.items) w.write(`<tested_item${attrs({ item_id: i.item.id, result: i.result })}/>`);
+    w.write('</test>\n');
+  }
+  w.write('</tests>\n');
+  w.write(`<oval_system_characteristics xmlns="${NS.sc}">`);
+  w.write(generator);
+  const ifaces = input.target.kind === 'local' ? Object.entries(networkInterfaces()) : [];
+  w.write(
+    `<system_info><os_name>${esc(input.target.kind === 'local' ? type() : 'offline root')}</os_name><os_version>${esc(input.target.kind === 'local' ? release() : '')}</os_version><architecture>${esc(arch())}</architecture><primary_host_name>${esc(input.target.kind === 'local' ? hostname() : input.target.name)}</primary_host_name><interfaces>`,
+  );
+  for (const [name, addrs] of ifaces) {
+    for (const a of addrs ?? []) w.write(`<interface><interface_name>${esc(name)}</interface_name><ip_address>${esc(a.address)}</ip_address><mac_address>${esc(a.mac)}</mac_address></interface>`);
+  }
+  w.write('</interfaces></system_info>\n<collected_objects>\n');
+  for (const o of input.objects) {
+    const obj = doc.objects.get(o.objectId);
+    w.write(`<object${attrs({ id: o.objectId, version: obj?.version ?? 1, flag: o.flag })}>`);
+    for (const m of o.messages) w.write(`<message level="info">${esc(m)}</message>`);
+    for (const b of o.bindings) w.write(`<variable_value${attrs({ variable_id: b.variableId })}>${esc(b.value)}</variable_value>`);
+    for (const i of o.items) w.write(`<reference item_ref="${i.id}"/>`);
+    w.write('</object>\n');
+  }
+  w.write('</collected_objects>\n');
+  if (items.size > 0) {
+    w.write('<system_data>\n');
+    for (const i of [...items.values()].sort((a, b) => a.id - b.id)) w.write(`${itemXml(i)}\n`);
+    w.write('</system_data>\n');
+  }
+  w.write('</oval_system_characteristics>\n</system></results>\n</oval_results>\n');
+  w.close();
+}
