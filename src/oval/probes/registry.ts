@@ -4,6 +4,9 @@
  */
 import type { Probe } from '../types.js';
 import { familyProbe } from './independent/family.js';
+import { filehash58Probe } from './independent/filehash58.js';
+import { xmlfilecontentProbe } from './independent/xmlfilecontent.js';
+import { yamlfilecontentProbe } from './independent/yamlfilecontent.js';
 import { textfilecontent54Probe } from './independent/textfilecontent54.js';
 import { variableProbe } from './independent/variable.js';
 import { environmentvariable58Probe } from './independent/environmentvariable58.js';
@@ -41,6 +44,9 @@ export const PROBES: readonly Probe[] = [
   selinuxsecuritycontextProbe,
   interfaceProbe,
   process58Probe,
+  filehash58Probe,
+  xmlfilecontentProbe,
+  yamlfilecontentProbe,
 ];
 
 /** Probes keyed `family/object_type`, as the engine looks them up. */
