@@ -23,6 +23,29 @@ function toTargetError(e: unknown, path: string): TargetError {
   return new TargetError(code, path);
 }
 
+/** Runs a host filesystem call for target path `path`, turning failures into TargetErrors. */
+async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toTargetError(e, path);
+  }
+}
+
+/** Reads a whole file through a handle opened with `flags`. */
+async function readWhole(hostPath: string, flags: string | number): Promise<Buffer> {
+  const fh = await open(hostPath, flags);
+  try {
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+function entries(list: Dirent[]): DirEntry[] {
+  return list.map((d) => ({ name: d.name, type: direntType(d) }));
+}
+
 function info(path: string, s: Stats): FileInfo {
   return {
     path,
@@ -62,61 +85,32 @@ class LocalTarget implements Target {
 
   async readFile(path: string): Promise<Buffer> {
     splitPath(path);
-    try {
-      const fh = await open(path, 'r');
-      try {
-        return await fh.readFile();
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, () => readWhole(path, 'r'));
   }
 
   async lstat(path: string): Promise<FileInfo> {
     splitPath(path);
-    try {
-      return info(path, await lstat(path));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, async () => info(path, await lstat(path)));
   }
 
   async stat(path: string): Promise<FileInfo> {
     splitPath(path);
-    try {
-      return info(path, await stat(path));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, async () => info(path, await stat(path)));
   }
 
   async readdir(path: string): Promise<DirEntry[]> {
     splitPath(path);
-    try {
-      return (await readdir(path, { withFileTypes: true })).map((d) => ({ name: d.name, type: direntType(d) }));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, async () => entries(await readdir(path, { withFileTypes: true })));
   }
 
   async readlink(path: string): Promise<string> {
     splitPath(path);
-    try {
-      return await readlink(path);
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, () => readlink(path));
   }
 
   async realpath(path: string): Promise<string> {
     splitPath(path);
-    try {
-      return await realpath(path);
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, () => realpath(path));
   }
 
   exec(file: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
@@ -208,61 +202,33 @@ class OfflineRootTarget implements Target {
 
   async readFile(path: string): Promise<Buffer> {
     const host = this.host(await this.resolve(path, true));
-    try {
-      const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW);
-      try {
-        return await fh.readFile();
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, () => readWhole(host, constants.O_RDONLY | constants.O_NOFOLLOW));
   }
 
   async lstat(path: string): Promise<FileInfo> {
     const host = this.host(await this.resolve(path, false));
-    try {
-      return info(path, await lstat(host));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, async () => info(path, await lstat(host)));
   }
 
   async stat(path: string): Promise<FileInfo> {
+    // resolve() has followed every link, so lstat of the result is stat
     const host = this.host(await this.resolve(path, true));
-    try {
-      return info(path, await lstat(host));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, async () => info(path, await lstat(host)));
   }
 
   async readdir(path: string): Promise<DirEntry[]> {
     const host = this.host(await this.resolve(path, true));
-    try {
-      return (await readdir(host, { withFileTypes: true })).map((d) => ({ name: d.name, type: direntType(d) }));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, async () => entries(await readdir(host, { withFileTypes: true })));
   }
 
   async readlink(path: string): Promise<string> {
     const host = this.host(await this.resolve(path, false));
-    try {
-      return await readlink(host);
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    return guarded(path, () => readlink(host));
   }
 
   async realpath(path: string): Promise<string> {
     const components = await this.resolve(path, true);
-    try {
-      await lstat(this.host(components));
-    } catch (e) {
-      throw toTargetError(e, path);
-    }
+    await guarded(path, () => lstat(this.host(components)));
     return this.targetPath(components);
   }
 }

@@ -10,6 +10,7 @@
  * host's filesystem, so an absolute link target leaves the root (Vigil
  * resolves it inside the root, on purpose).
  */
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -191,4 +192,41 @@ export function describeCase(n: number, vigil: RootOutcome, oscap: RootOutcome):
   const side = (x: RootOutcome): string =>
     JSON.stringify({ definition: x.definitions.get(`oval:vigil:def:${n}`), object: x.objects.get(`oval:vigil:obj:${n}`) }, null, 1);
   return `oscap: ${side(oscap)}\nvigil: ${side(vigil)}`;
+}
+
+/** A case that may differ from oscap on purpose: which parts, and why. */
+export interface OracleCase {
+  readonly name: string;
+  readonly differs?: { readonly what: ReadonlyArray<'definition' | 'flag' | 'items' | 'messages'>; readonly why: string };
+}
+
+/**
+ * Runs a probe's cases through Vigil and through oscap on the same root and
+ * asserts that every case agrees, except for the parts a case declares as a
+ * known difference (and those must differ exactly as declared).
+ */
+export async function assertAgreesWithOscap(
+  t: TestContext,
+  opts: { readonly xml: string; readonly root: { dir: string; root: string }; readonly probes: readonly Probe[]; readonly cases: readonly OracleCase[] },
+): Promise<void> {
+  const vigil = await vigilRootOutcome(opts.xml, opts.root.root, opts.probes);
+  const oscap = await oscapRootOutcome(opts.xml, opts.root.root, opts.root.dir, t);
+  assert.equal(oscap.definitions.size, opts.cases.length, 'oscap evaluated every definition');
+  assert.equal(oscap.objects.size, opts.cases.length, 'oscap collected every object');
+  const unexpected: string[] = [];
+  let identical = 0;
+  let known = 0;
+  opts.cases.forEach((c, i) => {
+    const d = caseDifferences(i + 1, vigil, oscap);
+    if (d.length === 0) identical++;
+    if (c.differs) {
+      known++;
+      t.diagnostic(`known difference, ${c.name}: ${c.differs.why}`);
+    }
+    if (JSON.stringify(d) !== JSON.stringify(c.differs?.what ?? [])) {
+      unexpected.push(`${c.name}: ${d.join(', ') || 'nothing'} differ(s), expected ${c.differs?.what.join(', ') || 'nothing'}\n${describeCase(i + 1, vigil, oscap)}`);
+    }
+  });
+  t.diagnostic(`oracle agreement: ${identical}/${opts.cases.length} cases identical (definition result, object flag, items, messages); ${known} known differences`);
+  assert.deepEqual(unexpected, []);
 }

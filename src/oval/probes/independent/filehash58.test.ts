@@ -8,15 +8,13 @@ import { after, before, describe, it, test } from 'node:test';
 import type { ProbeCase } from '../../../testing/probe-oracle.js';
 import { oscapAvailable } from '../../../testing/probe-oracle.js';
 import {
-  caseDifferences,
-  describeCase,
-  oscapRootOutcome,
   rootCaseDocument,
   tempRoot,
   vigilRootOutcome,
   type RootEntry,
   type RootObject,
   type RootOutcome,
+  assertAgreesWithOscap,
 } from '../../../testing/root-oracle.js';
 import { filehash58Probe } from './filehash58.js';
 
@@ -203,17 +201,7 @@ test('filehash58 agrees with oscap (OSCAP_PROBE_ROOT)', async (t) => {
   if (!(await oscapAvailable(t))) return;
   const root = tempRoot('vigil-filehash58-oracle-', FILES);
   try {
-    const vigil = await vigilRootOutcome(XML, root.root, [filehash58Probe]);
-    const oscap = await oscapRootOutcome(XML, root.root, root.dir, t);
-    assert.equal(oscap.definitions.size, CASES.length, 'oscap evaluated every definition');
-    assert.equal(oscap.objects.size, CASES.length, 'oscap collected every object');
-    const disagreements: string[] = [];
-    CASES.forEach((c, i) => {
-      const d = caseDifferences(i + 1, vigil, oscap);
-      if (d.length > 0) disagreements.push(`${c.name}: ${d.join(', ')} differ\n${describeCase(i + 1, vigil, oscap)}`);
-    });
-    t.diagnostic(`oracle agreement: ${CASES.length - disagreements.length}/${CASES.length} cases identical (definition result, object flag, items, messages)`);
-    assert.deepEqual(disagreements, []);
+    await assertAgreesWithOscap(t, { xml: XML, root, probes: [filehash58Probe], cases: CASES });
   } finally {
     root.dispose(t);
   }

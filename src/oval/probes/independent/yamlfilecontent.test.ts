@@ -9,15 +9,13 @@ import { after, before, describe, it, test } from 'node:test';
 import type { ProbeCase } from '../../../testing/probe-oracle.js';
 import { oscapAvailable } from '../../../testing/probe-oracle.js';
 import {
-  caseDifferences,
-  describeCase,
-  oscapRootOutcome,
   rootCaseDocument,
   tempRoot,
   vigilRootOutcome,
   type RootEntry,
   type RootObject,
   type RootOutcome,
+  assertAgreesWithOscap,
 } from '../../../testing/root-oracle.js';
 import { yamlfilecontentProbe } from './yamlfilecontent.js';
 
@@ -397,26 +395,7 @@ test('yamlfilecontent agrees with oscap (OSCAP_PROBE_ROOT)', async (t) => {
   if (!(await oscapAvailable(t))) return;
   const root = tempRoot('vigil-yamlfilecontent-oracle-', FILES);
   try {
-    const vigil = await vigilRootOutcome(XML, root.root, [yamlfilecontentProbe]);
-    const oscap = await oscapRootOutcome(XML, root.root, root.dir, t);
-    assert.equal(oscap.definitions.size, CASES.length, 'oscap evaluated every definition');
-    assert.equal(oscap.objects.size, CASES.length, 'oscap collected every object');
-    const unexpected: string[] = [];
-    let identical = 0;
-    let known = 0;
-    CASES.forEach((c, i) => {
-      const d = caseDifferences(i + 1, vigil, oscap);
-      if (d.length === 0) identical++;
-      if (c.differs) {
-        known++;
-        t.diagnostic(`known difference, ${c.name}: ${c.differs.why}`);
-      }
-      if (JSON.stringify(d) !== JSON.stringify(c.differs?.what ?? [])) {
-        unexpected.push(`${c.name}: ${d.join(', ') || 'nothing'} differ(s), expected ${c.differs?.what.join(', ') || 'nothing'}\n${describeCase(i + 1, vigil, oscap)}`);
-      }
-    });
-    t.diagnostic(`oracle agreement: ${identical}/${CASES.length} cases identical (definition result, object flag, items, messages); ${known} known differences`);
-    assert.deepEqual(unexpected, []);
+    await assertAgreesWithOscap(t, { xml: XML, root, probes: [yamlfilecontentProbe], cases: CASES });
   } finally {
     root.dispose(t);
   }
