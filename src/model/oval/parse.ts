@@ -196,20 +196,12 @@ class OvalParser {
     if (objectRef === undefined && el.name !== 'unknown_test') {
       throw new ContentError('missing-attribute', `test ${id} has no object reference`, locationOf(el, this.file));
     }
-    const e = this.element(el, id);
-    const test: Mutable<OvalTest> = {
-      id: e.id,
-      version: e.version,
-      comment: e.comment,
-      deprecated: e.deprecated,
-      family: e.family,
-      type: e.type,
-      location: e.location,
+    const test: Mutable<OvalTest> = Object.assign(this.element(el, id), {
       checkExistence: this.oneOf(el, 'check_existence', el.attrs['check_existence'] ?? 'at_least_one_exists', EXISTENCE) as ExistenceEnum,
       check: this.oneOf(el, 'check', requireAttr(el, 'check', this.file), CHECKS) as CheckEnum,
       stateOperator: this.oneOf(el, 'state_operator', el.attrs['state_operator'] ?? 'AND', OPERATORS) as OvalOperator,
       stateRefs: childrenNamed(el, 'state').map((s) => requireAttr(s, 'state_ref', this.file)),
-    };
+    });
     if (objectRef !== undefined) test.objectRef = objectRef;
     this.put(this.tests, id, el, test);
   }
@@ -229,19 +221,7 @@ class OvalParser {
       if (c.name === 'behaviors') behaviors = { ...c.attrs };
       else if (c.name !== 'notes' && c.ns !== 'http://www.w3.org/2000/09/xmldsig#') entities.push(this.entity(c));
     }
-    const e = this.element(el, id);
-    const object: Mutable<OvalObject> = {
-      id: e.id,
-      version: e.version,
-      comment: e.comment,
-      deprecated: e.deprecated,
-      family: e.family,
-      type: e.type,
-      location: e.location,
-      behaviors,
-      entities,
-      filters,
-    };
+    const object: Mutable<OvalObject> = Object.assign(this.element(el, id), { behaviors, entities, filters });
     if (set) object.set = set;
     this.put(this.objects, id, el, object);
   }
@@ -270,18 +250,8 @@ class OvalParser {
       if (c.ns === OVAL_DEFS_NS || c.name === 'notes' || c.ns === 'http://www.w3.org/2000/09/xmldsig#') continue;
       entities.push(this.entity(c));
     }
-    const e = this.element(el, id);
-    this.put(this.states, id, el, {
-      id: e.id,
-      version: e.version,
-      comment: e.comment,
-      deprecated: e.deprecated,
-      family: e.family,
-      type: e.type,
-      location: e.location,
-      operator: this.oneOf(el, 'operator', el.attrs['operator'] ?? 'AND', OPERATORS) as OvalOperator,
-      entities,
-    });
+    const operator = this.oneOf(el, 'operator', el.attrs['operator'] ?? 'AND', OPERATORS) as OvalOperator;
+    this.put(this.states, id, el, Object.assign(this.element(el, id), { operator, entities }));
   }
 
   private entity(el: XmlElement): OvalEntity {
