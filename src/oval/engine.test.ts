@@ -273,3 +273,39 @@ describe('definitions: criteria, negate and extend_definition', () => {
     assert.equal((await e.evaluateDefinition('oval:t:def:2')).result, 'false');
   });
 });
+
+describe('filters during collection', () => {
+  it('a probe can drop filtered items as it finds them; each item is judged once', async () => {
+    let kept = 0;
+    let judged = 0;
+    const walker: Probe = {
+      family: 'independent',
+      objectType: 'fake_object',
+      needs: [],
+      description: 'a probe that filters while it walks',
+      async collect(_req, ctx) {
+        const out: ItemData[] = [];
+        for (const r of ROWS) {
+          const item: ItemData = { family: 'independent', type: 'fake_item', status: 'exists', entities: Object.entries(r).map(([k, v]) => ({ name: k, value: v, datatype: 'string', status: 'exists' as const })) };
+          judged++;
+          if (await ctx.keep(item)) {
+            kept++;
+            out.push(item);
+          }
+        }
+        return { items: out };
+      },
+    };
+    const e = engine(
+      {
+        objects: '<ind:fake_object id="oval:t:obj:1" version="1"><ind:name operation="pattern match">.</ind:name><filter action="exclude">oval:t:ste:yes</filter></ind:fake_object>',
+        states: '<ind:fake_state id="oval:t:ste:yes" version="1"><ind:v>yes</ind:v></ind:fake_state>',
+      },
+      walker,
+    );
+    const c = await e.collect('oval:t:obj:1');
+    assert.deepEqual(c.items.map((i) => i.entities[0]!.value), ['b']);
+    assert.equal(judged, 3);
+    assert.equal(kept, 1);
+  });
+});

@@ -72,7 +72,7 @@ export class OvalEngine {
     private readonly opts: EngineOptions,
   ) {
     this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: new Map(), variables: this.variables };
+    this.ctx = { target: opts.target, shared: new Map(), variables: this.variables, keep: async () => true };
   }
 
   /** Every collected object so far (the system characteristics). */
@@ -159,19 +159,32 @@ export class OvalEngine {
     }
     let flag: CollectionFlag | undefined;
     const items = new Map<number, OvalItem>();
+    // Filter verdicts a probe already asked for (ProbeContext.keep), so no item is judged twice.
+    const verdicts = new WeakMap<ItemData, boolean>();
     const messages: string[] = [];
     for (const combo of combinations(perEntity)) {
       const entities = new Map<string, ResolvedEntity>();
       for (const r of combo) entities.set(r.entity.name, r);
       let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
       try {
-        const res = await probe.collect({ object, entities, behaviors: object.behaviors }, this.ctx);
+        const ctx: ProbeContext =
+          object.filters.length === 0
+            ? this.ctx
+            : {
+                ...this.ctx,
+                keep: async (item) => {
+                  const v = await this.passesFilters(item, object.filters);
+                  verdicts.set(item, v);
+                  return v;
+                },
+              };
+        const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
         got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
       } catch (e) {
         got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
       }
       // Filter before numbering, so that items no filter keeps are never kept.
-      const f = await this.applyFilters(got, object.filters);
+      const f = await this.applyFilters(got, object.filters, verdicts);
       flag = flag === undefined ? f.flag : combineFlags(flag, f.flag, 'UNION');
       for (const data of f.items) {
         const i = this.intern(data);
@@ -199,26 +212,28 @@ export class OvalEngine {
   private async applyFilters<I extends ItemData>(
     c: { flag: CollectionFlag; items: readonly I[]; messages: string[] },
     filters: readonly OvalFilter[],
+    verdicts?: WeakMap<ItemData, boolean>,
   ): Promise<{ flag: CollectionFlag; items: I[]; messages: string[] }> {
     if (filters.length === 0) return { ...c, items: [...c.items] };
     const kept: I[] = [];
     for (const item of c.items) {
       if (item.status === 'does not exist') continue;
       if (item.status === 'not collected') return { flag: 'error', items: [], messages: [...c.messages, `Supplied item has an invalid status: not collected.`] };
-      let drop = false;
-      for (const f of filters) {
-        const state = this.doc.states.get(f.stateRef);
-        if (!state) continue;
-        const matches = (await this.itemMatchesState(item, state)) === 'true';
-        if ((f.action === 'exclude' && matches) || (f.action === 'include' && !matches)) {
-          drop = true;
-          break;
-        }
-      }
-      if (!drop) kept.push(item);
+      if (verdicts?.get(item) ?? (await this.passesFilters(item, filters))) kept.push(item);
     }
     const flag = c.flag === 'complete' && kept.length === 0 ? 'does not exist' : c.flag;
     return { flag, items: kept, messages: c.messages };
+  }
+
+  /** False when an exclude filter's state matches the item, or an include filter's does not. */
+  private async passesFilters(item: ItemData, filters: readonly OvalFilter[]): Promise<boolean> {
+    for (const f of filters) {
+      const state = this.doc.states.get(f.stateRef);
+      if (!state) continue;
+      const matches = (await this.itemMatchesState(item, state)) === 'true';
+      if ((f.action === 'exclude' && matches) || (f.action === 'include' && !matches)) return false;
+    }
+    return true;
   }
 
   // ------------------------------------------------------------------ states

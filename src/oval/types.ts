@@ -87,6 +87,12 @@ export interface ProbeContext {
   readonly variables: { value(id: string): Promise<VariableValue> };
   /** Shared per-evaluation services (file walks, parsed package databases), keyed by name. */
   readonly shared: Map<string, unknown>;
+  /**
+   * The object's filters, for probes that produce many items (file walks):
+   * an item for which this answers false would be filtered out anyway, so
+   * the probe may drop it at once instead of keeping it.
+   */
+  keep(item: ItemData): Promise<boolean>;
 }
 
 export interface Probe {

@@ -46,7 +46,7 @@ export const fileProbe: Probe = {
         ['owrite', 0o2],
         ['oexec', 0o1],
       ];
-      items.push({
+      const item: ItemData = {
         family: 'unix',
         type: 'file_item',
         status: 'exists',
@@ -64,7 +64,9 @@ export const fileProbe: Probe = {
           ...bits.map(([name, b]) => ({ ...bit(m, b), name })),
           { name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'not collected' },
         ],
-      });
+      };
+      // Filters run as items are found, so a walk of / keeps only what survives them.
+      if (await ctx.keep(item)) items.push(item);
     }
     return { items };
   },
