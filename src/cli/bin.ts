@@ -1,0 +1,10 @@
+/**
+ * The process entry point: runs the CLI with the real stdout and stderr and
+ * sets the exit code. bin/vigil.js loads the compiled copy of this module.
+ */
+import { run } from './main.js';
+
+process.exitCode = await run(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+});
