@@ -120,3 +120,20 @@ describe('probes that need a live system are "not collected" on an offline root'
   ];
   for (const xml of cases) it(/<(\w+:\w+)/.exec(xml)![1]!, async () => assert.equal((await collect(xml)).flag, 'not collected'));
 });
+
+describe('a file read by many textfilecontent54 objects', () => {
+  it('is read once per evaluation', async () => {
+    const target = offlineRootTarget(root);
+    let reads = 0;
+    const counting = { ...target, kind: target.kind, name: target.name, has: target.has.bind(target), lstat: target.lstat.bind(target), stat: target.stat.bind(target), readdir: target.readdir.bind(target), readlink: target.readlink.bind(target), realpath: target.realpath.bind(target), readFile: (p: string) => { if (p === '/etc/ssh/sshd_config') reads++; return target.readFile(p); } };
+    const objects = ['PermitRootLogin', 'MaxAuthTries', 'Ciphers']
+      .map((k, i) => `<ind:textfilecontent54_object id="oval:t:obj:${i + 1}" version="1"><ind:filepath>/etc/ssh/sshd_config</ind:filepath><ind:pattern operation="pattern match">^${k}[ \\t]+(\\S+)</ind:pattern><ind:instance datatype="int">1</ind:instance></ind:textfilecontent54_object>`)
+      .join('');
+    const doc = readDocument({ text: ovalXml({ objects }), name: 't.xml' }) as OvalDefinitions;
+    const e = new OvalEngine(doc, { target: counting, probes: probeTable() });
+    const got = [];
+    for (const id of doc.objects.keys()) got.push(values(await e.collect(id), 'subexpression')[0]);
+    assert.deepEqual(got, ['no', '4', 'aes256-ctr,aes128-ctr']);
+    assert.equal(reads, 1);
+  });
+});

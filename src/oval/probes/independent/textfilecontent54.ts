@@ -11,9 +11,41 @@
 import { boundedMatchAll } from '../../regex/bounded.js';
 import { compilePcre } from '../../regex/pcre.js';
 import { compareValues } from '../../compare.js';
-import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
+import type { ItemData, Probe, ProbeContext, ProbeRequest, ProbeResult } from '../../types.js';
 import { behaviorFlag, field } from '../entity.js';
 import { fileLocator } from '../files.js';
+
+/** Files up to this size are decoded once per evaluation and shared by every object that reads them. */
+const SHARED_FILE_LIMIT = 1 << 20;
+/** And the shared copies together stay under this. */
+const SHARED_TOTAL_LIMIT = 64 << 20;
+
+interface ContentCache {
+  bytes: number;
+  readonly texts: Map<string, Promise<string>>;
+}
+
+/** The file's text up to its first NUL byte, read once per evaluation when it is small. */
+function fileText(ctx: ProbeContext, path: string, size: number): Promise<string> {
+  const decode = (buf: Buffer): string => {
+    const nul = buf.indexOf(0);
+    return (nul >= 0 ? buf.subarray(0, nul) : buf).toString('utf8');
+  };
+  let cache = ctx.shared.get('file-text') as ContentCache | undefined;
+  if (!cache) {
+    cache = { bytes: 0, texts: new Map() };
+    ctx.shared.set('file-text', cache);
+  }
+  const hit = cache.texts.get(path);
+  if (hit) return hit;
+  const text = ctx.target.readFile(path).then(decode);
+  if (size <= SHARED_FILE_LIMIT && cache.bytes + size <= SHARED_TOTAL_LIMIT) {
+    cache.bytes += size;
+    cache.texts.set(path, text);
+    text.catch(() => cache.texts.delete(path));
+  }
+  return text;
+}
 
 export const textfilecontent54Probe: Probe = {
   family: 'independent',
@@ -46,16 +78,14 @@ export const textfilecontent54Probe: Probe = {
         continue; // a dangling link: skipped, as OpenSCAP does
       }
       if (info.type !== 'regular') continue;
-      let buf: Buffer;
+      let content: string;
       try {
-        buf = await ctx.target.readFile(f.filepath);
+        content = await fileText(ctx, f.filepath, info.size);
       } catch (e) {
         messages.push(`open(): '${f.filepath}' ${(e as { code?: string }).code ?? String(e)}.`);
         failed = true;
         continue;
       }
-      const nul = buf.indexOf(0);
-      const content = (nul >= 0 ? buf.subarray(0, nul) : buf).toString('utf8');
       const found = boundedMatchAll(re, content);
       if (found === 'timeout') {
         messages.push(`matching ${JSON.stringify(pattern.value)} against ${f.filepath} ran out of time (catastrophic backtracking)`);
