@@ -94,9 +94,16 @@ export async function prerequisites(t: TestContext, needs: { oscap?: boolean; fi
   if (!existsSync(CONTENT)) missing.push(`the SSG content directory ${CONTENT} (Debian packages ssg-debian ssg-debderived ssg-nondebian ssg-applications)`);
   else if (absent.length) missing.push(`SSG content in ${CONTENT}: ${absent.join(', ')}`);
   if (missing.length === 0) return true;
-  const what = `missing ${missing.join('; and ')}`;
+  return oracleMissing(t, `missing ${missing.join('; and ')}`);
+}
+
+/**
+ * An oracle (oscap, perl, dpkg, rpm, ...) is not available: fails the test
+ * under VIGIL_REQUIRE_ORACLE=1, else skips it, naming what is missing.
+ * Returns false, so callers can `return oracleMissing(t, ...)`.
+ */
+export function oracleMissing(t: TestContext, what: string): false {
   if (REQUIRE_ORACLE) assert.fail(`VIGIL_REQUIRE_ORACLE=1 but the oracle is not available: ${what}`);
   t.skip(`${what} (set VIGIL_REQUIRE_ORACLE=1 to make this a failure)`);
   return false;
 }
-

@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
 import { compareDebianEvr, compareRpmEvr, compareVersion, parseEvr, rpmVercmp, type Ordering } from './compare.js';
+import { oracleMissing } from '../../testing/oracle.js';
 
-const REQUIRE_ORACLE = process.env['VIGIL_REQUIRE_ORACLE'] === '1';
 /** How many disagreeing vectors an assertion message lists. */
 const SHOW = 25;
 
@@ -471,11 +471,7 @@ const VERSION_VECTORS: Pair[] = [
 
 // ================================================================ oracles
 
-/** Fails the test under VIGIL_REQUIRE_ORACLE=1, else skips it, naming what is missing. */
-function missing(t: TestContext, what: string): void {
-  if (REQUIRE_ORACLE) assert.fail(`VIGIL_REQUIRE_ORACLE=1 but the oracle is not available: ${what}`);
-  t.skip(`${what} (set VIGIL_REQUIRE_ORACLE=1 to make this a failure)`);
-}
+const missing = (t: TestContext, what: string): void => void oracleMissing(t, what);
 
 interface Disagreement {
   readonly a: string;

@@ -6,6 +6,7 @@ import { describe, it, test, type TestContext } from 'node:test';
 import { readDocumentFile } from '../../model/load.js';
 import type { Component, OvalDefinitions, OvalEntity } from '../../model/oval/types.js';
 import { compilePcre, parsePcre, PcreError, translatePcre, type CharRanges, type PcreErrorKind, type PcreNode, type PcreOptions } from './pcre.js';
+import { oracleMissing } from '../../testing/oracle.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -304,12 +305,8 @@ describe('compilePcre', () => {
 // ---------------------------------------------------------------- conformance with perl on the SSG patterns
 
 const CONTENT = process.env['VIGIL_SSG_CONTENT'] ?? '/usr/share/xml/scap/ssg/content';
-const REQUIRE_ORACLE = process.env['VIGIL_REQUIRE_ORACLE'] === '1';
 
-function unavailable(t: TestContext, what: string): void {
-  if (REQUIRE_ORACLE) assert.fail(`VIGIL_REQUIRE_ORACLE=1 but ${what}`);
-  t.skip(what);
-}
+const unavailable = (t: TestContext, what: string): void => void oracleMissing(t, what);
 
 /** Every distinct pattern of the SSG OVAL files: literal ones, and those resolved statically from var_refs. */
 function ssgPatterns(files: readonly string[]): { literal: Set<string>; fromVariables: Set<string>; unresolvedRefs: number } {
