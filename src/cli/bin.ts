@@ -7,4 +7,6 @@ import { run } from './main.js';
 process.exitCode = await run(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
+  env: process.env,
+  isTty: process.stdout.isTTY === true,
 });

@@ -7,14 +7,24 @@ import { describeContent } from '../app/info.js';
 import { evaluateOvalFile } from '../app/oval-eval.js';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
+import { registerXccdfCommands } from './xccdf-commands.js';
+
+// Replaced by the HTML report writer once it lands.
+async function writeHtmlReport(path: string): Promise<void> {
+  throw new ContentError('unsupported', `cannot write ${path}: the HTML report is not available in this build`);
+}
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 
-interface Io {
+export interface Io {
   out(s: string): void;
   err(s: string): void;
+  /** The environment the command runs in (OSCAP_PROBE_ROOT); the process's when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal (colours, progress). */
+  readonly isTty?: boolean;
 }
 
 function describeWarning(w: Warning): string {
@@ -25,6 +35,8 @@ function describeWarning(w: Warning): string {
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let verbose = argv.includes('--verbose');
+  let exitCode = EXIT_OK;
+  const cliIo = { out: io.out, err: io.err, env: io.env ?? process.env, isTty: io.isTty ?? false };
   const program = new Command()
     .name('vigil')
     .description('Security compliance for SCAP content: a faster, friendlier oscap')
@@ -78,9 +90,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
     });
 
+  registerXccdfCommands(
+    program,
+    cliIo,
+    (code) => {
+      exitCode = code;
+    },
+    writeHtmlReport,
+  );
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
     if (e instanceof ContentError) {

@@ -14,7 +14,9 @@ export type ContentErrorCode =
   | 'unknown-profile'
   | 'unknown-stream'
   | 'unknown-checklist'
-  | 'invalid-value';
+  | 'invalid-value'
+  | 'unsupported'
+  | 'no-content';
 
 export interface SourceLocation {
   readonly file: string;

@@ -56,9 +56,21 @@ function itemXml(item: OvalItem): string {
   return `${s}</${p}:${item.type}>`;
 }
 
+/** Where streamed XML goes. */
+export interface XmlSink {
+  write(s: string): void;
+}
+
 export function writeOvalResults(path: string, input: OvalResultsInput): void {
-  const { doc } = input;
   const w = new XmlFileWriter(path);
+  w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
+  streamOvalResults(w, input);
+  w.close();
+}
+
+/** Streams an `oval_results` element (no XML declaration) into `w`, e.g. inside an ARF report. */
+export function streamOvalResults(w: XmlSink, input: OvalResultsInput): void {
+  const { doc } = input;
   const families = new Set<string>();
   const items = new Map<number, OvalItem>();
   for (const o of input.objects) for (const i of o.items) items.set(i.id, i);
@@ -66,7 +78,7 @@ export function writeOvalResults(path: string, input: OvalResultsInput): void {
   const famNs = [...families].map((f) => ` xmlns:${itemPrefix(f)}="${NS.sc}#${f}"`).join('');
   const now = new Date().toISOString().replace(/\.\d+Z$/, '');
   const generator = `<generator><oval:product_name>vigil</oval:product_name><oval:product_version>${esc(input.productVersion)}</oval:product_version><oval:schema_version>5.11.2</oval:schema_version><oval:timestamp>${now}</oval:timestamp></generator>`;
-  w.write(`<?xml version="1.0" encoding="UTF-8"?>\n<oval_results xmlns="${NS.res}" xmlns:oval="${NS.oval}" xmlns:oval-sc="${NS.sc}"${famNs}>\n`);
+  w.write(`<oval_results xmlns="${NS.res}" xmlns:oval="${NS.oval}" xmlns:oval-sc="${NS.sc}"${famNs}>\n`);
   w.write(generator);
   w.write('<directives include_source_definitions="false">');
   for (const r of ['definition_true', 'definition_false', 'definition_unknown', 'definition_error', 'definition_not_evaluated', 'definition_not_applicable']) {
@@ -121,5 +133,4 @@ export function writeOvalResults(path: string, input: OvalResultsInput): void {
     w.write('</system_data>\n');
   }
   w.write('</oval_system_characteristics>\n</system></results>\n</oval_results>\n');
-  w.close();
 }

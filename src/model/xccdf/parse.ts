@@ -65,7 +65,7 @@ interface ItemMeta {
   platforms: string[];
   references: Reference[];
   warnings: string[];
-  requires: string[];
+  requires: string[][];
   conflicts: string[];
   models: string[];
 }
@@ -111,7 +111,7 @@ class XccdfParser {
         meta.warnings.push(innerMarkup(el).trim());
         break;
       case 'requires':
-        meta.requires.push(...requireAttr(el, 'idref', this.file).split(/\s+/).filter(Boolean));
+        meta.requires.push(requireAttr(el, 'idref', this.file).split(/\s+/).filter(Boolean));
         break;
       case 'conflicts':
         meta.conflicts.push(requireAttr(el, 'idref', this.file));

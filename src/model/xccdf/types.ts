@@ -114,7 +114,8 @@ export interface Rule extends ItemBase {
   readonly complexCheck?: ComplexCheck;
   readonly fixes: readonly Fix[];
   readonly fixtexts: readonly Fixtext[];
-  readonly requires: readonly string[];
+  /** Each entry is satisfied when any of its ids is selected; all entries must be. */
+  readonly requires: ReadonlyArray<readonly string[]>;
   readonly conflicts: readonly string[];
 }
 
@@ -123,7 +124,7 @@ export interface Group extends ItemBase {
   readonly rationale: Markup;
   readonly values: readonly Value[];
   readonly children: ReadonlyArray<Group | Rule>;
-  readonly requires: readonly string[];
+  readonly requires: ReadonlyArray<readonly string[]>;
   readonly conflicts: readonly string[];
 }
 

@@ -1,0 +1,233 @@
+/**
+ * `vigil xccdf eval` and `vigil scan`: evaluates a checklist's profile
+ * against a target and writes the requested outputs. This is where the
+ * concrete pieces meet: the target, the probe table, the OVAL engine as the
+ * OVAL checking system, and the result writers.
+ */
+import { hostname, networkInterfaces, userInfo } from 'node:os';
+import { basename } from 'node:path';
+import { openChecklist, openContent, type CheckTarget, type Checklist } from '../model/checklist.js';
+import { ContentError } from '../model/errors.js';
+import { readDocumentFile } from '../model/load.js';
+import type { OvalDefinitions } from '../model/oval/types.js';
+import { validateChecklist, validateTailoring } from '../model/validate.js';
+import type { Rule, Tailoring } from '../model/xccdf/types.js';
+import { OvalEngine } from '../oval/engine.js';
+import { probeTable } from '../oval/probes/registry.js';
+import { writeOvalResults } from '../results/oval-results.js';
+import { writeArf, writeXccdfResults, type XccdfResultsSource } from '../results/xccdf-results.js';
+import type { Target } from '../target/target.js';
+import { Applicability } from '../xccdf/applicability.js';
+import { evaluateBenchmark, xccdfTime } from '../xccdf/evaluate.js';
+import { OvalCheckEngine } from '../xccdf/oval-check-engine.js';
+import { resolveProfile, type ResolvedProfile } from '../xccdf/profile.js';
+import type { RuleResult, ScanReport, TargetFact, TestResultData } from '../xccdf/result-types.js';
+import { score, SCORING_DEFAULT } from '../xccdf/scoring.js';
+import { targetFor, vigilVersion } from './oval-eval.js';
+
+export interface XccdfEvalOptions {
+  readonly profile?: string;
+  readonly tailoringFile?: string;
+  /** A tailoring component of the data stream, by component or component-ref id. */
+  readonly tailoringId?: string;
+  readonly datastreamId?: string;
+  readonly xccdfId?: string;
+  readonly rules?: readonly string[];
+  readonly skipRules?: readonly string[];
+  /** An offline root directory; the local host when absent. */
+  readonly root?: string;
+  /** A ready target (tests, SSH); wins over `root`. */
+  readonly target?: Target;
+  readonly resultsFile?: string;
+  readonly arfFile?: string;
+  /** Write one OVAL results file per OVAL document, named `<href>.result.xml`, into this directory. */
+  readonly ovalResultsDir?: string;
+  readonly onResult?: (result: RuleResult, rule: Rule, reported: boolean) => void;
+  /** Called once the rules to evaluate are known. */
+  readonly onStart?: (info: { readonly total: number; readonly benchmarkTitle: string; readonly profileTitle?: string }) => void;
+}
+
+export interface XccdfEvalReport extends ScanReport {
+  readonly checklist: Checklist;
+  readonly resolved: ResolvedProfile;
+  readonly target: Target;
+  /** Rules named by --rule that the benchmark lacks. */
+  readonly unknownRules: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** Finds a profile by its id, or by a unique suffix after `_profile_` (as `--profile cis_level2_server`). */
+export function findProfileId(cl: Checklist, wanted: string, tailoring?: Tailoring): string {
+  const ids = [...cl.benchmark.profiles.map((p) => p.id), ...(tailoring?.profiles.map((p) => p.id) ?? [])];
+  if (ids.includes(wanted)) return wanted;
+  const hits = [...new Set(ids.filter((id) => id.endsWith(`_${wanted}`)))];
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) throw new ContentError('unknown-profile', `--profile ${wanted} is ambiguous: ${hits.join(', ')}`);
+  throw new ContentError('unknown-profile', `no profile "${wanted}" in ${cl.benchmark.id}; known profiles: ${ids.join(', ') || '(none)'}`);
+}
+
+function loadTailoring(file: string | undefined, id: string | undefined, loaded: ReturnType<typeof openContent>): Tailoring | undefined {
+  if (file !== undefined) {
+    const d = readDocumentFile(file);
+    if (d.kind !== 'tailoring') throw new ContentError('wrong-root', `--tailoring-file ${file} is not an XCCDF tailoring document`);
+    return d;
+  }
+  if (id === undefined) return undefined;
+  const d = loaded.document;
+  if (d.kind !== 'data-stream-collection') throw new ContentError('wrong-root', '--tailoring-id needs a source data stream');
+  const refId = d.streams.flatMap((s) => [...s.checklists, ...s.checks]).find((r) => r.id === id)?.href.replace(/^#/, '');
+  const comp = d.components.get(refId ?? id);
+  if (comp?.content?.kind !== 'tailoring') throw new ContentError('unknown-checklist', `no tailoring component "${id}" in ${loaded.file}`);
+  return comp.content;
+}
+
+function ovalOf(t: CheckTarget | undefined): OvalDefinitions | undefined {
+  return t?.kind === 'document' && t.document.kind === 'oval-definitions' ? t.document : undefined;
+}
+
+interface HostFacts {
+  readonly name: string;
+  readonly addresses: Array<{ ip: string; mac?: string }>;
+  readonly facts: TargetFact[];
+  readonly identity?: TestResultData['identity'];
+  readonly hostname?: string;
+}
+
+async function hostFacts(target: Target): Promise<HostFacts> {
+  const facts: TargetFact[] = [
+    { name: 'urn:xccdf:fact:scanner:name', type: 'string', value: 'Vigil' },
+    { name: 'urn:xccdf:fact:scanner:version', type: 'string', value: vigilVersion() },
+  ];
+  if (target.kind !== 'local') {
+    // As OpenSCAP does offline: the root's /etc/hostname, no addresses, no identity.
+    let name: string | undefined;
+    try {
+      name = (await target.readFile('/etc/hostname')).toString('utf8').split('\n')[0]?.trim() || undefined;
+    } catch {
+      name = undefined;
+    }
+    if (name) facts.push({ name: 'urn:xccdf:fact:asset:identifier:host_name', type: 'string', value: name });
+    return { name: name ?? 'unknown', addresses: [], facts, ...(name ? { hostname: name } : {}) };
+  }
+  const host = hostname();
+  facts.push({ name: 'urn:xccdf:fact:asset:identifier:host_name', type: 'string', value: host });
+  const addresses: Array<{ ip: string; mac?: string }> = [];
+  for (const [, list] of Object.entries(networkInterfaces())) {
+    for (const a of list ?? []) {
+      addresses.push({ ip: a.address, ...(a.mac ? { mac: a.mac } : {}) });
+      facts.push({ name: `urn:xccdf:fact:asset:identifier:${a.family === 'IPv6' ? 'ipv6' : 'ipv4'}`, type: 'string', value: a.address });
+      if (a.mac) facts.push({ name: 'urn:xccdf:fact:asset:identifier:mac', type: 'string', value: a.mac.toUpperCase() });
+    }
+  }
+  const u = userInfo();
+  return { name: host, addresses, facts, identity: { name: u.username, authenticated: true, privileged: u.uid === 0 }, hostname: host };
+}
+
+export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): Promise<XccdfEvalReport> {
+  const loaded = openContent(file);
+  const checklist = openChecklist(loaded, {
+    ...(opts.datastreamId !== undefined ? { streamId: opts.datastreamId } : {}),
+    ...(opts.xccdfId !== undefined ? { checklistId: opts.xccdfId } : {}),
+  });
+  validateChecklist(checklist);
+  const tailoring = loadTailoring(opts.tailoringFile, opts.tailoringId, loaded);
+  if (tailoring) validateTailoring(tailoring, checklist);
+  const profileId = opts.profile !== undefined ? findProfileId(checklist, opts.profile, tailoring) : undefined;
+  const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
+  const target = opts.target ?? targetFor(opts.root);
+  const probes = probeTable();
+  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external });
+
+  const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);
+  const cpeOval = new OvalCheckEngine((href) => {
+    for (const d of checklist.dictionaries) {
+      const doc = ovalOf(d.checks.get(href));
+      if (doc) return doc;
+    }
+    return ovalOf(checklist.checks.get(href));
+  }, factory);
+  const applicability = new Applicability(
+    { platformSpecification: checklist.benchmark.platformSpecification, dictionaries: checklist.dictionaries.map((d) => d.dictionary) },
+    cpeOval,
+  );
+
+  const start = new Date();
+  opts.onStart?.({
+    total: opts.rules ? opts.rules.length : resolved.rules.length,
+    benchmarkTitle: checklist.benchmark.title,
+    ...(resolved.profile ? { profileTitle: resolved.profile.title } : {}),
+  });
+  const evaluation = await evaluateBenchmark(checklist.benchmark, {
+    profile: resolved,
+    engines: [checks],
+    applicability,
+    ...(opts.rules ? { rules: new Set(opts.rules) } : {}),
+    ...(opts.skipRules ? { skipRules: new Set(opts.skipRules) } : {}),
+    ...(opts.onResult ? { onResult: opts.onResult } : {}),
+  });
+  // The benchmark's own platforms are listed as OpenSCAP does, even when no rule asked.
+  await applicability.applies(checklist.benchmark.platforms);
+  const end = new Date();
+
+  const host = await hostFacts(target);
+  const models = checklist.benchmark.scoringModels.length > 0 ? checklist.benchmark.scoringModels : [SCORING_DEFAULT];
+  const profileSuffix = resolved.profile?.id ?? 'default-profile';
+  const testResult: TestResultData = {
+    id: `xccdf_org.open-scap_testresult_${profileSuffix}`,
+    benchmark: { id: checklist.benchmark.id, href: file, version: checklist.benchmark.version, title: checklist.benchmark.title },
+    ...(resolved.profile ? { profile: { id: resolved.profile.id, title: resolved.profile.title } } : {}),
+    startTime: xccdfTime(start),
+    endTime: xccdfTime(end),
+    testSystem: `cpe:/a:vigil:vigil:${vigilVersion()}`,
+    target: { name: host.name, addresses: host.addresses.map((a) => a.ip), facts: host.facts },
+    ...(host.identity ? { identity: host.identity } : {}),
+    platforms: applicability.applicable,
+    setValues: [...resolved.values.values()].map((v) => ({ idref: v.value.id, value: v.text })),
+    ruleResults: evaluation.ruleResults,
+    scores: models.flatMap((m) => score(checklist.benchmark, evaluation.ruleResults, m) ?? []),
+  };
+
+  const oval = checks.evidence();
+  const source: XccdfResultsSource = {
+    file,
+    ...(checklist.origin.componentId !== undefined ? { componentId: checklist.origin.componentId } : {}),
+    xccdfVersion: checklist.benchmark.xccdfVersion,
+  };
+  if (opts.resultsFile !== undefined) writeXccdfResults(opts.resultsFile, source, testResult);
+  if (opts.arfFile !== undefined) {
+    if (loaded.document.kind !== 'data-stream-collection') {
+      throw new ContentError('wrong-root', '--results-arf needs a source data stream as input, as with oscap');
+    }
+    await writeArf(opts.arfFile, {
+      source,
+      testResult,
+      oval: new Map([...oval, ...cpeOval.evidence()]),
+      productVersion: vigilVersion(),
+      target: { kind: target.kind, name: target.name },
+      asset: { addresses: host.addresses, ...(host.hostname ? { hostname: host.hostname } : {}) },
+    });
+  }
+  if (opts.ovalResultsDir !== undefined) {
+    for (const [href, ev] of oval) {
+      writeOvalResults(`${opts.ovalResultsDir}/${basename(href)}.result.xml`, {
+        doc: ev.doc,
+        definitions: await ev.definitions(),
+        tests: await ev.tests(),
+        objects: await ev.objects(),
+        target: { kind: target.kind, name: target.name },
+        productVersion: vigilVersion(),
+      });
+    }
+  }
+  return {
+    testResult,
+    benchmark: checklist.benchmark,
+    contentFile: file,
+    oval,
+    checklist,
+    resolved,
+    target,
+    unknownRules: evaluation.unknownRules,
+    notes: resolved.notes,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The contract between XCCDF evaluation and a checking system. Engines are
+ * registered by check-system URI; XCCDF never calls OVAL directly. The app
+ * layer picks the concrete engines.
+ */
+import type { ValueType } from '../model/xccdf/types.js';
+import type { XccdfResult } from './result-types.js';
+
+/** A value exported to the checking system (check-export, after refine-value and set-value). */
+export interface ValueBinding {
+  readonly name: string;
+  readonly value: string;
+  readonly type: ValueType;
+}
+
+export interface CheckRequest {
+  readonly href: string;
+  /** The definition (or other check) name; absent: every check of the document, combined with AND. */
+  readonly name?: string;
+  readonly bindings: readonly ValueBinding[];
+}
+
+export interface CheckEngine {
+  /** The check-system URI this engine serves. */
+  readonly system: string;
+  /**
+   * The result of one check-content-ref. `notchecked` means the engine cannot
+   * resolve the reference (an unknown href or name), and the next
+   * check-content-ref, if any, is tried.
+   */
+  evaluate(request: CheckRequest): Promise<XccdfResult>;
+  /** The names a multi-check expands to, or undefined when the href is not this engine's. */
+  names(href: string): readonly string[] | undefined;
+}
+
+/** Answers whether one CPE check (an OVAL definition in a CPE OVAL document) is true for the target. */
+export interface PlatformCheck {
+  isTrue(system: string, href: string, name: string): Promise<boolean>;
+}

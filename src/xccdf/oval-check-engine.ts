@@ -1,0 +1,160 @@
+/**
+ * The OVAL checking system for XCCDF (OpenSCAP's oval_agent.c):
+ * - one OVAL session per document; check-exports bind external variables;
+ * - a binding that contradicts a value already bound in a session needs a
+ *   session of its own (OpenSCAP resets its session then; keeping both gives
+ *   the same results without re-collecting what the first one saw);
+ * - definition results map to XCCDF results by the definition's class:
+ *   true → pass, false → fail for compliance and inventory, reversed for
+ *   vulnerability and patch; error, unknown, not evaluated (notchecked) and
+ *   not applicable carry over;
+ * - a check without a name evaluates every definition and combines them with
+ *   XCCDF's AND; a document without definitions is an error.
+ */
+import type { OvalDefinitions } from '../model/oval/types.js';
+import type { DefinitionResult, TestResult } from '../oval/engine.js';
+import type { OvalResult } from '../oval/result.js';
+import type { CollectedObject, ExternalVariableSource } from '../oval/types.js';
+import type { CheckEngine, CheckRequest, PlatformCheck } from './check-engine.js';
+import { combine } from './evaluate.js';
+import { OVAL_SYSTEM, type OvalEvidence, type XccdfResult } from './result-types.js';
+
+/** What the check engine needs of an OVAL engine. */
+export interface OvalSession {
+  evaluateDefinition(id: string): Promise<DefinitionResult>;
+  testResults(): Promise<TestResult[]>;
+  collectedObjects(): Promise<CollectedObject[]>;
+}
+
+export type OvalSessionFactory = (doc: OvalDefinitions, external: ExternalVariableSource) => OvalSession;
+
+interface Session {
+  readonly engine: OvalSession;
+  readonly bound: Map<string, readonly string[]>;
+  readonly evaluated: Map<string, DefinitionResult>;
+}
+
+const TO_XCCDF: Record<OvalResult, XccdfResult> = {
+  true: 'pass',
+  false: 'fail',
+  unknown: 'unknown',
+  error: 'error',
+  'not evaluated': 'notchecked',
+  'not applicable': 'notapplicable',
+};
+
+export function xccdfFromOval(cls: string, r: OvalResult): XccdfResult {
+  const x = TO_XCCDF[r];
+  if (cls === 'vulnerability' || cls === 'patch') return x === 'pass' ? 'fail' : x === 'fail' ? 'pass' : x;
+  return x;
+}
+
+const sameValues = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v) => b.includes(v));
+
+export class OvalCheckEngine implements CheckEngine, PlatformCheck {
+  readonly system = OVAL_SYSTEM;
+  private readonly sessions = new Map<string, Session[]>();
+
+  constructor(
+    private readonly resolve: (href: string) => OvalDefinitions | undefined,
+    private readonly factory: OvalSessionFactory,
+  ) {}
+
+  names(href: string): readonly string[] | undefined {
+    const doc = this.resolve(href);
+    return doc ? [...doc.definitions.keys()] : undefined;
+  }
+
+  async evaluate(req: CheckRequest): Promise<XccdfResult> {
+    const doc = this.resolve(req.href);
+    if (!doc) return 'notchecked';
+    if (req.name !== undefined && !doc.definitions.has(req.name)) return 'notchecked';
+    const session = this.sessionFor(req.href, doc, req.bindings);
+    const one = async (id: string): Promise<XccdfResult> => {
+      const r = await this.definition(session, id);
+      return xccdfFromOval(doc.definitions.get(id)!.class, r.result);
+    };
+    if (req.name !== undefined) return one(req.name);
+    let acc: XccdfResult | undefined;
+    for (const id of doc.definitions.keys()) {
+      const r = await one(id);
+      acc = acc === undefined ? r : combine(acc, r, 'AND');
+    }
+    return acc ?? 'error';
+  }
+
+  /** A CPE check: true when the definition evaluates to true. */
+  async isTrue(system: string, href: string, name: string): Promise<boolean> {
+    if (system !== OVAL_SYSTEM) return false;
+    const doc = this.resolve(href);
+    if (!doc || !doc.definitions.has(name)) return false;
+    const r = await this.definition(this.sessionFor(href, doc, []), name);
+    return r.result === 'true';
+  }
+
+  /** The evidence per href, for reports and OVAL results. */
+  evidence(): Map<string, OvalEvidence> {
+    const out = new Map<string, OvalEvidence>();
+    for (const [href, sessions] of this.sessions) {
+      const doc = this.resolve(href)!;
+      const find = <T>(get: (s: Session) => Promise<T | undefined>) => async (): Promise<T | undefined> => {
+        for (const s of sessions) {
+          const v = await get(s);
+          if (v !== undefined) return v;
+        }
+        return undefined;
+      };
+      out.set(href, {
+        href,
+        doc,
+        definition: (id) => find((s) => Promise.resolve(s.evaluated.get(id)))(),
+        test: (id) => find(async (s) => (await s.engine.testResults()).find((t) => t.testId === id))(),
+        object: (id) => find(async (s) => (await s.engine.collectedObjects()).find((o) => o.objectId === id))(),
+        definitions: async () => dedupe(sessions.flatMap((s) => [...s.evaluated.values()]), (d) => d.definitionId),
+        tests: async () => dedupe((await Promise.all(sessions.map((s) => s.engine.testResults()))).flat(), (t) => t.testId),
+        objects: async () => dedupe((await Promise.all(sessions.map((s) => s.engine.collectedObjects()))).flat(), (o) => o.objectId),
+      });
+    }
+    return out;
+  }
+
+  private async definition(s: Session, id: string): Promise<DefinitionResult> {
+    const r = await s.engine.evaluateDefinition(id);
+    s.evaluated.set(id, r);
+    return r;
+  }
+
+  private sessionFor(href: string, doc: OvalDefinitions, bindings: CheckRequest['bindings']): Session {
+    const wanted = new Map<string, string[]>();
+    for (const b of bindings) {
+      if (!doc.variables.has(b.name)) continue; // OpenSCAP skips variables the document lacks
+      const list = wanted.get(b.name) ?? [];
+      if (!list.includes(b.value)) list.push(b.value);
+      wanted.set(b.name, list);
+    }
+    let list = this.sessions.get(href);
+    if (!list) {
+      list = [];
+      this.sessions.set(href, list);
+    }
+    const fits = (s: Session): boolean => [...wanted].every(([k, v]) => !s.bound.has(k) || sameValues(s.bound.get(k)!, v));
+    let session = list.find(fits);
+    if (!session) {
+      const bound = new Map<string, readonly string[]>();
+      session = { engine: this.factory(doc, { get: (id) => bound.get(id) }), bound, evaluated: new Map() };
+      list.push(session);
+    }
+    for (const [k, v] of wanted) if (!session.bound.has(k)) session.bound.set(k, v);
+    return session;
+  }
+}
+
+function dedupe<T>(xs: readonly T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = key(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
