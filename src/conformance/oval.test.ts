@@ -14,169 +14,18 @@
  *   - object types Vigil has no probe for yet.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { evaluateOvalFile } from '../app/oval-eval.js';
 import { readDocumentFile } from '../model/load.js';
-import type { Component, Criteria, OvalDefinitions, OvalSet } from '../model/oval/types.js';
-import { PROBES } from '../oval/probes/registry.js';
-import { CONTENT, oscap, prerequisites, run } from '../testing/oracle.js';
-
-/** Object types oscap does not collect from an offline root (docs/CONFORMANCE.md). */
-const OSCAP_NOT_OFFLINE = new Set(['unix/shadow_object']);
-/** Object types collected by a Vigil probe that reads the root itself. */
-const VIGIL_OFFLINE = new Set(PROBES.filter((p) => p.needs.length === 0).map((p) => `${p.family}/${p.objectType}`));
+import type { OvalDefinitions } from '../model/oval/types.js';
+import { CONTENT, oscap, prerequisites } from '../testing/oracle.js';
+import { buildSsgRoot, objectTypes, OSCAP_NOT_OFFLINE, SSG_TARGETS, VIGIL_OFFLINE } from '../testing/ssg-roots.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-oval-conf-'));
 after(() => rmSync(base, { recursive: true, force: true }));
-
-type Files = Record<string, string>;
-
-/** Files shared by both distributions; `hardened` flips most settings. */
-function commonFiles(hardened: boolean): Files {
-  const yes = (b: boolean): string => (b ? 'yes' : 'no');
-  return {
-    '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbob:x:1000:1000:Bob:/home/bob:/bin/bash\n' + (hardened ? '' : 'toor:x:0:0::/root:/bin/sh\n'),
-    '/etc/group': 'root:x:0:\nshadow:x:42:\nsudo:x:27:bob\nbob:x:1000:\n',
-    '/etc/shadow': `root:${hardened ? '$6$salt$hash' : '$1$salt$hash'}:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nbob:$6$x$y:19000:${hardened ? 1 : 0}:${hardened ? 90 : 99999}:7:::\n`,
-    '/etc/gshadow': 'root:*::\nshadow:*::\n',
-    '/etc/ssh/sshd_config': hardened
-      ? 'PermitRootLogin no\nPermitEmptyPasswords no\nX11Forwarding no\nMaxAuthTries 4\nIgnoreRhosts yes\nHostbasedAuthentication no\nPermitUserEnvironment no\nClientAliveInterval 300\nClientAliveCountMax 0\nLoginGraceTime 60\nLogLevel VERBOSE\nBanner /etc/issue.net\nUsePAM yes\nAllowTcpForwarding no\nMaxStartups 10:30:60\nMaxSessions 10\nCiphers aes256-ctr,aes192-ctr,aes128-ctr\nMACs hmac-sha2-512,hmac-sha2-256\n'
-      : `PermitRootLogin yes\nX11Forwarding ${yes(true)}\nMaxAuthTries 10\n#PermitEmptyPasswords no\n`,
-    '/etc/login.defs': hardened ? 'PASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nPASS_WARN_AGE 7\nUMASK 027\nENCRYPT_METHOD SHA512\n' : 'PASS_MAX_DAYS 99999\nPASS_MIN_DAYS 0\nUMASK 022\n',
-    '/etc/issue': hardened ? 'Authorized uses only. All activity may be monitored and reported.\n' : 'Ubuntu \\n \\l\n',
-    '/etc/issue.net': hardened ? 'Authorized uses only. All activity may be monitored and reported.\n' : 'Ubuntu\n',
-    '/etc/motd': '',
-    '/etc/sysctl.conf': hardened
-      ? 'net.ipv4.ip_forward = 0\nnet.ipv4.conf.all.send_redirects = 0\nnet.ipv4.conf.default.send_redirects = 0\nnet.ipv4.conf.all.accept_redirects = 0\nnet.ipv4.tcp_syncookies = 1\nkernel.randomize_va_space = 2\nfs.suid_dumpable = 0\nnet.ipv6.conf.all.accept_ra = 0\n'
-      : 'net.ipv4.ip_forward = 1\n',
-    '/etc/security/limits.conf': hardened ? '* hard core 0\n' : '',
-    '/etc/security/pwquality.conf': hardened ? 'minlen = 14\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\nminclass = 4\nretry = 3\n' : 'minlen = 8\n',
-    '/etc/pam.d/common-password': hardened
-      ? 'password requisite pam_pwquality.so retry=3\npassword [success=1 default=ignore] pam_unix.so obscure use_authtok try_first_pass yescrypt sha512 remember=5\n'
-      : 'password [success=1 default=ignore] pam_unix.so obscure\n',
-    '/etc/pam.d/common-auth': hardened ? 'auth required pam_faillock.so preauth\nauth [success=1 default=ignore] pam_unix.so nullok\n' : 'auth [success=1 default=ignore] pam_unix.so nullok\n',
-    '/etc/pam.d/su': hardened ? 'auth required pam_wheel.so use_uid group=sugroup\n' : '# auth required pam_wheel.so\n',
-    '/etc/modprobe.d/cis.conf': hardened ? 'install cramfs /bin/false\nblacklist cramfs\ninstall freevxfs /bin/false\ninstall usb-storage /bin/false\ninstall dccp /bin/false\ninstall sctp /bin/false\n' : '',
-    '/etc/audit/auditd.conf': hardened ? 'max_log_file = 8\nmax_log_file_action = keep_logs\nspace_left_action = email\naction_mail_acct = root\nadmin_space_left_action = halt\n' : 'max_log_file = 8\n',
-    '/etc/audit/rules.d/audit.rules': hardened ? '-w /etc/passwd -p wa -k audit_rules_usergroup_modification\n-w /etc/group -p wa -k audit_rules_usergroup_modification\n-e 2\n' : '',
-    '/etc/default/grub': hardened ? 'GRUB_CMDLINE_LINUX="audit=1 audit_backlog_limit=8192 apparmor=1 security=apparmor"\n' : 'GRUB_CMDLINE_LINUX=""\n',
-    '/boot/grub/grub.cfg': 'set timeout=5\n',
-    '/etc/fstab': hardened ? 'tmpfs /dev/shm tmpfs defaults,nodev,nosuid,noexec 0 0\n/dev/sda2 /tmp ext4 defaults,nodev,nosuid,noexec 0 0\n' : '/dev/sda1 / ext4 defaults 0 1\n',
-    '/etc/crontab': '17 * * * * root cd / && run-parts --report /etc/cron.hourly\n',
-    '/etc/cron.allow': hardened ? 'root\n' : '',
-    '/etc/sudoers': hardened ? 'Defaults use_pty\nDefaults logfile="/var/log/sudo.log"\nroot ALL=(ALL:ALL) ALL\n' : 'root ALL=(ALL:ALL) ALL\n',
-    '/etc/rsyslog.conf': hardened ? '$FileCreateMode 0640\n*.* @@loghost.example.com\n' : '',
-    '/etc/systemd/journald.conf': hardened ? '[Journal]\nStorage=persistent\nCompress=yes\nForwardToSyslog=yes\n' : '[Journal]\n',
-    '/etc/apt/apt.conf.d/99custom': hardened ? '' : 'APT::Get::AllowUnauthenticated "true";\n',
-    '/etc/profile.d/tmout.sh': hardened ? 'TMOUT=900\nreadonly TMOUT\nexport TMOUT\n' : '',
-    '/etc/bash.bashrc': hardened ? 'umask 027\n' : 'umask 022\n',
-    '/etc/hosts.allow': '',
-    '/etc/hosts.deny': '',
-    '/root/.bashrc': '',
-    '/home/bob/.bashrc': '',
-  };
-}
-
-/** Packages per variant: name → version. */
-function packages(hardened: boolean): Record<string, string> {
-  const base: Record<string, string> = { 'openssh-server': '1:8.9p1-3', sudo: '1.9.9-1ubuntu2', rsyslog: '8.2112.0-2ubuntu2', cron: '3.0pl1-137ubuntu3', libpam0g: '1.4.0-11ubuntu2' };
-  return hardened
-    ? { ...base, auditd: '1:3.0.7-1build1', aide: '0.17.4-1', apparmor: '3.0.4-2ubuntu2', 'libpam-pwquality': '1.4.4-1build2', chrony: '4.2-2ubuntu2', ufw: '0.36.1-4build1' }
-    : { ...base, telnetd: '0.17-44build1', rsh_server: '0.17-22', 'xserver-xorg': '1:7.7+23ubuntu2', avahi_daemon: '0.8-5ubuntu5', nis: '4.4', talk: '0.17-17' };
-}
-
-const APT_CONF = join(base, 'apt.conf');
-
-function buildRoot(name: string, platform: Files, hardened: boolean): string {
-  const root = join(base, name);
-  const files = { ...commonFiles(hardened), ...platform };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), text);
-  }
-  chmodSync(join(root, '/etc/shadow'), hardened ? 0o640 : 0o644);
-  chmodSync(join(root, '/etc/passwd'), hardened ? 0o644 : 0o666);
-  chmodSync(join(root, '/boot/grub/grub.cfg'), hardened ? 0o400 : 0o644);
-  chmodSync(join(root, '/etc/crontab'), hardened ? 0o600 : 0o644);
-  mkdirSync(join(root, 'tmp'), { recursive: true });
-  chmodSync(join(root, 'tmp'), hardened ? 0o1777 : 0o777);
-  mkdirSync(join(root, 'var/log'), { recursive: true });
-  writeFileSync(join(root, 'var/log/syslog'), '');
-  chmodSync(join(root, 'var/log/syslog'), hardened ? 0o640 : 0o666);
-  const status = Object.entries(packages(hardened))
-    .map(([pkg, v]) => `Package: ${pkg.replace(/_/g, '-')}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`)
-    .join('\n');
-  mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
-  writeFileSync(join(root, 'var/lib/dpkg/status'), status);
-  // oscap 1.3.7 reads packages from apt's binary cache, built inside the root (ORACLE.md).
-  for (const d of ['var/cache/apt', 'var/lib/apt/lists/partial', 'etc/apt', 'usr/share/dpkg']) mkdirSync(join(root, d), { recursive: true });
-  for (const t of ['cputable', 'tupletable', 'ostable']) copyFileSync(`/usr/share/dpkg/${t}`, join(root, 'usr/share/dpkg', t));
-  return root;
-}
-
-/** The object types a definition's evaluation can touch, through criteria, tests, sets, filters and variables. */
-function objectTypes(doc: OvalDefinitions, defId: string): Set<string> {
-  const types = new Set<string>();
-  const seenDefs = new Set<string>();
-  const seenObjects = new Set<string>();
-  const seenVars = new Set<string>();
-  const state = (id: string): void => {
-    for (const e of doc.states.get(id)?.entities ?? []) {
-      if (e.varRef) variable(e.varRef);
-      for (const f of e.fields ?? []) if (f.varRef) variable(f.varRef);
-    }
-  };
-  const component = (c: Component): void => {
-    if (c.fn === 'object') object(c.objectRef);
-    else if (c.fn === 'variable') variable(c.varRef);
-    else if ('args' in c) c.args.forEach(component);
-    else if ('arg' in c) component(c.arg);
-  };
-  const variable = (id: string): void => {
-    if (seenVars.has(id)) return;
-    seenVars.add(id);
-    const v = doc.variables.get(id);
-    if (v?.kind === 'local') component(v.component);
-  };
-  const set = (s: OvalSet): void => {
-    s.objectRefs.forEach(object);
-    s.sets.forEach(set);
-    s.filters.forEach((f) => state(f.stateRef));
-  };
-  const object = (id: string): void => {
-    if (seenObjects.has(id)) return;
-    seenObjects.add(id);
-    const o = doc.objects.get(id);
-    if (!o) return;
-    types.add(`${o.family}/${o.type}`);
-    for (const e of o.entities) if (e.varRef) variable(e.varRef);
-    if (o.type === 'variable_object') for (const e of o.entities) if (e.name === 'var_ref') variable(e.value.trim());
-    o.filters.forEach((f) => state(f.stateRef));
-    if (o.set) set(o.set);
-  };
-  const criteria = (c: Criteria): void => {
-    for (const k of c.children) {
-      if (k.kind === 'criteria') criteria(k);
-      else if (k.kind === 'extend_definition') definition(k.definitionRef);
-      else {
-        const t = doc.tests.get(k.testRef);
-        if (t?.objectRef) object(t.objectRef);
-        t?.stateRefs.forEach(state);
-      }
-    }
-  };
-  const definition = (id: string): void => {
-    if (seenDefs.has(id)) return;
-    seenDefs.add(id);
-    const d = doc.definitions.get(id);
-    if (d?.criteria) criteria(d.criteria);
-  };
-  definition(defId);
-  return types;
-}
 
 function parseResults(stdout: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -187,23 +36,16 @@ function parseResults(stdout: string): Map<string, string> {
   return out;
 }
 
-const TARGETS: ReadonlyArray<{ content: string; platform: Files }> = [
-  { content: 'ssg-ubuntu2204-oval.xml', platform: { '/etc/lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\n' } },
-  { content: 'ssg-debian11-oval.xml', platform: { '/etc/debian_version': '11.7\n' } },
-];
-
-for (const target of TARGETS) {
+for (const target of SSG_TARGETS) {
   for (const hardened of [false, true]) {
     const label = `${target.content} on a ${hardened ? 'hardened' : 'default'} synthetic root`;
     test(`OVAL definitions agree with oscap: ${label}`, { timeout: 600_000 }, async (t) => {
       if (!(await prerequisites(t, { oscap: true, files: [target.content] }))) return;
-      const root = buildRoot(`${target.content}-${hardened ? 'h' : 'd'}`, target.platform, hardened);
-      mkdirSync(join(base, 'aptparts'), { recursive: true });
-      writeFileSync(APT_CONF, `Dir::Etc::parts "${join(base, 'aptparts')}";\nDir::Cache::pkgcache "pkgcache.bin";\nDir::Cache::srcpkgcache "srcpkgcache.bin";\n`);
-      const gen = await run('apt-cache', ['-o', `RootDir=${root}`, 'gencaches'], { env: { ...process.env, APT_CONFIG: APT_CONF }, timeoutMs: 120_000 });
-      assert.equal(gen.code, 0, `apt-cache gencaches failed: ${gen.stderr}`);
+      const name = `${target.content}-${hardened ? 'h' : 'd'}`;
+      const root = join(base, name);
+      const env = await buildSsgRoot(root, target.platform, hardened, join(base, `${name}-work`));
       const file = join(CONTENT, target.content);
-      const o = await oscap(['oval', 'eval', file], { env: { ...process.env, OSCAP_PROBE_ROOT: root, APT_CONFIG: APT_CONF }, note: (s) => t.diagnostic(s) });
+      const o = await oscap(['oval', 'eval', file], { env, note: (s) => t.diagnostic(s) });
       const theirs = parseResults(o.stdout);
       assert.ok(theirs.size > 0, `oscap printed no results (exit ${o.code}): ${o.stderr.slice(0, 500)}`);
       const ours = new Map((await evaluateOvalFile(file, { root })).definitions.map((d) => [d.definitionId, d.result as string]));

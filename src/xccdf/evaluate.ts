@@ -41,13 +41,15 @@ export interface Evaluation {
   readonly unknownRules: readonly string[];
 }
 
-// XCCDF truth tables (NISTIR 7275r4 tables 12 and 13), indexed by result.
+// XCCDF truth tables (NISTIR 7275r4 tables 12 and 13), indexed by result in
+// this order. OpenSCAP's own table swaps error and unknown in places
+// (docs/CONFORMANCE.md); these follow the specification.
 const ORDER: readonly XccdfResult[] = ['pass', 'fail', 'error', 'unknown', 'notapplicable', 'notchecked', 'notselected', 'informational'];
 const AND = [
   [1, 2, 3, 4, 1, 1, 1, 1],
   [2, 2, 2, 2, 2, 2, 2, 2],
-  [4, 2, 4, 4, 4, 4, 4, 4],
-  [3, 2, 3, 4, 3, 3, 3, 3],
+  [3, 2, 3, 3, 3, 3, 3, 3],
+  [4, 2, 3, 4, 4, 4, 4, 4],
   [1, 2, 3, 4, 5, 5, 5, 5],
   [1, 2, 3, 4, 5, 6, 6, 6],
   [1, 2, 3, 4, 5, 6, 7, 7],
@@ -56,15 +58,15 @@ const AND = [
 const OR = [
   [1, 1, 1, 1, 1, 1, 1, 1],
   [1, 2, 3, 4, 2, 2, 2, 2],
-  [1, 4, 4, 4, 4, 4, 4, 4],
-  [1, 3, 3, 4, 3, 3, 3, 3],
+  [1, 3, 3, 3, 3, 3, 3, 3],
+  [1, 4, 3, 4, 4, 4, 4, 4],
   [1, 2, 3, 4, 5, 5, 5, 5],
   [1, 2, 3, 4, 5, 6, 6, 6],
   [1, 2, 3, 4, 5, 6, 7, 7],
   [1, 2, 3, 4, 5, 6, 7, 8],
 ];
 
-/** OpenSCAP's `_resolve_operation` (its table, including its reading of error AND unknown). */
+/** Combines two check results with XCCDF's AND or OR. */
 export function combine(a: XccdfResult, b: XccdfResult, op: 'AND' | 'OR'): XccdfResult {
   const i = ORDER.indexOf(a === 'fixed' ? 'pass' : a);
   const j = ORDER.indexOf(b === 'fixed' ? 'pass' : b);

@@ -1,0 +1,131 @@
+/**
+ * `vigil xccdf eval` against `oscap xccdf eval` on synthetic roots, rule by
+ * rule, for the profiles the conformance suite covers: Ubuntu 22.04
+ * (cis_level1_server, cis_level2_server, standard) and Debian 11
+ * (anssi_np_nt28_high, standard), each on a default and a hardened root.
+ *
+ * Both tools must report the same rules. A rule is compared when every
+ * object its checks and platforms can touch is collected from the root by
+ * both tools; the others are counted, not compared, because the tools
+ * differ there on purpose (docs/CONFORMANCE.md: live-only probes, shadow).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { evaluateXccdf, type XccdfEvalReport } from '../app/xccdf-eval.js';
+import type { CheckTarget } from '../model/checklist.js';
+import type { LogicalTest } from '../model/cpe/types.js';
+import type { OvalDefinitions } from '../model/oval/types.js';
+import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
+import { CONTENT, oscap, prerequisites } from '../testing/oracle.js';
+import { buildSsgRoot, objectTypes, OSCAP_NOT_OFFLINE, SSG_TARGETS, VIGIL_OFFLINE } from '../testing/ssg-roots.js';
+
+const base = mkdtempSync(join(tmpdir(), 'vigil-xccdf-conf-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+const PROFILES: Record<string, readonly string[]> = {
+  'ssg-ubuntu2204-ds.xml': ['cis_level1_server', 'cis_level2_server', 'standard'],
+  'ssg-debian11-ds.xml': ['anssi_np_nt28_high', 'standard'],
+};
+
+/** oscap's `Rule` / `Result` lines. */
+export function parseEvalOutput(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let rule: string | undefined;
+  for (const line of stdout.split('\n')) {
+    const m = /^(Rule|Result)\r?\t(\S+)/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'Rule') rule = m[2];
+    else if (rule !== undefined) out.set(rule, m[2]!);
+  }
+  return out;
+}
+
+const ovalOf = (t: CheckTarget | undefined): OvalDefinitions | undefined =>
+  t?.kind === 'document' && t.document.kind === 'oval-definitions' ? t.document : undefined;
+
+/** Every object type a rule's checks and platforms (with its groups' and the benchmark's) can touch. */
+function ruleObjectTypes(report: XccdfEvalReport, rule: Rule): Set<string> {
+  const { checklist } = report;
+  const types = new Set<string>();
+  const addDef = (doc: OvalDefinitions | undefined, id: string): void => {
+    if (!doc) return;
+    for (const t of objectTypes(doc, id)) types.add(t);
+  };
+  const visit = (c: Check | ComplexCheck): void => {
+    if (c.kind === 'complex-check') return c.children.forEach(visit);
+    for (const r of c.contentRefs) {
+      const doc = ovalOf(checklist.checks.get(r.href));
+      if (r.name !== undefined) addDef(doc, r.name);
+      else for (const id of doc?.definitions.keys() ?? []) addDef(doc, id);
+    }
+  };
+  rule.checks.forEach(visit);
+  if (rule.complexCheck) visit(rule.complexCheck);
+  const cpe = (name: string): void => {
+    for (const d of checklist.dictionaries) {
+      for (const item of d.dictionary.items) {
+        if (item.name !== name) continue;
+        for (const ch of item.checks) addDef(ovalOf(d.checks.get(ch.href)), ch.id);
+      }
+    }
+  };
+  const logical = (t: LogicalTest): void => {
+    for (const c of t.children) {
+      if (c.kind === 'logical-test') logical(c);
+      else if (c.kind === 'fact-ref') cpe(c.name);
+    }
+  };
+  const platforms = [...checklist.benchmark.platforms, ...rule.platforms];
+  for (let g = report.resolved.index.parents.get(rule.id); g; g = report.resolved.index.parents.get(g.id)) platforms.push(...g.platforms);
+  for (const p of platforms) {
+    const spec = checklist.benchmark.platformSpecification.get(p.replace(/^#/, ''));
+    if (spec) logical(spec.test);
+    else cpe(p);
+  }
+  return types;
+}
+
+for (const target of SSG_TARGETS) {
+  for (const hardened of [false, true]) {
+    const name = `${target.ds}-${hardened ? 'hardened' : 'default'}`;
+    let env: NodeJS.ProcessEnv | undefined;
+    const root = join(base, name);
+    for (const profile of PROFILES[target.ds] ?? []) {
+      test(`rule results agree with oscap: ${target.ds} ${profile} on a ${hardened ? 'hardened' : 'default'} root`, { timeout: 600_000 }, async (t) => {
+        if (!(await prerequisites(t, { oscap: true, files: [target.ds] }))) return;
+        env ??= await buildSsgRoot(root, target.platform, hardened, join(base, `${name}-work`));
+        const file = join(CONTENT, target.ds);
+        const o = await oscap(['xccdf', 'eval', '--profile', profile, file], { env, note: (s) => t.diagnostic(s) });
+        const theirs = parseEvalOutput(o.stdout);
+        assert.ok(theirs.size > 0, `oscap printed no results (exit ${o.code}): ${o.stderr.slice(0, 500)}`);
+        const report = await evaluateXccdf(file, { profile, root });
+        const ours = new Map(report.testResult.ruleResults.filter((r) => r.result !== 'notselected').map((r) => [r.ruleId, r.result as string]));
+        assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort(), 'both tools evaluate the same rules');
+
+        const differences: string[] = [];
+        const tally = new Map<string, number>();
+        let excluded = 0;
+        for (const [id, theirResult] of theirs) {
+          const rule = report.resolved.index.rules.get(id)!;
+          const types = [...ruleObjectTypes(report, rule)];
+          if (types.some((x) => OSCAP_NOT_OFFLINE.has(x) || !VIGIL_OFFLINE.has(x))) {
+            excluded++;
+            continue;
+          }
+          tally.set(theirResult, (tally.get(theirResult) ?? 0) + 1);
+          if (ours.get(id) !== theirResult) differences.push(`${id}: oscap ${theirResult}, vigil ${ours.get(id)}`);
+        }
+        const compared = [...tally.values()].reduce((a, b) => a + b, 0);
+        t.diagnostic(`compared ${compared} of ${theirs.size} rules (${[...tally].map(([r, n]) => `${n} ${r}`).join(', ')}); ${excluded} touch objects the tools collect differently offline`);
+        assert.deepEqual(differences, [], `${differences.length} rules differ:\n  ${differences.join('\n  ')}`);
+        assert.ok((tally.get('pass') ?? 0) + (tally.get('fail') ?? 0) >= 20, 'the root should decide many rules');
+        const exit = o.code;
+        const ourExit = [...ours.values()].some((r) => r === 'fail' || r === 'error' || r === 'unknown') ? 2 : 0;
+        assert.equal(ourExit, exit, 'the exit code follows oscap');
+      });
+    }
+  }
+}
