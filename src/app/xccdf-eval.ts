@@ -27,6 +27,8 @@ import { targetFor, vigilVersion } from './oval-eval.js';
 
 export interface XccdfEvalOptions {
   readonly profile?: string;
+  /** Picks the profile once the checklist is open, when `profile` is not given. */
+  readonly chooseProfile?: (checklist: Checklist) => string | undefined;
   readonly tailoringFile?: string;
   /** A tailoring component of the data stream, by component or component-ref id. */
   readonly tailoringId?: string;
@@ -132,7 +134,8 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   validateChecklist(checklist);
   const tailoring = loadTailoring(opts.tailoringFile, opts.tailoringId, loaded);
   if (tailoring) validateTailoring(tailoring, checklist);
-  const profileId = opts.profile !== undefined ? findProfileId(checklist, opts.profile, tailoring) : undefined;
+  const wanted = opts.profile ?? opts.chooseProfile?.(checklist);
+  const profileId = wanted !== undefined ? findProfileId(checklist, wanted, tailoring) : undefined;
   const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
   const target = opts.target ?? targetFor(opts.root);
   const probes = probeTable();

@@ -8,11 +8,8 @@ import { evaluateOvalFile } from '../app/oval-eval.js';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerXccdfCommands } from './xccdf-commands.js';
-
-// Replaced by the HTML report writer once it lands.
-async function writeHtmlReport(path: string): Promise<void> {
-  throw new ContentError('unsupported', `cannot write ${path}: the HTML report is not available in this build`);
-}
+import { registerScanCommand } from './scan-command.js';
+import { writeHtmlReport } from '../app/outputs.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -98,6 +95,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     },
     writeHtmlReport,
   );
+  registerScanCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

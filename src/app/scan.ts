@@ -1,0 +1,125 @@
+/**
+ * `vigil scan`: the friendly front door. It finds the SSG data stream that
+ * matches the target's /etc/os-release, picks a sensible profile, scans,
+ * and writes the report. It never scans with another product's content:
+ * when nothing matches it says so and lists what is installed.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Checklist } from '../model/checklist.js';
+import { ContentError } from '../model/errors.js';
+import type { Target } from '../target/target.js';
+
+export const DEFAULT_CONTENT_DIR = '/usr/share/xml/scap/ssg/content';
+
+export interface OsRelease {
+  readonly id: string;
+  readonly versionId: string;
+  readonly idLike: readonly string[];
+  readonly prettyName: string;
+}
+
+export function parseOsRelease(text: string): OsRelease {
+  const kv = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    let v = m[2]!.trim();
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+    kv.set(m[1]!, v.replace(/\\(.)/g, '$1'));
+  }
+  return {
+    id: (kv.get('ID') ?? '').toLowerCase(),
+    versionId: kv.get('VERSION_ID') ?? '',
+    idLike: (kv.get('ID_LIKE') ?? '').toLowerCase().split(/\s+/).filter(Boolean),
+    prettyName: kv.get('PRETTY_NAME') ?? kv.get('NAME') ?? '',
+  };
+}
+
+const major = (v: string): string => v.split('.')[0] ?? '';
+
+/** The SSG product names (as in `ssg-<product>-ds.xml`) that fit an os-release, best first. */
+export function productCandidates(os: OsRelease): string[] {
+  const v = os.versionId;
+  switch (os.id) {
+    case 'ubuntu':
+      return [`ubuntu${v.replace('.', '')}`];
+    case 'debian':
+      return [`debian${major(v)}`];
+    case 'rhel':
+      return [`rhel${major(v)}`];
+    case 'centos':
+      return major(v) === '9' ? ['cs9'] : [`centos${major(v)}`];
+    case 'ol':
+      return [`ol${major(v)}`];
+    case 'fedora':
+      return ['fedora'];
+    case 'sles':
+    case 'sled':
+      return [`sle${major(v)}`];
+    case 'opensuse-leap':
+    case 'opensuse':
+      return ['opensuse'];
+    case 'scientific':
+      return [`sl${major(v)}`];
+    case 'anolis':
+      return [`anolis${major(v)}`];
+    case 'alinux':
+      return [`alinux${major(v)}`];
+    case 'uos':
+      return [`uos${major(v)}`];
+    default:
+      return [];
+  }
+}
+
+/** Installed data streams: product → file. */
+export function installedContent(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).sort()) {
+    const m = /^ssg-(.+)-ds\.xml$/.exec(f);
+    if (m) out.set(m[1]!, join(dir, f));
+  }
+  return out;
+}
+
+export async function readOsRelease(target: Target): Promise<OsRelease | undefined> {
+  for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
+    try {
+      return parseOsRelease((await target.readFile(p)).toString('utf8'));
+    } catch {
+      // try the next location
+    }
+  }
+  return undefined;
+}
+
+/** The data stream for the target, or a ContentError that says what is there and what is installed. */
+export async function detectContent(target: Target, dir: string): Promise<{ file: string; os: OsRelease }> {
+  const installed = installedContent(dir);
+  const os = await readOsRelease(target);
+  const list = installed.size > 0 ? [...installed.keys()].join(', ') : '(none)';
+  if (!os) {
+    throw new ContentError('no-content', `cannot tell which system this is: the target has no /etc/os-release. Pass --content FILE. Installed content in ${dir}: ${list}`);
+  }
+  for (const p of productCandidates(os)) {
+    const f = installed.get(p);
+    if (f) return { file: f, os };
+  }
+  throw new ContentError(
+    'no-content',
+    `no SCAP content in ${dir} matches ${os.prettyName || `${os.id} ${os.versionId}`}; Vigil will not scan with another product's content. ` +
+      `Installed: ${list}. Pass --content FILE to choose one deliberately.`,
+  );
+}
+
+/** The profile a practitioner would start with: CIS Level 1 Server, else Standard, else the first. */
+export function defaultProfile(cl: Checklist): string | undefined {
+  const ids = cl.benchmark.profiles.map((p) => p.id);
+  for (const suffix of ['_cis_level1_server', '_cis', '_standard']) {
+    const hit = ids.find((id) => id.endsWith(suffix));
+    if (hit) return hit;
+  }
+  return ids[0];
+}

@@ -1,0 +1,125 @@
+/**
+ * `vigil scan`: detect the content, pick a profile, scan with a progress bar,
+ * print a compact summary, write the HTML report; or print JSON, JUnit or
+ * SARIF for pipelines.
+ */
+import type { Command } from 'commander';
+import { isMachineFormat, MACHINE_FORMATS, writeHtmlReport } from '../app/outputs.js';
+import { targetFor } from '../app/oval-eval.js';
+import { DEFAULT_CONTENT_DIR, defaultProfile, detectContent } from '../app/scan.js';
+import { evaluateXccdf } from '../app/xccdf-eval.js';
+import { ContentError } from '../model/errors.js';
+import type { Rule } from '../model/xccdf/types.js';
+import { countResults, XCCDF_RESULTS, type RuleResult } from '../xccdf/result-types.js';
+import { exitCodeOf, rootOption, type CliIo } from './xccdf-commands.js';
+
+interface ScanFlags {
+  content?: string;
+  contentDir: string;
+  profile?: string;
+  tailoringFile?: string;
+  root?: string;
+  report?: string;
+  htmlReport: boolean;
+  format?: string;
+  output?: string;
+  results?: string;
+  resultsArf?: string;
+  rule: string[];
+  skipRule: string[];
+}
+
+const repeat = (v: string, acc: string[]): string[] => [...acc, v];
+const SEVERITY_RANK: Record<string, number> = { high: 0, medium: 1, low: 2, info: 3, unknown: 4 };
+
+function bar(done: number, total: number, width = 30): string {
+  const n = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] ${done}/${total}`;
+}
+
+export function registerScanCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('scan')
+    .description('scan this host (or an offline root) with the matching SCAP Security Guide content and write a report')
+    .option('--content <file>', 'the data stream to use (default: the one matching /etc/os-release)')
+    .option('--content-dir <dir>', 'where installed content lives', DEFAULT_CONTENT_DIR)
+    .option('--profile <id>', 'the profile (default: CIS Level 1 Server, else Standard)')
+    .option('--tailoring-file <file>', 'an XCCDF tailoring file')
+    .option('--root <dir>', 'scan an offline root directory')
+    .option('--report <file>', 'where to write the HTML report (default: vigil-report.html)')
+    .option('--no-html-report', 'do not write the HTML report')
+    .option('--format <format>', `machine output on stdout instead of the summary: ${Object.keys(MACHINE_FORMATS).join(', ')}`)
+    .option('--output <file>', 'write the --format output to this file instead of stdout')
+    .option('--results <file>', 'also write XCCDF results')
+    .option('--results-arf <file>', 'also write an ARF result data stream')
+    .option('--rule <id>', 'scan only this rule (repeatable)', repeat, [] as string[])
+    .option('--skip-rule <id>', 'skip this rule (repeatable)', repeat, [] as string[])
+    .action(async (o: ScanFlags) => {
+      if (o.format !== undefined && !isMachineFormat(o.format)) {
+        throw new ContentError('invalid-value', `unknown --format ${o.format}; choose one of ${Object.keys(MACHINE_FORMATS).join(', ')}`);
+      }
+      const root = rootOption(o.root, io);
+      const target = targetFor(root);
+      const content = o.content ?? (await detectContent(target, o.contentDir)).file;
+      const progress = io.isTty && o.format === undefined;
+      let total = 0;
+      let done = 0;
+      const report = await evaluateXccdf(content, {
+        target,
+        ...(o.profile !== undefined ? { profile: o.profile } : { chooseProfile: defaultProfile }),
+        ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
+        ...(o.rule.length > 0 ? { rules: o.rule } : {}),
+        ...(o.skipRule.length > 0 ? { skipRules: o.skipRule } : {}),
+        ...(o.results !== undefined ? { resultsFile: o.results } : {}),
+        ...(o.resultsArf !== undefined ? { arfFile: o.resultsArf } : {}),
+        onStart: (info) => {
+          total = info.total;
+          if (o.format === undefined) io.err(`Scanning with ${info.profileTitle ?? 'the default selection'} (${info.benchmarkTitle})\n`);
+        },
+        onResult: (r: RuleResult, _rule: Rule, reported: boolean) => {
+          if (!progress || !reported || r.result === 'notselected') return;
+          done++;
+          io.err(`\r${bar(done, total)} `);
+        },
+      });
+      if (progress) io.err('\r\x1b[K');
+      const htmlPath = o.htmlReport ? (o.report ?? 'vigil-report.html') : undefined;
+      if (htmlPath !== undefined) await writeHtmlReport(htmlPath, report);
+      if (o.format !== undefined && isMachineFormat(o.format)) {
+        const fmt = MACHINE_FORMATS[o.format];
+        if (o.output !== undefined) await fmt.write(o.output, report);
+        else io.out(fmt.render(report));
+      } else {
+        io.out(summary(report, htmlPath));
+      }
+      setExit(exitCodeOf(report.testResult.ruleResults));
+    });
+}
+
+function summary(report: Awaited<ReturnType<typeof evaluateXccdf>>, htmlPath: string | undefined): string {
+  const tr = report.testResult;
+  const evaluated = tr.ruleResults.filter((r) => r.result !== 'notselected');
+  const counts = countResults(evaluated);
+  const parts = XCCDF_RESULTS.filter((r) => counts[r] > 0).map((r) => `${counts[r]} ${r}`);
+  const lines = [
+    `Target:  ${report.target.kind === 'local' ? `${tr.target.name} (this host)` : `${report.target.name} (offline root${tr.target.name !== 'unknown' ? `, ${tr.target.name}` : ''})`}`,
+    `Content: ${report.contentFile}`,
+    `Profile: ${tr.profile?.title ?? '(default selection)'}`,
+    `Rules:   ${evaluated.length} evaluated: ${parts.join(', ')}`,
+  ];
+  const main = tr.scores.find((s) => s.system === 'urn:xccdf:scoring:default') ?? tr.scores[0];
+  if (main) lines.push(`Score:   ${main.score.toFixed(1)} / ${main.maximum.toFixed(0)}`);
+  const failed = evaluated
+    .filter((r) => r.result === 'fail' || r.result === 'error' || r.result === 'unknown')
+    .sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9));
+  if (failed.length > 0) {
+    lines.push('', `Needs attention (${failed.length}, most severe first):`);
+    for (const r of failed.slice(0, 15)) {
+      const title = report.resolved.index.rules.get(r.ruleId)?.title ?? r.ruleId;
+      lines.push(`  ${r.severity.padEnd(7)} ${r.result.padEnd(7)} ${title}`);
+    }
+    if (failed.length > 15) lines.push(`  … and ${failed.length - 15} more in the report`);
+  }
+  if (htmlPath !== undefined) lines.push('', `Report:  ${htmlPath}`);
+  return lines.join('\n') + '\n';
+}
