@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ContentError } from '../model/errors.js';
+import { fakeTarget } from '../testing/fake-target.js';
+import { detectContent, parseOsRelease, productCandidates } from './scan.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-scan-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+for (const f of ['ssg-ubuntu2204-ds.xml', 'ssg-debian11-ds.xml', 'ssg-rhel9-ds.xml', 'ssg-ubuntu2204-xccdf.xml']) writeFileSync(join(dir, f), '');
+
+describe('content detection', () => {
+  it('parses os-release quoting', () => {
+    const os = parseOsRelease('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.3 LTS"\n# comment\n');
+    assert.deepEqual(os, { id: 'ubuntu', versionId: '22.04', idLike: ['debian'], prettyName: 'Ubuntu 22.04.3 LTS' });
+  });
+
+  const table: Array<[string, string, string[]]> = [
+    ['ubuntu', '22.04', ['ubuntu2204']],
+    ['debian', '11', ['debian11']],
+    ['rhel', '9.3', ['rhel9']],
+    ['centos', '9', ['cs9']],
+    ['centos', '7', ['centos7']],
+    ['ol', '8.9', ['ol8']],
+    ['sles', '15.5', ['sle15']],
+    ['arch', '', []],
+  ];
+  for (const [id, v, want] of table) {
+    it(`${id} ${v} → ${want.join(',') || 'nothing'}`, () => assert.deepEqual(productCandidates({ id, versionId: v, idLike: [], prettyName: '' }), want));
+  }
+
+  it('finds the matching data stream on the target', async () => {
+    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="11"\n' });
+    assert.equal((await detectContent(t, dir)).file, join(dir, 'ssg-debian11-ds.xml'));
+  });
+
+  it('refuses another product, listing what is installed', async () => {
+    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' });
+    await assert.rejects(detectContent(t, dir), (e: unknown) => {
+      assert.ok(e instanceof ContentError);
+      assert.equal(e.code, 'no-content');
+      assert.match(e.message, /matches Debian GNU\/Linux 12 \(bookworm\)/);
+      assert.match(e.message, /Installed: debian11, rhel9, ubuntu2204\./);
+      return true;
+    });
+  });
+
+  it('says when the target has no os-release', async () => {
+    await assert.rejects(detectContent(fakeTarget({ '/etc/hostname': 'x' }), dir), /no \/etc\/os-release/);
+  });
+});
