@@ -1,20 +1,12 @@
 #!/usr/bin/env bash
-# The main job: set up, then describe the SCAP content installed for this host.
-# (Until the scan engine lands this is `vigil info`; it becomes `vigil scan`.)
+# The main job: set up, then scan this host with the installed SCAP Security
+# Guide content and write the HTML report (vigil-report.html).
+#
+# `vigil scan` picks the data stream that matches /etc/os-release. SSG 0.1.65
+# has no Debian 12 content, so on Debian 12 `--nearest` takes Debian 11's and
+# says so; its platform checks then decide which rules apply. Extra arguments
+# go to `vigil scan` (e.g. --profile standard, --format json, --root DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-
-CONTENT=/usr/share/xml/scap/ssg/content
-# The SSG data stream for this host, or the nearest one (SSG 0.1.65 stops at Debian 11).
-. /etc/os-release
-case "${ID:-}${VERSION_ID:-}" in
-  ubuntu22.04) ds=ssg-ubuntu2204-ds.xml ;;
-  ubuntu20.04) ds=ssg-ubuntu2004-ds.xml ;;
-  debian10) ds=ssg-debian10-ds.xml ;;
-  rhel9*|centos9*|almalinux9*|rocky9*) ds=ssg-rhel9-ds.xml ;;
-  rhel8*|centos8*|almalinux8*|rocky8*) ds=ssg-rhel8-ds.xml ;;
-  *) ds=ssg-debian11-ds.xml ;;
-esac
-echo "vigil: ${PRETTY_NAME:-this host}: using ${CONTENT}/${ds}" >&2
-exec node bin/vigil.js info "${CONTENT}/${ds}" "$@"
+exec node bin/vigil.js scan --nearest "$@"

@@ -51,3 +51,16 @@ describe('content detection', () => {
     await assert.rejects(detectContent(fakeTarget({ '/etc/hostname': 'x' }), dir), /no \/etc\/os-release/);
   });
 });
+
+describe('--nearest', () => {
+  it('takes the newest older release of the same distribution, and says so', async () => {
+    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' });
+    const found = await detectContent(t, dir, { nearest: true });
+    assert.equal(found.nearest, 'debian11');
+    assert.equal(found.file, join(dir, 'ssg-debian11-ds.xml'));
+  });
+  it('never crosses to another distribution', async () => {
+    const t = fakeTarget({ '/etc/os-release': 'ID=fedora\nVERSION_ID="40"\n' });
+    await assert.rejects(detectContent(t, dir, { nearest: true }), /no SCAP content/);
+  });
+});

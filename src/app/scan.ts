@@ -95,8 +95,35 @@ export async function readOsRelease(target: Target): Promise<OsRelease | undefin
   return undefined;
 }
 
+/**
+ * The same distribution's newest release older than the target's, e.g.
+ * debian11 for Debian 12, for a deliberate `--nearest` scan.
+ */
+export function nearestProduct(os: OsRelease, installed: ReadonlyMap<string, string>): string | undefined {
+  const want = productCandidates(os)[0];
+  if (!want) return undefined;
+  const m = /^([a-z]+)(\d+)$/.exec(want);
+  if (!m) return undefined;
+  const [, family, version] = m;
+  let best: { name: string; v: number } | undefined;
+  for (const p of installed.keys()) {
+    const n = /^([a-z]+)(\d+)$/.exec(p);
+    if (!n || n[1] !== family) continue;
+    const v = Number(n[2]);
+    if (v <= Number(version) && (!best || v > best.v)) best = { name: p, v };
+  }
+  return best?.name;
+}
+
+export interface DetectedContent {
+  readonly file: string;
+  readonly os: OsRelease;
+  /** Set when the content is for an older release than the target's (`--nearest`). */
+  readonly nearest?: string;
+}
+
 /** The data stream for the target, or a ContentError that says what is there and what is installed. */
-export async function detectContent(target: Target, dir: string): Promise<{ file: string; os: OsRelease }> {
+export async function detectContent(target: Target, dir: string, opts: { readonly nearest?: boolean } = {}): Promise<DetectedContent> {
   const installed = installedContent(dir);
   const os = await readOsRelease(target);
   const list = installed.size > 0 ? [...installed.keys()].join(', ') : '(none)';
@@ -107,10 +134,12 @@ export async function detectContent(target: Target, dir: string): Promise<{ file
     const f = installed.get(p);
     if (f) return { file: f, os };
   }
+  const near = opts.nearest ? nearestProduct(os, installed) : undefined;
+  if (near) return { file: installed.get(near)!, os, nearest: near };
   throw new ContentError(
     'no-content',
     `no SCAP content in ${dir} matches ${os.prettyName || `${os.id} ${os.versionId}`}; Vigil will not scan with another product's content. ` +
-      `Installed: ${list}. Pass --content FILE to choose one deliberately.`,
+      `Installed: ${list}. Pass --content FILE to choose one deliberately, or --nearest for the same distribution's nearest older release.`,
   );
 }
 

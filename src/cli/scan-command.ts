@@ -27,6 +27,7 @@ interface ScanFlags {
   resultsArf?: string;
   rule: string[];
   skipRule: string[];
+  nearest?: boolean;
 }
 
 const repeat = (v: string, acc: string[]): string[] => [...acc, v];
@@ -43,6 +44,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
     .description('scan this host (or an offline root) with the matching SCAP Security Guide content and write a report')
     .option('--content <file>', 'the data stream to use (default: the one matching /etc/os-release)')
     .option('--content-dir <dir>', 'where installed content lives', DEFAULT_CONTENT_DIR)
+    .option('--nearest', "when no content matches, use the same distribution's nearest older release (its platform checks decide what applies)")
     .option('--profile <id>', 'the profile (default: CIS Level 1 Server, else Standard)')
     .option('--tailoring-file <file>', 'an XCCDF tailoring file')
     .option('--root <dir>', 'scan an offline root directory')
@@ -60,7 +62,17 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       }
       const root = rootOption(o.root, io);
       const target = targetFor(root);
-      const content = o.content ?? (await detectContent(target, o.contentDir)).file;
+      let content = o.content;
+      if (content === undefined) {
+        const found = await detectContent(target, o.contentDir, { nearest: o.nearest === true });
+        if (found.nearest !== undefined) {
+          io.err(
+            `vigil: no content for ${found.os.prettyName || `${found.os.id} ${found.os.versionId}`}; using ${found.nearest} as asked by --nearest. ` +
+              'Rules whose platform checks do not recognise this release will be notapplicable.\n',
+          );
+        }
+        content = found.file;
+      }
       const progress = io.isTty && o.format === undefined;
       let total = 0;
       let done = 0;
