@@ -239,6 +239,17 @@ describe('rule evaluation', () => {
     ]);
   });
 
+  it('is unknown when a refine-value names a selector the value lacks, as in oscap', async () => {
+    const b = bench(`
+      <Value id="xccdf_t_value_v" type="number"><title>v</title><value>1</value></Value>
+      <Profile id="xccdf_t_profile_p"><title>p</title><select idref="xccdf_t_rule_r" selected="true"/><select idref="xccdf_t_rule_s" selected="true"/><refine-value idref="xccdf_t_value_v" selector="nope"/></Profile>
+      ${rule('r', check('d:pass', '<check-export value-id="xccdf_t_value_v" export-name="oval:v:var:1"/>'), 'selected="false"')}
+      ${rule('s', check('d:pass'), 'selected="false"')}
+    `);
+    const r = await run(b, { engine: tableEngine({ 'd:pass': 'pass' }), profile: 'xccdf_t_profile_p' });
+    assert.deepEqual(Object.fromEntries(r), { r: ['unknown'], s: ['pass'] });
+  });
+
   it('records severity, weight and role from refine-rule in each result', async () => {
     const b = bench(`
       <Profile id="xccdf_t_profile_p"><title>p</title><refine-rule idref="xccdf_t_rule_r" severity="high" weight="3"/></Profile>

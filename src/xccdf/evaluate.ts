@@ -163,7 +163,8 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
     const out: ValueBinding[] = [];
     for (const ex of check.exports) {
       const v = profile.values.get(ex.valueId);
-      if (!v) return undefined;
+      // As OpenSCAP: a value without the selected instance cannot be bound.
+      if (!v || v.missingSelector !== undefined) return undefined;
       out.push({ name: ex.exportName, value: v.text, type: v.value.type });
     }
     return out;

@@ -25,6 +25,8 @@ export interface ResolvedValue {
   readonly text: string;
   /** How the text was chosen. */
   readonly source: 'default' | 'refine-value' | 'set-value';
+  /** A refine-value asked for a selector the value does not have (the default text is given). */
+  readonly missingSelector?: string;
 }
 
 export interface ResolvedProfile {
@@ -153,7 +155,9 @@ export function resolveProfile(
         values.set(v.id, { value: v, selector: sel.selector, operator, text: inst.value, source: 'refine-value' });
         continue;
       }
-      notes.push(`value ${v.id} has no instance with selector "${sel.selector}"; its default is used`);
+      notes.push(`value ${v.id} has no instance with selector "${sel.selector}"; rules that export it are unknown`);
+      values.set(v.id, { value: v, selector: dflt?.selector ?? '', operator, text: dflt?.value ?? '', source: 'default', missingSelector: sel.selector });
+      continue;
     }
     values.set(v.id, { value: v, selector: dflt?.selector ?? '', operator, text: dflt?.value ?? '', source: 'default' });
   }
