@@ -10,7 +10,7 @@
  * differ there on purpose (docs/CONFORMANCE.md: live-only probes, shadow).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -129,3 +129,39 @@ for (const target of SSG_TARGETS) {
     }
   }
 }
+
+test('a tailoring file selects, deselects and refines values as in oscap', { timeout: 600_000 }, async (t) => {
+  const target = SSG_TARGETS.find((x) => x.ds === 'ssg-ubuntu2204-ds.xml')!;
+  if (!(await prerequisites(t, { oscap: true, files: [target.ds] }))) return;
+  const root = join(base, 'tailoring-root');
+  const env = await buildSsgRoot(root, target.platform, true, join(base, 'tailoring-work'));
+  const P = 'xccdf_org.ssgproject.content_';
+  const tailoring = join(base, 'tailoring.xml');
+  writeFileSync(
+    tailoring,
+    `<?xml version="1.0" encoding="UTF-8"?>
+<xccdf:Tailoring xmlns:xccdf="http://checklists.nist.gov/xccdf/1.2" id="xccdf_org.example_tailoring_t">
+  <xccdf:benchmark href="${join(CONTENT, target.ds)}"/>
+  <xccdf:version time="2024-01-01T00:00:00">1</xccdf:version>
+  <xccdf:Profile id="xccdf_org.example_profile_tailored" extends="${P}profile_cis_level1_server">
+    <xccdf:title>Tailored CIS</xccdf:title>
+    <xccdf:select idref="${P}rule_sshd_disable_root_login" selected="false"/>
+    <xccdf:select idref="${P}rule_accounts_maximum_age_login_defs" selected="true"/>
+    <xccdf:refine-value idref="${P}value_var_accounts_maximum_age_login_defs" selector="60"/>
+  </xccdf:Profile>
+</xccdf:Tailoring>
+`,
+  );
+  const file = join(CONTENT, target.ds);
+  const o = await oscap(['xccdf', 'eval', '--tailoring-file', tailoring, '--profile', 'xccdf_org.example_profile_tailored', file], { env, note: (s) => t.diagnostic(s) });
+  const theirs = parseEvalOutput(o.stdout);
+  assert.ok(theirs.size > 0, o.stderr.slice(0, 500));
+  const report = await evaluateXccdf(file, { tailoringFile: tailoring, profile: 'xccdf_org.example_profile_tailored', root });
+  const ours = new Map(report.testResult.ruleResults.filter((r) => r.result !== 'notselected').map((r) => [r.ruleId, r.result as string]));
+  assert.ok(!ours.has(`${P}rule_sshd_disable_root_login`) && !theirs.has(`${P}rule_sshd_disable_root_login`));
+  assert.equal(report.testResult.setValues.find((v) => v.idref === `${P}value_var_accounts_maximum_age_login_defs`)?.value, '60');
+  // The hardened root has PASS_MAX_DAYS 90: within CIS's 365, not within the tailored 60.
+  assert.equal(theirs.get(`${P}rule_accounts_maximum_age_login_defs`), 'fail');
+  assert.equal(ours.get(`${P}rule_accounts_maximum_age_login_defs`), 'fail');
+  assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
+});

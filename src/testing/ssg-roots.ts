@@ -67,7 +67,7 @@ export function commonFiles(hardened: boolean): Files {
 
 /** Packages per variant: name → version. */
 export function packages(hardened: boolean): Record<string, string> {
-  const base: Record<string, string> = { 'openssh-server': '1:8.9p1-3', sudo: '1.9.9-1ubuntu2', rsyslog: '8.2112.0-2ubuntu2', cron: '3.0pl1-137ubuntu3', libpam0g: '1.4.0-11ubuntu2' };
+  const base: Record<string, string> = { 'openssh-server': '1:8.9p1-3', login: '1:4.8.1-2ubuntu2', passwd: '1:4.8.1-2ubuntu2', sudo: '1.9.9-1ubuntu2', rsyslog: '8.2112.0-2ubuntu2', cron: '3.0pl1-137ubuntu3', libpam0g: '1.4.0-11ubuntu2' };
   return hardened
     ? { ...base, auditd: '1:3.0.7-1build1', aide: '0.17.4-1', apparmor: '3.0.4-2ubuntu2', 'libpam-pwquality': '1.4.4-1build2', chrony: '4.2-2ubuntu2', ufw: '0.36.1-4build1' }
     : { ...base, telnetd: '0.17-44build1', rsh_server: '0.17-22', 'xserver-xorg': '1:7.7+23ubuntu2', avahi_daemon: '0.8-5ubuntu5', nis: '4.4', talk: '0.17-17' };
