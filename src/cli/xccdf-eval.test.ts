@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { benchmarkXml, dataStreamXml, NS, ovalXml } from '../testing/content.js';
+import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { run } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-xccdf-cli-'));
@@ -132,6 +133,28 @@ describe('vigil xccdf eval', () => {
       lines(r.out).filter((l) => l.startsWith('Result')),
       ['Result notapplicable', 'Result notapplicable', 'Result notapplicable'],
     );
+  });
+
+  it('writes ARF with the data stream, the asset, the TestResult and OVAL results, and OVAL results files', async () => {
+    const arf = join(dir, 'arf.xml');
+    const r = await vigil(['xccdf', 'eval', '--profile', 'all', '--results-arf', arf, '--root', good, ds]);
+    assert.equal(r.code, 2, r.err);
+    const xml = readFileSync(arf, 'utf8');
+    assert.match(xml, /<arf:report-request id="collection1">\s*<arf:content>\s*<ds:data-stream-collection /);
+    assert.match(xml, /<core:relationship type="arfvocab:isAbout" subject="xccdf1">/);
+    assert.match(xml, /<arf:report id="xccdf1">\s*<arf:content>\s*<TestResult [^>]*>\s*<benchmark href="#xccdf"/);
+    assert.match(xml, /<target-id-ref system="http:\/\/scap.nist.gov\/schema\/asset-identification\/1.1" name="asset0" href=""\/>/);
+    // Both the checks' OVAL and the CPE OVAL, with the definitions that were evaluated.
+    assert.equal((xml.match(/<oval_results /g) ?? []).length, 2);
+    assert.match(xml, /<definition definition_id="oval:t:def:fail" result="false"/);
+    assert.match(xml, /<definition definition_id="oval:t:def:is_test" result="true"/);
+
+    const out = join(dir, 'oval-out');
+    mkdirSync(out);
+    await evaluateXccdf(ds, { profile: 'all', root: good, ovalResultsDir: out });
+    const res = readFileSync(join(out, 'oval.xml.result.xml'), 'utf8');
+    assert.match(res, /<definition definition_id="oval:t:def:pass" result="true"/);
+    assert.match(res, /<variable_value variable_id="oval:t:var:1">\^zz\$<\/variable_value>/);
   });
 
   it('exits 1 with a clear message on bad input', async () => {
