@@ -31,6 +31,12 @@ export interface CheckEngine {
   evaluate(request: CheckRequest): Promise<XccdfResult>;
   /** The names a multi-check expands to, or undefined when the href is not this engine's. */
   names(href: string): readonly string[] | undefined;
+  /**
+   * The checks about to be evaluated, all at once, before the first
+   * `evaluate`: an engine may bind their values and start shared work (one
+   * filesystem walk for many objects). Optional; results must not depend on it.
+   */
+  prepare?(requests: readonly CheckRequest[]): Promise<void>;
 }
 
 /** Answers whether one CPE check (an OVAL definition in a CPE OVAL document) is true for the target. */

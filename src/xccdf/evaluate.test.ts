@@ -250,6 +250,32 @@ describe('rule evaluation', () => {
     assert.deepEqual(Object.fromEntries(r), { r: ['unknown'], s: ['pass'] });
   });
 
+  it('announces every check that will run to the engine before the first evaluation, leaving out rules that do not apply', async () => {
+    const b = bench(`
+      <cpe-lang:platform-specification>
+        <cpe-lang:platform id="never"><cpe-lang:logical-test operator="AND" negate="false"><cpe-lang:fact-ref name="cpe:/a:never"/></cpe-lang:logical-test></cpe-lang:platform>
+      </cpe-lang:platform-specification>
+      ${rule('a', check('d:a'))}
+      ${rule('na', `<platform idref="#never"/>${check('d:na')}`)}
+      ${rule('off', check('d:off'), 'selected="false"')}
+      ${rule('b', `<complex-check operator="OR">${check('d:b1')}${check('d:b2')}</complex-check>`)}
+    `);
+    const log: string[] = [];
+    const engine: CheckEngine = {
+      system: OVAL,
+      names: () => undefined,
+      prepare: async (reqs) => {
+        log.push(`prepare ${reqs.map((r) => r.name).join(',')}`);
+      },
+      evaluate: async (req) => {
+        log.push(`evaluate ${req.name}`);
+        return 'pass';
+      },
+    };
+    await run(b, { engine });
+    assert.deepEqual(log, ['prepare d:a,d:b1,d:b2', 'evaluate d:a', 'evaluate d:b1', 'evaluate d:b2']);
+  });
+
   it('records severity, weight and role from refine-rule in each result', async () => {
     const b = bench(`
       <Profile id="xccdf_t_profile_p"><title>p</title><refine-rule idref="xccdf_t_rule_r" severity="high" weight="3"/></Profile>

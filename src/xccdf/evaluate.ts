@@ -18,7 +18,7 @@
 import { indexBenchmark } from '../model/xccdf/index.js';
 import type { Benchmark, Check, ComplexCheck, Group, Item, Rule } from '../model/xccdf/types.js';
 import type { Applicability } from './applicability.js';
-import type { CheckEngine, ValueBinding } from './check-engine.js';
+import type { CheckEngine, CheckRequest, ValueBinding } from './check-engine.js';
 import type { ResolvedProfile } from './profile.js';
 import type { CheckedBy, RuleMessage, RuleResult, XccdfResult } from './result-types.js';
 
@@ -263,6 +263,34 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
     const result = role === 'unscored' ? 'informational' : o.result;
     emit(rule, { ...o, result: negateResult(result, check.negate) }, true);
   };
+
+  // Let the engines start shared work for every check that will run: the
+  // rules to evaluate, once their platforms are known to apply.
+  const planned = new Map<CheckEngine, CheckRequest[]>();
+  const candidates = opts.rules !== undefined ? index.ruleOrder.filter((r) => opts.rules!.has(r.id)) : profile.rules;
+  for (const rule of candidates) {
+    if (opts.skipRules?.has(rule.id) || (profile.refinements.get(rule.id)?.role ?? rule.role) === 'unchecked') continue;
+    if (!(await applies(rule))) continue;
+    const checks: Check[] = [];
+    const gather = (c: Check | ComplexCheck): void => {
+      if (c.kind === 'complex-check') c.children.forEach(gather);
+      else checks.push(c);
+    };
+    if (rule.complexCheck) gather(rule.complexCheck);
+    else {
+      const c = pickCheck(rule);
+      if (c) checks.push(c);
+    }
+    for (const c of checks) {
+      const engine = engines.get(c.system);
+      const bindings = bindingsFor(c);
+      if (!engine?.prepare || !bindings) continue;
+      const list = planned.get(engine) ?? [];
+      for (const ref of c.contentRefs) list.push({ href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings });
+      planned.set(engine, list);
+    }
+  }
+  await Promise.all([...planned].map(([engine, reqs]) => engine.prepare!(reqs)));
 
   const walk = async (items: ReadonlyArray<Item>, parentSelected: boolean): Promise<void> => {
     for (const it of items) {

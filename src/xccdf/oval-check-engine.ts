@@ -22,6 +22,8 @@ import { OVAL_SYSTEM, type OvalEvidence, type XccdfResult } from './result-types
 /** What the check engine needs of an OVAL engine. */
 export interface OvalSession {
   evaluateDefinition(id: string): Promise<DefinitionResult>;
+  /** Starts shared collection (one walk for many file objects) for these definitions. */
+  prepare?(definitionIds: readonly string[]): Promise<void>;
   testResults(): Promise<TestResult[]>;
   collectedObjects(): Promise<CollectedObject[]>;
 }
@@ -81,6 +83,26 @@ export class OvalCheckEngine implements CheckEngine, PlatformCheck {
       acc = acc === undefined ? r : combine(acc, r, 'AND');
     }
     return acc ?? 'error';
+  }
+
+  /**
+   * Binds every request's values up front (so that objects collected early
+   * see them) and lets each session start shared collection for the
+   * definitions it will be asked for.
+   */
+  async prepare(requests: readonly CheckRequest[]): Promise<void> {
+    const bySession = new Map<Session, Set<string>>();
+    for (const req of requests) {
+      const doc = this.resolve(req.href);
+      if (!doc) continue;
+      const session = this.sessionFor(req.href, doc, req.bindings);
+      const ids = bySession.get(session) ?? new Set<string>();
+      if (req.name !== undefined) {
+        if (doc.definitions.has(req.name)) ids.add(req.name);
+      } else for (const id of doc.definitions.keys()) ids.add(id);
+      bySession.set(session, ids);
+    }
+    await Promise.all([...bySession].map(([s, ids]) => s.engine.prepare?.([...ids])));
   }
 
   /** A CPE check: true when the definition evaluates to true. */
