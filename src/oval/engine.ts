@@ -4,13 +4,14 @@
  * (src/OVAL/results/oval_resultTest.c is the reference). The engine sees
  * probes and the target through interfaces only; the app layer wires them.
  */
-import type { Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
+import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
 import type { Target } from '../target/target.js';
 import { compareValues } from './compare.js';
 import { combineFlags, flagOfItems } from './flags.js';
 import { entityExistenceResult, existenceResult, negate, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
 import type {
   CollectedObject,
+  CollectionBatch,
   ExternalVariableSource,
   ItemData,
   ItemEntity,
@@ -97,14 +98,135 @@ export class OvalEngine {
     return p;
   }
 
-  private async collectUncached(objectId: string): Promise<CollectedObject> {
+  /**
+   * Starts collecting, as one batch, the objects that the given definitions
+   * (all by default) reach through their tests and whose probe may share
+   * work with others (Probe.sharesWork): the file objects that walk
+   * directories then share one traversal. An object whose collection needs
+   * another candidate first (through a variable in an entity or a filter)
+   * stays out, so that no member waits on its own batch. Resolves once the
+   * batch is collected. evaluateAll calls this first; a caller that
+   * evaluates definitions one at a time should too, with all of them.
+   */
+  async prepare(definitionIds?: readonly string[]): Promise<void> {
+    const candidates = new Set<string>();
+    for (const id of this.testObjects(definitionIds ?? [...this.doc.definitions.keys()])) {
+      const o = this.doc.objects.get(id);
+      if (!o || o.set || this.objects.has(id)) continue;
+      const probe = this.opts.probes.get(probeKey(o.family, o.type));
+      if (!probe?.sharesWork?.(o) || probe.needs.some((c) => !this.opts.target.has(c))) continue;
+      candidates.add(id);
+    }
+    const needs = new Map<string, Set<string>>();
+    const members = [...candidates].filter((id) => ![...this.objectsNeededBy(id, needs)].some((d) => candidates.has(d)));
+    if (members.length < 2) return;
+    const batch = new Batch(members);
+    const collections: Array<Promise<CollectedObject>> = [];
+    for (const id of members) {
+      const p = this.collectUncached(id, batch.member(id));
+      this.objects.set(id, p);
+      // a member that finishes without registering work no longer holds the others
+      batch.settled(id, p);
+      collections.push(p);
+    }
+    await Promise.all(collections);
+  }
+
+  /** The objects the definitions' tests collect, set members included. */
+  private testObjects(definitionIds: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    const seen = new Set<string>();
+    const object = (id: string): void => {
+      if (out.has(id)) return;
+      out.add(id);
+      const o = this.doc.objects.get(id);
+      if (o?.set) set(o.set);
+    };
+    const set = (s: OvalSet): void => {
+      s.objectRefs.forEach(object);
+      s.sets.forEach(set);
+    };
+    const criteria = (c: Criteria): void => {
+      for (const k of c.children) {
+        if (k.kind === 'criteria') criteria(k);
+        else if (k.kind === 'extend_definition') definition(k.definitionRef);
+        else {
+          const t = this.doc.tests.get(k.testRef);
+          if (t?.objectRef === undefined) continue;
+          const o = this.doc.objects.get(t.objectRef);
+          // evaluateTest does not collect an object of another type than its test
+          if (o && (o.family !== t.family || o.type.replace(/_object$/, '') !== t.type.replace(/_test$/, ''))) continue;
+          object(t.objectRef);
+        }
+      }
+    };
+    const definition = (id: string): void => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      const d = this.doc.definitions.get(id);
+      if (d?.criteria) criteria(d.criteria);
+    };
+    definitionIds.forEach(definition);
+    return out;
+  }
+
+  /** Every object whose items collecting `objectId` may need: through variables of its entities and filters, and set members. */
+  private objectsNeededBy(objectId: string, memo: Map<string, Set<string>>): Set<string> {
+    const done = memo.get(objectId);
+    if (done) return done;
+    const out = new Set<string>();
+    memo.set(objectId, out); // a cycle ends here
+    const seenVars = new Set<string>();
+    const object = (id: string): void => {
+      if (out.has(id)) return;
+      out.add(id);
+      for (const d of this.objectsNeededBy(id, memo)) out.add(d);
+    };
+    const component = (c: Component): void => {
+      if (c.fn === 'object') object(c.objectRef);
+      else if (c.fn === 'variable') variable(c.varRef);
+      else if ('args' in c) c.args.forEach(component);
+      else if ('arg' in c) component(c.arg);
+    };
+    const variable = (id: string): void => {
+      if (seenVars.has(id)) return;
+      seenVars.add(id);
+      const v = this.doc.variables.get(id);
+      if (v?.kind === 'local') component(v.component);
+    };
+    const entities = (list: readonly OvalEntity[]): void => {
+      for (const e of list) {
+        if (e.varRef !== undefined) variable(e.varRef);
+        if (e.fields) entities(e.fields);
+      }
+    };
+    const filters = (list: readonly OvalFilter[]): void => {
+      for (const f of list) entities(this.doc.states.get(f.stateRef)?.entities ?? []);
+    };
+    const set = (s: OvalSet): void => {
+      s.objectRefs.forEach(object);
+      s.sets.forEach(set);
+      filters(s.filters);
+    };
+    const o = this.doc.objects.get(objectId);
+    if (o) {
+      entities(o.entities);
+      // variable_object names its variable in an entity's text
+      if (o.type === 'variable_object') for (const e of o.entities) if (e.name === 'var_ref') variable(e.value.trim());
+      filters(o.filters);
+      if (o.set) set(o.set);
+    }
+    return out;
+  }
+
+  private async collectUncached(objectId: string, batch?: BatchMember): Promise<CollectedObject> {
     const object = this.doc.objects.get(objectId);
     if (!object) return { objectId, flag: 'error', items: [], messages: [`object ${objectId} is not defined`], bindings: [] };
     if (object.set) {
       const r = await this.collectSet(object.set);
       return { objectId, flag: r.flag, items: r.items, messages: r.messages, bindings: [] };
     }
-    const r = await this.collectSimple(object);
+    const r = await this.collectSimple(object, batch);
     return { objectId, ...r };
   }
 
@@ -124,7 +246,7 @@ export class OvalEngine {
     return acc;
   }
 
-  private async collectSimple(object: OvalObject): Promise<Omit<CollectedObject, 'objectId'>> {
+  private async collectSimple(object: OvalObject, batch?: BatchMember): Promise<Omit<CollectedObject, 'objectId'>> {
     const probe = this.opts.probes.get(probeKey(object.family, object.type));
     if (!probe) {
       return { flag: 'not collected', items: [], messages: [`Vigil has no probe for ${object.family} ${object.type}`], bindings: [] };
@@ -162,12 +284,14 @@ export class OvalEngine {
     // Filter verdicts a probe already asked for (ProbeContext.keep), so no item is judged twice.
     const verdicts = new WeakMap<ItemData, boolean>();
     const messages: string[] = [];
+    // Only the first request joins the batch: the others come after its shared work.
+    let joining = batch;
     for (const combo of combinations(perEntity)) {
       const entities = new Map<string, ResolvedEntity>();
       for (const r of combo) entities.set(r.entity.name, r);
       let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
       try {
-        const ctx: ProbeContext =
+        let ctx: ProbeContext =
           object.filters.length === 0
             ? this.ctx
             : {
@@ -178,6 +302,7 @@ export class OvalEngine {
                   return v;
                 },
               };
+        if (joining) ctx = { ...ctx, batch: joining.batch };
         const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
         got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
       } catch (e) {
@@ -185,6 +310,13 @@ export class OvalEngine {
       }
       // Filter before numbering, so that items no filter keeps are never kept.
       const f = await this.applyFilters(got, object.filters, verdicts);
+      if (joining) {
+        // done with the batch, whether the probe shared work or not; then the items are
+        // numbered in document order, as if the members had been collected one by one
+        joining.arrived();
+        await joining.numbered();
+      }
+      joining = undefined;
       flag = flag === undefined ? f.flag : combineFlags(flag, f.flag, 'UNION');
       for (const data of f.items) {
         const i = this.intern(data);
@@ -413,9 +545,63 @@ export class OvalEngine {
 
   /** Evaluates every definition (or the given ones). */
   async evaluateAll(ids?: readonly string[]): Promise<DefinitionResult[]> {
+    // The walks first, together; then the definitions in order, which find those objects collected.
+    await this.prepare(ids);
     const out: DefinitionResult[] = [];
     for (const id of ids ?? [...this.doc.definitions.keys()]) out.push(await this.evaluateDefinition(id));
     return out;
+  }
+}
+
+/** One object's place in a batch. */
+interface BatchMember {
+  readonly batch: CollectionBatch;
+  /** The member's share of the work is registered or will never be: the others need not wait for it. */
+  arrived(): void;
+  /** Waits until the members before it have numbered their items. */
+  numbered(): Promise<void>;
+}
+
+/** Objects collected together (ProbeContext.batch): the shared work starts once every member has registered its share or finished. */
+class Batch {
+  private readonly waiting: Set<string>;
+  private readonly done = new Map<string, Promise<void>>();
+  private open!: () => void;
+  readonly gate = new Promise<void>((resolve) => {
+    this.open = resolve;
+  });
+
+  constructor(private readonly ids: readonly string[]) {
+    this.waiting = new Set(ids);
+  }
+
+  private arrive(id: string): void {
+    if (this.waiting.delete(id) && this.waiting.size === 0) this.open();
+  }
+
+  /** The member's collection: when it settles, the member has arrived (whether it registered work or not). */
+  settled(id: string, collection: Promise<unknown>): void {
+    const done = collection.then(
+      () => this.arrive(id),
+      () => this.arrive(id),
+    );
+    this.done.set(id, done);
+  }
+
+  member(id: string): BatchMember {
+    const before = this.ids[this.ids.indexOf(id) - 1];
+    return {
+      batch: {
+        ready: () => {
+          this.arrive(id);
+          return this.gate;
+        },
+      },
+      arrived: () => this.arrive(id),
+      numbered: async () => {
+        if (before !== undefined) await this.done.get(before);
+      },
+    };
   }
 }
 

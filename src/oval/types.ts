@@ -93,6 +93,23 @@ export interface ProbeContext {
    * the probe may drop it at once instead of keeping it.
    */
   keep(item: ItemData): Promise<boolean>;
+  /**
+   * Set when the engine collects this object together with others
+   * (OvalEngine.prepare), so that work they have in common is done once:
+   * one filesystem walk for every object that recurses through it.
+   */
+  readonly batch?: CollectionBatch;
+}
+
+/**
+ * Objects collected together. A probe registers its share of the common
+ * work (a walk) in a shared service, then awaits `ready()`: it resolves once
+ * every object of the batch has registered its own or finished, so that the
+ * work starts once, for all of them. A probe must not await anything else
+ * that needs other objects between registering and `ready()`.
+ */
+export interface CollectionBatch {
+  ready(): Promise<void>;
 }
 
 export interface Probe {
@@ -104,6 +121,12 @@ export interface Probe {
   /** One line for the docs: what the probe reads, and what it does offline. */
   readonly description: string;
   collect(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeResult>;
+  /**
+   * True when collecting this object may share work with other objects
+   * collected at the same time (a file object that walks directories): the
+   * engine then collects it in a batch with them (ProbeContext.batch).
+   */
+  sharesWork?(object: OvalObject): boolean;
 }
 
 /** Where external variable values come from (XCCDF exports, a variables file). */

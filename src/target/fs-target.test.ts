@@ -96,6 +96,42 @@ describe('offline root: every path and every symlink stays inside the root', () 
   });
 });
 
+describe('offline root: a walk through opened directories stays inside the root', () => {
+  it('lists the root copy, and an absolute directory link opens the root\'s directory', async () => {
+    const dir = await offline.openDir!(P);
+    assert.equal(dir.path, P);
+    const names = (await dir.entries()).map((d) => d.name);
+    assert.ok(names.includes('abs-link') && !names.includes('only-outside'));
+    const linked = await dir.openChild('dir-link');
+    assert.equal(linked.path, `${P}/dir-link`);
+    assert.ok(!(await linked.entries()).some((d) => d.name === 'only-outside'));
+    assert.equal((await linked.stat('conf')).size, 'INSIDE'.length);
+  });
+
+  it('examines entries by name: lstat sees the link, stat what it points at inside the root', async () => {
+    const dir = await offline.openDir!(P);
+    assert.equal((await dir.lstat('abs-link')).type, 'symlink');
+    assert.equal((await dir.stat('abs-link')).size, 'INSIDE'.length);
+    assert.equal((await dir.stat('climb')).size, 'INSIDE'.length);
+    assert.equal(await code(() => dir.stat('to-outside-only')), 'ENOENT');
+    assert.equal(await code(() => dir.openChild('loop-a')), 'ELOOP');
+    assert.equal(await code(() => dir.openChild('conf')), 'ENOTDIR');
+  });
+
+  it('refuses names that are not one entry', async () => {
+    const dir = await offline.openDir!(P);
+    for (const name of ['..', '.', '', 'a/b']) assert.equal(await code(() => dir.openChild(name)), 'EINVAL');
+  });
+
+  it('opening the root itself, or a file, as the walk would', async () => {
+    const top = await offline.openDir!('/');
+    assert.equal(top.path, '/');
+    assert.ok((await top.entries()).some((d) => d.name === 'etc'));
+    assert.equal(await code(() => offline.openDir!(`${P}/conf`)), 'ENOTDIR');
+    assert.equal(await code(() => offline.openDir!(`${P}/only-outside`)), 'ENOENT');
+  });
+});
+
 describe('local target', () => {
   const local = localTarget();
   it('reads host paths as they are', async () => {
@@ -106,4 +142,11 @@ describe('local target', () => {
     assert.equal(await code(() => local.stat(`${P}/absent`)), 'ENOENT');
   });
   it('has live capabilities', () => assert.equal(local.has('kernel'), true));
+  it('opens directories for a walk: host paths as they are', async () => {
+    const dir = await local.openDir!(P);
+    assert.ok((await dir.entries()).some((d) => d.name === 'only-outside'));
+    assert.equal((await dir.lstat('conf')).size, 'OUTSIDE'.length);
+    assert.equal(await code(() => dir.openChild('conf')), 'ENOTDIR');
+    assert.equal((await local.openDir!(base)).info.type, 'directory');
+  });
 });

@@ -9,11 +9,24 @@
  * is refused rather than followed out of the root.
  */
 import { execFile } from 'node:child_process';
-import { constants, type Dirent, type Stats } from 'node:fs';
+import { constants, lstat as lstatCallback, readdir as readdirCallback, stat as statCallback, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
-import { fileTypeOfMode, splitPath, TargetError, type DirEntry, type ExecResult, type FileInfo, type FileType, type Target, type TargetCapability } from './target.js';
+import {
+  checkEntryName,
+  childPath,
+  fileTypeOfMode,
+  splitPath,
+  TargetError,
+  type DirEntry,
+  type DirHandle,
+  type ExecResult,
+  type FileInfo,
+  type FileType,
+  type Target,
+  type TargetCapability,
+} from './target.js';
 
 const MAX_SYMLINKS = 40; // as Linux
 
@@ -39,6 +52,61 @@ async function readWhole(hostPath: string, flags: string | number): Promise<Buff
     return await fh.readFile();
   } finally {
     await fh.close();
+  }
+}
+
+// Walks make one call per entry: the callback API with a promise around it
+// costs markedly less per call than node:fs/promises.
+const lstatFast = (p: string): Promise<Stats> => new Promise((res, rej) => lstatCallback(p, (e, s) => (e ? rej(e) : res(s))));
+const statFast = (p: string): Promise<Stats> => new Promise((res, rej) => statCallback(p, (e, s) => (e ? rej(e) : res(s))));
+const readdirFast = (p: string): Promise<Dirent[]> => new Promise((res, rej) => readdirCallback(p, { withFileTypes: true }, (e, l) => (e ? rej(e) : res(l))));
+
+/**
+ * A directory of a filesystem target, opened for a walk: `host` is the
+ * host path of the directory itself, already free of symlinks in an
+ * offline root, so an entry is examined with one call on `host/name`.
+ */
+class HostDir implements DirHandle {
+  constructor(
+    readonly path: string,
+    readonly info: FileInfo,
+    private readonly host: string,
+    /** Opens the target path `path`, following links (inside the root offline). */
+    private readonly reopen: (path: string) => Promise<DirHandle>,
+    /** stat of the target path `path`, following links (inside the root offline). */
+    private readonly follow: (path: string) => Promise<FileInfo>,
+  ) {}
+
+  private at(name: string): string {
+    checkEntryName(this.path, name);
+    return this.host === '/' ? `/${name}` : `${this.host}/${name}`;
+  }
+
+  async entries(): Promise<DirEntry[]> {
+    return guarded(this.path, async () => entries(await readdirFast(this.host)));
+  }
+
+  async lstat(name: string): Promise<FileInfo> {
+    const host = this.at(name);
+    const path = childPath(this.path, name);
+    return guarded(path, async () => info(path, await lstatFast(host)));
+  }
+
+  async stat(name: string): Promise<FileInfo> {
+    const host = this.at(name);
+    const path = childPath(this.path, name);
+    const s = await guarded(path, () => lstatFast(host));
+    // Only a link needs resolving; anything else is its own target.
+    return s.isSymbolicLink() ? this.follow(path) : info(path, s);
+  }
+
+  async openChild(name: string): Promise<DirHandle> {
+    const host = this.at(name);
+    const path = childPath(this.path, name);
+    const s = await guarded(path, () => lstatFast(host));
+    if (s.isDirectory()) return new HostDir(path, info(path, s), host, this.reopen, this.follow);
+    if (s.isSymbolicLink()) return this.reopen(path);
+    throw new TargetError('ENOTDIR', path);
   }
 }
 
@@ -112,6 +180,13 @@ class LocalTarget implements Target {
     splitPath(path);
     return guarded(path, () => realpath(path));
   }
+
+  openDir = async (path: string): Promise<DirHandle> => {
+    splitPath(path);
+    const s = await guarded(path, () => statFast(path));
+    if (!s.isDirectory()) throw new TargetError('ENOTDIR', path);
+    return new HostDir(path, info(path, s), path, this.openDir, (p) => guarded(p, async () => info(p, await statFast(p))));
+  };
 
   exec(file: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -231,6 +306,20 @@ class OfflineRootTarget implements Target {
     await guarded(path, () => lstat(this.host(components)));
     return this.targetPath(components);
   }
+
+  /**
+   * The path is resolved inside the root once; entries are then examined
+   * under the resolved host directory, and a child directory reached by
+   * name (not through a link) extends it without resolving anything again.
+   * A link is always resolved inside the root, never followed by the host.
+   */
+  openDir = async (path: string): Promise<DirHandle> => {
+    const host = this.host(await this.resolve(path, true));
+    // resolve() followed every link, so lstat of the result is stat
+    const s = await guarded(path, () => lstatFast(host));
+    if (!s.isDirectory()) throw new TargetError('ENOTDIR', path);
+    return new HostDir(path, info(path, s), host, this.openDir, (p) => this.stat(p));
+  };
 }
 
 export function localTarget(): Target {

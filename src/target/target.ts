@@ -54,12 +54,68 @@ export interface Target {
   /** The canonical target path of `path`: every symlink resolved inside the target. */
   realpath(path: string): Promise<string>;
   /**
+   * The directory `path` points at (symlinks followed inside the target),
+   * opened for a walk: its entries are listed and examined by name, without
+   * resolving the whole path again for each one. Rejects with ENOTDIR when
+   * `path` is not a directory. Optional: `openDirectory` falls back on
+   * stat, readdir and lstat by path.
+   */
+  openDir?(path: string): Promise<DirHandle>;
+  /**
    * Runs a program on the target (no shell) and waits for it, for at most
    * `timeoutMs`. Resolves whatever the exit code; rejects with a TargetError
    * when the program cannot be started (ENOENT, EACCES), times out
    * (ETIMEDOUT) or dies of a signal. Absent on targets that cannot run programs.
    */
   exec?(file: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+}
+
+/** A directory opened for a walk (Target.openDir). */
+export interface DirHandle {
+  /** The directory's path, as the walk reached it (through links, if it did). */
+  readonly path: string;
+  /** What the path points at: the directory itself (symlinks followed). */
+  readonly info: FileInfo;
+  /** The entries, with their types as the listing reports them (`unknown` on some filesystems). */
+  entries(): Promise<DirEntry[]>;
+  /** lstat of the entry `name`. */
+  lstat(name: string): Promise<FileInfo>;
+  /** stat of the entry `name`: a symlink is followed, inside the target. */
+  stat(name: string): Promise<FileInfo>;
+  /** The entry `name` opened as a directory (a symlink followed inside the target); ENOTDIR when it is not one. */
+  openChild(name: string): Promise<DirHandle>;
+}
+
+/** `dir/name`, with no doubled slash when `dir` ends in one (the root). */
+export function childPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+/** Refuses a "name" that is not one directory entry (a path, `.` or `..`). */
+export function checkEntryName(dir: string, name: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new TargetError('EINVAL', childPath(dir, name), `not an entry name: ${JSON.stringify(name)}`);
+}
+
+/** `target.openDir(path)`, or the same built on stat, readdir and lstat by path for a target without it. */
+export function openDirectory(target: Target, path: string): Promise<DirHandle> {
+  return target.openDir ? target.openDir(path) : pathDirHandle(target, path);
+}
+
+async function pathDirHandle(target: Target, path: string): Promise<DirHandle> {
+  const info = await target.stat(path);
+  if (info.type !== 'directory') throw new TargetError('ENOTDIR', path);
+  const at = (name: string): string => {
+    checkEntryName(path, name);
+    return childPath(path, name);
+  };
+  return {
+    path,
+    info,
+    entries: () => target.readdir(path),
+    lstat: (name) => target.lstat(at(name)),
+    stat: (name) => target.stat(at(name)),
+    openChild: (name) => pathDirHandle(target, at(name)),
+  };
 }
 
 /** What a program run on the target printed, and its exit code. */

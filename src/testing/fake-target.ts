@@ -19,6 +19,13 @@ export interface FakeTargetOptions {
   readonly capabilities?: readonly TargetCapability[];
   readonly kind?: Target['kind'];
   readonly name?: string;
+  /**
+   * Device numbers by path: everything at or below a listed path reports
+   * that device (the longest listed path wins), as a mount point would;
+   * anything else is on device 1. Canned /proc/self/mounts text says which
+   * filesystem each device is.
+   */
+  readonly devices?: Readonly<Record<string, number>>;
 }
 
 const MODE_OF: Record<FileType, number> = {
@@ -38,6 +45,9 @@ export class FakeTarget implements Target {
   private readonly entries = new Map<string, FakeEntry>();
   private readonly dirs = new Set<string>(['/']);
   private readonly caps: ReadonlySet<TargetCapability>;
+  private readonly devices: ReadonlyArray<readonly [string, number]>;
+  /** One inode number per real path, so that a walk can tell directories apart. */
+  private readonly inodes = new Map<string, number>();
   /** Every path read, listed or stat'ed, for tests that check what was touched. */
   readonly touched: string[] = [];
 
@@ -45,6 +55,9 @@ export class FakeTarget implements Target {
     this.kind = opts.kind ?? 'memory';
     this.name = opts.name ?? 'fake';
     this.caps = new Set(opts.capabilities ?? ['kernel', 'processes']);
+    this.devices = Object.entries(opts.devices ?? {})
+      .map(([p, d]) => [`/${splitPath(p).join('/')}`, d] as const)
+      .sort((a, b) => b[0].length - a[0].length);
     for (const [path, entry] of Object.entries(files)) this.add(path, entry);
   }
 
@@ -102,7 +115,13 @@ export class FakeTarget implements Target {
     const type = this.typeOf(real)!;
     const e = this.entries.get(real);
     const size = typeof e === 'string' ? Buffer.byteLength(e) : Buffer.isBuffer(e) ? e.length : 0;
-    return { path, type, mode: MODE_OF[type], uid: 0, gid: 0, size, dev: 1, ino: 1, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
+    const dev = this.devices.find(([p]) => p === '/' || real === p || real.startsWith(`${p}/`))?.[1] ?? 1;
+    let ino = this.inodes.get(real);
+    if (ino === undefined) {
+      ino = this.inodes.size + 2;
+      this.inodes.set(real, ino);
+    }
+    return { path, type, mode: MODE_OF[type], uid: 0, gid: 0, size, dev, ino, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
   }
 
   async readFile(path: string): Promise<Buffer> {

@@ -1,13 +1,41 @@
 /**
  * Locating files for the file-based objects (file, textfilecontent54,
- * filehash58, xmlfilecontent, yamlfilecontent, symlink): `filepath`, or
- * `path` + `filename`, with the recursion behaviors (max_depth,
- * recurse_direction, recurse, recurse_file_system), as OVAL 5.11 defines
- * them and OpenSCAP's oval_fts implements them.
+ * filehash58, xmlfilecontent, yamlfilecontent, symlink, selinux): `filepath`,
+ * or `path` + `filename`, with the recursion behaviors (max_depth,
+ * recurse_direction, recurse, recurse_file_system), with the semantics of
+ * OpenSCAP's oval_fts (src/OVAL/probes/oval_fts.c):
+ *
+ * - A `path` or `filepath` that is not `equals` is found by a match walk
+ *   from the pattern's fixed prefix (extract_fixed_path_prefix), or from `/`
+ *   for other operations. It enters every directory and follows every link,
+ *   and skips a directory the pattern can neither match nor grow into
+ *   (PCRE partial matching: path-prefix.ts).
+ * - From each matched directory, a recursion reports the entries whose name
+ *   matches `filename` (never a directory), or the directories themselves
+ *   for a nil filename, down to max_depth, entering directories and/or
+ *   following links as `recurse` says; `up` lists the directory and its
+ *   ancestors instead. A `filepath` matches anything but a directory.
+ * - `recurse_file_system="local"` does not enter a directory whose device is
+ *   not one of the local filesystems in the mount table (all but proc,
+ *   sysfs, autofs and the network filesystems, as fsdev.c decides);
+ *   `defined` stays on the device the walk started on. An offline root has
+ *   no mount table of its own: everything in it is local.
+ * - A walk never enters a directory that repeats one of its ancestors.
+ *
+ * Walks are shared: the requests registered before a walk starts are served
+ * by one traversal (walk.ts), each with its own rules, and every directory is
+ * read once. The engine collects the objects that walk together
+ * (OvalEngine.prepare, ProbeContext.batch), so a scan walks its filesystem
+ * once however many objects recurse through it. Entries are examined only
+ * when an object matches them, and handed to the probe at once, so memory
+ * holds what the probes keep, not what the walk saw.
  */
-import { isNotFound, type DirEntry, type FileInfo, type Target } from '../../target/target.js';
-import type { ProbeRequest, ResolvedEntity } from '../types.js';
+import type { OvalObject } from '../../model/oval/types.js';
+import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
+import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
 import { entityMatches } from './entity.js';
+import { fixedPathPrefix, pathPatternTest, type PrefixVerdict } from './path-prefix.js';
+import { DEFAULT_TRAVERSAL_LIMITS, Traversal, type Spawn, type TraversalLimits, type WalkEntry, type WalkNode, type Walker } from './walk.js';
 
 export interface LocatedFile {
   /** Directory part (the item's `path`). */
@@ -20,41 +48,8 @@ export interface LocatedFile {
   readonly info: FileInfo;
 }
 
-const REGEX_META = new Set(['.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\', '$', '^']);
-
-/**
- * The literal directory a pattern is anchored in: `^/etc/apt/apt.conf.d/.*$` →
- * `/etc/apt/apt.conf.d`. Walking starts there instead of at `/`.
- */
-export function patternBaseDir(pattern: string): string {
-  if (!pattern.startsWith('^')) return '/';
-  let lit = '';
-  for (let i = 1; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\') {
-      const next = pattern[i + 1];
-      if (next !== undefined && /[./\-_ ]/.test(next)) {
-        lit += next;
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (REGEX_META.has(ch)) {
-      // a quantifier applies to the previous literal character, which is then not certain
-      if (ch === '*' || ch === '?' || ch === '{') lit = lit.slice(0, -1);
-      break;
-    }
-    lit += ch;
-  }
-  if (!lit.startsWith('/')) return '/';
-  const slash = lit.lastIndexOf('/');
-  return slash <= 0 ? '/' : lit.slice(0, slash);
-}
-
-function join(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
-}
+/** What a probe does with each located entry. */
+export type Visit = (f: LocatedFile) => void | Promise<void>;
 
 function dirname(p: string): string {
   const i = p.lastIndexOf('/');
@@ -65,201 +60,412 @@ function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-/** Filesystem types never descended into with recurse_file_system="local". */
-const NON_LOCAL_FS = new Set(['proc', 'sysfs', 'devtmpfs', 'devpts', 'cgroup', 'cgroup2', 'securityfs', 'debugfs', 'tracefs', 'pstore', 'bpf', 'mqueue', 'hugetlbfs', 'fusectl', 'configfs', 'binfmt_misc', 'autofs', 'nfs', 'nfs4', 'cifs', 'smb3', 'sshfs', 'fuse.sshfs', 'ceph', 'glusterfs', 'afs', '9p']);
+/** Pseudo and network filesystems: not local for recurse_file_system="local" (fsdev.c is_local_fs). */
+const NOT_LOCAL_FS = new Set([
+  'proc',
+  'sysfs',
+  'afs',
+  'auristorfs',
+  'ceph',
+  'cifs',
+  'smb3',
+  'smbfs',
+  'sshfs',
+  'ncpfs',
+  'ncp',
+  'nfs',
+  'nfs4',
+  'gfs',
+  'gfs2',
+  'glusterfs',
+  'gpfs',
+  'pvfs2',
+  'ocfs2',
+  'lustre',
+  'davfs',
+  'panfs',
+]);
+
+/** fsdev.c is_local_fs: autofs entries describe maps, `fuse.X` is X. */
+function isLocalFilesystem(type: string): boolean {
+  if (type === 'autofs') return false;
+  return !NOT_LOCAL_FS.has(type.startsWith('fuse.') ? type.slice('fuse.'.length) : type);
+}
+
+/** A mount table field: `\040` and the other octal escapes decoded. */
+function mountField(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+}
 
 interface Behaviors {
   readonly maxDepth: number;
   readonly direction: 'none' | 'up' | 'down';
-  readonly followSymlinks: boolean;
   readonly intoDirectories: boolean;
+  readonly intoLinks: boolean;
   readonly fileSystem: 'all' | 'local' | 'defined';
 }
 
-function behaviorsOf(req: ProbeRequest): Behaviors {
+/** The behaviors with OpenSCAP's defaults, or undefined for a value it refuses (then nothing is collected). */
+function behaviorsOf(req: ProbeRequest): Behaviors | undefined {
   const b = req.behaviors;
-  const recurse = b['recurse'] ?? 'symlinks and directories';
-  const dir = b['recurse_direction'] ?? 'none';
-  return {
-    maxDepth: b['max_depth'] === undefined ? -1 : Number.parseInt(b['max_depth'], 10),
-    direction: dir === 'up' || dir === 'down' ? dir : 'none',
-    followSymlinks: recurse.includes('symlinks'),
-    intoDirectories: recurse.includes('directories'),
-    fileSystem: b['recurse_file_system'] === 'local' ? 'local' : b['recurse_file_system'] === 'defined' ? 'defined' : 'all',
-  };
+  const n = Number.parseInt(b['max_depth'] ?? '-1', 10);
+  const direction = b['recurse_direction'] ?? 'none';
+  if (direction !== 'none' && direction !== 'up' && direction !== 'down') return undefined;
+  // as oval_fts.h: "files and directories" is FILES|SYMLINKS, which enters no directory
+  const recurse = { 'symlinks and directories': [true, true], 'files and directories': [false, true], symlinks: [false, true], directories: [true, false] }[b['recurse'] ?? 'symlinks and directories'];
+  if (!recurse) return undefined;
+  const fs = b['recurse_file_system'] ?? 'all';
+  if (fs !== 'all' && fs !== 'local' && fs !== 'defined') return undefined;
+  return { maxDepth: Number.isNaN(n) ? 0 : n, direction, intoDirectories: recurse[0]!, intoLinks: recurse[1]!, fileSystem: fs };
 }
 
-/** Mount points to prune for recurse_file_system="local" (live targets only). */
-async function nonLocalMounts(target: Target): Promise<Set<string>> {
-  const out = new Set<string>();
-  if (!target.has('kernel')) return out;
-  try {
-    const text = (await target.readFile('/proc/self/mounts')).toString('utf8');
-    for (const line of text.split('\n')) {
-      const [, mnt, type] = line.split(' ');
-      if (mnt && type && NON_LOCAL_FS.has(type)) out.add(mnt.replace(/\\040/g, ' '));
-    }
-  } catch {
-    // no mount table: nothing to prune
+/**
+ * True when collecting the object may walk directories (a `path` or
+ * `filepath` that is not `equals`, or a recursion down), so that it is worth
+ * collecting it together with the other walks. Only the object as written
+ * is looked at: var_ref values do not change it.
+ */
+export function walksFilesystem(object: OvalObject): boolean {
+  const entity = (name: string) => object.entities.find((e) => e.name === name);
+  const filepath = entity('filepath');
+  if (filepath) return filepath.operation !== 'equals';
+  const path = entity('path');
+  if (!path) return false;
+  return path.operation !== 'equals' || object.behaviors['recurse_direction'] === 'down';
+}
+
+/** A failed examination is "not there", as oval_fts skips what it cannot stat. */
+function quietly<T>(p: Promise<T>): Promise<T | undefined> {
+  return p.catch((e: unknown) => {
+    if (e instanceof TargetError) return undefined;
+    throw e;
+  });
+}
+
+type DeviceCheck = (info: FileInfo) => boolean;
+
+/** A recursion's rules (oval_fts_read_recurse_path, directions none and down). */
+interface RecursionRules {
+  readonly b: Behaviors;
+  /** The filename entity; undefined for a nil filename: the directories themselves are reported. */
+  readonly filename: ResolvedEntity | undefined;
+  /** May the recursion list a directory on this device? */
+  readonly enters: DeviceCheck;
+}
+
+/** The recursion from one matched directory. */
+class Recursion implements Walker {
+  constructor(
+    private readonly r: RecursionRules,
+    private readonly emit: Visit,
+    readonly fail: (e: unknown) => void,
+  ) {}
+
+  private async directory(node: WalkNode): Promise<void> {
+    const info = await node.lstat();
+    if (info) await this.emit({ path: node.path, filepath: node.path, info });
   }
-  return out;
+
+  async visit(node: WalkNode, level: number): Promise<boolean> {
+    const { b, filename } = this.r;
+    if (level === 0) {
+      // the matched directory: on a filesystem it may not enter, oscap does not match it at all
+      if (!this.r.enters(node.info)) return false;
+      if (filename === undefined) {
+        if (b.maxDepth === -1 || b.maxDepth >= 0) await this.directory(node);
+        return b.direction === 'down' && b.maxDepth !== 0;
+      }
+      return true;
+    }
+    if (filename === undefined) {
+      await this.directory(node);
+      // below max_depth nothing more is reported
+      if (b.maxDepth !== -1 && level >= b.maxDepth) return false;
+    }
+    // a directory reached through a link is entered because links are followed; a plain one only with "directories"
+    return (node.viaLink || b.intoDirectories) && this.r.enters(node.info);
+  }
+
+  async entry(node: WalkNode, level: number, e: WalkEntry): Promise<boolean> {
+    const { b, filename } = this.r;
+    const below = b.direction === 'down' && (b.maxDepth === -1 || level + 1 <= b.maxDepth);
+    const type = e.type === 'unknown' ? (await e.lstat())?.type : e.type;
+    if (type === undefined) return false;
+    if (type === 'directory') return below && (filename === undefined || b.intoDirectories);
+    if (filename !== undefined && entityMatches(filename, e.name)) {
+      const info = await e.lstat();
+      if (info && info.type !== 'directory') await this.emit({ path: node.path, filename: e.name, filepath: e.path, info });
+    }
+    if (type === 'symlink' && below && b.intoLinks) return (await e.stat())?.type === 'directory';
+    return false;
+  }
+}
+
+/** A match walk's rules (oval_fts_read_match_path). */
+interface MatchRules {
+  /** The path entity (directories are matched) or the filepath entity (anything else is). */
+  readonly kind: 'path' | 'filepath';
+  readonly entity: ResolvedEntity;
+  /** PCRE partial matching of a pattern, to skip what cannot match. */
+  readonly prune: ((path: string) => PrefixVerdict) | undefined;
+  /** May the walk enter (and match) a directory on this device? */
+  readonly enters: DeviceCheck;
+  /** May a filepath on this device be reported? */
+  readonly reports: DeviceCheck;
+  /** A directory the path entity matched. */
+  readonly matched?: (node: WalkNode, spawn: Spawn) => Promise<void>;
+}
+
+class MatchWalk implements Walker {
+  constructor(
+    private readonly m: MatchRules,
+    private readonly emit: Visit,
+    readonly fail: (e: unknown) => void,
+  ) {}
+
+  async visit(node: WalkNode, _level: number, spawn: Spawn): Promise<boolean> {
+    if (!this.m.enters(node.info)) return false;
+    let compare = true;
+    if (this.m.prune) {
+      const v = this.m.prune(node.path);
+      if (v === 'none') return false;
+      compare = v === 'match';
+    }
+    if (this.m.kind === 'path' && compare && this.m.matched && entityMatches(this.m.entity, node.path)) await this.m.matched(node, spawn);
+    return true;
+  }
+
+  async entry(node: WalkNode, _level: number, e: WalkEntry): Promise<boolean> {
+    const type = e.type === 'unknown' ? (await e.lstat())?.type : e.type;
+    if (type === undefined) return false;
+    if (type === 'directory') return true;
+    // every link is followed: one to a directory is walked, anything else is a candidate
+    const followed = type === 'symlink' ? await e.stat() : undefined;
+    if (followed?.type === 'directory') return true;
+    if (this.m.kind === 'filepath' && entityMatches(this.m.entity, e.path)) {
+      const info = await e.lstat();
+      if (info && this.m.reports(followed ?? info)) await this.emit({ path: node.path, filename: e.name, filepath: e.path, info });
+    }
+    return false;
+  }
+}
+
+/** Walks registered together and served by one traversal. */
+interface Ticket {
+  readonly walkers: Array<readonly [string, Walker]>;
+  run?: Promise<void>;
+  error?: unknown;
 }
 
 export class FileLocator {
-  private mounts: Promise<Set<string>> | undefined;
+  private devices: Promise<ReadonlySet<number> | undefined> | undefined;
+  private pending: Ticket[] = [];
 
-  constructor(private readonly target: Target) {}
+  constructor(
+    private readonly target: Target,
+    private readonly limits: TraversalLimits = DEFAULT_TRAVERSAL_LIMITS,
+  ) {}
 
-  private pruned(): Promise<Set<string>> {
-    this.mounts ??= nonLocalMounts(this.target);
-    return this.mounts;
-  }
-
-  /** Every entry the object's path entities and behaviors select. */
-  async locate(req: ProbeRequest): Promise<LocatedFile[]> {
+  /**
+   * Calls `visit` for every entry the request's path entities and behaviors
+   * select, as soon as it is found: concurrently, in no particular order
+   * (use `collect` for a stable one). With `ctx.batch`, the walk waits for
+   * the other objects collected together and is shared with them.
+   */
+  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
     const b = behaviorsOf(req);
+    if (!b) return;
     const filepath = req.entities.get('filepath');
-    if (filepath) return this.byFilepath(filepath, b);
+    if (filepath) return this.byFilepath(filepath, b, ctx, visit);
     const path = req.entities.get('path');
-    if (!path) return [];
+    if (!path) return;
     const filename = req.entities.get('filename');
-    const dirs = await this.directories(path, b);
-    const out: LocatedFile[] = [];
-    for (const dir of dirs) {
-      if (!filename || filename.entity.nil) {
-        const info = await this.lstatOrUndefined(dir);
-        if (info) out.push({ path: dir, filepath: dir, info });
-        continue;
-      }
-      if (filename.entity.operation === 'equals') {
-        const fp = join(dir, filename.value);
-        const info = await this.lstatOrUndefined(fp);
-        if (info) out.push({ path: dir, filename: filename.value, filepath: fp, info });
-        continue;
-      }
-      for (const e of await this.readdirOrEmpty(dir)) {
-        if (!entityMatches(filename, e.name)) continue;
-        const fp = join(dir, e.name);
-        const info = await this.lstatOrUndefined(fp);
-        if (info) out.push({ path: dir, filename: e.name, filepath: fp, info });
-      }
+    const rules = { b, filename: !filename || filename.entity.nil ? undefined : filename };
+    if (path.entity.operation !== 'equals') {
+      return this.matchWalk(path, 'path', b, ctx, visit, rules);
     }
-    return out;
+    const dir = await this.directoryAt(path.value);
+    if (!dir) return;
+    const enters = await this.deviceCheck(b, dir);
+    // the match walk's own check of its start
+    if (!enters(dir)) return;
+    if (b.direction === 'up') return this.upward(path.value, { ...rules, enters }, visit);
+    if (b.direction === 'none' && rules.filename === undefined) {
+      const info = await quietly(this.target.lstat(path.value));
+      if (info) await visit({ path: path.value, filepath: path.value, info });
+      return;
+    }
+    if (b.direction === 'none' && rules.filename?.entity.operation === 'equals') {
+      // one name: an lstat instead of a listing
+      const name = rules.filename.value;
+      if (name === '' || name === '.' || name === '..' || name.includes('/')) return;
+      const fp = childPath(path.value, name);
+      const info = await quietly(this.target.lstat(fp));
+      if (info && info.type !== 'directory') await visit({ path: path.value, filename: name, filepath: fp, info });
+      return;
+    }
+    const ticket: Ticket = { walkers: [] };
+    ticket.walkers.push([path.value, new Recursion({ ...rules, enters }, visit, (e) => (ticket.error ??= e))]);
+    await this.walk(ticket, ctx);
   }
 
-  private async byFilepath(fp: ResolvedEntity, b: Behaviors): Promise<LocatedFile[]> {
-    if (fp.entity.operation === 'equals') {
-      const info = await this.lstatOrUndefined(fp.value);
-      return info ? [{ path: dirname(fp.value), filename: basename(fp.value), filepath: fp.value, info }] : [];
-    }
-    const base = fp.entity.operation === 'pattern match' ? patternBaseDir(fp.value) : '/';
-    const out: LocatedFile[] = [];
-    await this.walk(base, -1, b, async (dir, entries) => {
-      for (const e of entries) {
-        const full = join(dir, e.name);
-        if (!entityMatches(fp, full)) continue;
-        const info = await this.lstatOrUndefined(full);
-        if (info) out.push({ path: dir, filename: e.name, filepath: full, info });
-      }
+  /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
+  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
+    const found: Array<{ readonly key: string; readonly seq: number; readonly out: readonly T[] }> = [];
+    await this.each(req, ctx, async (f) => {
+      const out = await build(f);
+      if (out.length > 0) found.push({ key: f.filepath, seq: found.length, out });
     });
-    return out;
+    found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq));
+    return found.flatMap((x) => x.out);
   }
 
-  /** The directories `path` selects, expanded by recurse_direction. */
-  private async directories(path: ResolvedEntity, b: Behaviors): Promise<string[]> {
-    let roots: string[];
-    if (path.entity.operation === 'equals') {
-      roots = (await this.isDirectory(path.value)) ? [path.value] : [];
-    } else {
-      roots = [];
-      const base = path.entity.operation === 'pattern match' ? patternBaseDir(path.value) : '/';
-      if (entityMatches(path, base) && (await this.isDirectory(base))) roots.push(base);
-      await this.walk(base, -1, b, async (dir, entries) => {
-        for (const e of entries) {
-          if (e.type !== 'directory') continue;
-          const full = join(dir, e.name);
-          if (entityMatches(path, full)) roots.push(full);
-        }
-      });
+  /** Every entry the request selects, in path order. */
+  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch'>): Promise<LocatedFile[]> {
+    return this.collect(req, ctx, (f) => [f]);
+  }
+
+  /** stat of `path` when it is a directory (links followed), after oscap's lstat that it exists. */
+  private async directoryAt(path: string): Promise<FileInfo | undefined> {
+    const l = await quietly(this.target.lstat(path));
+    if (!l) return undefined;
+    const s = l.type === 'symlink' ? await quietly(this.target.stat(path)) : l;
+    return s?.type === 'directory' ? s : undefined;
+  }
+
+  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
+    if (fp.entity.operation !== 'equals') return this.matchWalk(fp, 'filepath', b, ctx, visit);
+    const info = await quietly(this.target.lstat(fp.value));
+    if (!info) return;
+    // the walk's start is followed (FTS_COMFOLLOW): a directory, or a link to one, is never a filepath
+    const followed = info.type === 'symlink' ? await quietly(this.target.stat(fp.value)) : info;
+    if (followed?.type === 'directory') return;
+    if (!(await this.fileCheck(b))(followed ?? info)) return;
+    await visit({ path: dirname(fp.value), filename: basename(fp.value), filepath: fp.value, info });
+  }
+
+  /** The match walk for a path or filepath that is not `equals`. */
+  private async matchWalk(
+    entity: ResolvedEntity,
+    kind: 'path' | 'filepath',
+    b: Behaviors,
+    ctx: Pick<ProbeContext, 'batch'> | undefined,
+    visit: Visit,
+    rules?: Omit<RecursionRules, 'enters'>,
+  ): Promise<void> {
+    let base = '/';
+    let prune: ((path: string) => PrefixVerdict) | undefined;
+    if (entity.entity.operation === 'pattern match') {
+      prune = pathPatternTest(entity.value);
+      // oscap refuses a pattern that cannot match at "/" (it must start at the root)
+      if (prune && prune('/') === 'none') return;
+      base = fixedPathPrefix(entity.value);
     }
-    if (b.direction === 'none' || b.maxDepth === 0) return roots;
-    const out = new Set<string>(roots);
-    for (const r of roots) {
-      if (b.direction === 'down') {
-        // `visit` sees a directory's entries, so walking to depth max_depth - 1 reaches max_depth levels.
-        await this.walk(r, b.maxDepth < 0 ? -1 : b.maxDepth - 1, b, async (dir, entries) => {
-          for (const e of entries) {
-            const full = join(dir, e.name);
-            if (e.type === 'directory' || (e.type === 'symlink' && b.followSymlinks && (await this.isDirectory(full)))) out.add(full);
+    const l = await quietly(this.target.lstat(base));
+    if (!l) return;
+    const start = l.type === 'symlink' ? await quietly(this.target.stat(base)) : l;
+    if (!start) return;
+    const enters = await this.deviceCheck(b, start);
+    const reports = await this.fileCheck(b);
+    if (start.type !== 'directory') {
+      // the start itself is the only candidate
+      if (kind === 'filepath' && entityMatches(entity, base) && reports(start)) await visit({ path: dirname(base), filename: basename(base), filepath: base, info: l });
+      return;
+    }
+    const ticket: Ticket = { walkers: [] };
+    const fail = (e: unknown): void => {
+      ticket.error ??= e;
+    };
+    let matched: MatchRules['matched'];
+    if (kind === 'path' && rules) {
+      const recursion: RecursionRules = { ...rules, enters };
+      matched = async (node, spawn) => {
+        if (b.direction === 'up') await this.upward(node.path, recursion, visit);
+        else if (b.direction === 'none' && rules.filename === undefined) {
+          const info = await node.lstat();
+          if (info) await visit({ path: node.path, filepath: node.path, info });
+        } else spawn(new Recursion(recursion, visit, fail));
+      };
+    }
+    ticket.walkers.push([base, new MatchWalk({ kind, entity, prune, enters, reports, ...(matched ? { matched } : {}) }, visit, fail)]);
+    await this.walk(ticket, ctx);
+  }
+
+  /** recurse_direction="up": the directory and its ancestors, max_depth of them, each listed on its own. */
+  private async upward(start: string, r: RecursionRules, visit: Visit): Promise<void> {
+    let cur = start;
+    for (let depth = 0; r.b.maxDepth === -1 || depth <= r.b.maxDepth; depth++) {
+      const dir = await quietly(openDirectory(this.target, cur));
+      if (dir && r.enters(dir.info)) {
+        if (r.filename === undefined) {
+          const info = await quietly(this.target.lstat(cur));
+          if (info) await visit({ path: cur, filepath: cur, info });
+        } else {
+          for (const e of (await quietly(dir.entries())) ?? []) {
+            if (!entityMatches(r.filename, e.name)) continue;
+            const info = await quietly(dir.lstat(e.name));
+            if (info && info.type !== 'directory') await visit({ path: cur, filename: e.name, filepath: childPath(cur, e.name), info });
           }
-        });
-      } else {
-        let cur = r;
-        for (let depth = 0; cur !== '/' && (b.maxDepth < 0 || depth < b.maxDepth); depth++) {
-          cur = dirname(cur);
-          out.add(cur);
         }
       }
+      if (cur === '/') break;
+      cur = dirname(cur);
     }
-    return [...out];
   }
 
   /**
-   * Visits `start` and the directories below it, depth-first, calling `visit`
-   * with each directory's entries. `maxDepth` -1 is unlimited; 1 visits `start`
-   * and its direct subdirectories.
+   * Registers a ticket's walks, waits for the other objects of the batch (if
+   * any) to register theirs, then runs one traversal for every walk pending
+   * by then, or waits for the one already serving this ticket.
    */
-  async walk(start: string, maxDepth: number, b: Behaviors, visit: (dir: string, entries: readonly DirEntry[]) => Promise<void>): Promise<void> {
-    const pruned = b.fileSystem === 'local' ? await this.pruned() : new Set<string>();
-    const seen = new Set<string>();
-    const rec = async (dir: string, depth: number): Promise<void> => {
-      const info = await this.statOrUndefined(dir);
-      if (!info) return;
-      const key = `${info.dev}:${info.ino}`;
-      if (seen.has(key)) return; // a symlink loop
-      seen.add(key);
-      const entries = await this.readdirOrEmpty(dir);
-      await visit(dir, entries);
-      if (maxDepth >= 0 && depth >= maxDepth) return;
-      for (const e of entries) {
-        const full = join(dir, e.name);
-        if (pruned.has(full)) continue;
-        if (e.type === 'directory' && b.intoDirectories) await rec(full, depth + 1);
-        else if (e.type === 'symlink' && b.followSymlinks && (await this.isDirectory(full))) await rec(full, depth + 1);
+  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch'> | undefined): Promise<void> {
+    this.pending.push(ticket);
+    if (ctx?.batch) await ctx.batch.ready();
+    if (!ticket.run) {
+      const tickets = this.pending;
+      this.pending = [];
+      const traversal = new Traversal(this.target, this.limits);
+      for (const t of tickets) for (const [start, walker] of t.walkers) traversal.add(start, walker);
+      const run = traversal.run();
+      for (const t of tickets) t.run = run;
+    }
+    await ticket.run;
+    if (ticket.error !== undefined) throw ticket.error;
+  }
+
+  /** The devices of the local filesystems, or undefined when the target has no mount table (everything is local). */
+  private localDevices(): Promise<ReadonlySet<number> | undefined> {
+    this.devices ??= (async () => {
+      if (!this.target.has('kernel')) return undefined;
+      let text: string;
+      try {
+        text = (await this.target.readFile('/proc/self/mounts')).toString('utf8');
+      } catch {
+        return undefined;
       }
-    };
-    await rec(start, 0);
+      const devs = new Set<number>();
+      for (const line of text.split('\n')) {
+        const [, mnt, type] = line.split(' ');
+        if (!mnt || !type || !isLocalFilesystem(type)) continue;
+        const info = await quietly(this.target.stat(mountField(mnt)));
+        if (info) devs.add(info.dev);
+      }
+      return devs;
+    })();
+    return this.devices;
   }
 
-  private async isDirectory(p: string): Promise<boolean> {
-    return (await this.statOrUndefined(p))?.type === 'directory';
+  /** Which directories a walk may enter: on a local filesystem, on the start's device, or any. */
+  private async deviceCheck(b: Behaviors, start: FileInfo): Promise<DeviceCheck> {
+    if (b.fileSystem === 'defined') return (i) => i.dev === start.dev;
+    return this.fileCheck(b);
   }
 
-  private async statOrUndefined(p: string): Promise<FileInfo | undefined> {
-    try {
-      return await this.target.stat(p);
-    } catch (e) {
-      if (isNotFound(e) || (e as { code?: string }).code === 'ELOOP' || (e as { code?: string }).code === 'EACCES') return undefined;
-      throw e;
-    }
-  }
-
-  private async lstatOrUndefined(p: string): Promise<FileInfo | undefined> {
-    try {
-      return await this.target.lstat(p);
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
-  private async readdirOrEmpty(p: string): Promise<DirEntry[]> {
-    try {
-      return await this.target.readdir(p);
-    } catch (e) {
-      if (isNotFound(e) || (e as { code?: string }).code === 'EACCES' || (e as { code?: string }).code === 'ELOOP') return [];
-      throw e;
-    }
+  /** Which filepaths may be reported: with "local", those on a local filesystem. */
+  private async fileCheck(b: Behaviors): Promise<DeviceCheck> {
+    if (b.fileSystem !== 'local') return () => true;
+    const devs = await this.localDevices();
+    return devs ? (i) => devs.has(i.dev) : () => true;
   }
 }
 

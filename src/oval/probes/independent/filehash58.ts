@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 import { errnoOf, ftsKind, joinPath } from '../file-kind.js';
-import { fileLocator } from '../files.js';
+import { fileLocator, walksFilesystem } from '../files.js';
 
 /** OVAL's hash types, in OpenSCAP's order, with node:crypto's names. */
 const HASH_TYPES: ReadonlyArray<readonly [oval: string, node: string]> = [
@@ -36,6 +36,7 @@ export const filehash58Probe: Probe = {
   family: 'independent',
   objectType: 'filehash58_object',
   needs: [],
+  sharesWork: walksFilesystem,
   description: 'hashes files (filepath, or path+filename with recursion behaviors) with MD5/SHA-1/SHA-224/SHA-256/SHA-384/SHA-512; behaves the same offline',
   async collect(req: ProbeRequest, ctx): Promise<ProbeResult> {
     const hashType = req.entities.get('hash_type');
@@ -45,11 +46,11 @@ export const filehash58Probe: Probe = {
       return { flag: 'error', items: [], messages: ['filehash58_object needs hash_type, and filepath or path and filename'] };
     }
     const types = HASH_TYPES.filter(([oval]) => entityMatches(hashType, oval));
-    const items: ItemData[] = [];
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req)) {
-      if (f.filename === undefined || types.length === 0) continue;
+    if (types.length === 0) return { items: [] };
+    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, async (f): Promise<ItemData[]> => {
+      if (f.filename === undefined) return [];
       const kind = await ftsKind(ctx.target, f, filepath !== undefined);
-      if (kind === undefined) continue;
+      if (kind === undefined) return [];
       const pbuf = joinPath(f.path, f.filename);
       const base = [field('filepath', pbuf), field('path', f.path), field('filename', f.filename)];
       const cantOpen = (e: unknown): ItemData[] => {
@@ -65,26 +66,20 @@ export const filehash58Probe: Probe = {
       let content: Buffer;
       try {
         const info = await ctx.target.stat(f.filepath);
-        if (info.type === 'socket') {
-          items.push(...cantOpen({ code: 'ENXIO' }));
-          continue;
-        }
+        if (info.type === 'socket') return cantOpen({ code: 'ENXIO' });
         // A directory opens but cannot be read: OpenSCAP's digest fails and it collects nothing.
-        if (info.type !== 'regular') continue;
+        if (info.type !== 'regular') return [];
         content = await ctx.target.readFile(f.filepath);
       } catch (e) {
-        items.push(...cantOpen(e));
-        continue;
+        return cantOpen(e);
       }
-      for (const [oval, node] of types) {
-        items.push({
-          family: 'independent',
-          type: 'filehash58_item',
-          status: 'exists',
-          entities: [...base, field('hash_type', oval), field('hash', createHash(node).update(content).digest('hex'))],
-        });
-      }
-    }
+      return types.map(([oval, node]): ItemData => ({
+        family: 'independent',
+        type: 'filehash58_item',
+        status: 'exists',
+        entities: [...base, field('hash_type', oval), field('hash', createHash(node).update(content).digest('hex'))],
+      }));
+    });
     return { items };
   },
 };

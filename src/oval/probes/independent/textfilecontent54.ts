@@ -13,7 +13,7 @@ import { compilePcre } from '../../regex/pcre.js';
 import { compareValues } from '../../compare.js';
 import type { ItemData, Probe, ProbeContext, ProbeRequest, ProbeResult } from '../../types.js';
 import { behaviorFlag, field } from '../entity.js';
-import { fileLocator } from '../files.js';
+import { fileLocator, walksFilesystem } from '../files.js';
 
 /** Files up to this size are decoded once per evaluation and shared by every object that reads them. */
 const SHARED_FILE_LIMIT = 1 << 20;
@@ -52,6 +52,7 @@ export const textfilecontent54Probe: Probe = {
   objectType: 'textfilecontent54_object',
   needs: [],
   description: 'reads files (path+filename or filepath, with recursion behaviors) and matches a PCRE pattern; identical offline',
+  sharesWork: walksFilesystem,
   async collect(req: ProbeRequest, ctx): Promise<ProbeResult> {
     const pattern = req.entities.get('pattern');
     const instance = req.entities.get('instance');
@@ -66,31 +67,31 @@ export const textfilecontent54Probe: Probe = {
     } catch (e) {
       return { flag: 'error', items: [], messages: [`cannot compile pattern ${JSON.stringify(pattern.value)}: ${e instanceof Error ? e.message : String(e)}`] };
     }
-    const items: ItemData[] = [];
     const messages: string[] = [];
     let failed = false;
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req)) {
-      if (f.filename === undefined) continue;
+    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, async (f): Promise<ItemData[]> => {
+      if (f.filename === undefined) return [];
+      const items: ItemData[] = [];
       let info;
       try {
         info = await ctx.target.stat(f.filepath);
       } catch {
-        continue; // a dangling link: skipped, as OpenSCAP does
+        return []; // a dangling link: skipped, as OpenSCAP does
       }
-      if (info.type !== 'regular') continue;
+      if (info.type !== 'regular') return [];
       let content: string;
       try {
         content = await fileText(ctx, f.filepath, info.size);
       } catch (e) {
         messages.push(`open(): '${f.filepath}' ${(e as { code?: string }).code ?? String(e)}.`);
         failed = true;
-        continue;
+        return [];
       }
       const found = boundedMatchAll(re, content);
       if (found === 'timeout') {
         messages.push(`matching ${JSON.stringify(pattern.value)} against ${f.filepath} ran out of time (catastrophic backtracking)`);
         failed = true;
-        continue;
+        return [];
       }
       // As PCRE's substring list: groups that took no part are left out.
       const matches = found.map((m) => m.filter((g): g is string => g !== null));
@@ -114,7 +115,11 @@ export const textfilecontent54Probe: Probe = {
           ],
         });
       });
-    }
-    return { ...(failed ? { flag: 'error' as const } : {}), items, messages };
+      // what the object's filters would drop is dropped now
+      const kept: ItemData[] = [];
+      for (const item of items) if (await ctx.keep(item)) kept.push(item);
+      return kept;
+    });
+    return { ...(failed ? { flag: 'error' as const } : {}), items, messages: messages.sort() };
   },
 };

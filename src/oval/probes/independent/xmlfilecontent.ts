@@ -34,7 +34,7 @@ import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js'
 import { formatXPathNumber, parseXPathNumber } from '../cformat.js';
 import { field } from '../entity.js';
 import { ftsKind, joinPath } from '../file-kind.js';
-import { fileLocator } from '../files.js';
+import { fileLocator, walksFilesystem } from '../files.js';
 
 // ------------------------------------------------------------------ xpath
 
@@ -182,6 +182,7 @@ export const xmlfilecontentProbe: Probe = {
   objectType: 'xmlfilecontent_object',
   needs: [],
   description: 'reads XML files (filepath, or path+filename with recursion behaviors) and evaluates an XPath 1.0 expression, namespaces ignored; behaves the same offline',
+  sharesWork: walksFilesystem,
   async collect(request: ProbeRequest, ctx): Promise<ProbeResult> {
     const xpathEnt = request.entities.get('xpath');
     const byFilepath = request.entities.has('filepath');
@@ -194,7 +195,7 @@ export const xmlfilecontentProbe: Probe = {
     const items: ItemData[] = [];
     const messages: string[] = [];
     let failed = false;
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req)) {
+    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req, ctx)) {
       if (f.filename === undefined) continue;
       const kind = await ftsKind(ctx.target, f, byFilepath);
       if (kind === undefined) continue;

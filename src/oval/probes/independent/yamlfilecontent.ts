@@ -31,7 +31,7 @@ import type { ItemData, ItemEntity, Probe, ProbeRequest, ProbeResult } from '../
 import { formatFixed } from '../cformat.js';
 import { field } from '../entity.js';
 import { errnoOf, ftsKind } from '../file-kind.js';
-import { fileLocator } from '../files.js';
+import { fileLocator, walksFilesystem } from '../files.js';
 import { YamlPath, type YamlEvent } from './yaml-path.js';
 
 // ------------------------------------------------------------ event stream
@@ -337,6 +337,7 @@ export const yamlfilecontentProbe: Probe = {
   objectType: 'yamlfilecontent_object',
   needs: [],
   description: 'reads YAML files (filepath, or path+filename with recursion behaviors) and picks values by a YAML Path into records; behaves the same offline',
+  sharesWork: walksFilesystem,
   async collect(req: ProbeRequest, ctx): Promise<ProbeResult> {
     const filepathEnt = req.entities.get('filepath');
     const yamlPath = req.entities.get('yamlpath')?.value;
@@ -347,7 +348,7 @@ export const yamlfilecontentProbe: Probe = {
       messages.push(msg);
       failed = true;
     };
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req)) {
+    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req, ctx)) {
       if (f.filename === undefined) continue;
       const kind = await ftsKind(ctx.target, f, filepathEnt !== undefined);
       if (kind !== 'file' && kind !== 'symlink') continue;

@@ -1,16 +1,30 @@
 /** unix:symlink_object: a symbolic link and its canonical target (inside the target). */
+import { TargetError, type FileInfo } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
 import { field } from '../entity.js';
-import { fileLocator } from '../files.js';
+import { fileLocator, walksFilesystem, type LocatedFile } from '../files.js';
 
 export const symlinkProbe: Probe = {
   family: 'unix',
   objectType: 'symlink_object',
   needs: [],
   description: 'reads symbolic links; offline, resolved inside the root',
+  sharesWork: walksFilesystem,
   async collect(req, ctx): Promise<ProbeResult> {
+    const filepath = req.entities.get('filepath');
+    let found: LocatedFile[];
+    if (filepath?.entity.operation === 'equals') {
+      // OpenSCAP lstats the path itself: a link to a directory is a link too
+      let info: FileInfo | undefined;
+      try {
+        info = await ctx.target.lstat(filepath.value);
+      } catch (e) {
+        if (!(e instanceof TargetError)) throw e;
+      }
+      found = info ? [{ path: '', filepath: filepath.value, info }] : [];
+    } else found = await fileLocator(ctx.shared, ctx.target).locate(req, ctx);
     const items: ItemData[] = [];
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req)) {
+    for (const f of found) {
       if (f.info.type !== 'symlink') continue;
       let canonical: string;
       try {
