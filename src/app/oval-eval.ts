@@ -11,8 +11,9 @@ import { probeTable } from '../oval/probes/registry.js';
 import type { ExternalVariableSource } from '../oval/types.js';
 import { localTarget, offlineRootTarget } from '../target/fs-target.js';
 import type { Target } from '../target/target.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeOvalResults } from '../results/oval-results.js';
+import { packageVersion } from './package-version.js';
 
 export interface OvalEvalOptions {
   /** An offline root directory; the local host when absent. */
@@ -33,13 +34,7 @@ export interface OvalEvalReport {
 }
 
 /** This package's version, for result generators. */
-export function vigilVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
+export const vigilVersion = packageVersion;
 
 export function targetFor(root: string | undefined): Target {
   if (root === undefined) return localTarget();

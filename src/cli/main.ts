@@ -3,13 +3,11 @@
  * sets the exit code; everything else lives in app/.
  */
 import { Command, CommanderError } from 'commander';
-import { describeContent } from '../app/info.js';
-import { evaluateOvalFile } from '../app/oval-eval.js';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
+import { registerRemediationCommands } from './remediation-commands.js';
 import { registerXccdfCommands } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
-import { writeHtmlReport } from '../app/outputs.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -49,8 +47,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--profile <id>', "show one profile: title, description and the number of rules it selects")
     .option('--json', 'machine-readable output')
     .option('--verbose', 'show stack traces for errors')
-    .action((file: string, opts: { profile?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (file: string, opts: { profile?: string; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
+      const { describeContent } = await import('../app/info.js');
       const report = describeContent(file, opts.profile !== undefined ? { profile: opts.profile } : {});
       if (opts.json) {
         io.out(JSON.stringify(report, null, 2) + '\n');
@@ -73,6 +72,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--verbose', 'show stack traces for errors')
     .action(async (file: string, opts: { root?: string; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
+      const { evaluateOvalFile } = await import('../app/oval-eval.js');
       const report = await evaluateOvalFile(file, {
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         ...(opts.variables !== undefined ? { variablesFile: opts.variables } : {}),
@@ -87,17 +87,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
     });
 
-  registerXccdfCommands(
-    program,
-    cliIo,
-    (code) => {
-      exitCode = code;
-    },
-    writeHtmlReport,
-  );
+  registerXccdfCommands(program, cliIo, (code) => {
+    exitCode = code;
+  });
   registerScanCommand(program, cliIo, (code) => {
     exitCode = code;
   });
+
+  registerRemediationCommands(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -4,10 +4,7 @@
  * SARIF for pipelines.
  */
 import type { Command } from 'commander';
-import { isMachineFormat, MACHINE_FORMATS, writeHtmlReport } from '../app/outputs.js';
-import { targetFor } from '../app/oval-eval.js';
-import { DEFAULT_CONTENT_DIR, defaultProfile, detectContent } from '../app/scan.js';
-import { evaluateXccdf } from '../app/xccdf-eval.js';
+import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
 import type { Rule } from '../model/xccdf/types.js';
 import { countResults, XCCDF_RESULTS, type RuleResult } from '../xccdf/result-types.js';
@@ -31,6 +28,9 @@ interface ScanFlags {
 }
 
 const repeat = (v: string, acc: string[]): string[] => [...acc, v];
+/** The machine formats (app/outputs.ts has the writers; a test keeps the two lists equal). */
+export const SCAN_FORMATS = ['json', 'junit', 'sarif'] as const;
+const DEFAULT_CONTENT_DIR = '/usr/share/xml/scap/ssg/content';
 const SEVERITY_RANK: Record<string, number> = { high: 0, medium: 1, low: 2, info: 3, unknown: 4 };
 
 function bar(done: number, total: number, width = 30): string {
@@ -50,35 +50,39 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
     .option('--root <dir>', 'scan an offline root directory')
     .option('--report <file>', 'where to write the HTML report (default: vigil-report.html)')
     .option('--no-html-report', 'do not write the HTML report')
-    .option('--format <format>', `machine output on stdout instead of the summary: ${Object.keys(MACHINE_FORMATS).join(', ')}`)
+    .option('--format <format>', `machine output on stdout instead of the summary: ${SCAN_FORMATS.join(', ')}`)
     .option('--output <file>', 'write the --format output to this file instead of stdout')
     .option('--results <file>', 'also write XCCDF results')
     .option('--results-arf <file>', 'also write an ARF result data stream')
     .option('--rule <id>', 'scan only this rule (repeatable)', repeat, [] as string[])
     .option('--skip-rule <id>', 'skip this rule (repeatable)', repeat, [] as string[])
     .action(async (o: ScanFlags) => {
+      // Loaded when run, so that other commands start quickly.
+      const [{ isMachineFormat, MACHINE_FORMATS, writeHtmlReport }, { targetFor }, { chooseScanContent, defaultProfile }, { evaluateXccdf }] = await Promise.all([
+        import('../app/outputs.js'),
+        import('../app/oval-eval.js'),
+        import('../app/scan.js'),
+        import('../app/xccdf-eval.js'),
+      ]);
       if (o.format !== undefined && !isMachineFormat(o.format)) {
-        throw new ContentError('invalid-value', `unknown --format ${o.format}; choose one of ${Object.keys(MACHINE_FORMATS).join(', ')}`);
+        throw new ContentError('invalid-value', `unknown --format ${o.format}; choose one of ${SCAN_FORMATS.join(', ')}`);
       }
       const root = rootOption(o.root, io);
       const target = targetFor(root);
       let content = o.content;
+      let profile = o.profile;
       if (content === undefined) {
-        const found = await detectContent(target, o.contentDir, { nearest: o.nearest === true });
-        if (found.nearest !== undefined) {
-          io.err(
-            `vigil: no content for ${found.os.prettyName || `${found.os.id} ${found.os.versionId}`}; using ${found.nearest} as asked by --nearest. ` +
-              'Rules whose platform checks do not recognise this release will be notapplicable.\n',
-          );
-        }
-        content = found.file;
+        const chosen = await chooseScanContent(target, o.contentDir, { nearest: o.nearest === true });
+        if (chosen.note !== undefined) io.err(`vigil: ${chosen.note}\n`);
+        content = chosen.file;
+        profile ??= chosen.profile;
       }
       const progress = io.isTty && o.format === undefined;
       let total = 0;
       let done = 0;
       const report = await evaluateXccdf(content, {
         target,
-        ...(o.profile !== undefined ? { profile: o.profile } : { chooseProfile: defaultProfile }),
+        ...(profile !== undefined ? { profile } : { chooseProfile: defaultProfile }),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
         ...(o.rule.length > 0 ? { rules: o.rule } : {}),
         ...(o.skipRule.length > 0 ? { skipRules: o.skipRule } : {}),
@@ -108,7 +112,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
     });
 }
 
-function summary(report: Awaited<ReturnType<typeof evaluateXccdf>>, htmlPath: string | undefined): string {
+function summary(report: XccdfEvalReport, htmlPath: string | undefined): string {
   const tr = report.testResult;
   const evaluated = tr.ruleResults.filter((r) => r.result !== 'notselected');
   const counts = countResults(evaluated);

@@ -2,9 +2,10 @@
  * `vigil xccdf eval`: oscap's options, stdout and exit codes.
  */
 import type { Command } from 'commander';
-import { evaluateXccdf } from '../app/xccdf-eval.js';
+import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
 import type { RuleResult } from '../xccdf/result-types.js';
+import { subcommand } from './subcommand.js';
 
 export const EXIT_FAIL = 2;
 
@@ -45,8 +46,8 @@ interface EvalFlags {
   root?: string;
 }
 
-export function registerXccdfCommands(program: Command, io: CliIo, setExit: (code: number) => void, writeReport: (path: string, report: Awaited<ReturnType<typeof evaluateXccdf>>) => Promise<void>): void {
-  const xccdf = program.command('xccdf').description('XCCDF checklists');
+export function registerXccdfCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const xccdf = subcommand(program, 'xccdf', 'XCCDF benchmarks, profiles and results');
   xccdf
     .command('eval')
     .description('evaluate a profile against this host or an offline root, like `oscap xccdf eval`')
@@ -70,8 +71,10 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
       }
       const root = rootOption(o.root, io);
       const reportRules = o.rule.length > 0 ? new Set(o.rule) : undefined;
+      // Loaded when run, so that other commands start quickly.
+      const { evaluateXccdf } = await import('../app/xccdf-eval.js');
       io.out('--- Starting Evaluation ---\n\n');
-      const report = await evaluateXccdf(file, {
+      const report: XccdfEvalReport = await evaluateXccdf(file, {
         ...(o.profile !== undefined ? { profile: o.profile } : {}),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
         ...(o.tailoringId !== undefined ? { tailoringId: o.tailoringId } : {}),
@@ -94,7 +97,7 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         },
       });
       for (const id of report.unknownRules) io.err(`WARNING: Rule '${id}' was not found in the benchmark.\n`);
-      if (o.report !== undefined) await writeReport(o.report, report);
+      if (o.report !== undefined) await (await import('../app/outputs.js')).writeHtmlReport(o.report, report);
       setExit(exitCodeOf(report.testResult.ruleResults));
     });
 }
