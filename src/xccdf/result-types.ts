@@ -5,33 +5,11 @@
  * back for results-based fixes.
  */
 import type { OvalDefinitions } from '../model/oval/types.js';
-import type { Benchmark, CheckExport, Role, Severity } from '../model/xccdf/types.js';
+import { XCCDF_RESULTS, type Benchmark, type CheckExport, type Role, type Severity, type XccdfResult } from '../model/xccdf/types.js';
 import type { DefinitionResult, TestResult as OvalTestResult } from '../oval/engine.js';
 import type { CollectedObject } from '../oval/types.js';
 
-export type XccdfResult =
-  | 'pass'
-  | 'fail'
-  | 'error'
-  | 'unknown'
-  | 'notapplicable'
-  | 'notchecked'
-  | 'notselected'
-  | 'informational'
-  | 'fixed';
-
-/** Every result type, in the order XCCDF lists them. */
-export const XCCDF_RESULTS: readonly XccdfResult[] = [
-  'pass',
-  'fail',
-  'error',
-  'unknown',
-  'notapplicable',
-  'notchecked',
-  'notselected',
-  'informational',
-  'fixed',
-];
+export { XCCDF_RESULTS, type XccdfResult } from '../model/xccdf/types.js';
 
 export const OVAL_SYSTEM = 'http://oval.mitre.org/XMLSchema/oval-definitions-5';
 export const OCIL_SYSTEM = 'http://scap.nist.gov/schema/ocil/2';

@@ -11,23 +11,13 @@ import { ContentError, type SourceLocation } from '../errors.js';
 import { optional } from '../util.js';
 import { textContent, type Outline, type OutlineNode } from '../xml/outline.js';
 import { isXccdfNs } from './parse.js';
+import { XCCDF_RESULTS, type XccdfResult } from './types.js';
 
-export type RuleResultValue =
-  | 'pass'
-  | 'fail'
-  | 'error'
-  | 'unknown'
-  | 'notapplicable'
-  | 'notchecked'
-  | 'notselected'
-  | 'informational'
-  | 'fixed';
-
-const RESULT_VALUES = new Set<string>(['pass', 'fail', 'error', 'unknown', 'notapplicable', 'notchecked', 'notselected', 'informational', 'fixed']);
+const RESULT_VALUES = new Set<string>(XCCDF_RESULTS);
 
 export interface RecordedRuleResult {
   readonly ruleId: string;
-  readonly result: RuleResultValue;
+  readonly result: XccdfResult;
   readonly location: SourceLocation;
 }
 
@@ -83,7 +73,7 @@ export function readTestResult(outline: Outline, node: OutlineNode): XccdfTestRe
         if (!resultNode) throw new ContentError('missing-attribute', `rule-result ${ruleId} has no <result>`, outline.locate(c.start));
         const result = textContent(outline, resultNode).trim();
         if (!RESULT_VALUES.has(result)) throw new ContentError('invalid-value', `rule-result ${ruleId} has the unknown result "${result}"`, outline.locate(resultNode.start));
-        ruleResults.push({ ruleId, result: result as RuleResultValue, location: outline.locate(c.start) });
+        ruleResults.push({ ruleId, result: result as XccdfResult, location: outline.locate(c.start) });
         break;
       }
     }

@@ -12,6 +12,21 @@ export const XCCDF11_NS = 'http://checklists.nist.gov/xccdf/1.1';
 export type Markup = string;
 
 export type Severity = 'unknown' | 'info' | 'low' | 'medium' | 'high';
+
+/** An XCCDF rule result. */
+export type XccdfResult =
+  | 'pass'
+  | 'fail'
+  | 'error'
+  | 'unknown'
+  | 'notapplicable'
+  | 'notchecked'
+  | 'notselected'
+  | 'informational'
+  | 'fixed';
+
+/** Every result type, in the order XCCDF lists them. */
+export const XCCDF_RESULTS: readonly XccdfResult[] = ['pass', 'fail', 'error', 'unknown', 'notapplicable', 'notchecked', 'notselected', 'informational', 'fixed'];
 export type Role = 'full' | 'unscored' | 'unchecked';
 export type ValueType = 'string' | 'number' | 'boolean';
 export type ValueOperator =
