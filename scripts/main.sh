@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The main job: set up, then scan this host with the installed SCAP Security
-# Guide content and write the HTML report (vigil-report.html).
+# The main job: set up, then scan this host and write the HTML report
+# (vigil-report.html).
 #
-# `vigil scan` picks the data stream that matches /etc/os-release. SSG 0.1.65
-# has no Debian 12 content, so on Debian 12 `--nearest` takes Debian 11's and
-# says so; its platform checks then decide which rules apply. Extra arguments
-# go to `vigil scan` (e.g. --profile standard, --format json, --root DIR).
+# `vigil scan` picks the SCAP Security Guide data stream that matches
+# /etc/os-release. SSG 0.1.65 has none for Debian 12, so on a fresh Debian 12
+# machine it scans with Vigil's built-in Linux baseline and says so. Extra
+# arguments go to `vigil scan` (e.g. --format json, --root DIR, --content FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node bin/vigil.js scan --nearest "$@"
+exec node bin/vigil.js scan "$@"

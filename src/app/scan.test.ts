@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ContentError } from '../model/errors.js';
 import { fakeTarget } from '../testing/fake-target.js';
-import { detectContent, parseOsRelease, productCandidates } from './scan.js';
+import { BASELINE_PROFILE, baselineDataStreamPath } from './baseline.js';
+import { chooseScanContent, detectContent, parseOsRelease, productCandidates } from './scan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-scan-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +63,22 @@ describe('--nearest', () => {
   it('never crosses to another distribution', async () => {
     const t = fakeTarget({ '/etc/os-release': 'ID=fedora\nVERSION_ID="40"\n' });
     await assert.rejects(detectContent(t, dir, { nearest: true }), /no SCAP content/);
+  });
+});
+
+describe('the built-in baseline', () => {
+  it('is what scan uses when no SSG content matches, and it says so', async () => {
+    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' });
+    const chosen = await chooseScanContent(t, dir);
+    assert.equal(chosen.file, baselineDataStreamPath());
+    assert.equal(chosen.profile, BASELINE_PROFILE);
+    assert.match(chosen.note ?? '', /matches Debian GNU\/Linux 12 \(bookworm\).*built-in Vigil Linux baseline/);
+  });
+  it('is not used when content matches, or when --nearest finds a release', async () => {
+    const match = await chooseScanContent(fakeTarget({ '/etc/os-release': 'ID=ubuntu\nVERSION_ID="22.04"\n' }), dir);
+    assert.deepEqual(match, { file: join(dir, 'ssg-ubuntu2204-ds.xml') });
+    const near = await chooseScanContent(fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }), dir, { nearest: true });
+    assert.equal(near.file, join(dir, 'ssg-debian11-ds.xml'));
+    assert.match(near.note ?? '', /--nearest/);
   });
 });

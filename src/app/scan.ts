@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Checklist } from '../model/checklist.js';
 import { ContentError } from '../model/errors.js';
 import type { Target } from '../target/target.js';
+import { BASELINE_PROFILE, baselineDataStreamPath, hasBaseline } from './baseline.js';
 
 export const DEFAULT_CONTENT_DIR = '/usr/share/xml/scap/ssg/content';
 
@@ -151,4 +152,38 @@ export function defaultProfile(cl: Checklist): string | undefined {
     if (hit) return hit;
   }
   return ids[0];
+}
+
+export interface ScanContent {
+  readonly file: string;
+  /** The profile to use when the user names none. */
+  readonly profile?: string;
+  /** What to tell the user about the choice, when it is not the obvious one. */
+  readonly note?: string;
+}
+
+/**
+ * The content `vigil scan` uses: the matching SSG data stream; else, with
+ * `nearest`, the same distribution's nearest older release; else the
+ * built-in Vigil Linux baseline, which applies to any Linux host. Each
+ * fallback says so.
+ */
+export async function chooseScanContent(target: Target, dir: string, opts: { readonly nearest?: boolean } = {}): Promise<ScanContent> {
+  try {
+    const found = await detectContent(target, dir, opts);
+    if (found.nearest === undefined) return { file: found.file };
+    return {
+      file: found.file,
+      note:
+        `no content for ${found.os.prettyName || `${found.os.id} ${found.os.versionId}`}; using ${found.nearest} as asked by --nearest. ` +
+        'Rules whose platform checks do not recognise this release will be notapplicable.',
+    };
+  } catch (e) {
+    if (!(e instanceof ContentError) || e.code !== 'no-content' || !hasBaseline()) throw e;
+    return {
+      file: baselineDataStreamPath(),
+      profile: BASELINE_PROFILE,
+      note: `${e.message.replace(/ Pass --content FILE.*$/, '')} Scanning with the built-in Vigil Linux baseline instead (--content FILE picks other content).`,
+    };
+  }
 }

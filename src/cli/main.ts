@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerRemediationCommands } from './remediation-commands.js';
+import { registerBuildCommand } from './build-command.js';
 import { registerXccdfCommands } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
 
@@ -95,6 +96,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   });
 
   registerRemediationCommands(program, io);
+  registerBuildCommand(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

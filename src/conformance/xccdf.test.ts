@@ -19,7 +19,7 @@ import type { CheckTarget } from '../model/checklist.js';
 import type { LogicalTest } from '../model/cpe/types.js';
 import type { OvalDefinitions } from '../model/oval/types.js';
 import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
-import { CONTENT, oscap, prerequisites } from '../testing/oracle.js';
+import { CONTENT, evalResults, oscap, prerequisites } from '../testing/oracle.js';
 import { buildSsgRoot, objectTypes, OSCAP_NOT_OFFLINE, SSG_TARGETS, VIGIL_OFFLINE } from '../testing/ssg-roots.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-xccdf-conf-'));
@@ -30,18 +30,6 @@ const PROFILES: Record<string, readonly string[]> = {
   'ssg-debian11-ds.xml': ['anssi_np_nt28_high', 'standard'],
 };
 
-/** oscap's `Rule` / `Result` lines. */
-export function parseEvalOutput(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let rule: string | undefined;
-  for (const line of stdout.split('\n')) {
-    const m = /^(Rule|Result)\r?\t(\S+)/.exec(line);
-    if (!m) continue;
-    if (m[1] === 'Rule') rule = m[2];
-    else if (rule !== undefined) out.set(rule, m[2]!);
-  }
-  return out;
-}
 
 const ovalOf = (t: CheckTarget | undefined): OvalDefinitions | undefined =>
   t?.kind === 'document' && t.document.kind === 'oval-definitions' ? t.document : undefined;
@@ -99,7 +87,7 @@ for (const target of SSG_TARGETS) {
         env ??= await buildSsgRoot(root, target.platform, hardened, join(base, `${name}-work`));
         const file = join(CONTENT, target.ds);
         const o = await oscap(['xccdf', 'eval', '--profile', profile, file], { env, note: (s) => t.diagnostic(s) });
-        const theirs = parseEvalOutput(o.stdout);
+        const theirs = evalResults(o.stdout);
         assert.ok(theirs.size > 0, `oscap printed no results (exit ${o.code}): ${o.stderr.slice(0, 500)}`);
         const report = await evaluateXccdf(file, { profile, root });
         const ours = new Map(report.testResult.ruleResults.filter((r) => r.result !== 'notselected').map((r) => [r.ruleId, r.result as string]));
@@ -154,7 +142,7 @@ test('a tailoring file selects, deselects and refines values as in oscap', { tim
   );
   const file = join(CONTENT, target.ds);
   const o = await oscap(['xccdf', 'eval', '--tailoring-file', tailoring, '--profile', 'xccdf_org.example_profile_tailored', file], { env, note: (s) => t.diagnostic(s) });
-  const theirs = parseEvalOutput(o.stdout);
+  const theirs = evalResults(o.stdout);
   assert.ok(theirs.size > 0, o.stderr.slice(0, 500));
   const report = await evaluateXccdf(file, { tailoringFile: tailoring, profile: 'xccdf_org.example_profile_tailored', root });
   const ours = new Map(report.testResult.ruleResults.filter((r) => r.result !== 'notselected').map((r) => [r.ruleId, r.result as string]));

@@ -107,3 +107,16 @@ export function oracleMissing(t: TestContext, what: string): false {
   t.skip(`${what} (set VIGIL_REQUIRE_ORACLE=1 to make this a failure)`);
   return false;
 }
+
+/** Rule results from `oscap xccdf eval` (or `vigil xccdf eval`) output: rule id → result. */
+export function evalResults(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let rule: string | undefined;
+  for (const line of stdout.split('\n')) {
+    const m = /^(Rule|Result)\r?\t(\S+)/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'Rule') rule = m[2];
+    else if (rule !== undefined) out.set(rule, m[2]!);
+  }
+  return out;
+}
