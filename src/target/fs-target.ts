@@ -9,10 +9,11 @@
  * is refused rather than followed out of the root.
  */
 import { execFile } from 'node:child_process';
-import { constants, lstat as lstatCallback, readdir as readdirCallback, stat as statCallback, type Dirent, type Stats } from 'node:fs';
+import { constants, lstat as lstatCallback, stat as statCallback, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
+import { readHostDirectory } from './dir-reader.js';
 import {
   checkEntryName,
   childPath,
@@ -21,6 +22,7 @@ import {
   TargetError,
   type DirEntry,
   type DirHandle,
+  type Examine,
   type ExecResult,
   type FileInfo,
   type FileType,
@@ -55,11 +57,11 @@ async function readWhole(hostPath: string, flags: string | number): Promise<Buff
   }
 }
 
-// Walks make one call per entry: the callback API with a promise around it
-// costs markedly less per call than node:fs/promises.
+// Walks examine entries one by one when the listing did not: the callback
+// API with a promise around it costs markedly less per call than
+// node:fs/promises.
 const lstatFast = (p: string): Promise<Stats> => new Promise((res, rej) => lstatCallback(p, (e, s) => (e ? rej(e) : res(s))));
 const statFast = (p: string): Promise<Stats> => new Promise((res, rej) => statCallback(p, (e, s) => (e ? rej(e) : res(s))));
-const readdirFast = (p: string): Promise<Dirent[]> => new Promise((res, rej) => readdirCallback(p, { withFileTypes: true }, (e, l) => (e ? rej(e) : res(l))));
 
 /**
  * A directory of a filesystem target, opened for a walk: `host` is the
@@ -82,8 +84,14 @@ class HostDir implements DirHandle {
     return this.host === '/' ? `/${name}` : `${this.host}/${name}`;
   }
 
-  async entries(): Promise<DirEntry[]> {
-    return guarded(this.path, async () => entries(await readdirFast(this.host)));
+  /** Listed, and examined as asked, in the directory reader's worker (dir-reader.ts). */
+  entries(examine: Examine = 'none'): Promise<DirEntry[]> {
+    return readHostDirectory(this.host, this.path, examine);
+  }
+
+  subdirectory(name: string, lstat: FileInfo): DirHandle {
+    if (lstat.type !== 'directory') throw new TargetError('ENOTDIR', childPath(this.path, name));
+    return new HostDir(childPath(this.path, name), lstat, this.at(name), this.reopen, this.follow);
   }
 
   async lstat(name: string): Promise<FileInfo> {

@@ -26,7 +26,17 @@ export interface FileInfo {
 export interface DirEntry {
   readonly name: string;
   readonly type: FileType;
+  /** The entry's lstat, when the listing examined it (DirHandle.entries); absent otherwise, or when it could not be examined. */
+  readonly info?: FileInfo;
 }
+
+/**
+ * Which entries a listing examines (lstat) as it reads the directory:
+ * none, the directories (and entries whose type the listing does not say),
+ * or all of them. A walk that looks at every entry asks for all, so that
+ * listing and examining are one batch instead of a call per entry.
+ */
+export type Examine = 'none' | 'directories' | 'all';
 
 /**
  * What a target can answer beyond its filesystem. Probes declare what they
@@ -76,14 +86,25 @@ export interface DirHandle {
   readonly path: string;
   /** What the path points at: the directory itself (symlinks followed). */
   readonly info: FileInfo;
-  /** The entries, with their types as the listing reports them (`unknown` on some filesystems). */
-  entries(): Promise<DirEntry[]>;
+  /**
+   * The entries, with their types as the listing reports them (`unknown` on
+   * some filesystems) and, as far as `examine` asks and the target can,
+   * their lstat. A target may examine fewer entries than asked (none).
+   * The array is the caller's, to keep or change.
+   */
+  entries(examine?: Examine): Promise<DirEntry[]>;
   /** lstat of the entry `name`. */
   lstat(name: string): Promise<FileInfo>;
   /** stat of the entry `name`: a symlink is followed, inside the target. */
   stat(name: string): Promise<FileInfo>;
   /** The entry `name` opened as a directory (a symlink followed inside the target); ENOTDIR when it is not one. */
   openChild(name: string): Promise<DirHandle>;
+  /**
+   * The entry `name`, whose lstat `info` the listing gave and says is a
+   * directory, opened without another call. Optional; absent, a walk uses
+   * openChild.
+   */
+  subdirectory?(name: string, info: FileInfo): DirHandle;
 }
 
 /** `dir/name`, with no doubled slash when `dir` ends in one (the root). */
