@@ -20,6 +20,31 @@ export function parseInt64(s: string): bigint | undefined {
   return v < INT64_MIN || v > INT64_MAX ? undefined : v;
 }
 
+/**
+ * A plain decimal ([+-]?digits, at most 15 characters) as a number;
+ * undefined for anything else, which parseInt64 reads. Two plain decimals
+ * compare as ints exactly as their numbers do.
+ */
+export function plainInt(s: string): number | undefined {
+  const n = s.length;
+  if (n === 0 || n > 15) return undefined;
+  let i = 0;
+  let negative = false;
+  const first = s.charCodeAt(0);
+  if (first === 45 || first === 43) {
+    if (n === 1) return undefined;
+    negative = first === 45;
+    i = 1;
+  }
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return negative ? -v : v;
+}
+
 const FLOAT_RE = /^[\t\n\v\f\r ]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
 
 /** strtod over the whole string; undefined when C would fail. */
@@ -35,6 +60,9 @@ export function parseDouble(s: string): number | undefined {
 }
 
 const tf = (b: boolean): OvalResult => (b ? 'true' : 'false');
+
+/** A boolean as OVAL writes it. */
+const truthy = (v: string): boolean => v === 'true' || v === '1';
 
 function ordered(cmp: number, op: OvalOperation): OvalResult {
   switch (op) {
@@ -224,6 +252,12 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
     case 'string':
       return stringCompare(stateValue, sysValue, operation);
     case 'int': {
+      if (operation !== 'bitwise and' && operation !== 'bitwise or') {
+        // plain decimals of up to 15 digits (uids, modes, sizes) compare exactly as numbers
+        const a = plainInt(stateValue);
+        const b = a === undefined ? undefined : plainInt(sysValue);
+        if (b !== undefined) return ordered(b === a ? 0 : b > a! ? 1 : -1, operation);
+      }
       const s = parseInt64(stateValue);
       const y = parseInt64(sysValue);
       if (s === undefined || y === undefined) return 'error';
@@ -238,9 +272,8 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
       return ordered(cmpFloat(y, s), operation);
     }
     case 'boolean': {
-      const b = (v: string): boolean => v === 'true' || v === '1';
-      if (operation === 'equals') return tf(b(stateValue) === b(sysValue));
-      if (operation === 'not equal') return tf(b(stateValue) !== b(sysValue));
+      if (operation === 'equals') return tf(truthy(stateValue) === truthy(sysValue));
+      if (operation === 'not equal') return tf(truthy(stateValue) !== truthy(sysValue));
       return 'error';
     }
     case 'binary':
@@ -248,11 +281,11 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
       if (operation === 'not equal') return tf(stateValue.toLowerCase() !== sysValue.toLowerCase());
       return 'error';
     case 'evr_string':
-      return evrOrdered(() => compareRpmEvr(sysValue, stateValue), operation);
+      return evrOrdered(compareRpmEvr, sysValue, stateValue, operation);
     case 'debian_evr_string':
-      return evrOrdered(() => compareDebianEvr(sysValue, stateValue), operation);
+      return evrOrdered(compareDebianEvr, sysValue, stateValue, operation);
     case 'version':
-      return evrOrdered(() => compareVersion(sysValue, stateValue), operation);
+      return evrOrdered(compareVersion, sysValue, stateValue, operation);
     case 'ipv4_address':
       return ipCompare(false, stateValue, sysValue, operation);
     case 'ipv6_address':
@@ -265,10 +298,12 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
   }
 }
 
-function evrOrdered(cmp: () => number, op: OvalOperation): OvalResult {
+// (a comparison function and its arguments, not a closure: a closure in
+// compareValues would make every call of it allocate a context)
+function evrOrdered(cmp: (sys: string, state: string) => number, sys: string, state: string, op: OvalOperation): OvalResult {
   let c: number;
   try {
-    c = cmp();
+    c = cmp(sys, state);
   } catch {
     return 'error';
   }

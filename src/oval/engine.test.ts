@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readDocument } from '../model/load.js';
-import type { OvalDefinitions } from '../model/oval/types.js';
+import type { CheckEnum, OvalDefinitions } from '../model/oval/types.js';
 import { offlineRootTarget } from '../target/fs-target.js';
 import { ovalXml } from '../testing/content.js';
+import { compareValues } from './compare.js';
 import { OvalEngine } from './engine.js';
-import type { CollectionFlag } from './result.js';
+import { ResultCounts, type CollectionFlag } from './result.js';
 import type { ItemData, Probe, ProbeRequest } from './types.js';
 
 /**
@@ -241,6 +242,42 @@ describe('states with var_ref and var_check', () => {
       );
       assert.equal((await e.evaluateTest('oval:t:tst:1')).result, c.want);
     });
+  }
+
+  // equals and not equal against a variable are one lookup (SSG: every file's owner against every user id);
+  // the answers must be those of comparing value by value
+  const lookups = [
+    { datatype: 'int', values: ['0', '5', '1000'], n: '5' },
+    { datatype: 'int', values: ['0', '1000'], n: '5' },
+    { datatype: 'int', values: ['5', '5', '7'], n: '5' },
+    { datatype: 'int', values: ['+5', '05', '-0'], n: '5' },
+    { datatype: 'int', values: ['-0', '2'], n: '0' },
+    { datatype: 'int', values: [' 5', '5'], n: '5' },
+    { datatype: 'int', values: ['x', '5'], n: '5' },
+    { datatype: 'int', values: ['9223372036854775807', '5'], n: '9223372036854775807' },
+    { datatype: 'int', values: ['5', '6'], n: ' 5' },
+    { datatype: 'int', values: ['5', '6'], n: 'five' },
+    { datatype: 'string', values: ['1', '5', 'a'], n: '5' },
+    { datatype: 'string', values: ['05', 'x'], n: '5' },
+  ];
+  for (const l of lookups) {
+    for (const op of ['equals', 'not equal']) {
+      for (const varCheck of ['all', 'at least one', 'none satisfy', 'only one']) {
+        it(`${l.datatype} ${op}, var_check="${varCheck}": ${JSON.stringify(l.n)} against ${JSON.stringify(l.values)}, as value by value`, async () => {
+          const e = engine(
+            {
+              tests: test('check="all"', ['oval:t:ste:1']),
+              objects: '<ind:fake_object id="oval:t:obj:1" version="1"><ind:name>a</ind:name></ind:fake_object>',
+              states: `<ind:fake_state id="oval:t:ste:1" version="1"><ind:n datatype="${l.datatype}" operation="${op}" var_ref="oval:t:var:1" var_check="${varCheck}"/></ind:fake_state>`,
+              variables: `<constant_variable id="oval:t:var:1" version="1" datatype="${l.datatype}" comment="c">${l.values.map((v) => `<value>${v}</value>`).join('')}</constant_variable>`,
+            },
+            fakeProbe([{ name: 'a', n: l.n, v: 'x' }]),
+          );
+          const counts = ResultCounts.of(l.values.map((v) => compareValues(v, l.datatype as 'int' | 'string', l.n, op as 'equals' | 'not equal')));
+          assert.equal((await e.evaluateTest('oval:t:tst:1')).result, counts.byCheck(varCheck as CheckEnum));
+        });
+      }
+    }
   }
 
   it('an entity the item lacks makes the state unknown (OpenSCAP)', async () => {

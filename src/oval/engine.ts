@@ -6,12 +6,13 @@
  */
 import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
 import type { Target } from '../target/target.js';
-import { compareValues } from './compare.js';
+import { compareValues, plainInt } from './compare.js';
 import { combineFlags, flagOfItems } from './flags.js';
-import { entityExistenceResult, existenceResult, negate, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
+import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
 import type {
   CollectedObject,
   CollectionBatch,
+  EntityStatusCounts,
   ExternalVariableSource,
   ItemData,
   ItemEntity,
@@ -56,6 +57,18 @@ export interface DefinitionResult {
 
 const NO_VARIABLES: ExternalVariableSource = { get: () => undefined };
 
+/** A variable's values by value: how many of each (`ints`: plain ints, keyed by number). */
+interface Tally {
+  readonly ints: boolean;
+  readonly counts: ReadonlyMap<string | number, number>;
+  readonly total: number;
+}
+
+/** A comparison that cannot go on before the variable `needs` is evaluated. */
+interface Needs {
+  readonly needs: string;
+}
+
 export function probeKey(family: string, objectType: string): string {
   return `${family}/${objectType}`;
 }
@@ -65,6 +78,10 @@ export class OvalEngine {
   private readonly tests = new Map<string, Promise<TestResult>>();
   private readonly definitions = new Map<string, Promise<DefinitionResult>>();
   private readonly itemIds = new Map<string, OvalItem>();
+  /** Variable values evaluated so far, for comparing without waiting. */
+  private readonly evaluated = new Map<string, VariableValue>();
+  /** Variable values counted by value (tallyOf); null where equality is not a lookup. */
+  private readonly tallies = new Map<string, Tally | null>();
   private readonly ctx: ProbeContext;
   readonly variables: VariableEvaluator;
 
@@ -73,7 +90,7 @@ export class OvalEngine {
     private readonly opts: EngineOptions,
   ) {
     this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: new Map(), variables: this.variables, keep: async () => true };
+    this.ctx = { target: opts.target, shared: new Map(), variables: this.variables, keep: () => true };
   }
 
   /** Every collected object so far (the system characteristics). */
@@ -281,8 +298,8 @@ export class OvalEngine {
     }
     let flag: CollectionFlag | undefined;
     const items = new Map<number, OvalItem>();
-    // Filter verdicts a probe already asked for (ProbeContext.keep), so no item is judged twice.
-    const verdicts = new WeakMap<ItemData, boolean>();
+    // Items a probe already asked about and kept (ProbeContext.keep), so no item is judged twice.
+    const kept = new WeakSet<ItemData>();
     const messages: string[] = [];
     // Only the first request joins the batch: the others come after its shared work.
     let joining = batch;
@@ -291,17 +308,7 @@ export class OvalEngine {
       for (const r of combo) entities.set(r.entity.name, r);
       let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
       try {
-        let ctx: ProbeContext =
-          object.filters.length === 0
-            ? this.ctx
-            : {
-                ...this.ctx,
-                keep: async (item) => {
-                  const v = await this.passesFilters(item, object.filters);
-                  verdicts.set(item, v);
-                  return v;
-                },
-              };
+        let ctx: ProbeContext = object.filters.length === 0 ? this.ctx : { ...this.ctx, keep: this.keeper(object.filters, kept) };
         if (joining) ctx = { ...ctx, batch: joining.batch };
         const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
         got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
@@ -309,7 +316,7 @@ export class OvalEngine {
         got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
       }
       // Filter before numbering, so that items no filter keeps are never kept.
-      const f = await this.applyFilters(got, object.filters, verdicts);
+      const f = await this.applyFilters(got, object.filters, kept);
       if (joining) {
         // done with the batch, whether the probe shared work or not; then the items are
         // numbered in document order, as if the members had been collected one by one
@@ -330,12 +337,17 @@ export class OvalEngine {
     return { flag: final, items: all, messages, bindings };
   }
 
-  /** Numbers an item; identical items get the same id, as in system characteristics. */
+  /** Numbers an item; identical items get the same id, as in system characteristics. The item kept is plain data. */
   private intern(data: ItemData): OvalItem {
     const key = JSON.stringify([data.family, data.type, data.status, data.entities]);
     let item = this.itemIds.get(key);
     if (!item) {
-      item = { ...data, id: this.itemIds.size + 1 };
+      const id = this.itemIds.size + 1;
+      if (data.named) {
+        // an item that builds its entities on demand is kept as the data it stands for
+        const { family, type, status, entities, messages } = data;
+        item = { family, type, status, entities, ...(messages !== undefined ? { messages } : {}), id };
+      } else item = { ...data, id };
       this.itemIds.set(key, item);
     }
     return item;
@@ -344,71 +356,166 @@ export class OvalEngine {
   private async applyFilters<I extends ItemData>(
     c: { flag: CollectionFlag; items: readonly I[]; messages: string[] },
     filters: readonly OvalFilter[],
-    verdicts?: WeakMap<ItemData, boolean>,
+    kept?: WeakSet<ItemData>,
   ): Promise<{ flag: CollectionFlag; items: I[]; messages: string[] }> {
     if (filters.length === 0) return { ...c, items: [...c.items] };
-    const kept: I[] = [];
+    const passed: I[] = [];
     for (const item of c.items) {
       if (item.status === 'does not exist') continue;
       if (item.status === 'not collected') return { flag: 'error', items: [], messages: [...c.messages, `Supplied item has an invalid status: not collected.`] };
-      if (verdicts?.get(item) ?? (await this.passesFilters(item, filters))) kept.push(item);
+      if (kept?.has(item) || (await this.passesFilters(item, filters))) passed.push(item);
     }
-    const flag = c.flag === 'complete' && kept.length === 0 ? 'does not exist' : c.flag;
-    return { flag, items: kept, messages: c.messages };
+    const flag = c.flag === 'complete' && passed.length === 0 ? 'does not exist' : c.flag;
+    return { flag, items: passed, messages: c.messages };
   }
 
   /** False when an exclude filter's state matches the item, or an include filter's does not. */
   private async passesFilters(item: ItemData, filters: readonly OvalFilter[]): Promise<boolean> {
+    for (;;) {
+      const r = this.passesFiltersNow(item, filters);
+      if (typeof r === 'boolean') return r;
+      await this.evaluateVariable(r.needs);
+    }
+  }
+
+  /** `passesFilters` without waiting: the answer, or the variable it needs evaluated first. */
+  private passesFiltersNow(item: ItemData, filters: readonly OvalFilter[]): boolean | Needs {
     for (const f of filters) {
       const state = this.doc.states.get(f.stateRef);
       if (!state) continue;
-      const matches = (await this.itemMatchesState(item, state)) === 'true';
+      const r = this.matchStateNow(item, state);
+      if (typeof r !== 'string') return r;
+      const matches = r === 'true';
       if ((f.action === 'exclude' && matches) || (f.action === 'include' && !matches)) return false;
     }
     return true;
   }
 
+  /**
+   * The object's filters as ProbeContext.keep: synchronous once the
+   * variables they use are evaluated. The items kept are remembered, so that
+   * applyFilters does not judge them again; the others the probe drops.
+   */
+  private keeper(filters: readonly OvalFilter[], kept: WeakSet<ItemData>): (item: ItemData) => boolean | Promise<boolean> {
+    return (item) => {
+      const r = this.passesFiltersNow(item, filters);
+      if (r === true) kept.add(item);
+      return typeof r === 'boolean' ? r : this.keepLater(item, filters, kept);
+    };
+  }
+
+  /** `keeper` once a variable is to be evaluated; apart, so that the synchronous case makes no closure. */
+  private async keepLater(item: ItemData, filters: readonly OvalFilter[], kept: WeakSet<ItemData>): Promise<boolean> {
+    const v = await this.passesFilters(item, filters);
+    if (v) kept.add(item);
+    return v;
+  }
+
   // ------------------------------------------------------------------ states
+
+  /** Evaluates a variable for the comparisons that run without waiting (matchStateNow). */
+  private async evaluateVariable(id: string): Promise<void> {
+    this.evaluated.set(id, await this.variables.value(id));
+  }
 
   /** eval_item: one item against one state. */
   async itemMatchesState(item: ItemData, state: OvalState): Promise<OvalResult> {
-    const perEntity = new ResultCounts();
-    for (const se of state.entities) {
-      const counts = { exists: 0, dne: 0, error: 0, nc: 0 };
-      const entResults = new ResultCounts();
-      for (const ie of item.entities) {
-        if (ie.status === 'exists') counts.exists++;
-        else if (ie.status === 'does not exist') counts.dne++;
-        else if (ie.status === 'error') counts.error++;
-        else counts.nc++;
-        if (ie.name !== se.name) continue;
-        entResults.add(await this.compareEntity(ie, se));
-      }
-      const existence = entityExistenceResult(se.checkExistence, counts);
-      perEntity.add(existence === 'true' ? entResults.byCheck(se.entityCheck) : existence);
+    for (;;) {
+      const r = this.matchStateNow(item, state);
+      if (typeof r === 'string') return r;
+      await this.evaluateVariable(r.needs);
     }
-    return perEntity.byOperator(state.operator);
   }
 
-  private async compareEntity(ie: ItemEntity, se: OvalEntity): Promise<OvalResult> {
+  /**
+   * eval_item without waiting: the result, or the first variable the
+   * comparison needs that is not evaluated yet. A variable is evaluated
+   * only when a comparison reaches it, so nothing is collected that the
+   * comparison would not ask for.
+   */
+  private matchStateNow(item: ItemData, state: OvalState): OvalResult | Needs {
+    // the statuses of the item's entities, for each state entity's check_existence
+    const counts = item.named && item.statuses ? item.statuses : statusCounts(item.entities);
+    // a state of one entity (the usual filter) needs no counting
+    const perEntity = state.entities.length === 1 ? undefined : new ResultCounts();
+    for (const se of state.entities) {
+      const existence = entityExistenceResult(se.checkExistence, counts);
+      const list = item.named ? item.named(se.name) : item.entities;
+      let r: OvalResult | Needs;
+      if (list.length === 1 && list[0]!.name === se.name) {
+        // the usual case, one entity of the name: its result, checked, without counting
+        r = this.compareEntityNow(list[0]!, se);
+        if (typeof r !== 'string') return r;
+        r = checkOfOne(r, se.entityCheck);
+      } else {
+        const entResults = new ResultCounts();
+        for (const ie of list) {
+          if (ie.name !== se.name) continue;
+          const c = this.compareEntityNow(ie, se);
+          if (typeof c !== 'string') return c;
+          entResults.add(c);
+        }
+        r = entResults.byCheck(se.entityCheck);
+      }
+      if (!perEntity) return operatorOfOne(existence === 'true' ? r : existence, state.operator);
+      perEntity.add(existence === 'true' ? r : existence);
+    }
+    return (perEntity ?? new ResultCounts()).byOperator(state.operator);
+  }
+
+  private compareEntityNow(ie: ItemEntity, se: OvalEntity): OvalResult | Needs {
     if (ie.status === 'does not exist') return 'false';
-    if (se.varRef !== undefined) return this.compareWithVariable(ie.value, se.varRef, se);
+    if (se.varRef !== undefined) return this.compareWithVariableNow(ie.value, se.varRef, se);
     if (se.datatype === 'record') {
       if (se.operation !== 'equals') return 'error';
-      return this.compareRecord(ie, se);
+      return this.compareRecordNow(ie, se);
     }
     return compareValues(se.value, se.datatype, ie.value, se.operation);
   }
 
-  private async compareWithVariable(sys: string, varRef: string, se: OvalEntity): Promise<OvalResult> {
-    const v: VariableValue = await this.variables.value(varRef);
+  private compareWithVariableNow(sys: string, varRef: string, se: OvalEntity): OvalResult | Needs {
+    const v = this.evaluated.get(varRef);
+    if (!v) return { needs: varRef };
     if (v.flag !== 'complete' && v.flag !== 'incomplete') return 'error';
+    if (se.operation === 'equals' || se.operation === 'not equal') {
+      // one lookup instead of a comparison per value (SSG compares every file's owner with every user id)
+      const tally = this.tallyOf(varRef, v);
+      const key = tally?.ints ? plainInt(sys) : sys;
+      if (tally && key !== undefined) {
+        const equal = tally.counts.get(key) ?? 0;
+        const c = new ResultCounts();
+        c.t = se.operation === 'equals' ? equal : tally.total - equal;
+        c.f = tally.total - c.t;
+        return c.byCheck(se.varCheck);
+      }
+    }
     const c = new ResultCounts();
     for (const value of v.values) c.add(compareValues(value, v.datatype, sys, se.operation));
     return c.byCheck(se.varCheck);
   }
 
-  private async compareRecord(ie: ItemEntity, se: OvalEntity): Promise<OvalResult> {
+  /** A variable's values counted by value, when equality is a lookup for its datatype: strings, and ints written plainly. */
+  private tallyOf(varRef: string, v: VariableValue): Tally | undefined {
+    let t = this.tallies.get(varRef);
+    if (t === undefined) {
+      t = null;
+      if (v.datatype === 'string' || v.datatype === 'int') {
+        const ints = v.datatype === 'int';
+        const counts = new Map<string | number, number>();
+        let plain = true;
+        for (const value of v.values) {
+          const key = ints ? plainInt(value) : value;
+          if (key === undefined) plain = false;
+          else counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        if (plain) t = { ints, counts, total: v.values.length };
+      }
+      this.tallies.set(varRef, t);
+    }
+    return t ?? undefined;
+  }
+
+  private compareRecordNow(ie: ItemEntity, se: OvalEntity): OvalResult | Needs {
     const record = new ResultCounts();
     for (const sf of se.fields ?? []) {
       const matches = (ie.fields ?? []).filter((f) => f.name === sf.name);
@@ -418,7 +525,9 @@ export class OvalEngine {
       }
       const fr = new ResultCounts();
       for (const f of matches) {
-        fr.add(sf.varRef !== undefined ? await this.compareWithVariable(f.value, sf.varRef, sf) : compareValues(sf.value, sf.datatype, f.value, sf.operation));
+        const r = sf.varRef !== undefined ? this.compareWithVariableNow(f.value, sf.varRef, sf) : compareValues(sf.value, sf.datatype, f.value, sf.operation);
+        if (typeof r !== 'string') return r;
+        fr.add(r);
       }
       record.add(fr.byCheck(sf.entityCheck));
     }
@@ -603,6 +712,20 @@ class Batch {
       },
     };
   }
+}
+
+function statusCounts(entities: readonly ItemEntity[]): EntityStatusCounts {
+  let exists = 0;
+  let dne = 0;
+  let error = 0;
+  let nc = 0;
+  for (const ie of entities) {
+    if (ie.status === 'exists') exists++;
+    else if (ie.status === 'does not exist') dne++;
+    else if (ie.status === 'error') error++;
+    else nc++;
+  }
+  return { exists, dne, error, nc };
 }
 
 function* combinations(list: ReadonlyArray<{ entity: OvalEntity; values: readonly string[] }>, i = 0, acc: ResolvedEntity[] = []): Generator<ResolvedEntity[]> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { combineFlags, flagOfItems } from './flags.js';
-import { entityExistenceResult, existenceResult, negate, ResultCounts, type OvalResult } from './result.js';
+import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type OvalResult } from './result.js';
 
 const T: OvalResult = 'true';
 const F: OvalResult = 'false';
@@ -121,4 +121,23 @@ describe('collected-object flags', () => {
     { in: [], want: 'does not exist' },
   ] as const;
   for (const c of items) it(`items [${c.in.join(', ')}] → ${c.want}`, () => assert.equal(flagOfItems(c.in), c.want));
+});
+
+describe('checkOfOne: a check over a single result, without counting', () => {
+  const results: OvalResult[] = ['true', 'false', 'error', 'unknown', 'not evaluated', 'not applicable'];
+  const checks = ['all', 'at least one', 'none exist', 'none satisfy', 'only one'] as const;
+  for (const c of checks) {
+    it(`${c}: as counting one result`, () => {
+      for (const r of results) assert.equal(checkOfOne(r, c), new ResultCounts().add(r).byCheck(c), r);
+    });
+  }
+});
+
+describe('operatorOfOne: an operator over a single result, without counting', () => {
+  const results: OvalResult[] = ['true', 'false', 'error', 'unknown', 'not evaluated', 'not applicable'];
+  for (const op of ['AND', 'OR', 'ONE', 'XOR'] as const) {
+    it(`${op}: as counting one result`, () => {
+      for (const r of results) assert.equal(operatorOfOne(r, op), new ResultCounts().add(r).byOperator(op), r);
+    });
+  }
 });

@@ -130,6 +130,23 @@ export class ResultCounts {
   }
 }
 
+const RESULTS: readonly OvalResult[] = ['true', 'false', 'error', 'unknown', 'not evaluated', 'not applicable'];
+const CHECKS: readonly CheckEnum[] = ['all', 'at least one', 'none exist', 'none satisfy', 'only one'];
+const OF_ONE = new Map(CHECKS.map((c) => [c, new Map(RESULTS.map((r) => [r, new ResultCounts().add(r).byCheck(c)]))]));
+
+/** `byCheck` of a single result, without counting: what a state entity gives when the item has one entity of its name. */
+export function checkOfOne(r: OvalResult, check: CheckEnum): OvalResult {
+  return OF_ONE.get(check)!.get(r)!;
+}
+
+const OPERATORS: readonly OvalOperator[] = ['AND', 'OR', 'ONE', 'XOR'];
+const OP_OF_ONE = new Map(OPERATORS.map((o) => [o, new Map(RESULTS.map((r) => [r, new ResultCounts().add(r).byOperator(o)]))]));
+
+/** `byOperator` of a single result, without counting: a state of one entity. */
+export function operatorOfOne(r: OvalResult, op: OvalOperator): OvalResult {
+  return OP_OF_ONE.get(op)!.get(r)!;
+}
+
 /** check_existence of a test over the collected items, given a complete collection. */
 export function existenceResult(existence: ExistenceEnum, exists: number, errors: number): OvalResult {
   switch (existence) {

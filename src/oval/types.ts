@@ -17,6 +17,14 @@ export interface ItemEntity {
   readonly fields?: readonly ItemEntity[];
 }
 
+/** How many of an item's entities have each status (for a state entity's check_existence). */
+export interface EntityStatusCounts {
+  readonly exists: number;
+  readonly dne: number;
+  readonly error: number;
+  readonly nc: number;
+}
+
 /** A collected item, before the engine numbers it. */
 export interface ItemData {
   readonly family: string;
@@ -25,6 +33,16 @@ export interface ItemData {
   readonly status: ItemStatus;
   readonly entities: readonly ItemEntity[];
   readonly messages?: readonly string[];
+  /**
+   * Optional, for items made by the hundred thousand and nearly all dropped
+   * by filters at once (a file walk of /): the entities named `name`, as
+   * `entities` has them, without building the others. Filters and states
+   * are then judged through `named` and `statuses`, and `entities` is
+   * built only for an item that is kept.
+   */
+  named?(name: string): readonly ItemEntity[];
+  /** With `named`: the counts of `entities`' statuses. */
+  readonly statuses?: EntityStatusCounts;
 }
 
 /** A collected item with its engine-wide id (equal items share one id). */
@@ -90,9 +108,11 @@ export interface ProbeContext {
   /**
    * The object's filters, for probes that produce many items (file walks):
    * an item for which this answers false would be filtered out anyway, so
-   * the probe may drop it at once instead of keeping it.
+   * the probe may drop it at once instead of keeping it. The answer is
+   * synchronous unless a variable the filters compare with is not
+   * evaluated yet.
    */
-  keep(item: ItemData): Promise<boolean>;
+  keep(item: ItemData): boolean | Promise<boolean>;
   /**
    * Set when the engine collects this object together with others
    * (OvalEngine.prepare), so that work they have in common is done once:

@@ -26,13 +26,18 @@
  * by one traversal (walk.ts), each with its own rules, and every directory is
  * read once. The engine collects the objects that walk together
  * (OvalEngine.prepare, ProbeContext.batch), so a scan walks its filesystem
- * once however many objects recurse through it. Entries are examined only
- * when an object matches them, and handed to the probe at once, so memory
- * holds what the probes keep, not what the walk saw.
+ * once however many objects recurse through it. A recursion whose filename
+ * is a pattern has the listings examine every entry as they are read (it
+ * looks at most of them); other walks examine an entry when they match it.
+ * A located entry is handed to the probe at once, synchronously when the
+ * lstat came with the listing, so memory holds what the probes keep, not
+ * what the walk saw.
  */
 import type { OvalObject } from '../../model/oval/types.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
+import { ovalPattern } from '../compare.js';
+import { boundedTest } from '../regex/bounded.js';
 import { entityMatches } from './entity.js';
 import { fixedPathPrefix, pathPatternTest, type PrefixVerdict } from './path-prefix.js';
 import { DEFAULT_TRAVERSAL_LIMITS, Traversal, type Spawn, type TraversalLimits, type WalkEntry, type WalkNode, type Walker } from './walk.js';
@@ -48,7 +53,7 @@ export interface LocatedFile {
   readonly info: FileInfo;
 }
 
-/** What a probe does with each located entry. */
+/** What a probe does with each located entry; synchronous when it can be, so a walk need not wait on it. */
 export type Visit = (f: LocatedFile) => void | Promise<void>;
 
 function dirname(p: string): string {
@@ -153,52 +158,139 @@ interface RecursionRules {
   readonly enters: DeviceCheck;
 }
 
+/** A test of names or paths against an object entity, compiled once for a walk's many entries. */
+type NameTest = (candidate: string) => boolean;
+
+function nameTest(r: ResolvedEntity): NameTest {
+  const { operation, datatype } = r.entity;
+  if (datatype === 'string' && operation === 'pattern match') {
+    const re = ovalPattern(r.value);
+    if (re instanceof Error) return () => false;
+    // a pattern that matches any line needs no matching (SSG's ".*" and "^.*$" on every file of /)
+    if (MATCHES_ANY_LINE.has(r.value)) return (c) => !c.includes('\n') || boundedTest(re, c) === true;
+    return (c) => boundedTest(re, c) === true;
+  }
+  if (datatype === 'string' && operation === 'equals') return (c) => c === r.value;
+  return (c) => entityMatches(r, c);
+}
+
+/** Patterns that match any string without a newline. */
+const MATCHES_ANY_LINE = new Set(['.*', '^.*$', '^.*', '.*$', '']);
+
+/**
+ * The LocatedFile of a walk's entry, one object for every walker that
+ * reports it: the walkers are asked about an entry one after another, so
+ * the last one made is all there is to remember. Probes can then tell an
+ * entry they have seen by identity (unix/file.ts shares its item).
+ */
+class EntryFiles {
+  private entry: WalkEntry | undefined;
+  private file: LocatedFile | undefined;
+
+  of(node: WalkNode, e: WalkEntry, info: FileInfo): LocatedFile {
+    const last = this.file;
+    if (this.entry === e && last && last.info === info && last.path === node.path) return last;
+    const file: LocatedFile = { path: node.path, filename: e.name, filepath: e.path, info };
+    this.entry = e;
+    this.file = file;
+    return file;
+  }
+}
+
 /** The recursion from one matched directory. */
 class Recursion implements Walker {
+  readonly examines: boolean;
+  private readonly matches: NameTest | undefined;
+
   constructor(
     private readonly r: RecursionRules,
     private readonly emit: Visit,
     readonly fail: (e: unknown) => void,
-  ) {}
+    private readonly files = new EntryFiles(),
+  ) {
+    // a filename other than one exact name is compared with every entry, and most are examined
+    this.examines = r.filename !== undefined && r.filename.entity.operation !== 'equals';
+    this.matches = r.filename && nameTest(r.filename);
+  }
 
-  private async directory(node: WalkNode): Promise<void> {
+  /** Reports a directory itself (a nil filename); synchronous when its lstat is known and the probe is. */
+  private directory(node: WalkNode): void | Promise<void> {
+    const known = node.known;
+    if (known) return this.emit({ path: node.path, filepath: node.path, info: known });
+    return this.directoryExamined(node);
+  }
+
+  private async directoryExamined(node: WalkNode): Promise<void> {
     const info = await node.lstat();
     if (info) await this.emit({ path: node.path, filepath: node.path, info });
   }
 
-  async visit(node: WalkNode, level: number): Promise<boolean> {
+  visit(node: WalkNode, level: number): boolean | Promise<boolean> {
     const { b, filename } = this.r;
     if (level === 0) {
       // the matched directory: on a filesystem it may not enter, oscap does not match it at all
       if (!this.r.enters(node.info)) return false;
       if (filename === undefined) {
-        if (b.maxDepth === -1 || b.maxDepth >= 0) await this.directory(node);
-        return b.direction === 'down' && b.maxDepth !== 0;
+        const enter = b.direction === 'down' && b.maxDepth !== 0;
+        const reported = b.maxDepth === -1 || b.maxDepth >= 0 ? this.directory(node) : undefined;
+        return reported ? after(reported, enter) : enter;
       }
       return true;
     }
-    if (filename === undefined) {
-      await this.directory(node);
-      // below max_depth nothing more is reported
-      if (b.maxDepth !== -1 && level >= b.maxDepth) return false;
-    }
     // a directory reached through a link is entered because links are followed; a plain one only with "directories"
-    return (node.viaLink || b.intoDirectories) && this.r.enters(node.info);
+    const enter = (node.viaLink || b.intoDirectories) && this.r.enters(node.info);
+    if (filename !== undefined) return enter;
+    // below max_depth nothing more is reported
+    const deeper = enter && (b.maxDepth === -1 || level < b.maxDepth);
+    const reported = this.directory(node);
+    return reported ? after(reported, deeper) : deeper;
   }
 
-  async entry(node: WalkNode, level: number, e: WalkEntry): Promise<boolean> {
+  entry(node: WalkNode, level: number, e: WalkEntry): boolean | Promise<boolean> {
+    const info = e.known;
+    if (info === undefined) return this.entryExamined(node, level, e);
+    const { b, filename } = this.r;
+    const below = b.direction === 'down' && (b.maxDepth === -1 || level + 1 <= b.maxDepth);
+    const type = e.type === 'unknown' ? info.type : e.type;
+    if (type === 'directory') return below && (filename === undefined || b.intoDirectories);
+    const emitted = this.matches?.(e.name) && info.type !== 'directory' ? this.emit(this.files.of(node, e, info)) : undefined;
+    const follow = type === 'symlink' && below && b.intoLinks;
+    if (emitted) return afterEmit(emitted, follow ? e : undefined);
+    return follow ? linksToDirectory(e) : false;
+  }
+
+  /** `entry` for an entry the listing did not examine: each lstat on demand. */
+  private async entryExamined(node: WalkNode, level: number, e: WalkEntry): Promise<boolean> {
     const { b, filename } = this.r;
     const below = b.direction === 'down' && (b.maxDepth === -1 || level + 1 <= b.maxDepth);
     const type = e.type === 'unknown' ? (await e.lstat())?.type : e.type;
     if (type === undefined) return false;
     if (type === 'directory') return below && (filename === undefined || b.intoDirectories);
-    if (filename !== undefined && entityMatches(filename, e.name)) {
+    if (this.matches?.(e.name)) {
       const info = await e.lstat();
-      if (info && info.type !== 'directory') await this.emit({ path: node.path, filename: e.name, filepath: e.path, info });
+      if (info && info.type !== 'directory') await this.emit(this.files.of(node, e, info));
     }
-    if (type === 'symlink' && below && b.intoLinks) return (await e.stat())?.type === 'directory';
+    if (type === 'symlink' && below && b.intoLinks) return linksToDirectory(e);
     return false;
   }
+}
+
+// Promise handlers are made in functions of their own, so that the walkers'
+// per-entry methods create no closure (and allocate no context) when they
+// answer at once.
+
+/** Once `emitted` is done: whether `follow`, a link, leads to a directory (false without one). */
+function afterEmit(emitted: Promise<void>, follow: WalkEntry | undefined): Promise<boolean> {
+  return emitted.then(() => (follow ? linksToDirectory(follow) : false));
+}
+
+/** `value`, once `done` is. */
+function after<T>(done: Promise<void>, value: T): Promise<T> {
+  return done.then(() => value);
+}
+
+function linksToDirectory(e: WalkEntry): Promise<boolean> {
+  return e.stat().then((s) => s?.type === 'directory');
 }
 
 /** A match walk's rules (oval_fts_read_match_path). */
@@ -217,11 +309,15 @@ interface MatchRules {
 }
 
 class MatchWalk implements Walker {
+  private readonly matches: NameTest;
+
   constructor(
     private readonly m: MatchRules,
     private readonly emit: Visit,
     readonly fail: (e: unknown) => void,
-  ) {}
+  ) {
+    this.matches = nameTest(m.entity);
+  }
 
   async visit(node: WalkNode, _level: number, spawn: Spawn): Promise<boolean> {
     if (!this.m.enters(node.info)) return false;
@@ -231,18 +327,26 @@ class MatchWalk implements Walker {
       if (v === 'none') return false;
       compare = v === 'match';
     }
-    if (this.m.kind === 'path' && compare && this.m.matched && entityMatches(this.m.entity, node.path)) await this.m.matched(node, spawn);
+    if (this.m.kind === 'path' && compare && this.m.matched && this.matches(node.path)) await this.m.matched(node, spawn);
     return true;
   }
 
-  async entry(node: WalkNode, _level: number, e: WalkEntry): Promise<boolean> {
+  entry(node: WalkNode, _level: number, e: WalkEntry): boolean | Promise<boolean> {
+    const type = e.type === 'unknown' ? e.known?.type : e.type;
+    if (type === 'directory') return true;
+    // a link (followed) or a filepath candidate waits for what it needs; anything else is decided
+    if (type === 'symlink' || type === undefined || (this.m.kind === 'filepath' && this.matches(e.path))) return this.entryExamined(node, e);
+    return false;
+  }
+
+  private async entryExamined(node: WalkNode, e: WalkEntry): Promise<boolean> {
     const type = e.type === 'unknown' ? (await e.lstat())?.type : e.type;
     if (type === undefined) return false;
     if (type === 'directory') return true;
     // every link is followed: one to a directory is walked, anything else is a candidate
     const followed = type === 'symlink' ? await e.stat() : undefined;
     if (followed?.type === 'directory') return true;
-    if (this.m.kind === 'filepath' && entityMatches(this.m.entity, e.path)) {
+    if (this.m.kind === 'filepath' && this.matches(e.path)) {
       const info = await e.lstat();
       if (info && this.m.reports(followed ?? info)) await this.emit({ path: node.path, filename: e.name, filepath: e.path, info });
     }
@@ -259,6 +363,7 @@ interface Ticket {
 
 export class FileLocator {
   private devices: Promise<ReadonlySet<number> | undefined> | undefined;
+  private readonly files = new EntryFiles();
   private pending: Ticket[] = [];
 
   constructor(
@@ -305,16 +410,23 @@ export class FileLocator {
       return;
     }
     const ticket: Ticket = { walkers: [] };
-    ticket.walkers.push([path.value, new Recursion({ ...rules, enters }, visit, (e) => (ticket.error ??= e))]);
+    ticket.walkers.push([path.value, new Recursion({ ...rules, enters }, visit, (e) => (ticket.error ??= e), this.files)]);
     await this.walk(ticket, ctx);
   }
 
   /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
   async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
     const found: Array<{ readonly key: string; readonly seq: number; readonly out: readonly T[] }> = [];
-    await this.each(req, ctx, async (f) => {
-      const out = await build(f);
-      if (out.length > 0) found.push({ key: f.filepath, seq: found.length, out });
+    const keep = (key: string, out: readonly T[]): void => {
+      if (out.length > 0) found.push({ key, seq: found.length, out });
+    };
+    const later = (key: string, out: Promise<readonly T[]>): Promise<void> => out.then((o) => keep(key, o));
+    await this.each(req, ctx, (f) => {
+      // a synchronous build keeps the walk synchronous
+      const out = build(f);
+      if (out instanceof Promise) return later(f.filepath, out);
+      keep(f.filepath, out);
+      return undefined;
     });
     found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq));
     return found.flatMap((x) => x.out);
@@ -384,7 +496,7 @@ export class FileLocator {
         else if (b.direction === 'none' && rules.filename === undefined) {
           const info = await node.lstat();
           if (info) await visit({ path: node.path, filepath: node.path, info });
-        } else spawn(new Recursion(recursion, visit, fail));
+        } else spawn(new Recursion(recursion, visit, fail, this.files));
       };
     }
     ticket.walkers.push([base, new MatchWalk({ kind, entity, prune, enters, reports, ...(matched ? { matched } : {}) }, visit, fail)]);

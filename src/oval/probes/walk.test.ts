@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { readDocument } from '../../model/load.js';
 import type { OvalDefinitions } from '../../model/oval/types.js';
 import { offlineRootTarget } from '../../target/fs-target.js';
-import type { DirHandle, Target } from '../../target/target.js';
+import type { DirHandle, FileInfo, Target } from '../../target/target.js';
 import { fakeTarget, type FakeEntry } from '../../testing/fake-target.js';
 import { caseDocument, type ProbeCase } from '../../testing/probe-oracle.js';
 import { OvalEngine } from '../engine.js';
@@ -78,6 +78,22 @@ function counting(target: Target): { target: Target; listed: Map<string, number>
   return { target: wrapped(target, wrap, { readdir: (p) => (list(p), target.readdir(p)) }), listed, lstats: () => lstats };
 }
 
+/** `target` passed through, with the listings' `examine` recorded and the entries examined by name counted. */
+function examining(target: Target): { target: Target; examined: string[]; lstats: () => number } {
+  const examined: string[] = [];
+  let lstats = 0;
+  const wrap = (h: DirHandle): DirHandle => ({
+    path: h.path,
+    info: h.info,
+    entries: (examine) => (examined.push(examine ?? 'none'), h.entries(examine)),
+    lstat: (n) => (lstats++, h.lstat(n)),
+    stat: (n) => h.stat(n),
+    openChild: async (n) => wrap(await h.openChild(n)),
+    ...(h.subdirectory ? { subdirectory: (n: string, info: FileInfo) => wrap(h.subdirectory!(n, info)) } : {}),
+  });
+  return { target: wrapped(target, wrap), examined, lstats: () => lstats };
+}
+
 const fileCase = (name: string, object: string, state?: string): ProbeCase => ({ name, family: 'unix', type: 'file', object, ...(state ? { state } : {}) });
 const WHOLE = '<unix:behaviors recurse="directories" recurse_direction="down" max_depth="-1" recurse_file_system="local"/><unix:path operation="equals">/</unix:path>';
 
@@ -133,6 +149,21 @@ describe('recursing objects share one walk', () => {
     assert.deepEqual(together[1], ['/d2']);
     assert.deepEqual(together[2], []);
     assert.deepEqual(together[3], ['/d1/d0/f0.conf', '/d1/d1/f0.conf', '/d1/d2/f0.conf', '/d1/d3/f0.conf']);
+  });
+
+  it('listings that examine their entries spare every lookup by name, and give the same items', async () => {
+    const fast = examining(offlineRootTarget(root));
+    const quick = new OvalEngine(doc, { target: fast.target, probes: probeTable() });
+    await quick.evaluateAll();
+    // counting() drops `examine`: every entry is then examined on its own
+    const c = counting(offlineRootTarget(root));
+    const slow = new OvalEngine(doc, { target: c.target, probes: probeTable() });
+    await slow.evaluateAll();
+    const items = async (e: OvalEngine): Promise<string[][]> => Promise.all(objectIds.map(async (id) => paths(await e.collect(id))));
+    assert.deepEqual(await items(quick), await items(slow));
+    assert.ok(fast.examined.includes('all'), 'the walks that look at every file ask for every lstat');
+    assert.equal(fast.lstats(), 0);
+    assert.ok(c.lstats() > DIRS.length * 6);
   });
 
   it('numbers items the same way on every run', async () => {
@@ -236,6 +267,31 @@ describe('filters run during the walk, on the entries an object selects', () => 
     assert.equal(new Set(judged).size, judged.length);
     // one lstat per selected file (a directory's comes from opening it), none for the other files
     assert.equal(c.lstats(), DIRS.length);
+  });
+});
+
+describe('file items judged by name', () => {
+  it('named() and statuses answer as the entities would, for every name', async () => {
+    const judged: ItemData[] = [];
+    const doc = readDocument({
+      text: caseDocument([
+        fileCase('files', '<unix:behaviors recurse_direction="down" max_depth="1"/><unix:path>/d1</unix:path><unix:filename operation="pattern match">^f[01]</unix:filename>'),
+        fileCase('directories', '<unix:behaviors recurse="directories" recurse_direction="down" max_depth="1"/><unix:path>/d1</unix:path><unix:filename xsi:nil="true"/>'),
+      ]),
+      name: 'n.xml',
+    }) as OvalDefinitions;
+    for (const object of doc.objects.values()) {
+      const req: ProbeRequest = { object, entities: new Map(object.entities.map((e) => [e.name, { entity: e, value: e.value }])), behaviors: object.behaviors };
+      await fileProbe.collect(req, { target: offlineRootTarget(root), shared: new Map(), variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
+    }
+    assert.ok(judged.some((i) => i.entities.some((e) => e.name === 'filepath')) && judged.some((i) => !i.entities.some((e) => e.name === 'filepath')));
+    for (const item of judged) {
+      assert.ok(item.named && item.statuses);
+      const names = [...new Set(item.entities.map((e) => e.name)), 'filepath', 'no_such_entity'];
+      for (const name of names) assert.deepEqual(item.named(name), item.entities.filter((e) => e.name === name), name);
+      const count = (st: string): number => item.entities.filter((e) => e.status === st).length;
+      assert.deepEqual(item.statuses, { exists: count('exists'), dne: count('does not exist'), error: count('error'), nc: count('not collected') });
+    }
   });
 });
 

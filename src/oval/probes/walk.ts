@@ -4,16 +4,24 @@
  * Each walk is a `Walker` with its own rules (where it starts, which
  * directories it enters, what it reports); the traversal reads every
  * directory once, however many walkers are in it, and examines an entry
- * (lstat, stat) at most once, and only when a walker asks. A walker can start
- * at a path given up front (it joins when the traversal reaches that path,
- * or gets a traversal of its own), or be spawned at a directory during the
- * walk (a recursion from a directory a pattern matched).
+ * (lstat, stat) at most once. A walker can start at a path given up front
+ * (it joins when the traversal reaches that path, or gets a traversal of its
+ * own), or be spawned at a directory during the walk (a recursion from a
+ * directory a pattern matched).
  *
- * I/O is bounded: a few directories are processed at once, and within each
- * a bounded number of entries; directories wait on a stack as handles, so
- * memory follows the width of the tree, not the number of files.
+ * Where the target's listing examines entries as it reads them
+ * (DirHandle.entries with `examine`), an entry arrives with its lstat and
+ * the walkers decide on it synchronously: a promise per directory, none per
+ * entry. Walkers that look at most entries say so (Walker.examines), and the
+ * listing examines every entry; otherwise only the directories, and any
+ * other entry when a walker asks.
+ *
+ * I/O is bounded: a bounded number of directories are read at once (enough
+ * to keep a reader busy), and within one a bounded number of entries wait on
+ * calls; directories wait on a stack as their name and lstat, so memory
+ * follows the width of the tree, not the number of files.
  */
-import { childPath, openDirectory, TargetError, type DirEntry, type DirHandle, type FileInfo, type FileType, type Target } from '../../target/target.js';
+import { childPath, openDirectory, TargetError, type DirEntry, type DirHandle, type Examine, type FileInfo, type FileType, type Target } from '../../target/target.js';
 
 /** A directory the traversal has reached. */
 export interface WalkNode {
@@ -26,6 +34,8 @@ export interface WalkNode {
   readonly viaLink: boolean;
   /** lstat of the path: the link itself for a directory reached through one. */
   lstat(): Promise<FileInfo | undefined>;
+  /** That lstat, when it is known already (the listing examined the directory). */
+  readonly known: FileInfo | undefined;
 }
 
 /** One entry of a listed directory, examined at most once whichever walkers ask. */
@@ -34,6 +44,8 @@ export interface WalkEntry {
   readonly path: string;
   /** As the listing reports it; `unknown` on filesystems that do not say. */
   readonly type: FileType;
+  /** The lstat, when it is known already (the listing examined the entry): a walker can decide without waiting. */
+  readonly known: FileInfo | undefined;
   /** lstat; undefined when the entry cannot be examined (gone, no permission). */
   lstat(): Promise<FileInfo | undefined>;
   /** stat (links followed inside the target); undefined when that fails: a dangling link, a loop. */
@@ -53,19 +65,27 @@ export type Spawn = (walker: Walker) => void;
  */
 export interface Walker {
   visit(node: WalkNode, level: number, spawn: Spawn): boolean | Promise<boolean>;
+  /** Answer synchronously when you can (with `entry.known`): a walk of / calls this half a million times. */
   entry(node: WalkNode, level: number, entry: WalkEntry): boolean | Promise<boolean>;
+  /** True when the walker examines most entries of the directories it lists: the listing then examines them all at once. */
+  readonly examines?: boolean;
   /** A callback threw: the walker is dropped from the traversal with this error. */
   fail(error: unknown): void;
 }
 
 export interface TraversalLimits {
-  /** Directories processed at once. */
+  /** Directories processed at once (being read, or waiting for their entries' calls). */
   readonly directories: number;
   /** Entries of one directory examined at once. */
   readonly entries: number;
 }
 
-export const DEFAULT_TRAVERSAL_LIMITS: TraversalLimits = { directories: 8, entries: 32 };
+/**
+ * Enough directories at once that the target's reader always has some to
+ * read while the walkers judge what it read (dir-reader.ts): on a walk of /,
+ * 8 leave the reader idle a quarter of the time, 256 keep it busy.
+ */
+export const DEFAULT_TRAVERSAL_LIMITS: TraversalLimits = { directories: 256, entries: 32 };
 
 class Node implements WalkNode {
   private l: Promise<FileInfo | undefined> | undefined;
@@ -76,15 +96,20 @@ class Node implements WalkNode {
     readonly depth: number,
     readonly handle: DirHandle,
     readonly viaLink: boolean,
-    private readonly lstatOf: () => Promise<FileInfo | undefined>,
+    /** The path's lstat, or what makes it (the entry the directory was listed as; a root's own). */
+    private readonly lstatOf: FileInfo | { lstat(): Promise<FileInfo | undefined> },
   ) {}
 
   get info(): FileInfo {
     return this.handle.info;
   }
 
+  get known(): FileInfo | undefined {
+    return 'lstat' in this.lstatOf ? undefined : this.lstatOf;
+  }
+
   lstat(): Promise<FileInfo | undefined> {
-    this.l ??= this.lstatOf();
+    this.l ??= 'lstat' in this.lstatOf ? this.lstatOf.lstat() : Promise.resolve(this.lstatOf);
     return this.l;
   }
 }
@@ -99,39 +124,82 @@ function quietly<T>(p: Promise<T>): Promise<T | undefined> {
 
 class Entry implements WalkEntry {
   readonly path: string;
+  readonly name: string;
+  readonly type: FileType;
+  readonly known: FileInfo | undefined;
   private l: Promise<FileInfo | undefined> | undefined;
   private s: Promise<FileInfo | undefined> | undefined;
   private d: Promise<DirHandle | undefined> | undefined;
 
   constructor(
     private readonly parent: Node,
-    readonly name: string,
-    readonly type: FileType,
+    de: DirEntry,
   ) {
-    this.path = childPath(parent.path, name);
+    this.name = de.name;
+    this.type = de.type;
+    this.known = de.info;
+    this.path = de.info?.path ?? childPath(parent.path, de.name);
+  }
+
+  /** The entry opened as a directory without waiting, when its lstat is known and says directory; otherwise undefined. */
+  dirNow(): DirHandle | undefined {
+    const k = this.known;
+    if (k?.type !== 'directory' || !this.parent.handle.subdirectory) return undefined;
+    try {
+      return this.parent.handle.subdirectory(this.name, k);
+    } catch (e) {
+      if (e instanceof TargetError) return undefined;
+      throw e;
+    }
   }
 
   /** The entry opened as a directory, when it is one (or links to one). */
   dir(): Promise<DirHandle | undefined> {
-    this.d ??= this.type === 'directory' || this.type === 'symlink' || this.type === 'unknown' ? quietly(this.parent.handle.openChild(this.name)) : Promise.resolve(undefined);
+    if (this.d) return this.d;
+    const now = this.dirNow();
+    if (now) this.d = Promise.resolve(now);
+    else if (this.known && this.known.type !== 'directory' && this.known.type !== 'symlink') this.d = Promise.resolve(undefined);
+    else this.d = this.type === 'directory' || this.type === 'symlink' || this.type === 'unknown' ? quietly(this.parent.handle.openChild(this.name)) : Promise.resolve(undefined);
     return this.d;
   }
 
   lstat(): Promise<FileInfo | undefined> {
+    if (this.l) return this.l;
+    if (this.known) this.l = Promise.resolve(this.known);
     // A directory's handle holds its lstat: opening it is the one call
-    this.l ??= this.type === 'directory' ? this.dir().then((h) => h?.info ?? quietly(this.parent.handle.lstat(this.name))) : quietly(this.parent.handle.lstat(this.name));
+    else this.l = this.type === 'directory' ? this.dir().then((h) => h?.info ?? quietly(this.parent.handle.lstat(this.name))) : quietly(this.parent.handle.lstat(this.name));
     return this.l;
   }
 
   stat(): Promise<FileInfo | undefined> {
-    this.s ??=
-      this.type === 'symlink' || this.type === 'unknown'
+    if (this.s) return this.s;
+    const type = this.known?.type ?? this.type;
+    this.s =
+      type === 'symlink' || type === 'unknown'
         ? this.dir().then((h) => h?.info ?? quietly(this.parent.handle.stat(this.name)))
-        : this.type === 'directory'
+        : type === 'directory'
           ? this.dir().then((h) => h?.info)
           : this.lstat();
     return this.s;
   }
+}
+
+const NO_WALKERS: readonly Active[] = [];
+const NO_TASKS: readonly Task[] = [];
+
+/**
+ * The tasks a listing gave. The listing is emptied: the frames and promises
+ * that handled it may have been promoted to the old generation while they
+ * waited, and whatever they still point to would outlive its use until a
+ * full collection, taking every entry and lstat of the directory with it
+ * (the collector's "nepotism": on a walk of / most of the heap's growth).
+ * The listing is ours (DirHandle.entries).
+ */
+function done(list: DirEntry[], children: ReadonlyArray<Task | undefined>): Task[] {
+  list.length = 0;
+  const out: Task[] = [];
+  for (const c of children) if (c !== undefined) out.push(c);
+  return out;
 }
 
 interface Active {
@@ -140,11 +208,20 @@ interface Active {
   readonly start: Node;
 }
 
+/**
+ * A directory waiting on the stack for its turn: a root, opened by path
+ * then, or a child of a directory walked already. A child the listing
+ * showed as a plain directory waits as its name and lstat, and is opened
+ * by name when its turn comes, so that a wide directory's children hold
+ * little while they wait; one reached otherwise (a link) waits opened.
+ */
 interface Task {
   readonly path: string;
-  /** Undefined for a root, opened when its turn comes. */
-  readonly node?: Node;
   readonly walkers: readonly Active[];
+  readonly parent: Node | undefined;
+  readonly name: string | undefined;
+  readonly info: FileInfo | undefined;
+  readonly opened: { readonly handle: DirHandle; readonly viaLink: boolean; readonly entry: Entry } | undefined;
 }
 
 /** True when `info` is `parent` or one of its ancestors up to `start`: entering it would loop. */
@@ -166,17 +243,6 @@ function ancestorsOf(p: string): string[] {
   const out: string[] = [];
   for (let i = p.indexOf('/', 1); i > 0; i = p.indexOf('/', i + 1)) out.push(p.slice(0, i));
   return p === '/' ? [] : ['/', ...out];
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 export class Traversal {
@@ -213,7 +279,7 @@ export class Traversal {
     while (this.starts.size > 0) {
       const paths = [...this.starts.keys()];
       const roots = paths.filter((p) => !plainPath(p) || !ancestorsOf(p).some((a) => this.starts.has(a)));
-      for (let i = roots.length - 1; i >= 0; i--) this.stack.push({ path: roots[i]!, walkers: [] });
+      for (let i = roots.length - 1; i >= 0; i--) this.stack.push({ path: roots[i]!, walkers: [], parent: undefined, name: undefined, info: undefined, opened: undefined });
       await this.drain();
     }
   }
@@ -252,57 +318,192 @@ export class Traversal {
     return list;
   }
 
-  private async call(a: Active, fn: () => boolean | Promise<boolean>): Promise<boolean> {
+  // The walkers' callbacks run half a million times on a walk of /. They are
+  // called without a closure per call, and whatever needs one (a promise's
+  // handlers) is made in a function of its own: a function that creates a
+  // closure allocates its context on every call, taken or not.
+
+  /** Walker.visit: its answer, false once the walker has failed. Synchronous when the walker is. */
+  private visitOf(a: Active, node: Node, spawn: Spawn): boolean | Promise<boolean> {
     if (this.failed.has(a.walker)) return false;
+    let r: boolean | Promise<boolean>;
     try {
-      return await fn();
+      r = a.walker.visit(node, node.depth - a.start.depth, spawn);
     } catch (e) {
-      this.failed.add(a.walker);
-      a.walker.fail(e);
+      this.drop(a, e);
       return false;
     }
+    return typeof r === 'boolean' ? r : this.guarded(a, r);
+  }
+
+  /** A walker's answer to come: false, and the walker dropped, when it fails. */
+  private guarded(a: Active, r: Promise<boolean>): Promise<boolean> {
+    return r.then(
+      (x) => x,
+      (e: unknown) => {
+        this.drop(a, e);
+        return false;
+      },
+    );
+  }
+
+  private drop(a: Active, e: unknown): void {
+    if (this.failed.has(a.walker)) return;
+    this.failed.add(a.walker);
+    a.walker.fail(e);
   }
 
   private async openRoot(path: string): Promise<Node | undefined> {
     const handle = await quietly(openDirectory(this.target, path));
-    return handle && new Node(path, undefined, 0, handle, false, () => quietly(this.target.lstat(path)));
+    return handle && new Node(path, undefined, 0, handle, false, { lstat: () => quietly(this.target.lstat(path)) });
   }
 
-  private async process(task: Task): Promise<Task[]> {
-    const node = task.node ?? (await this.openRoot(task.path));
+  /** A child task's directory, opened: by name from its lstat, or as it was opened when listed. */
+  private openChild(task: Task): Node | undefined {
+    const parent = task.parent;
+    if (!parent) return undefined;
+    const opened = task.opened;
+    if (opened) return new Node(task.path, parent, parent.depth + 1, opened.handle, opened.viaLink, opened.entry);
+    const handle = parent.handle.subdirectory!(task.name!, task.info!);
+    return new Node(task.path, parent, parent.depth + 1, handle, false, task.info!);
+  }
+
+  private async process(task: Task): Promise<readonly Task[]> {
+    const node = this.openChild(task) ?? (await this.openRoot(task.path));
     if (!node) {
       this.take(task.path); // a root that is not a directory: its walkers find nothing
-      return [];
+      return NO_TASKS;
     }
     const here: Active[] = [...task.walkers];
     for (const walker of this.take(node.path)) here.push({ walker, start: node });
     const listing: Active[] = [];
+    const spawn: Spawn = (walker) => here.push({ walker, start: node });
     for (let i = 0; i < here.length; i++) {
       const a = here[i]!;
-      const spawn: Spawn = (walker) => here.push({ walker, start: node });
-      if (await this.call(a, () => a.walker.visit(node, node.depth - a.start.depth, spawn))) listing.push(a);
+      const r = this.visitOf(a, node, spawn);
+      if (r === true || (r !== false && (await r))) listing.push(a);
     }
     const transit = this.below.has(node.path);
-    if (listing.length === 0 && !transit) return [];
-    const list: DirEntry[] | undefined = await quietly(node.handle.entries());
-    if (!list) return [];
+    if (listing.length === 0 && !transit) return NO_TASKS;
+    const examine: Examine = listing.some((a) => a.walker.examines === true) ? 'all' : 'directories';
+    let list: DirEntry[];
+    try {
+      list = await node.handle.entries(examine);
+    } catch (e) {
+      if (e instanceof TargetError) return NO_TASKS; // cannot be read: as fts's FTS_DNR, the walk goes on
+      throw e;
+    }
     this.listed++;
+    return this.examineAll(node, listing, transit, list);
+  }
+
+  /** Every entry of a listing: synchronously, until an entry has to wait. */
+  private examineAll(node: Node, listing: readonly Active[], transit: boolean, list: DirEntry[]): readonly Task[] | Promise<readonly Task[]> {
     const children: Array<Task | undefined> = new Array(list.length);
-    await forEachLimited(list, this.limits.entries, async (de, i) => {
-      const entry = new Entry(node, de.name, de.type);
-      const wanting: Active[] = [];
-      for (const a of listing) {
-        if (await this.call(a, () => a.walker.entry(node, node.depth - a.start.depth, entry))) wanting.push(a);
-      }
-      const through = transit && (this.starts.has(entry.path) || this.below.has(entry.path));
-      if (wanting.length === 0 && !through) return;
-      const handle = await entry.dir();
-      if (!handle) return;
-      const carried = wanting.filter((a) => !repeatsAncestor(a.start, node, handle.info));
-      if (carried.length === 0 && !through) return;
-      const viaLink = de.type !== 'directory' && (await entry.lstat())?.type !== 'directory';
-      children[i] = { path: entry.path, node: new Node(entry.path, node, node.depth + 1, handle, viaLink, () => entry.lstat()), walkers: carried };
-    });
-    return children.filter((c): c is Task => c !== undefined);
+    for (let i = 0; i < list.length; i++) {
+      const r = this.examine(node, listing, transit, list[i]!, i, children);
+      if (r !== undefined) return this.examineWaiting(node, listing, transit, list, children, i, r);
+    }
+    return done(list, children);
+  }
+
+  /** The rest of examineAll once an entry waits (on a call: a link to follow): a bounded number wait at once. */
+  private async examineWaiting(node: Node, listing: readonly Active[], transit: boolean, list: DirEntry[], children: Array<Task | undefined>, from: number, first: Promise<void>): Promise<Task[]> {
+    let waiting = 0;
+    let wake: (() => void) | undefined;
+    let failure: { error: unknown } | undefined;
+    const settle = (): void => {
+      waiting--;
+      wake?.();
+    };
+    const track = (r: Promise<void>): void => {
+      waiting++;
+      r.then(settle, (e: unknown) => {
+        failure ??= { error: e };
+        settle();
+      });
+    };
+    track(first);
+    for (let i = from + 1; i < list.length; i++) {
+      while (waiting >= this.limits.entries) await new Promise<void>((res) => (wake = res));
+      const r = this.examine(node, listing, transit, list[i]!, i, children);
+      if (r !== undefined) track(r);
+    }
+    while (waiting > 0) await new Promise<void>((res) => (wake = res));
+    if (failure) throw failure.error;
+    return done(list, children);
+  }
+
+  /** One entry: which walkers go into it, and the task for it if any does. Undefined once decided; a promise while it waits. */
+  private examine(node: Node, listing: readonly Active[], transit: boolean, de: DirEntry, i: number, children: Array<Task | undefined>): Promise<void> | undefined {
+    const entry = new Entry(node, de);
+    let wanting: Active[] | undefined;
+    for (let k = 0; k < listing.length; k++) {
+      const a = listing[k]!;
+      const r = this.entryOf(a, node, entry);
+      if (r === true) (wanting ??= []).push(a);
+      else if (r !== false) return this.examineRest(node, listing, transit, entry, i, children, wanting ?? [], k, r);
+    }
+    return this.descend(node, transit, entry, i, children, wanting ?? NO_WALKERS);
+  }
+
+  /** Walker.entry, as visitOf. */
+  private entryOf(a: Active, node: Node, entry: Entry): boolean | Promise<boolean> {
+    if (this.failed.has(a.walker)) return false;
+    let r: boolean | Promise<boolean>;
+    try {
+      r = a.walker.entry(node, node.depth - a.start.depth, entry);
+    } catch (e) {
+      this.drop(a, e);
+      return false;
+    }
+    return typeof r === 'boolean' ? r : this.guarded(a, r);
+  }
+
+  /** The rest of `examine` once a walker's answer is a promise: the walkers are still asked in order. */
+  private async examineRest(
+    node: Node,
+    listing: readonly Active[],
+    transit: boolean,
+    entry: Entry,
+    i: number,
+    children: Array<Task | undefined>,
+    wanting: Active[],
+    k: number,
+    pending: Promise<boolean>,
+  ): Promise<void> {
+    if (await pending) wanting.push(listing[k]!);
+    for (let j = k + 1; j < listing.length; j++) {
+      const a = listing[j]!;
+      if (await this.entryOf(a, node, entry)) wanting.push(a);
+    }
+    await this.descend(node, transit, entry, i, children, wanting);
+  }
+
+  private descend(node: Node, transit: boolean, entry: Entry, i: number, children: Array<Task | undefined>, wanting: readonly Active[]): Promise<void> | undefined {
+    const through = transit && (this.starts.has(entry.path) || this.below.has(entry.path));
+    if (wanting.length === 0 && !through) return undefined;
+    const known = entry.known;
+    if (known?.type === 'directory' && node.handle.subdirectory) {
+      // a plain directory, known from the listing: opened when its turn comes
+      this.child(node, entry, i, children, wanting, through, known, undefined);
+      return undefined;
+    }
+    return this.descendOpened(node, entry, i, children, wanting, through);
+  }
+
+  /** `descend` for an entry that must be opened first: a link, or one the listing did not examine. */
+  private async descendOpened(node: Node, entry: Entry, i: number, children: Array<Task | undefined>, wanting: readonly Active[], through: boolean): Promise<void> {
+    const handle = await entry.dir();
+    if (!handle) return;
+    const viaLink = entry.type !== 'directory' && (await entry.lstat())?.type !== 'directory';
+    this.child(node, entry, i, children, wanting, through, handle.info, { handle, viaLink, entry });
+  }
+
+  /** The task for a directory some walker goes into; `info`: the directory itself (links followed). */
+  private child(node: Node, entry: Entry, i: number, children: Array<Task | undefined>, wanting: readonly Active[], through: boolean, info: FileInfo, opened: Task['opened']): void {
+    const carried = wanting.filter((a) => !repeatsAncestor(a.start, node, info));
+    if (carried.length === 0 && !through) return;
+    children[i] = { path: entry.path, walkers: carried, parent: node, name: entry.name, info: opened ? undefined : info, opened };
   }
 }

@@ -15,8 +15,15 @@ export const DEFAULT_REGEX_TIMEOUT_MS = 2000;
 /** Nested unbounded repeats, the shape of every catastrophic pattern: a repeated group that itself repeats. */
 const NESTED_REPEAT = /\((?:[^()\\[]|\\.|\[(?:[^\]\\]|\\.)*\])*[+*](?:[^()\\[]|\\.|\[(?:[^\]\\]|\\.)*\])*\)(?:[+*]|\{\d+,\})/;
 
+const backtracks = new WeakMap<RegExp, boolean>();
+
 export function mayBacktrackBadly(re: RegExp): boolean {
-  return NESTED_REPEAT.test(re.source);
+  let b = backtracks.get(re);
+  if (b === undefined) {
+    b = NESTED_REPEAT.test(re.source);
+    backtracks.set(re, b);
+  }
+  return b;
 }
 
 const WORKER_SOURCE = `

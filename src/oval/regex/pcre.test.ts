@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
 import { readDocumentFile } from '../../model/load.js';
 import type { Component, OvalDefinitions, OvalEntity } from '../../model/oval/types.js';
-import { compilePcre, parsePcre, PcreError, translatePcre, type CharRanges, type PcreErrorKind, type PcreNode, type PcreOptions } from './pcre.js';
+import { boundedMatchAll } from './bounded.js';
+import { anchoredByDotStar, compilePcre, emitTree, parsePcre, PcreError, translatePcre, type CharRanges, type PcreErrorKind, type PcreNode, type PcreOptions } from './pcre.js';
 import { oracleMissing } from '../../testing/oracle.js';
 
 // ---------------------------------------------------------------- helpers
@@ -300,6 +301,31 @@ describe('compilePcre', () => {
     assert.equal(translatePcre('(a)(?:b)(?<n>c)(?=(d))').groupCount, 3);
     assert.deepEqual([...(compilePcre('(a)(?:b)(c)').exec('abc') ?? [])], ['abc', 'a', 'c']);
   });
+});
+
+describe('anchoredByDotStar: a leading .* that matches newlines anchors the search (as PCRE)', () => {
+  const cases: ReadonlyArray<{ pattern: string; dotAll: boolean; want: boolean }> = [
+    { pattern: '.*(?:^|\\n)\\s*(SYS_UID_MAX[\\s]+[\\d]+)\\s*(?:$|\\n)', dotAll: true, want: true },
+    { pattern: '.*?foo', dotAll: true, want: true },
+    { pattern: '.*foo', dotAll: false, want: false },
+    { pattern: '(.*)foo', dotAll: true, want: false },
+    { pattern: '.*(x)\\1', dotAll: true, want: false },
+    { pattern: '.*a|b', dotAll: true, want: false },
+    { pattern: '.+foo', dotAll: true, want: false },
+    { pattern: 'a.*', dotAll: true, want: false },
+  ];
+  for (const c of cases) {
+    it(`${c.pattern}${c.dotAll ? ' (singleline)' : ''}: ${c.want}`, () => assert.equal(anchoredByDotStar(parsePcre(c.pattern, { dotAll: c.dotAll, multiline: true })), c.want));
+  }
+
+  // a sticky search finds what an unanchored one finds, every match of it
+  const texts = ['', 'foo', 'a\nSYS_UID_MAX 999\n#SYS_UID_MAX 5\n  SYS_UID_MAX\t7\nb', 'foo bar foo\nfoo', '#SYS_UID_MAX 1\n'.repeat(50)];
+  for (const c of cases.filter((x) => x.want)) {
+    it(`${c.pattern}: the same matches sticky or not`, () => {
+      const t = emitTree(parsePcre(c.pattern, { dotAll: true, multiline: true }));
+      for (const text of texts) assert.deepEqual(boundedMatchAll(new RegExp(t.source, `${t.flags}y`), text), boundedMatchAll(new RegExp(t.source, t.flags), text), JSON.stringify(text));
+    });
+  }
 });
 
 // ---------------------------------------------------------------- conformance with perl on the SSG patterns

@@ -103,6 +103,28 @@ export function translatePcre(pattern: string, opts: PcreOptions = {}): PcreTran
   return emitTree(tree);
 }
 
+/**
+ * True when every match of the pattern starts where the search starts: it
+ * begins with a `.*` (or `.*?`) that matches newlines too, and nothing in it
+ * refers back. PCRE anchors such a pattern implicitly. A match found further
+ * on would be found at the search's start too, `.*` taking the difference,
+ * so a sticky search (flag `y`) finds the same matches, and gives up at once
+ * where an unanchored one tries every later position in vain: quadratic on
+ * a file with no match (SSG's `.*(?:^|\n)\s*(SYS_UID_MAX...)` on login.defs).
+ */
+export function anchoredByDotStar(tree: PcreTree): boolean {
+  const first = tree.root.type === 'seq' ? tree.root.items[0] : tree.root;
+  if (first?.type !== 'repeat' || first.min !== 0 || first.max !== Infinity || first.body.type !== 'set') return false;
+  const r = first.body.ranges;
+  if (r.length !== 1 || r[0]![0] !== 0 || r[0]![1] !== MAX_UNIT) return false;
+  const refersBack = (node: PcreNode): boolean => {
+    if (node.type === 'backref') return true;
+    const kids = node.type === 'seq' ? node.items : node.type === 'alt' ? node.branches : 'body' in node ? [node.body] : [];
+    return kids.some(refersBack);
+  };
+  return !refersBack(tree.root);
+}
+
 /** translatePcre, then `new RegExp`. `extraFlags` may add `g`, `y` or `d`. */
 export function compilePcre(pattern: string, opts: PcreOptions = {}, extraFlags = ''): RegExp {
   if (/[^gyd]/.test(extraFlags)) throw new TypeError(`compilePcre: only g, y and d may be added, not ${JSON.stringify(extraFlags)}`);
@@ -255,15 +277,20 @@ function caseSetTable(): Map<number, readonly number[]> {
       parent[find(c)] = find(d);
     }
   }
+  // groups are made only for the few thousand cased units, not for every unit
+  const root = new Int32Array(MAX_UNIT + 1);
+  const size = new Int32Array(MAX_UNIT + 1);
+  for (let c = 0; c <= MAX_UNIT; c++) size[(root[c] = find(c))]++;
   const groups = new Map<number, number[]>();
+  caseSets = new Map();
   for (let c = 0; c <= MAX_UNIT; c++) {
-    const r = find(c);
+    const r = root[c]!;
+    if (size[r]! < 2) continue;
     let g = groups.get(r);
     if (!g) groups.set(r, (g = []));
     g.push(c);
+    caseSets.set(c, g);
   }
-  caseSets = new Map();
-  for (const g of groups.values()) if (g.length > 1) for (const c of g) caseSets.set(c, g);
   casedUnits = [...caseSets.keys()].sort((a, b) => a - b);
   return caseSets;
 }

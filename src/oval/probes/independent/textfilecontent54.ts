@@ -9,7 +9,7 @@
  * match limit, which oscap reports as an error too). Works the same offline.
  */
 import { boundedMatchAll } from '../../regex/bounded.js';
-import { compilePcre } from '../../regex/pcre.js';
+import { anchoredByDotStar, emitTree, parsePcre } from '../../regex/pcre.js';
 import { compareValues } from '../../compare.js';
 import type { ItemData, Probe, ProbeContext, ProbeRequest, ProbeResult } from '../../types.js';
 import { behaviorFlag, field } from '../entity.js';
@@ -59,11 +59,14 @@ export const textfilecontent54Probe: Probe = {
     if (!pattern || !instance) return { flag: 'error', items: [], messages: ['textfilecontent54_object needs pattern and instance'] };
     let re: RegExp;
     try {
-      re = compilePcre(pattern.value, {
+      const tree = parsePcre(pattern.value, {
         multiline: behaviorFlag(req, 'multiline', true),
         dotAll: behaviorFlag(req, 'singleline', false),
         caseInsensitive: behaviorFlag(req, 'ignore_case', false),
       });
+      const t = emitTree(tree);
+      // anchored as PCRE anchors it: the same matches, without the quadratic search
+      re = new RegExp(t.source, t.flags + (anchoredByDotStar(tree) ? 'y' : ''));
     } catch (e) {
       return { flag: 'error', items: [], messages: [`cannot compile pattern ${JSON.stringify(pattern.value)}: ${e instanceof Error ? e.message : String(e)}`] };
     }

@@ -23,12 +23,14 @@
  * - With `filepath` the behaviors are ignored, as in OpenSCAP.
  * Works the same offline.
  *
- * Uses xpath 0.0.34 over @xmldom/xmldom 0.9.12. Loading this module sets
- * xpath's number formatting and string-to-number conversion to libxml2's
- * (they are process-wide prototypes of the xpath package).
+ * Uses xpath 0.0.34 over @xmldom/xmldom 0.9.12, loaded when the probe first
+ * reads XML (a scan without XML objects does not pay the 50 ms they take to
+ * load); loading them sets xpath's number formatting and string-to-number
+ * conversion to libxml2's (they are process-wide prototypes of the xpath
+ * package).
  */
 import { createRequire } from 'node:module';
-import { DOMImplementation, type Document as XmlDocument, type Element as XmlElement, type Node as XmlNode } from '@xmldom/xmldom';
+import type { Document as XmlDocument, DOMImplementation, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
 import { SaxesParser } from 'saxes';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { formatXPathNumber, parseXPathNumber } from '../cformat.js';
@@ -60,19 +62,33 @@ interface XPathModule {
   XBoolean: XClass<XObject>;
 }
 
-const xpath = createRequire(import.meta.url)('xpath') as XPathModule;
+interface XmlLibraries {
+  readonly xpath: XPathModule;
+  readonly DOMImplementation: typeof DOMImplementation;
+}
 
-// libxml2's number <-> string conversions (xmlXPathFormatNumber, xmlXPathStringEvalNumber).
-xpath.XNumber.prototype.toString = function (this: { num: number }): string {
-  return formatXPathNumber(this.num);
-};
-xpath.XNumber.prototype.parse = parseXPathNumber;
-xpath.XNodeSet.prototype.number = function (this: XNodeSetObject): XObject {
-  return new xpath.XNumber(this.toString());
-};
-xpath.XNodeSet.prototype.numberValue = function (this: XNodeSetObject): number {
-  return parseXPathNumber(this.toString());
-};
+let libraries: XmlLibraries | undefined;
+
+/** xpath and xmldom, loaded on first use, with xpath's conversions made libxml2's. */
+function xmlLibraries(): XmlLibraries {
+  if (libraries) return libraries;
+  const require = createRequire(import.meta.url);
+  const xpath = require('xpath') as XPathModule;
+  // libxml2's number <-> string conversions (xmlXPathFormatNumber, xmlXPathStringEvalNumber).
+  xpath.XNumber.prototype.toString = function (this: { num: number }): string {
+    return formatXPathNumber(this.num);
+  };
+  xpath.XNumber.prototype.parse = parseXPathNumber;
+  xpath.XNodeSet.prototype.number = function (this: XNodeSetObject): XObject {
+    return new xpath.XNumber(this.toString());
+  };
+  xpath.XNodeSet.prototype.numberValue = function (this: XNodeSetObject): number {
+    return parseXPathNumber(this.toString());
+  };
+  const { DOMImplementation: dom } = require('@xmldom/xmldom') as { DOMImplementation: typeof DOMImplementation };
+  libraries = { xpath, DOMImplementation: dom };
+  return libraries;
+}
 
 /** C's (int32_t) conversion of a double on x86-64: truncation, 0x80000000 when out of range. */
 function toInt32(d: number): string {
@@ -103,7 +119,7 @@ function decodeXml(buf: Buffer): string {
  * produces. Throws on malformed XML; throws DoctypeRefused on a DOCTYPE.
  */
 function parseStripped(text: string): XmlDocument {
-  const doc = new DOMImplementation().createDocument(null, '', null);
+  const doc = new (xmlLibraries().DOMImplementation)().createDocument(null, '', null);
   const stack: Array<XmlDocument | XmlElement> = [doc];
   let pending = '';
   const flush = (): void => {
@@ -151,6 +167,7 @@ type Evaluated = { ok: true; values: Array<{ value: string; datatype: 'string' |
 
 /** The value_of entities for `expression` over `doc`; values undefined when OpenSCAP makes no item. */
 function evaluate(expression: string, doc: XmlDocument): Evaluated {
+  const { xpath } = xmlLibraries();
   let res: XObject;
   try {
     res = xpath.parse(expression).evaluate({ node: doc });

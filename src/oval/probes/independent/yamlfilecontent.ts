@@ -25,7 +25,7 @@
  * - Only regular files and symlinks are read (oval_fts FTS_F/FTS_SL).
  * Works the same offline.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
 import type { OvalDatatype } from '../../../model/oval/types.js';
 import type { ItemData, ItemEntity, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { formatFixed } from '../cformat.js';
@@ -79,7 +79,17 @@ function decode(buf: Buffer): { text: string } | { problem: string } {
 }
 
 /** Replays a parsed YAML stream as libyaml's parser events. */
+type Yaml = typeof import('yaml');
+let yaml: Yaml | undefined;
+
+/** The yaml package, loaded when the probe first reads YAML (a scan without YAML objects does not pay for it). */
+function yamlLibrary(): Yaml {
+  yaml ??= createRequire(import.meta.url)('yaml') as Yaml;
+  return yaml;
+}
+
 function yamlEvents(text: string): { events: YamlEvent[]; problem?: string } {
+  const { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } = yamlLibrary();
   if (LIBYAML_FORBIDDEN.test(text)) return { events: [], problem: 'control characters are not allowed' };
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: false, merge: false });
   const events: YamlEvent[] = [{ type: 'STREAM_START' }];

@@ -4,9 +4,11 @@
  * root's own files. Extended ACLs cannot be read without a native module:
  * `has_extended_acl` is reported "not collected".
  *
- * An item is built only for an entry the object's path and filename select,
+ * An item is made only for an entry the object's path and filename select,
  * from the lstat the walk already made, and dropped at once when the
  * object's filters would remove it: a walk of / keeps only what survives.
+ * The filters see its entities one name at a time (ItemData.named); only a
+ * kept item makes them all.
  */
 import type { FileType } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
@@ -40,28 +42,116 @@ const BITS: ReadonlyArray<readonly [string, number]> = [
 ];
 
 // Entities are immutable data: the ones with few possible values are made once.
-const BIT_ENTITIES = BITS.map(([name, b]) => [b, field(name, false, 'boolean'), field(name, true, 'boolean')] as const);
-const TYPE_ENTITIES = new Map(Object.entries(TYPE_NAMES).map(([t, name]) => [t, field('type', name)]));
-const ACL_NOT_COLLECTED: ItemEntity = { name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'not collected' };
+const BIT_ENTITIES = BITS.map(([name, b]) => [b, [field(name, false, 'boolean')], [field(name, true, 'boolean')]] as const);
+const TYPE_ENTITIES = new Map(Object.entries(TYPE_NAMES).map(([t, name]) => [t, [field('type', name)]]));
+const ACL_NOT_COLLECTED: readonly ItemEntity[] = [{ name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'not collected' }];
+const NONE: readonly ItemEntity[] = [];
 
-function fileItem(f: LocatedFile): ItemData {
-  const s = f.info;
-  const entities: ItemEntity[] = [];
-  if (f.filename !== undefined) entities.push(field('filepath', f.filepath));
-  entities.push(
-    field('path', f.path),
-    field('filename', f.filename ?? ''),
-    TYPE_ENTITIES.get(s.type)!,
-    field('group_id', s.gid, 'int'),
-    field('user_id', s.uid, 'int'),
-    field('a_time', Math.floor(s.atimeMs / 1000), 'int'),
-    field('c_time', Math.floor(s.ctimeMs / 1000), 'int'),
-    field('m_time', Math.floor(s.mtimeMs / 1000), 'int'),
-    field('size', s.size, 'int'),
-  );
-  for (const [b, off, on] of BIT_ENTITIES) entities.push((s.mode & b) !== 0 ? on : off);
-  entities.push(ACL_NOT_COLLECTED);
-  return { family: 'unix', type: 'file_item', status: 'exists', entities };
+// A host has few owners: their entities are made once (up to a bound, against a hostile tree).
+const USERS = new Map<number, readonly ItemEntity[]>();
+const GROUPS = new Map<number, readonly ItemEntity[]>();
+const OWNERS_KEPT = 4096;
+
+function owner(made: Map<number, readonly ItemEntity[]>, name: string, id: number): readonly ItemEntity[] {
+  let e = made.get(id);
+  if (!e) {
+    e = [field(name, id, 'int')];
+    if (made.size < OWNERS_KEPT) made.set(id, e);
+  }
+  return e;
+}
+
+/** The item's entities, in OpenSCAP's order: each a name and how to make it (one entity, or none). */
+const FIELDS: ReadonlyArray<readonly [string, (f: LocatedFile) => readonly ItemEntity[]]> = [
+  ['filepath', (f) => (f.filename !== undefined ? [field('filepath', f.filepath)] : NONE)],
+  ['path', (f) => [field('path', f.path)]],
+  ['filename', (f) => [field('filename', f.filename ?? '')]],
+  ['type', (f) => TYPE_ENTITIES.get(f.info.type)!],
+  ['group_id', (f) => owner(GROUPS, 'group_id', f.info.gid)],
+  ['user_id', (f) => owner(USERS, 'user_id', f.info.uid)],
+  ['a_time', (f) => [field('a_time', Math.floor(f.info.atimeMs / 1000), 'int')]],
+  ['c_time', (f) => [field('c_time', Math.floor(f.info.ctimeMs / 1000), 'int')]],
+  ['m_time', (f) => [field('m_time', Math.floor(f.info.mtimeMs / 1000), 'int')]],
+  ['size', (f) => [field('size', f.info.size, 'int')]],
+  ...BIT_ENTITIES.map(([b, off, on], i) => [BITS[i]![0], (f: LocatedFile) => ((f.info.mode & b) !== 0 ? on : off)] as const),
+  ['has_extended_acl', () => ACL_NOT_COLLECTED],
+];
+const FIELD_BY_NAME = new Map(FIELDS);
+
+// every entity exists but the ACL one, which is not collected
+const STATUSES_WITH_FILEPATH = { exists: FIELDS.length - 1, dne: 0, error: 0, nc: 1 };
+const STATUSES_WITHOUT_FILEPATH = { exists: FIELDS.length - 2, dne: 0, error: 0, nc: 1 };
+
+/**
+ * A file item that makes its entities when they are asked for: a walk of /
+ * makes one per file, filters look at one or two entities of each, and
+ * nearly all are dropped (ItemData.named).
+ */
+class FileItem implements ItemData {
+  readonly family = 'unix';
+  readonly type = 'file_item';
+  readonly status = 'exists';
+  private all: ItemEntity[] | undefined;
+  private lastName: string | undefined;
+  private lastNamed: readonly ItemEntity[] | undefined;
+
+  constructor(private readonly f: LocatedFile) {}
+
+  get entities(): readonly ItemEntity[] {
+    if (!this.all) {
+      const all: ItemEntity[] = [];
+      for (const [, make] of FIELDS) for (const e of make(this.f)) all.push(e);
+      this.all = all;
+    }
+    return this.all;
+  }
+
+  get statuses(): ItemData['statuses'] {
+    return this.f.filename !== undefined ? STATUSES_WITH_FILEPATH : STATUSES_WITHOUT_FILEPATH;
+  }
+
+  named(name: string): readonly ItemEntity[] {
+    const make = FIELD_BY_NAME.get(name);
+    if (!make) return NONE;
+    // several filters may ask for the same name (SSG's excludes by filepath): made once
+    if (this.lastName === name) return this.lastNamed!;
+    this.lastName = name;
+    this.lastNamed = make(this.f);
+    return this.lastNamed;
+  }
+}
+
+const NO_ITEMS: readonly ItemData[] = [];
+
+/** The item, if `keep` says so: a function of its own, so that the synchronous case makes no closure. */
+function keptLater(keep: Promise<boolean>, item: ItemData): Promise<readonly ItemData[]> {
+  return keep.then((k) => (k ? [item] : NO_ITEMS));
+}
+
+/** The last item made, and for what. */
+interface LastItem {
+  f: LocatedFile | undefined;
+  item: ItemData | undefined;
+}
+
+/**
+ * The item for a located entry, made once however many objects locate the
+ * same entry: a shared walk asks every object about an entry before going
+ * on to the next (SSG walks / three times over), so remembering the last
+ * item made is enough, and keeps nothing alive.
+ */
+function sharedItem(shared: Map<string, unknown>, f: LocatedFile): ItemData {
+  let last = shared.get('file-item') as LastItem | undefined;
+  if (!last) {
+    last = { f: undefined, item: undefined };
+    shared.set('file-item', last);
+  }
+  const p = last.f;
+  if (p && last.item && (p === f || (p.info === f.info && p.filepath === f.filepath && p.path === f.path && p.filename === f.filename))) return last.item;
+  const item = new FileItem(f);
+  last.f = f;
+  last.item = item;
+  return item;
 }
 
 export const fileProbe: Probe = {
@@ -71,10 +161,12 @@ export const fileProbe: Probe = {
   description: 'lstat of the located paths (path+filename or filepath, recursion behaviors); identical offline',
   sharesWork: walksFilesystem,
   async collect(req, ctx): Promise<ProbeResult> {
-    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, async (f): Promise<ItemData[]> => {
-      const item = fileItem(f);
+    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, (f): readonly ItemData[] | Promise<readonly ItemData[]> => {
+      const item = sharedItem(ctx.shared, f);
       // Filters run as items are found, so a walk of / keeps only what survives them.
-      return (await ctx.keep(item)) ? [item] : [];
+      const keep = ctx.keep(item);
+      if (typeof keep === 'boolean') return keep ? [item] : NO_ITEMS;
+      return keptLater(keep, item);
     });
     return { items };
   },
