@@ -14,13 +14,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { evaluateXccdf, type XccdfEvalReport } from '../app/xccdf-eval.js';
-import type { CheckTarget } from '../model/checklist.js';
-import type { LogicalTest } from '../model/cpe/types.js';
-import type { OvalDefinitions } from '../model/oval/types.js';
-import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
+import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { CONTENT, evalResults, oscap, prerequisites } from '../testing/oracle.js';
-import { buildSsgRoot, objectTypes, OSCAP_NOT_OFFLINE, SSG_TARGETS, VIGIL_OFFLINE } from '../testing/ssg-roots.js';
+import { buildSsgRoot, comparableOffline, ruleObjectTypes, SSG_TARGETS } from '../testing/ssg-roots.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-xccdf-conf-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -30,51 +26,6 @@ const PROFILES: Record<string, readonly string[]> = {
   'ssg-debian11-ds.xml': ['anssi_np_nt28_high', 'standard'],
 };
 
-
-const ovalOf = (t: CheckTarget | undefined): OvalDefinitions | undefined =>
-  t?.kind === 'document' && t.document.kind === 'oval-definitions' ? t.document : undefined;
-
-/** Every object type a rule's checks and platforms (with its groups' and the benchmark's) can touch. */
-function ruleObjectTypes(report: XccdfEvalReport, rule: Rule): Set<string> {
-  const { checklist } = report;
-  const types = new Set<string>();
-  const addDef = (doc: OvalDefinitions | undefined, id: string): void => {
-    if (!doc) return;
-    for (const t of objectTypes(doc, id)) types.add(t);
-  };
-  const visit = (c: Check | ComplexCheck): void => {
-    if (c.kind === 'complex-check') return c.children.forEach(visit);
-    for (const r of c.contentRefs) {
-      const doc = ovalOf(checklist.checks.get(r.href));
-      if (r.name !== undefined) addDef(doc, r.name);
-      else for (const id of doc?.definitions.keys() ?? []) addDef(doc, id);
-    }
-  };
-  rule.checks.forEach(visit);
-  if (rule.complexCheck) visit(rule.complexCheck);
-  const cpe = (name: string): void => {
-    for (const d of checklist.dictionaries) {
-      for (const item of d.dictionary.items) {
-        if (item.name !== name) continue;
-        for (const ch of item.checks) addDef(ovalOf(d.checks.get(ch.href)), ch.id);
-      }
-    }
-  };
-  const logical = (t: LogicalTest): void => {
-    for (const c of t.children) {
-      if (c.kind === 'logical-test') logical(c);
-      else if (c.kind === 'fact-ref') cpe(c.name);
-    }
-  };
-  const platforms = [...checklist.benchmark.platforms, ...rule.platforms];
-  for (let g = report.resolved.index.parents.get(rule.id); g; g = report.resolved.index.parents.get(g.id)) platforms.push(...g.platforms);
-  for (const p of platforms) {
-    const spec = checklist.benchmark.platformSpecification.get(p.replace(/^#/, ''));
-    if (spec) logical(spec.test);
-    else cpe(p);
-  }
-  return types;
-}
 
 for (const target of SSG_TARGETS) {
   for (const hardened of [false, true]) {
@@ -98,8 +49,7 @@ for (const target of SSG_TARGETS) {
         let excluded = 0;
         for (const [id, theirResult] of theirs) {
           const rule = report.resolved.index.rules.get(id)!;
-          const types = [...ruleObjectTypes(report, rule)];
-          if (types.some((x) => OSCAP_NOT_OFFLINE.has(x) || !VIGIL_OFFLINE.has(x))) {
+          if (!comparableOffline(ruleObjectTypes(report.checklist, report.resolved.index, rule))) {
             excluded++;
             continue;
           }

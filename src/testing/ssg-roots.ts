@@ -8,7 +8,11 @@
  */
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Checklist, CheckTarget } from '../model/checklist.js';
+import type { LogicalTest } from '../model/cpe/types.js';
 import type { Component, Criteria, OvalDefinitions, OvalSet } from '../model/oval/types.js';
+import type { BenchmarkIndex } from '../model/xccdf/index.js';
+import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
 import { PROBES } from '../oval/probes/registry.js';
 import { run } from './oracle.js';
 
@@ -175,6 +179,59 @@ export function objectTypes(doc: OvalDefinitions, defId: string): Set<string> {
 }
 
 
+
+const ovalOf = (t: CheckTarget | undefined): OvalDefinitions | undefined =>
+  t?.kind === 'document' && t.document.kind === 'oval-definitions' ? t.document : undefined;
+
+/** Every object type a rule's checks and platforms (with its groups' and the benchmark's) can touch. */
+export function ruleObjectTypes(checklist: Checklist, index: BenchmarkIndex, rule: Rule): Set<string> {
+  const types = new Set<string>();
+  const addDef = (doc: OvalDefinitions | undefined, id: string): void => {
+    if (!doc) return;
+    for (const t of objectTypes(doc, id)) types.add(t);
+  };
+  const visit = (c: Check | ComplexCheck): void => {
+    if (c.kind === 'complex-check') return c.children.forEach(visit);
+    for (const r of c.contentRefs) {
+      const doc = ovalOf(checklist.checks.get(r.href));
+      if (r.name !== undefined) addDef(doc, r.name);
+      else for (const id of doc?.definitions.keys() ?? []) addDef(doc, id);
+    }
+  };
+  rule.checks.forEach(visit);
+  if (rule.complexCheck) visit(rule.complexCheck);
+  const cpe = (name: string): void => {
+    for (const d of checklist.dictionaries) {
+      for (const item of d.dictionary.items) {
+        if (item.name !== name) continue;
+        for (const ch of item.checks) addDef(ovalOf(d.checks.get(ch.href)), ch.id);
+      }
+    }
+  };
+  const logical = (t: LogicalTest): void => {
+    for (const c of t.children) {
+      if (c.kind === 'logical-test') logical(c);
+      else if (c.kind === 'fact-ref') cpe(c.name);
+    }
+  };
+  const platforms = [...checklist.benchmark.platforms, ...rule.platforms];
+  for (let g = index.parents.get(rule.id); g; g = index.parents.get(g.id)) platforms.push(...g.platforms);
+  for (const p of platforms) {
+    const spec = checklist.benchmark.platformSpecification.get(p.replace(/^#/, ''));
+    if (spec) logical(spec.test);
+    else cpe(p);
+  }
+  return types;
+}
+
+/**
+ * Whether a rule that touches these object types can be compared offline:
+ * both tools collect every one of them from the root.
+ */
+export function comparableOffline(types: Iterable<string>): boolean {
+  for (const x of types) if (OSCAP_NOT_OFFLINE.has(x) || !VIGIL_OFFLINE.has(x)) return false;
+  return true;
+}
 
 /** The distributions, with their OVAL and data stream files and the file that makes their platform apply. */
 export const SSG_TARGETS: ReadonlyArray<{ readonly content: string; readonly ds: string; readonly platform: Files }> = [
