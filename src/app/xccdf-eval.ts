@@ -14,6 +14,7 @@ import { validateChecklist, validateTailoring } from '../model/validate.js';
 import type { Rule, Tailoring } from '../model/xccdf/types.js';
 import { OvalEngine } from '../oval/engine.js';
 import { probeTable } from '../oval/probes/registry.js';
+import { CollectionShare } from '../oval/share.js';
 import { writeOvalResults } from '../results/oval-results.js';
 import { writeArf, writeXccdfResults, type XccdfResultsSource } from '../results/xccdf-results.js';
 import type { Target } from '../target/target.js';
@@ -139,7 +140,9 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
   const target = opts.target ?? targetFor(opts.root);
   const probes = probeTable();
-  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external });
+  // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
+  const share = new CollectionShare();
+  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share });
 
   const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);
   const cpeOval = new OvalCheckEngine((href) => {

@@ -8,6 +8,7 @@ import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, Oval
 import type { Target } from '../target/target.js';
 import { compareValues, plainInt } from './compare.js';
 import { combineFlags, flagOfItems } from './flags.js';
+import { collectionKey, type CollectionShare, type SharedCollection } from './share.js';
 import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
 import type {
   CollectedObject,
@@ -30,6 +31,11 @@ export interface EngineOptions {
   /** Probes by `family/object_type`, e.g. `independent/textfilecontent54_object`. */
   readonly probes: ReadonlyMap<string, Probe>;
   readonly external?: ExternalVariableSource;
+  /**
+   * Shared with the other engines of the same scan: probe services, and
+   * the objects whose collection depends on the target alone (share.ts).
+   */
+  readonly share?: CollectionShare;
 }
 
 export interface ItemResult {
@@ -90,7 +96,7 @@ export class OvalEngine {
     private readonly opts: EngineOptions,
   ) {
     this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: new Map(), variables: this.variables, keep: () => true };
+    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true };
   }
 
   /** Every collected object so far (the system characteristics). */
@@ -127,9 +133,14 @@ export class OvalEngine {
    */
   async prepare(definitionIds?: readonly string[]): Promise<void> {
     const candidates = new Set<string>();
+    const shapes = new Set<string>();
     for (const id of this.testObjects(definitionIds ?? [...this.doc.definitions.keys()])) {
       const o = this.doc.objects.get(id);
       if (!o || o.set || this.objects.has(id)) continue;
+      // collected already in the scan, or by an earlier candidate of the same shape: nothing to walk for
+      const key = this.opts.share ? collectionKey(o, this.doc) : undefined;
+      if (key !== undefined && (this.opts.share!.has(key) || shapes.has(key))) continue;
+      if (key !== undefined) shapes.add(key);
       const probe = this.opts.probes.get(probeKey(o.family, o.type));
       if (!probe?.sharesWork?.(o) || probe.needs.some((c) => !this.opts.target.has(c))) continue;
       candidates.add(id);
@@ -303,20 +314,27 @@ export class OvalEngine {
     const messages: string[] = [];
     // Only the first request joins the batch: the others come after its shared work.
     let joining = batch;
+    // an object that depends on the target alone is collected once per scan (share.ts)
+    const key = this.opts.share ? collectionKey(object, this.doc) : undefined;
     for (const combo of combinations(perEntity)) {
       const entities = new Map<string, ResolvedEntity>();
       for (const r of combo) entities.set(r.entity.name, r);
-      let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
-      try {
-        let ctx: ProbeContext = object.filters.length === 0 ? this.ctx : { ...this.ctx, keep: this.keeper(object.filters, kept) };
-        if (joining) ctx = { ...ctx, batch: joining.batch };
-        const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
-        got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
-      } catch (e) {
-        got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
-      }
-      // Filter before numbering, so that items no filter keeps are never kept.
-      const f = await this.applyFilters(got, object.filters, kept);
+      const collect = async (): Promise<SharedCollection> => {
+        let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
+        try {
+          let ctx: ProbeContext = object.filters.length === 0 ? this.ctx : { ...this.ctx, keep: this.keeper(object.filters, kept) };
+          if (joining) ctx = { ...ctx, batch: joining.batch };
+          const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
+          got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
+        } catch (e) {
+          got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
+        }
+        // Filter before numbering, so that items no filter keeps are never kept.
+        return this.applyFilters(got, object.filters, kept);
+      };
+      // an object of the same shape collected elsewhere: this member has no work for the batch
+      if (key !== undefined && joining && this.opts.share!.has(key)) joining.arrived();
+      const f = key !== undefined ? await this.opts.share!.once(key, collect) : await collect();
       if (joining) {
         // done with the batch, whether the probe shared work or not; then the items are
         // numbered in document order, as if the members had been collected one by one

@@ -1,0 +1,79 @@
+/**
+ * What the OVAL sessions of one scan share. An XCCDF scan evaluates several
+ * OVAL documents against one target, each in its own engine: the CPE
+ * dictionary's checks, the benchmark's checks, and a second session of the
+ * same document when check-exports bind its external variables differently.
+ * Sharing one `CollectionShare` among those engines means:
+ *
+ * - probe services (the file locator and its walks, file contents, the
+ *   package database) are built once per scan, not once per document;
+ * - an object is collected once per scan when its collection depends on
+ *   nothing but the target: the same family, type, entities, behaviors and
+ *   filter states (whatever their ids) give the same items, so a second
+ *   engine that meets an object of the same shape takes the first one's
+ *   items and numbers them in its own system characteristics.
+ *
+ * An object that uses a variable, in an entity or through a filter's state,
+ * is collected by each engine itself: its values may come from that
+ * session's external variables.
+ */
+import type { OvalDefinitions, OvalEntity, OvalObject } from '../model/oval/types.js';
+import type { CollectionFlag } from './result.js';
+import type { ItemData } from './types.js';
+
+/** An object's items after its filters, before an engine numbers them. */
+export interface SharedCollection {
+  readonly flag: CollectionFlag;
+  readonly items: readonly ItemData[];
+  readonly messages: readonly string[];
+}
+
+export class CollectionShare {
+  /** ProbeContext.shared for every engine of the scan. */
+  readonly services = new Map<string, unknown>();
+  private readonly objects = new Map<string, Promise<SharedCollection>>();
+
+  /** Whether an object of this shape was collected (or is being collected) already. */
+  has(key: string): boolean {
+    return this.objects.has(key);
+  }
+
+  /** The collection of the object with this shape: the first caller's `collect`, shared with every later caller. */
+  once(key: string, collect: () => Promise<SharedCollection>): Promise<SharedCollection> {
+    let p = this.objects.get(key);
+    if (!p) {
+      p = collect();
+      this.objects.set(key, p);
+    }
+    return p;
+  }
+}
+
+/**
+ * The shape of a simple object, as a key for CollectionShare: everything
+ * its collection depends on, without ids, comments or versions. Undefined
+ * when the collection depends on more than the target: a set, a variable
+ * in an entity, or a filter whose state is missing or uses a variable.
+ */
+export function collectionKey(object: OvalObject, doc: OvalDefinitions): string | undefined {
+  if (object.set) return undefined;
+  if (usesVariable(object.entities)) return undefined;
+  const filters: unknown[] = [];
+  for (const f of object.filters) {
+    const state = doc.states.get(f.stateRef);
+    if (!state || usesVariable(state.entities)) return undefined;
+    filters.push([f.action, state.family, state.type, state.operator, state.entities.map(entityShape)]);
+  }
+  const behaviors = Object.keys(object.behaviors)
+    .sort()
+    .map((k) => [k, object.behaviors[k]]);
+  return JSON.stringify([object.family, object.type, object.entities.map(entityShape), behaviors, filters]);
+}
+
+function usesVariable(entities: readonly OvalEntity[]): boolean {
+  return entities.some((e) => e.varRef !== undefined || (e.fields !== undefined && usesVariable(e.fields)));
+}
+
+function entityShape(e: OvalEntity): unknown {
+  return [e.name, e.value, e.datatype, e.operation, e.mask, e.nil, e.varCheck, e.entityCheck, e.checkExistence, e.fields?.map(entityShape) ?? null];
+}
