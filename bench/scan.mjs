@@ -17,6 +17,7 @@
 //   --markdown  also write the final table, goals and scaling figures to FILE
 //   --no-warmup skip the warm-up run of each tool (its results are checked too)
 //   --clean     remove the generated synthetic roots at the end
+//   --generate-only  generate (or check) the selected synthetic roots, then stop
 //
 // Targets:
 //   live-cis2            this host, ssg-ubuntu2204-ds.xml cis_level2_server
@@ -96,6 +97,7 @@ let work = join(tmpdir(), 'vigil-bench-scan');
 let markdownFile;
 let warmup = true;
 let clean = false;
+let generateOnly = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -107,9 +109,10 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--markdown') markdownFile = resolve(value());
   else if (a === '--no-warmup') warmup = false;
   else if (a === '--clean') clean = true;
+  else if (a === '--generate-only') generateOnly = true;
   else if (a === '-h' || a === '--help') {
     console.log(
-      'usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR] [--markdown FILE] [--no-warmup] [--clean]\n' +
+      'usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR] [--markdown FILE] [--no-warmup] [--clean] [--generate-only]\n' +
         `targets: ${TARGETS.map((t) => t.name).join(', ')}`,
     );
     process.exit(0);
@@ -352,6 +355,14 @@ function syntheticRoot(nFiles) {
   writeFileSync(marker, JSON.stringify({ version: GENERATOR_VERSION, canChown, stats, seconds }));
   process.stderr.write(`${seconds.toFixed(1)} s\n`);
   return { root, stats, cached: false, seconds };
+}
+
+if (generateOnly) {
+  for (const t of selected.filter((x) => x.kind === 'synthetic')) {
+    const r = syntheticRoot(t.files);
+    console.log(`${t.name}: ${r.root} (${r.cached ? 'cached' : `generated in ${r.seconds.toFixed(1)} s`}), ${r.stats.files} files, ${r.stats.dirs} dirs`);
+  }
+  process.exit(0);
 }
 
 // ------------------------------------------------------------------ measuring
