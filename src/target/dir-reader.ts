@@ -21,7 +21,7 @@
  * root's directories are resolved inside the root on the main thread before
  * they are read here, and lstat never follows the entry it examines.
  */
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { childPath, fileTypeOfMode, TargetError, type DirEntry, type Examine, type FileInfo, type FileType } from './target.js';
@@ -302,8 +302,7 @@ export async function readListing(host: string, dir: string, examine: Examine): 
       if (examine === 'none' || (examine === 'directories' && type !== 'directory' && type !== 'unknown')) return { name: d.name, type };
       try {
         const s = await lstat(prefix + d.name);
-        const path = childPath(dir, d.name);
-        const info: FileInfo = { path, type: fileTypeOfMode(s.mode), mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, dev: s.dev, ino: s.ino, nlink: s.nlink, atimeMs: s.atimeMs, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+        const info = infoOfStats(childPath(dir, d.name), s);
         return { name: d.name, type: examine === 'all' ? info.type : type, info };
       } catch {
         return { name: d.name, type: examine === 'all' ? 'unknown' : type };
@@ -312,7 +311,13 @@ export async function readListing(host: string, dir: string, examine: Examine): 
   );
 }
 
-function direntType(d: Dirent): FileType {
+/** A FileInfo from a Stats (node:fs). */
+export function infoOfStats(path: string, s: Stats): FileInfo {
+  return { path, type: fileTypeOfMode(s.mode), mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, dev: s.dev, ino: s.ino, nlink: s.nlink, atimeMs: s.atimeMs, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+}
+
+/** The type a directory listing reports for an entry. */
+export function direntType(d: Dirent): FileType {
   if (d.isFile()) return 'regular';
   if (d.isDirectory()) return 'directory';
   if (d.isSymbolicLink()) return 'symlink';

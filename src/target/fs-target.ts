@@ -13,11 +13,10 @@ import { constants, lstat as lstatCallback, stat as statCallback, type Dirent, t
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
-import { readHostDirectory } from './dir-reader.js';
+import { direntType, infoOfStats as info, readHostDirectory } from './dir-reader.js';
 import {
   checkEntryName,
   childPath,
-  fileTypeOfMode,
   splitPath,
   TargetError,
   type DirEntry,
@@ -25,7 +24,6 @@ import {
   type Examine,
   type ExecResult,
   type FileInfo,
-  type FileType,
   type Target,
   type TargetCapability,
 } from './target.js';
@@ -122,33 +120,6 @@ function entries(list: Dirent[]): DirEntry[] {
   return list.map((d) => ({ name: d.name, type: direntType(d) }));
 }
 
-function info(path: string, s: Stats): FileInfo {
-  return {
-    path,
-    type: fileTypeOfMode(s.mode),
-    mode: s.mode,
-    uid: s.uid,
-    gid: s.gid,
-    size: s.size,
-    dev: s.dev,
-    ino: s.ino,
-    nlink: s.nlink,
-    atimeMs: s.atimeMs,
-    mtimeMs: s.mtimeMs,
-    ctimeMs: s.ctimeMs,
-  };
-}
-
-function direntType(d: Dirent): FileType {
-  if (d.isFile()) return 'regular';
-  if (d.isDirectory()) return 'directory';
-  if (d.isSymbolicLink()) return 'symlink';
-  if (d.isFIFO()) return 'fifo';
-  if (d.isSocket()) return 'socket';
-  if (d.isBlockDevice()) return 'block';
-  if (d.isCharacterDevice()) return 'character';
-  return 'unknown';
-}
 
 /** The local host: paths mean what they say. */
 class LocalTarget implements Target {
