@@ -59,6 +59,7 @@ import {
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseRuleResults } from '../scripts/rule-results.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONTENT = process.env.VIGIL_SSG_CONTENT ?? '/usr/share/xml/scap/ssg/content';
@@ -425,22 +426,9 @@ function measure(cmd, env, nsKind, root) {
         return reject(new Error(`${what}: GNU time wrote no figures:\n${err.slice(-1500)}`));
       }
       const [wall, user, sys, rssKiB] = line.split(' ').map(Number);
-      resolvePromise({ code, wall, cpu: user + sys, rssMB: rssKiB / 1024, results: parseResults(out), stderr: err });
+      resolvePromise({ code, wall, cpu: user + sys, rssMB: rssKiB / 1024, results: parseRuleResults(out), stderr: err });
     });
   });
-}
-
-/** Rule id → result, from the `Rule`/`Result` lines of `xccdf eval` (as scripts/live-compare.mjs). */
-function parseResults(stdout) {
-  const out = new Map();
-  let rule;
-  for (const line of stdout.split('\n')) {
-    const m = /^(Rule|Result)\r?\t(\S+)/.exec(line);
-    if (!m) continue;
-    if (m[1] === 'Rule') rule = m[2];
-    else if (rule) out.set(rule, m[2]);
-  }
-  return out;
 }
 
 /** Differences between two result maps, as `rule: A x, B y`. */

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseRuleResults } from './rule-results.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONTENT = process.env.VIGIL_SSG_CONTENT ?? '/usr/share/xml/scap/ssg/content';
@@ -74,18 +75,6 @@ const TARGETS = [
   },
 ];
 
-function parse(stdout) {
-  const out = new Map();
-  let rule;
-  for (const line of stdout.split('\n')) {
-    const m = /^(Rule|Result)\r?\t(\S+)/.exec(line);
-    if (!m) continue;
-    if (m[1] === 'Rule') rule = m[2];
-    else if (rule) out.set(rule, m[2]);
-  }
-  return out;
-}
-
 const inNs = (ns, cmd) => sh('unshare', ['-m', 'sh', '-c', ns, 'sh', ...cmd]);
 
 const probe = await inNs(UBUNTU_NS, ['cat', '/etc/lsb-release']);
@@ -102,8 +91,8 @@ for (const t of TARGETS) {
     if (only && !only.has(`${t.name}:${profile}`)) continue;
     const o = await inNs(t.ns, ['oscap', 'xccdf', 'eval', '--profile', profile, t.ds]);
     const v = await inNs(t.ns, [...vigil, 'xccdf', 'eval', '--profile', profile, t.ds]);
-    const theirs = parse(o.stdout);
-    const ours = parse(v.stdout);
+    const theirs = parseRuleResults(o.stdout);
+    const ours = parseRuleResults(v.stdout);
     const diffs = [];
     for (const id of new Set([...theirs.keys(), ...ours.keys()])) {
       if (theirs.get(id) !== ours.get(id)) diffs.push(`${id}: oscap ${theirs.get(id) ?? '(absent)'}, vigil ${ours.get(id) ?? '(absent)'}`);
