@@ -103,7 +103,7 @@ export interface ProbeContext {
   readonly target: Target;
   /** Variable values, for objects that name a variable in their content (variable_object). */
   readonly variables: { value(id: string): Promise<VariableValue> };
-  /** Shared per-evaluation services (file walks, parsed package databases), keyed by name. */
+  /** Shared services (file walks, file contents, parsed package databases), keyed by name: per engine, or per scan when the engines share a CollectionShare (share.ts). */
   readonly shared: Map<string, unknown>;
   /**
    * The object's filters, for probes that produce many items (file walks):
