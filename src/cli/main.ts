@@ -2,7 +2,7 @@
  * The `vigil` command line. The only module that writes to the console or
  * sets the exit code; everything else lives in app/.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commander.js';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerRemediationCommands } from './remediation-commands.js';

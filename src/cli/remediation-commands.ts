@@ -4,7 +4,7 @@
  * are loaded when a command runs, so other commands do not pay for them.
  */
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { subcommand } from './subcommand.js';
 

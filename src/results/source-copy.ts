@@ -5,7 +5,7 @@
  * request. Nothing is held in memory beyond a chunk.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { SaxesParser } from 'saxes';
+import { SaxesParser } from '../model/xml/saxes.js';
 import type { XmlSink } from './oval-results.js';
 import { esc } from './xml-writer.js';
 

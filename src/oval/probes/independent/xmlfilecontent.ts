@@ -31,7 +31,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Document as XmlDocument, DOMImplementation, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
-import { SaxesParser } from 'saxes';
+import { SaxesParser } from '../../../model/xml/saxes.js';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { formatXPathNumber, parseXPathNumber } from '../cformat.js';
 import { field } from '../entity.js';
