@@ -10,7 +10,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser } from 'saxes';
+import { SaxesParser } from './saxes.js';
 import { ContentError, type SourceLocation } from '../errors.js';
 import type { XmlElement } from './element.js';
 
@@ -73,6 +73,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   const stack: Frame[] = [{ kind: 'handler', handler: root }];
   const scopes: Array<Record<string, string>> = [PREDEFINED_SCOPE];
   let failure: ContentError | undefined;
+  const own = ownStrings();
 
   // Line/column: newlines counted up to the parser's index in the current chunk.
   let scanned = 0; // index in the current chunk counted so far
@@ -146,7 +147,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
           scope = { ...scope };
           declared = true;
         }
-        scope[k === 'xmlns' ? '' : k.slice(6)] = rawAttrs[k]!;
+        scope[k === 'xmlns' ? '' : k.slice(6)] = own(rawAttrs[k]!);
       }
     }
     scopes.push(scope);
@@ -159,13 +160,13 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${prefix}"`, position());
       return;
     }
-    const local = colon < 0 ? qname : qname.slice(colon + 1);
+    const local = own(colon < 0 ? qname : qname.slice(colon + 1));
     let attrs: Record<string, string> = NO_ATTRS;
     for (const k in rawAttrs) {
       if (attrs === NO_ATTRS) attrs = {};
       const c = k.indexOf(':');
       if (c < 0) {
-        if (k !== 'xmlns') attrs[k] = rawAttrs[k]!;
+        if (k !== 'xmlns') attrs[k] = own(rawAttrs[k]!);
         continue;
       }
       const p = k.slice(0, c);
@@ -175,7 +176,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
         failure = new ContentError('xml-malformed', `malformed XML: unbound namespace prefix "${p}"`, position());
         return;
       }
-      attrs[`{${uri}}${k.slice(c + 1)}`] = rawAttrs[k]!;
+      attrs[`{${uri}}${k.slice(c + 1)}`] = own(rawAttrs[k]!);
     }
     if (top.kind === 'capture') {
       const el: MutableElement = { ns, name: local, attrs, children: [], line, col };
@@ -195,8 +196,9 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       stack.push({ kind: 'capture', el: { ns, name: local, attrs, children: [], line, col }, owner: top.handler });
     } else stack.push({ kind: 'handler', handler: decision });
   });
-  const onText = (text: string): void => {
+  const onText = (chunkText: string): void => {
     if (failure) return;
+    const text = own(chunkText);
     const top = stack[stack.length - 1]!;
     if (top.kind === 'capture') {
       const kids = top.el.children;
@@ -254,6 +256,29 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   if (stack.length !== 0 && stack.length !== 1) {
     throw new ContentError('xml-malformed', 'malformed XML: document ended inside an element', position());
   }
+}
+
+/**
+ * Strings that do not hold on to the chunk they were cut from. saxes hands
+ * out names, attribute values and text as slices of the chunk being parsed,
+ * and V8 keeps a slice's whole parent alive: a model holding a few ids from
+ * each chunk would otherwise hold the whole document's text. Strings
+ * shorter than V8's shortest slice (13) are copies already; the others are
+ * copied once, and the short ones (ids, names, indentation) are shared by
+ * every element that repeats them.
+ */
+function ownStrings(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    if (s.length < 13) return s;
+    if (s.length > 256) return (' ' + s).slice(1);
+    let c = seen.get(s);
+    if (c === undefined) {
+      c = (' ' + s).slice(1);
+      seen.set(c, c);
+    }
+    return c;
+  };
 }
 
 /** Shared by every element without attributes; never written to. */
