@@ -46,6 +46,12 @@ export interface XccdfEvalOptions {
   /** Write one OVAL results file per OVAL document, named `<href>.result.xml`, into this directory. */
   readonly ovalResultsDir?: string;
   readonly onResult?: (result: RuleResult, rule: Rule, reported: boolean) => void;
+  /**
+   * Load only what evaluation needs (ReadOptions.evaluationOnly): the
+   * report's benchmark then lacks the rules' prose and fixes. For callers
+   * that write no report from it.
+   */
+  readonly evaluationOnly?: boolean;
   /** Called once the rules to evaluate are known. */
   readonly onStart?: (info: { readonly total: number; readonly benchmarkTitle: string; readonly profileTitle?: string }) => void;
 }
@@ -127,7 +133,7 @@ async function hostFacts(target: Target): Promise<HostFacts> {
 }
 
 export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): Promise<XccdfEvalReport> {
-  const loaded = openContent(file);
+  const loaded = openContent(file, { evaluationOnly: opts.evaluationOnly === true });
   const checklist = openChecklist(loaded, {
     ...(opts.datastreamId !== undefined ? { streamId: opts.datastreamId } : {}),
     ...(opts.xccdfId !== undefined ? { checklistId: opts.xccdfId } : {}),

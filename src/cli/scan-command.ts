@@ -80,8 +80,11 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       const progress = io.isTty && o.format === undefined;
       let total = 0;
       let done = 0;
+      const htmlPath = o.htmlReport ? (o.report ?? 'vigil-report.html') : undefined;
       const report = await evaluateXccdf(content, {
         target,
+        // the summary shows titles only; the HTML report and the machine formats show the rules' prose
+        evaluationOnly: htmlPath === undefined && o.format === undefined,
         ...(profile !== undefined ? { profile } : { chooseProfile: defaultProfile }),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
         ...(o.rule.length > 0 ? { rules: o.rule } : {}),
@@ -99,7 +102,6 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
         },
       });
       if (progress) io.err('\r\x1b[K');
-      const htmlPath = o.htmlReport ? (o.report ?? 'vigil-report.html') : undefined;
       if (htmlPath !== undefined) await writeHtmlReport(htmlPath, report);
       if (o.format !== undefined && isMachineFormat(o.format)) {
         const fmt = MACHINE_FORMATS[o.format];

@@ -86,6 +86,8 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         ...(o.results !== undefined ? { resultsFile: o.results } : {}),
         ...(o.resultsArf !== undefined ? { arfFile: o.resultsArf } : {}),
         ...(o.ovalResults ? { ovalResultsDir: '.' } : {}),
+        // only the HTML report shows the rules' prose and fixes
+        evaluationOnly: o.report === undefined,
         onResult: (r, rule, reported) => {
           if (!reported || r.result === 'notselected') return;
           if (reportRules && !reportRules.has(rule.id)) return;

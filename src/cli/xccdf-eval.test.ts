@@ -39,7 +39,7 @@ const benchmark = benchmarkXml(`
   <Profile id="xccdf_t_profile_good"><title>Good</title><select idref="xccdf_t_rule_pass" selected="true"/><select idref="xccdf_t_rule_var" selected="true"/></Profile>
   <Profile id="xccdf_t_profile_all"><title>All</title><select idref="xccdf_t_rule_pass" selected="true"/><select idref="xccdf_t_rule_fail" selected="true"/><select idref="xccdf_t_rule_var" selected="true"/><refine-value idref="xccdf_t_value_v" selector="other"/></Profile>
   <Rule id="xccdf_t_rule_pass" selected="false" severity="low"><title>Passes</title><ident system="https://ncp.nist.gov/cce">CCE-1-1</ident>${check('pass')}</Rule>
-  <Rule id="xccdf_t_rule_fail" selected="false" severity="high"><title>Fails</title>${check('fail')}</Rule>
+  <Rule id="xccdf_t_rule_fail" selected="false" severity="high"><title>Fails</title><description>Sets b to one in app.conf.</description>${check('fail')}</Rule>
   <Rule id="xccdf_t_rule_var" selected="false"><title>Uses a value</title>${check('var', '<check-export value-id="xccdf_t_value_v" export-name="oval:t:var:1"/>')}</Rule>
 `);
 const ds = join(dir, 'ds.xml');
@@ -155,6 +155,19 @@ describe('vigil xccdf eval', () => {
     const res = readFileSync(join(out, 'oval.xml.result.xml'), 'utf8');
     assert.match(res, /<definition definition_id="oval:t:def:pass" result="true"/);
     assert.match(res, /<variable_value variable_id="oval:t:var:1">\^zz\$<\/variable_value>/);
+  });
+
+  it('reads the rules\' prose only when the HTML report shows it, with the same results either way', async () => {
+    const results = join(dir, 'brief-results.xml');
+    const report = join(dir, 'report.html');
+    const brief = await vigil(['xccdf', 'eval', '--profile', 'all', '--results', results, '--root', good, ds]);
+    const full = await vigil(['xccdf', 'eval', '--profile', 'all', '--report', report, '--root', good, ds]);
+    assert.equal(brief.code, 2, brief.err);
+    assert.equal(full.code, 2, full.err);
+    assert.deepEqual(lines(brief.out), lines(full.out));
+    assert.match(readFileSync(report, 'utf8'), /Sets b to one in app\.conf\./);
+    // the results copy the benchmark from the source, prose and all
+    assert.match(readFileSync(results, 'utf8'), /<description>Sets b to one in app\.conf\.<\/description>/);
   });
 
   it('exits 1 with a clear message on bad input', async () => {

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { CpeDictionary } from './cpe/types.js';
 import type { ComponentRef, ContentDocument, DataStream, DataStreamCollection, SourceDocument } from './datastream/types.js';
 import { ContentError, type SourceLocation, type Warning } from './errors.js';
-import { readDocumentFile } from './load.js';
+import { readDocumentFile, type ReadOptions } from './load.js';
 import type { Benchmark, Check, ComplexCheck, Rule, Group } from './xccdf/types.js';
 
 export type CheckTarget =
@@ -44,8 +44,8 @@ export interface LoadedContent {
   readonly warnings: readonly Warning[];
 }
 
-export function openContent(path: string): LoadedContent {
-  const document = readDocumentFile(path);
+export function openContent(path: string, options: ReadOptions = {}): LoadedContent {
+  const document = readDocumentFile(path, options);
   const warnings: Warning[] = [];
   if (document.kind === 'data-stream-collection') checkCollection(document, warnings);
   return { file: path, document, warnings };

@@ -10,16 +10,30 @@ import { ovalDefinitionsHandler } from './oval/parse.js';
 import { OVAL_DEFS_NS } from './oval/types.js';
 import { OVAL_VARIABLES_NS, ovalVariablesHandler } from './oval/variables-doc.js';
 import { optional } from './util.js';
-import { benchmarkHandler, isXccdfNs, tailoringHandler } from './xccdf/parse.js';
+import { benchmarkHandler, isXccdfNs, REPORT_ONLY_CHILDREN, tailoringHandler } from './xccdf/parse.js';
 import { XLINK_NS, childrenNamed, elements, locationOf, nsAttr, requireAttr, type XmlElement } from './xml/element.js';
 import { CAPTURE, SKIP, streamXml, type FrameHandler, type OpenTag, type XmlSource } from './xml/stream.js';
+
+/** What a reader may leave out of a document. */
+export interface ReadOptions {
+  /**
+   * Read only what evaluating a benchmark needs: the descriptions,
+   * rationales, warnings, references, fixtexts and fixes of its rules,
+   * groups and values are skipped, not materialised, and left empty in the
+   * model. For a scan whose outputs show none of them; reports and
+   * remediation read the whole document.
+   */
+  readonly evaluationOnly?: boolean;
+}
 
 const EXPECTED_ROOTS =
   'ds:data-stream-collection, xccdf:Benchmark, xccdf:Tailoring, oval-def:oval_definitions, oval-var:oval_variables, cpe-dict:cpe-list or ocil:ocil';
 
 /** A handler for a document root, or undefined when Vigil does not model it. */
-function documentHandler(file: string, tag: OpenTag, done: (doc: ContentDocument) => void): FrameHandler | undefined {
-  if (isXccdfNs(tag.ns) && tag.name === 'Benchmark') return benchmarkHandler(file, tag, done);
+function documentHandler(file: string, tag: OpenTag, done: (doc: ContentDocument) => void, options: ReadOptions): FrameHandler | undefined {
+  if (isXccdfNs(tag.ns) && tag.name === 'Benchmark') {
+    return benchmarkHandler(file, tag, done, options.evaluationOnly ? { omit: REPORT_ONLY_CHILDREN } : {});
+  }
   if (isXccdfNs(tag.ns) && tag.name === 'Tailoring') return tailoringHandler(file, tag, done);
   if (tag.ns === OVAL_DEFS_NS && tag.name === 'oval_definitions') return ovalDefinitionsHandler(file, done);
   if (tag.ns === CPE_DICT_NS && tag.name === 'cpe-list') return cpeListHandler(file, done);
@@ -44,7 +58,7 @@ function ocilHandler(done: (doc: ContentDocument) => void): FrameHandler {
   };
 }
 
-function dataStreamCollectionHandler(file: string, tag: OpenTag, done: (c: DataStreamCollection) => void): FrameHandler {
+function dataStreamCollectionHandler(file: string, tag: OpenTag, done: (c: DataStreamCollection) => void, options: ReadOptions): FrameHandler {
   const streams: DataStream[] = [];
   const components = new Map<string, Component>();
   const componentHandler = (ctag: OpenTag, extended: boolean): FrameHandler => {
@@ -67,7 +81,7 @@ function dataStreamCollectionHandler(file: string, tag: OpenTag, done: (c: DataS
     return {
       child: (root) => {
         seen = true;
-        const h = documentHandler(file, root, (doc) => record(root.name, doc));
+        const h = documentHandler(file, root, (doc) => record(root.name, doc), options);
         if (h) return h;
         record(root.name);
         return SKIP;
@@ -135,15 +149,15 @@ function componentRef(el: XmlElement, file: string): ComponentRef {
 }
 
 /** Reads one document. `source.name` is used in error locations. */
-export function readDocument(source: XmlSource): SourceDocument {
+export function readDocument(source: XmlSource, options: ReadOptions = {}): SourceDocument {
   let result: SourceDocument | undefined;
   const file = source.name;
   streamXml(source, {
     child: (tag) => {
       if (tag.ns === DS_NS && tag.name === 'data-stream-collection') {
-        return dataStreamCollectionHandler(file, tag, (c) => (result = c));
+        return dataStreamCollectionHandler(file, tag, (c) => (result = c), options);
       }
-      const h = documentHandler(file, tag, (d) => (result = d));
+      const h = documentHandler(file, tag, (d) => (result = d), options);
       if (h) return h;
       throw new ContentError(
         'wrong-root',
@@ -157,6 +171,6 @@ export function readDocument(source: XmlSource): SourceDocument {
 }
 
 /** Reads a document from a file path. */
-export function readDocumentFile(path: string): SourceDocument {
-  return readDocument({ path, name: path });
+export function readDocumentFile(path: string, options: ReadOptions = {}): SourceDocument {
+  return readDocument({ path, name: path }, options);
 }

@@ -200,6 +200,46 @@ describe('benchmark structure', () => {
   });
 });
 
+describe('reading for evaluation only', () => {
+  const xml = benchmarkXml(`<description>B</description><Value id="v0"><title>V</title><description>about v0</description><value>a</value><choices><choice>a</choice></choices></Value>
+    <Group id="g1"><title>G1</title><description>about g1</description><rationale>why</rationale><warning>careful</warning><platform idref="#p"/>
+      <Rule id="r1" severity="high"><title>R1</title><description>Set <h:code>x</h:code>.</description><rationale>r</rationale><warning>w</warning>
+        <reference href="urn:x">1.2</reference><ident system="urn:cce">CCE-1</ident><platform idref="#q"/>
+        <fixtext>edit it</fixtext><fix system="urn:xccdf:fix:script:sh" id="f1">echo <sub idref="v0"/></fix>
+        <requires idref="r0"/><conflicts idref="r9"/>
+        <check system="${OVAL_SYSTEM}"><check-export export-name="oval:t:var:1" value-id="v0"/><check-content-ref href="o.xml" name="oval:t:def:1"/></check>
+      </Rule>
+    </Group>`);
+  const full = readDocument({ text: xml, name: 'b.xml' }) as Benchmark;
+  const brief = readDocument({ text: xml, name: 'b.xml' }, { evaluationOnly: true }) as Benchmark;
+
+  it('leaves out the prose and fixes of rules, groups and values', () => {
+    const g = brief.children[0] as Group;
+    const r = g.children[0] as Rule;
+    assert.deepEqual([g.description, g.rationale, g.warnings], ['', '', []]);
+    assert.deepEqual([r.description, r.rationale, r.warnings, r.references, r.fixtexts, r.fixes], ['', '', [], [], [], []]);
+    assert.equal(brief.values[0]!.description, '');
+    // the full read has them, so the test above is about the option
+    const fr = (full.children[0] as Group).children[0] as Rule;
+    assert.equal(fr.description, 'Set <code>x</code>.');
+    assert.equal(fr.fixes.length, 1);
+    assert.equal(fr.references.length, 1);
+  });
+
+  it('keeps everything evaluation reads, equal to the full read', () => {
+    const g = brief.children[0] as Group;
+    const r = g.children[0] as Rule;
+    const fg = full.children[0] as Group;
+    const fr = fg.children[0] as Rule;
+    assert.deepEqual(
+      { title: r.title, severity: r.severity, idents: r.idents, platforms: r.platforms, checks: r.checks, requires: r.requires, conflicts: r.conflicts, location: r.location },
+      { title: fr.title, severity: fr.severity, idents: fr.idents, platforms: fr.platforms, checks: fr.checks, requires: fr.requires, conflicts: fr.conflicts, location: fr.location },
+    );
+    assert.deepEqual([g.title, g.platforms, g.location], [fg.title, fg.platforms, fg.location]);
+    assert.deepEqual(brief.values, full.values.map((v) => ({ ...v, description: '' })));
+  });
+});
+
 describe('tailoring', () => {
   it('reads the benchmark reference, version and profiles', () => {
     const d = readDocument({

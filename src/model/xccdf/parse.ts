@@ -76,8 +76,28 @@ function emptyMeta(): ItemMeta {
   return { title: '', description: '', rationale: '', version: '', platforms: [], references: [], warnings: [], requires: [], conflicts: [], models: [] };
 }
 
+/**
+ * The children of rules, groups and values that only reports and
+ * remediation use; a reader for evaluation leaves them out.
+ */
+export const REPORT_ONLY_CHILDREN: ReadonlySet<string> = new Set(['description', 'rationale', 'warning', 'reference', 'fixtext', 'fix']);
+
+export interface BenchmarkReadOptions {
+  /** Children of rules, groups, values and the benchmark (XCCDF names) to leave out; their fields are empty. */
+  readonly omit?: ReadonlySet<string>;
+}
+
 class XccdfParser {
-  constructor(readonly file: string, readonly ns: string) {}
+  constructor(
+    readonly file: string,
+    readonly ns: string,
+    readonly omit: ReadonlySet<string> | undefined,
+  ) {}
+
+  /** Whether `tag`, a child of a rule, group, value or the benchmark, is left out. */
+  omits(tag: OpenTag): boolean {
+    return this.omit !== undefined && tag.ns === this.ns && this.omit.has(tag.name);
+  }
 
   loc(el: XmlElement) {
     return locationOf(el, this.file);
@@ -384,10 +404,11 @@ class ItemFrame implements FrameHandler {
         },
       } satisfies FrameHandler;
     }
-    if (tag.ns !== this.p.ns) return SKIP;
+    if (tag.ns !== this.p.ns || this.p.omits(tag)) return SKIP;
     if (tag.name === 'Group') {
       return new ItemFrame(this.p, tag, (f) => this.children.push(f.group()));
     }
+    if ((tag.name === 'Rule' || tag.name === 'Value') && this.p.omit) return pruned(this.p, tag, (el) => this.captured(el));
     if (tag.name === 'Rule' || tag.name === 'Value' || tag.name === 'Profile' || META_ELEMENTS.has(tag.name)) return CAPTURE;
     return SKIP;
   }
@@ -445,15 +466,30 @@ class ItemFrame implements FrameHandler {
   }
 }
 
+/**
+ * Captures the element opened by `tag` as CAPTURE would, without the
+ * children the parser omits (they are never materialised), and hands it to
+ * `done` when it closes. Text directly inside it is dropped: rules and
+ * values have element-only content.
+ */
+function pruned(p: XccdfParser, tag: OpenTag, done: (el: XmlElement) => void): FrameHandler {
+  const children: XmlElement[] = [];
+  return {
+    child: (t) => (p.omits(t) ? SKIP : CAPTURE),
+    captured: (el) => children.push(el),
+    close: () => done({ ns: tag.ns, name: tag.name, attrs: tag.attrs, children, line: tag.line, col: tag.col }),
+  };
+}
+
 /** A handler for the children of a Benchmark element opened by `tag`. */
-export function benchmarkHandler(file: string, tag: OpenTag, done: (b: Benchmark) => void): FrameHandler {
-  const p = new XccdfParser(file, tag.ns);
+export function benchmarkHandler(file: string, tag: OpenTag, done: (b: Benchmark) => void, options: BenchmarkReadOptions = {}): FrameHandler {
+  const p = new XccdfParser(file, tag.ns, options.omit);
   return new ItemFrame(p, tag, (f) => done(f.benchmark()));
 }
 
 /** A handler for the children of a Tailoring element opened by `tag`. */
 export function tailoringHandler(file: string, tag: OpenTag, done: (t: Tailoring) => void): FrameHandler {
-  const p = new XccdfParser(file, tag.ns);
+  const p = new XccdfParser(file, tag.ns, undefined);
   const profiles: Profile[] = [];
   let version = '';
   let benchmarkHref: string | undefined;
