@@ -82,7 +82,7 @@ class HostDir implements DirHandle {
     return this.host === '/' ? `/${name}` : `${this.host}/${name}`;
   }
 
-  /** Listed, and examined as asked, in the directory reader's worker (dir-reader.ts). */
+  /** Listed, and examined as asked, by the directory reader (dir-reader.ts). */
   entries(examine: Examine = 'none'): Promise<DirEntry[]> {
     return readHostDirectory(this.host, this.path, examine);
   }

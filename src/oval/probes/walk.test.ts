@@ -382,6 +382,26 @@ describe('the traversal', () => {
     assert.deepEqual([...new Set(c.listed.values())], [1]);
   });
 
+  it('lets the event loop turn while it walks, though the directories are read synchronously', async () => {
+    const traversal = new Traversal(offlineRootTarget(root));
+    traversal.add('/', { visit: () => true, entry: (_n, _l, e) => e.type === 'directory', fail: (e) => assert.fail(String(e)) });
+    const listedAtTurns: number[] = [];
+    let walking = true;
+    const turn = (): void => {
+      if (!walking) return;
+      listedAtTurns.push(traversal.listed);
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    await traversal.run();
+    walking = false;
+    assert.equal(traversal.listed, DIRS.length);
+    assert.ok(
+      listedAtTurns.some((n) => n > 0 && n < DIRS.length),
+      `the loop turned only before or after the walk: ${listedAtTurns.join(', ')}`,
+    );
+  });
+
   it('a walker that throws fails alone', async () => {
     const traversal = new Traversal(offlineRootTarget(root));
     let failed: unknown;
