@@ -196,16 +196,16 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
       stack.push({ kind: 'capture', el: { ns, name: local, attrs, children: [], line, col }, owner: top.handler });
     } else stack.push({ kind: 'handler', handler: decision });
   });
-  const onText = (chunkText: string): void => {
+  const onText = (text: string): void => {
     if (failure) return;
-    const text = own(chunkText);
+    // text in a skipped element is dropped as it is, uncopied
     const top = stack[stack.length - 1]!;
     if (top.kind === 'capture') {
       const kids = top.el.children;
       const last = kids[kids.length - 1];
-      if (typeof last === 'string') kids[kids.length - 1] = last + text;
-      else kids.push(text);
-    } else if (top.kind === 'handler' && top.handler.text) top.handler.text(text);
+      if (typeof last === 'string') kids[kids.length - 1] = last + own(text);
+      else kids.push(own(text));
+    } else if (top.kind === 'handler' && top.handler.text) top.handler.text(own(text));
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
