@@ -9,12 +9,12 @@
  * kernel. Synchronous calls cost the lstat and one Stats object.
  *
  * They are made on the calling thread. A worker thread making them instead
- * let the main thread evaluate one batch while the next was read, some
- * 20% off the wall time of a walk of a million files, but a worker is a
- * second Node environment: about 12 MB of resident memory, a tenth of a
- * scan's peak, on every scan. A compliance scanner runs on the hosts it
- * checks, where its memory matters more than the last fifth of a walk that
- * is already many times faster than oscap's. The walk's bound on the
+ * let the main thread evaluate one batch while the next was read, about a
+ * tenth off the wall time of a scan that walks a million files or /, but a
+ * worker is a second Node environment: about 12 MB of resident memory, a
+ * tenth of a scan's peak, on every scan. A compliance scanner runs on the
+ * hosts it checks, where its memory matters more than the last tenth of a
+ * walk that is already many times faster than oscap's. The walk's bound on the
  * directories it has open (walk.ts) bounds how long a read holds the
  * thread: one directory.
  *

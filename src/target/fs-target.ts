@@ -120,7 +120,6 @@ function entries(list: Dirent[]): DirEntry[] {
   return list.map((d) => ({ name: d.name, type: direntType(d) }));
 }
 
-
 /** The local host: paths mean what they say. */
 class LocalTarget implements Target {
   readonly kind = 'local' as const;
