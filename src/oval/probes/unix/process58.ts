@@ -29,8 +29,10 @@
  * - selinux_domain_label: the type of the process context, only when SELinux
  *   is enabled.
  * - scheduling_class: TS, B, #5, FF, RR or "?" from the policy in
- *   /proc/<pid>/stat (which, unlike sched_getscheduler(), does not show
- *   SCHED_RESET_ON_FORK; OpenSCAP says "?" for such a process).
+ *   /proc/<pid>/stat, which unlike sched_getscheduler() does not show
+ *   SCHED_RESET_ON_FORK (OpenSCAP says "?" for such a process): where the
+ *   target runs programs, the kept processes' policies are asked for once
+ *   (markResetOnFork).
  *
  * Capabilities are named as for OVAL 5.11 content (probes do not see the
  * document's schema version; 5.8 to 5.10 content would name fewer).
@@ -478,6 +480,39 @@ export const process58Probe: Probe = {
     }
     // Online, an empty process table means /proc could not be read (PROBE_EACCESS).
     if (!anyProcess) return { flag: 'error', items: [], messages: ['no process could be read from /proc'] };
-    return { items };
+    return { items: await markResetOnFork(target, items) };
   },
 };
+
+/** sched_getscheduler()'s flag for a policy that children do not inherit. */
+const SCHED_RESET_ON_FORK = 0x40000000;
+
+/**
+ * OpenSCAP takes the scheduling class from sched_getscheduler(), which adds
+ * SCHED_RESET_ON_FORK to the policy, and then knows no class for it ("?").
+ * /proc shows the policy without the flag, so on a target that runs
+ * programs the policies of the kept processes are asked for once, through
+ * python3's os.sched_getscheduler; without python3 the /proc class stands.
+ */
+async function markResetOnFork(target: Target, items: ItemData[]): Promise<ItemData[]> {
+  if (items.length === 0 || !target.exec) return items;
+  const pidOf = (i: ItemData): string => i.entities.find((e) => e.name === 'pid')!.value;
+  const script = 'import os,sys\nfor p in sys.argv[1:]:\n  try: print(p, os.sched_getscheduler(int(p)))\n  except OSError: pass\n';
+  let out: string;
+  try {
+    const r = await target.exec('python3', ['-c', script, ...items.map(pidOf)], { timeoutMs: 10_000 });
+    if (r.code !== 0) return items;
+    out = r.stdout;
+  } catch {
+    return items; // no python3 on the target: the class from /proc stands
+  }
+  const reset = new Set<string>();
+  for (const line of out.split('\n')) {
+    const [pid, policy] = line.split(' ');
+    if (pid !== undefined && policy !== undefined && (Number(policy) & SCHED_RESET_ON_FORK) !== 0) reset.add(pid);
+  }
+  if (reset.size === 0) return items;
+  return items.map((i) =>
+    reset.has(pidOf(i)) ? { ...i, entities: i.entities.map((e) => (e.name === 'scheduling_class' ? field('scheduling_class', '?') : e)) } : i,
+  );
+}
