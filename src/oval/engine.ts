@@ -6,7 +6,7 @@
  */
 import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
 import type { Target } from '../target/target.js';
-import { compareValues, plainInt } from './compare.js';
+import { compareValues, plainInt, type PendingMatch } from './compare.js';
 import { combineFlags, flagOfItems } from './flags.js';
 import { collectionKey, type CollectionShare, type SharedCollection } from './share.js';
 import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
@@ -70,10 +70,8 @@ interface Tally {
   readonly total: number;
 }
 
-/** A comparison that cannot go on before the variable `needs` is evaluated. */
-interface Needs {
-  readonly needs: string;
-}
+/** A comparison that cannot go on before the variable `needs` is evaluated, or before a pattern match in the regex worker. */
+type Needs = { readonly needs: string } | PendingMatch;
 
 export function probeKey(family: string, objectType: string): string {
   return `${family}/${objectType}`;
@@ -392,7 +390,7 @@ export class OvalEngine {
     for (;;) {
       const r = this.passesFiltersNow(item, filters);
       if (typeof r === 'boolean') return r;
-      await this.evaluateVariable(r.needs);
+      await this.satisfy(r);
     }
   }
 
@@ -431,6 +429,12 @@ export class OvalEngine {
 
   // ------------------------------------------------------------------ states
 
+  /** What a comparison waits for: a variable's evaluation, or a pattern match in the regex worker. */
+  private async satisfy(n: Needs): Promise<void> {
+    if ('wait' in n) await n.wait;
+    else await this.evaluateVariable(n.needs);
+  }
+
   /** Evaluates a variable for the comparisons that run without waiting (matchStateNow). */
   private async evaluateVariable(id: string): Promise<void> {
     this.evaluated.set(id, await this.variables.value(id));
@@ -441,7 +445,7 @@ export class OvalEngine {
     for (;;) {
       const r = this.matchStateNow(item, state);
       if (typeof r === 'string') return r;
-      await this.evaluateVariable(r.needs);
+      await this.satisfy(r);
     }
   }
 
@@ -508,7 +512,11 @@ export class OvalEngine {
       }
     }
     const c = new ResultCounts();
-    for (const value of v.values) c.add(compareValues(value, v.datatype, sys, se.operation));
+    for (const value of v.values) {
+      const r = compareValues(value, v.datatype, sys, se.operation);
+      if (typeof r !== 'string') return r;
+      c.add(r);
+    }
     return c.byCheck(se.varCheck);
   }
 
