@@ -36,6 +36,8 @@ export interface EngineOptions {
    * the objects whose collection depends on the target alone (share.ts).
    */
   readonly share?: CollectionShare;
+  /** Stops collection: the evaluation rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ItemResult {
@@ -94,7 +96,7 @@ export class OvalEngine {
     private readonly opts: EngineOptions,
   ) {
     this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true };
+    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true, ...(opts.signal ? { signal: opts.signal } : {}) };
   }
 
   /** Every collected object so far (the system characteristics). */
@@ -246,6 +248,7 @@ export class OvalEngine {
   }
 
   private async collectUncached(objectId: string, batch?: BatchMember): Promise<CollectedObject> {
+    this.opts.signal?.throwIfAborted();
     const object = this.doc.objects.get(objectId);
     if (!object) return { objectId, flag: 'error', items: [], messages: [`object ${objectId} is not defined`], bindings: [] };
     if (object.set) {
@@ -325,6 +328,8 @@ export class OvalEngine {
           const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
           got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
         } catch (e) {
+          // an aborted scan stops; it does not make the object an error
+          this.opts.signal?.throwIfAborted();
           got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
         }
         // Filter before numbering, so that items no filter keeps are never kept.

@@ -403,7 +403,7 @@ export class FileLocator {
    * (use `collect` for a stable one). With `ctx.batch`, the walk waits for
    * the other objects collected together and is shared with them.
    */
-  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
+  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
     const b = behaviorsOf(req);
     if (!b) return;
     const filepath = req.entities.get('filepath');
@@ -441,7 +441,7 @@ export class FileLocator {
   }
 
   /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
-  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
+  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
     const found: Array<{ readonly key: string; readonly seq: number; readonly out: readonly T[] }> = [];
     const keep = (key: string, out: readonly T[]): void => {
       if (out.length > 0) found.push({ key, seq: found.length, out });
@@ -459,7 +459,7 @@ export class FileLocator {
   }
 
   /** Every entry the request selects, in path order. */
-  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch'>): Promise<LocatedFile[]> {
+  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch' | 'signal'>): Promise<LocatedFile[]> {
     return this.collect(req, ctx, (f) => [f]);
   }
 
@@ -471,7 +471,7 @@ export class FileLocator {
     return s?.type === 'directory' ? s : undefined;
   }
 
-  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
+  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
     if (fp.entity.operation !== 'equals') return this.matchWalk(fp, 'filepath', b, ctx, visit);
     const info = await quietly(this.target.lstat(fp.value));
     if (!info) return;
@@ -487,7 +487,7 @@ export class FileLocator {
     entity: ResolvedEntity,
     kind: 'path' | 'filepath',
     b: Behaviors,
-    ctx: Pick<ProbeContext, 'batch'> | undefined,
+    ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined,
     visit: Visit,
     rules?: Omit<RecursionRules, 'enters'>,
   ): Promise<void> {
@@ -556,13 +556,13 @@ export class FileLocator {
    * any) to register theirs, then runs one traversal for every walk pending
    * by then, or waits for the one already serving this ticket.
    */
-  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch'> | undefined): Promise<void> {
+  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined): Promise<void> {
     this.pending.push(ticket);
     if (ctx?.batch) await ctx.batch.ready();
     if (!ticket.run) {
       const tickets = this.pending;
       this.pending = [];
-      const traversal = new Traversal(this.target, this.limits);
+      const traversal = new Traversal(this.target, this.limits, ctx?.signal);
       for (const t of tickets) for (const [start, walker] of t.walkers) traversal.add(start, walker);
       const run = traversal.run();
       for (const t of tickets) t.run = run;
