@@ -36,7 +36,7 @@
 import type { OvalObject } from '../../model/oval/types.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
-import { ovalPattern } from '../compare.js';
+import { compareValues, ovalPattern } from '../compare.js';
 import { boundedTest, mayBacktrackBadly, type TestAnswer } from '../regex/bounded.js';
 import { entityMatches } from './entity.js';
 import { fixedPathPrefix, pathPatternTest, type PrefixVerdict } from './path-prefix.js';
@@ -176,7 +176,13 @@ function nameTest(r: ResolvedEntity): NameTest {
     return (c) => boundedTest(re, c) === true;
   }
   if (datatype === 'string' && operation === 'equals') return (c) => c === r.value;
-  return (c) => entityMatches(r, c);
+  return (c) => entityMatchNow(r, c);
+}
+
+/** entityMatches, at once unless the regex worker must answer. */
+function entityMatchNow(r: ResolvedEntity, c: string): boolean | Promise<boolean> {
+  const x = compareValues(r.value, r.entity.datatype, c, r.entity.operation);
+  return typeof x === 'string' ? x === 'true' : entityMatches(r, c);
 }
 
 /** A match's answer as a boolean (out of time or failed: no match), waiting for the worker when it must. */
