@@ -14,7 +14,10 @@
  *
  * Comparisons are synchronous where they can be (compare.ts, engine.ts): a
  * test whose answer the worker gave recently is answered at once from a
- * bounded cache, so a comparison that had to wait simply runs again.
+ * bounded cache, so a comparison that had to wait simply runs again. (A
+ * comparison that needs more risky answers at once than the cache holds,
+ * over a thousand distinct risky patterns for one item, would wait for
+ * ever; SSG's content has a few dozen risky patterns in all.)
  */
 import { Worker } from 'node:worker_threads';
 import { Lru } from '../lru.js';
