@@ -31,9 +31,15 @@ describe('bounded caches', () => {
     assert.equal(compareValues('^p0x*$', 'string', 'p0', 'pattern match'), 'true');
   });
 
-  it('owner entities: at most OWNERS_KEPT users and groups, however many owners a tree has', { skip: process.getuid?.() !== 0 && 'chown needs root' }, async () => {
+  it('owner entities: at most OWNERS_KEPT users and groups, however many owners a tree has', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-owners-'));
     try {
+      try {
+        chownSync(dir, 100000, 200000);
+      } catch {
+        t.skip('giving files to other owners needs root');
+        return;
+      }
       const files = join(dir, 'many');
       mkdirSync(files);
       const n = OWNERS_KEPT + 200;
