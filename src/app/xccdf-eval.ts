@@ -52,6 +52,8 @@ export interface XccdfEvalOptions {
    * that write no report from it.
    */
   readonly evaluationOnly?: boolean;
+  /** Cancels the scan: collection stops promptly and evaluateXccdf rejects with the signal's reason (an AbortError by default). */
+  readonly signal?: AbortSignal;
   /** Called once the rules to evaluate are known. */
   readonly onStart?: (info: { readonly total: number; readonly benchmarkTitle: string; readonly profileTitle?: string }) => void;
 }
@@ -148,7 +150,8 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const probes = probeTable();
   // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
   const share = new CollectionShare();
-  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share });
+  const signal = opts.signal;
+  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share, ...(signal ? { signal } : {}) });
 
   const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);
   const cpeOval = new OvalCheckEngine((href) => {
@@ -176,6 +179,7 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
     ...(opts.rules ? { rules: new Set(opts.rules) } : {}),
     ...(opts.skipRules ? { skipRules: new Set(opts.skipRules) } : {}),
     ...(opts.onResult ? { onResult: opts.onResult } : {}),
+    ...(signal ? { signal } : {}),
   });
   // The benchmark's own platforms are listed as OpenSCAP does, even when no rule asked.
   await applicability.applies(checklist.benchmark.platforms);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BASELINE_PROFILE, BASELINE_STRICT_PROFILE, baselineDataStreamPath, hasBaseline } from '../app/baseline.js';
 import { compile, forEachItem, type Rule } from '../sdk/index.js';
-import { evaluateBenchmark, mockTarget } from '../sdk/testing.js';
+import { evaluateBenchmark, mockTarget } from '../app/rule-testing.js';
 import { findOscap, oracleMissing, oscap, run } from '../testing/oracle.js';
 import { baseline } from './index.js';
 import { freshRoot, hardenedRoot, minimalRoot } from './roots.case.js';

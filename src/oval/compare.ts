@@ -5,6 +5,7 @@
  */
 import type { OvalDatatype, OvalOperation } from '../model/oval/types.js';
 import { compareDebianEvr, compareRpmEvr, compareVersion } from './evr/compare.js';
+import { Lru } from './lru.js';
 import { boundedTest } from './regex/bounded.js';
 import { compilePcre } from './regex/pcre.js';
 import type { OvalResult } from './result.js';
@@ -90,7 +91,16 @@ function cmpFloat(a: number, b: number): number {
   return rel <= 0.000000001 ? 0 : r;
 }
 
-const patternCache = new Map<string, RegExp | Error>();
+/** Compiled patterns: a scan uses a few hundred; the bound keeps a long-running scanner from holding every pattern it ever saw. */
+const patternCache = new Lru<string, RegExp | Error>(2048);
+
+/** How many compiled patterns are kept at most. */
+export const PATTERNS_KEPT = patternCache.capacity;
+
+/** The number of compiled patterns kept now. */
+export function patternsKept(): number {
+  return patternCache.size;
+}
 
 /** A compiled OVAL (PCRE) pattern, cached; an Error when it cannot be compiled. */
 export function ovalPattern(pattern: string): RegExp | Error {
@@ -106,7 +116,19 @@ export function ovalPattern(pattern: string): RegExp | Error {
   return re;
 }
 
-function stringCompare(state: string, sys: string, op: OvalOperation): OvalResult {
+/**
+ * A comparison waiting for a pattern match in the regex worker
+ * (regex/bounded.ts): once `wait` settles, the same comparison answers at
+ * once. Only a pattern that could backtrack catastrophically ever waits.
+ */
+export interface PendingMatch {
+  readonly wait: Promise<unknown>;
+}
+
+/** A comparison's result, or the match it waits for. */
+export type Comparison = OvalResult | PendingMatch;
+
+function stringCompare(state: string, sys: string, op: OvalOperation): Comparison {
   switch (op) {
     case 'equals':
       return tf(state === sys);
@@ -120,7 +142,8 @@ function stringCompare(state: string, sys: string, op: OvalOperation): OvalResul
       const re = ovalPattern(state);
       if (re instanceof Error) return 'error';
       const r = boundedTest(re, sys);
-      return r === 'timeout' ? 'error' : tf(r);
+      if (r instanceof Promise) return { wait: r };
+      return typeof r === 'string' ? 'error' : tf(r);
     }
     default:
       return 'error';
@@ -245,9 +268,11 @@ function ipCompare(v6: boolean, stateText: string, sysText: string, op: OvalOper
 
 /**
  * Compares a system value with a state value. `datatype` is the state's;
- * the result is true when the system value satisfies `operation`.
+ * the result is true when the system value satisfies `operation`. A
+ * pattern that must be matched in the regex worker gives a PendingMatch:
+ * compare again once it settles (or use compareValuesLater).
  */
-export function compareValues(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): OvalResult {
+export function compareValues(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): Comparison {
   switch (datatype) {
     case 'string':
       return stringCompare(stateValue, sysValue, operation);
@@ -295,6 +320,15 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
       return 'not evaluated';
     case 'record':
       return 'error';
+  }
+}
+
+/** compareValues, waiting for the regex worker when it must. */
+export async function compareValuesLater(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): Promise<OvalResult> {
+  for (;;) {
+    const r = compareValues(stateValue, datatype, sysValue, operation);
+    if (typeof r === 'string') return r;
+    await r.wait;
   }
 }
 

@@ -4,7 +4,7 @@ import { readDocument } from '../model/load.js';
 import type { CheckEnum, OvalDefinitions } from '../model/oval/types.js';
 import { offlineRootTarget } from '../target/fs-target.js';
 import { ovalXml } from '../testing/content.js';
-import { compareValues } from './compare.js';
+import { compareValuesLater } from './compare.js';
 import { OvalEngine } from './engine.js';
 import { ResultCounts, type CollectionFlag } from './result.js';
 import type { ItemData, Probe, ProbeRequest } from './types.js';
@@ -273,7 +273,7 @@ describe('states with var_ref and var_check', () => {
             },
             fakeProbe([{ name: 'a', n: l.n, v: 'x' }]),
           );
-          const counts = ResultCounts.of(l.values.map((v) => compareValues(v, l.datatype as 'int' | 'string', l.n, op as 'equals' | 'not equal')));
+          const counts = ResultCounts.of(await Promise.all(l.values.map((v) => compareValuesLater(v, l.datatype as 'int' | 'string', l.n, op as 'equals' | 'not equal'))));
           assert.equal((await e.evaluateTest('oval:t:tst:1')).result, counts.byCheck(varCheck as CheckEnum));
         });
       }
@@ -344,5 +344,45 @@ describe('filters during collection', () => {
     assert.deepEqual(c.items.map((i) => i.entities[0]!.value), ['b']);
     assert.equal(judged, 3);
     assert.equal(kept, 1);
+  });
+});
+
+describe('patterns the regex worker matches (nested repeats)', () => {
+  const risky = (id: string, pattern: string) => `<ind:fake_state id="${id}" version="1"><ind:v operation="pattern match">${pattern}</ind:v></ind:fake_state>`;
+  const obj = (filter = '') => `<ind:fake_object id="oval:t:obj:1" version="1"><ind:name operation="pattern match">.</ind:name>${filter}</ind:fake_object>`;
+
+  it('a state compares once the worker answers', async () => {
+    const states = risky('oval:t:ste:1', '^(?:y+e?s?)+$');
+    const all = engine({ tests: test('check="all"', ['oval:t:ste:1']), objects: obj(), states }, fakeProbe(ROWS));
+    assert.equal((await all.evaluateTest('oval:t:tst:1')).result, 'false');
+    const one = engine({ tests: test('check="at least one"', ['oval:t:ste:1']), objects: obj(), states }, fakeProbe(ROWS));
+    const r = await one.evaluateTest('oval:t:tst:1');
+    assert.equal(r.result, 'true');
+    assert.deepEqual(
+      r.items.map((i) => i.result),
+      ['true', 'false', 'true'],
+    );
+  });
+
+  it('a filter keeps what the worker says it should', async () => {
+    const e = engine({ tests: test('check="all"'), objects: obj('<filter action="exclude">oval:t:ste:1</filter>'), states: risky('oval:t:ste:1', '^(?:y+e?s?)+$') }, fakeProbe(ROWS));
+    const o = await e.collect('oval:t:obj:1');
+    assert.deepEqual(
+      o.items.map((i) => i.entities.find((x) => x.name === 'name')!.value),
+      ['b'],
+    );
+  });
+
+  it('a catastrophic match is an error after the deadline, and timers run meanwhile', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    try {
+      const rows = [{ name: 'a', n: '1', v: `${'a'.repeat(40)}!` }];
+      const e = engine({ tests: test('check="all"', ['oval:t:ste:1']), objects: obj(), states: risky('oval:t:ste:1', '(a+)+$') }, fakeProbe(rows));
+      assert.equal((await e.evaluateTest('oval:t:tst:1')).result, 'error');
+      assert.ok(ticks >= 20, `timers ran during the match (${ticks})`);
+    } finally {
+      clearInterval(timer);
+    }
   });
 });

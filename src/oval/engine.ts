@@ -6,7 +6,7 @@
  */
 import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
 import type { Target } from '../target/target.js';
-import { compareValues, plainInt } from './compare.js';
+import { compareValues, plainInt, type PendingMatch } from './compare.js';
 import { combineFlags, flagOfItems } from './flags.js';
 import { collectionKey, type CollectionShare, type SharedCollection } from './share.js';
 import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
@@ -36,6 +36,8 @@ export interface EngineOptions {
    * the objects whose collection depends on the target alone (share.ts).
    */
   readonly share?: CollectionShare;
+  /** Stops collection: the evaluation rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ItemResult {
@@ -70,10 +72,8 @@ interface Tally {
   readonly total: number;
 }
 
-/** A comparison that cannot go on before the variable `needs` is evaluated. */
-interface Needs {
-  readonly needs: string;
-}
+/** A comparison that cannot go on before the variable `needs` is evaluated, or before a pattern match in the regex worker. */
+type Needs = { readonly needs: string } | PendingMatch;
 
 export function probeKey(family: string, objectType: string): string {
   return `${family}/${objectType}`;
@@ -96,7 +96,7 @@ export class OvalEngine {
     private readonly opts: EngineOptions,
   ) {
     this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true };
+    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true, ...(opts.signal ? { signal: opts.signal } : {}) };
   }
 
   /** Every collected object so far (the system characteristics). */
@@ -248,6 +248,7 @@ export class OvalEngine {
   }
 
   private async collectUncached(objectId: string, batch?: BatchMember): Promise<CollectedObject> {
+    this.opts.signal?.throwIfAborted();
     const object = this.doc.objects.get(objectId);
     if (!object) return { objectId, flag: 'error', items: [], messages: [`object ${objectId} is not defined`], bindings: [] };
     if (object.set) {
@@ -327,6 +328,8 @@ export class OvalEngine {
           const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
           got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
         } catch (e) {
+          // an aborted scan stops; it does not make the object an error
+          this.opts.signal?.throwIfAborted();
           got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
         }
         // Filter before numbering, so that items no filter keeps are never kept.
@@ -392,7 +395,7 @@ export class OvalEngine {
     for (;;) {
       const r = this.passesFiltersNow(item, filters);
       if (typeof r === 'boolean') return r;
-      await this.evaluateVariable(r.needs);
+      await this.satisfy(r);
     }
   }
 
@@ -431,6 +434,12 @@ export class OvalEngine {
 
   // ------------------------------------------------------------------ states
 
+  /** What a comparison waits for: a variable's evaluation, or a pattern match in the regex worker. */
+  private async satisfy(n: Needs): Promise<void> {
+    if ('wait' in n) await n.wait;
+    else await this.evaluateVariable(n.needs);
+  }
+
   /** Evaluates a variable for the comparisons that run without waiting (matchStateNow). */
   private async evaluateVariable(id: string): Promise<void> {
     this.evaluated.set(id, await this.variables.value(id));
@@ -441,7 +450,7 @@ export class OvalEngine {
     for (;;) {
       const r = this.matchStateNow(item, state);
       if (typeof r === 'string') return r;
-      await this.evaluateVariable(r.needs);
+      await this.satisfy(r);
     }
   }
 
@@ -508,7 +517,11 @@ export class OvalEngine {
       }
     }
     const c = new ResultCounts();
-    for (const value of v.values) c.add(compareValues(value, v.datatype, sys, se.operation));
+    for (const value of v.values) {
+      const r = compareValues(value, v.datatype, sys, se.operation);
+      if (typeof r !== 'string') return r;
+      c.add(r);
+    }
     return c.byCheck(se.varCheck);
   }
 

@@ -113,6 +113,8 @@ export interface ProbeContext {
    * evaluated yet.
    */
   keep(item: ItemData): boolean | Promise<boolean>;
+  /** Aborts the scan: a probe doing long work (a walk) stops with the signal's reason. */
+  readonly signal?: AbortSignal;
   /**
    * Set when the engine collects this object together with others
    * (OvalEngine.prepare), so that work they have in common is done once:

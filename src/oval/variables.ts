@@ -25,7 +25,7 @@
  * are errors; a pattern compilePcre cannot translate is an error.
  */
 import type { Component, OvalDatatype, OvalDefinitions, OvalEntity, OvalSet, OvalVariable } from '../model/oval/types.js';
-import { compareValues } from './compare.js';
+import { compareValuesLater } from './compare.js';
 import { compilePcre } from './regex/pcre.js';
 import { ResultCounts, type CollectionFlag } from './result.js';
 import type { CollectedObject, ExternalVariableSource, VariableValue } from './types.js';
@@ -158,7 +158,7 @@ export class VariableEvaluator {
   }
 
   /** oval_variable_bind_ext_var and oval_variable_validate_ext_var. */
-  private externalValue(v: Extract<OvalVariable, { kind: 'external' }>): Computed {
+  private async externalValue(v: Extract<OvalVariable, { kind: 'external' }>): Promise<Computed> {
     const supplied = this.external.get(v.id);
     if (supplied === undefined) {
       // Never bound: the flag oval_variable_new gives an external variable.
@@ -166,13 +166,13 @@ export class VariableEvaluator {
     }
     if (v.possibleValues.length > 0 || v.possibleRestrictions.length > 0) {
       for (const text of supplied) {
-        const allowed =
-          v.possibleValues.some((pv) => pv.value === text) ||
-          v.possibleRestrictions.some((pr) => {
-            const counts = new ResultCounts();
-            for (const r of pr.restrictions) counts.add(compareValues(r.value, v.datatype, text, r.operation));
-            return counts.byOperator(pr.operator) === 'true';
-          });
+        let allowed = v.possibleValues.some((pv) => pv.value === text);
+        for (const pr of v.possibleRestrictions) {
+          if (allowed) break;
+          const counts = new ResultCounts();
+          for (const r of pr.restrictions) counts.add(await compareValuesLater(r.value, v.datatype, text, r.operation));
+          allowed = counts.byOperator(pr.operator) === 'true';
+        }
         if (!allowed) {
           return {
             flag: 'does not exist',

@@ -5,17 +5,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-export function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ESC[c] ?? c);
-}
-
-export function attrs(a: Readonly<Record<string, string | number | boolean | undefined>>): string {
-  let out = '';
-  for (const [k, v] of Object.entries(a)) if (v !== undefined) out += ` ${k}="${esc(String(v))}"`;
-  return out;
-}
+export { attrs, esc } from '../model/xml/escape.js';
 
 export class XmlFileWriter {
   private readonly fd: number;

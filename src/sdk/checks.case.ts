@@ -1,6 +1,6 @@
 /**
  * Cases for every building block: a check, targets on which it must pass
- * and targets on which it must fail. checks.test.ts evaluates them against
+ * and targets on which it must fail. app/rule-testing.test.ts evaluates them against
  * mock targets; src/conformance/sdk-blocks.test.ts writes the offline ones
  * to disk and has oscap evaluate them too.
  */

@@ -9,7 +9,7 @@
  * another. Identical objects and states within a rule are written once.
  */
 import { ContentError } from '../model/errors.js';
-import { attrs, esc } from '../results/xml-writer.js';
+import { attrs, esc } from '../model/xml/escape.js';
 import type { Check, Comparison, FileAttributes, FileSpec, ModeBit, PackageCheck, SettingCheck, SysctlCheck, Value } from './model.js';
 import { SYSCTL_FILES } from './model.js';
 

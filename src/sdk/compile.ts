@@ -16,7 +16,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { ContentError } from '../model/errors.js';
-import { attrs, esc } from '../results/xml-writer.js';
+import { attrs, esc } from '../model/xml/escape.js';
 import { forEachItem } from './author.js';
 import { OvalDocument, type ValueExport } from './compile-oval.js';
 import type { Benchmark, Check, FixScript, Group, Platform, Profile, Rule, Value } from './model.js';

@@ -2,15 +2,19 @@
  * The SDK's testing API: evaluate a rule, or a whole benchmark, against a
  * target (usually a mock, ./mock-target.ts) with the real engine, exactly as
  * `vigil xccdf eval` would: the content is compiled to a data stream, read
- * back by Vigil's parser, validated, and evaluated by app/xccdf-eval.
+ * back by Vigil's parser, validated, and evaluated.
  *
+ * The SDK sits below the app, so the evaluator is handed in: `ruleTester`
+ * takes it, and app/rule-testing.ts wires app/xccdf-eval's evaluateXccdf in
+ * and exports the result for rule authors:
+ *
+ *   import { evaluateRule, mockTarget } from 'vigil/src/app/rule-testing.js';
  *   const result = await evaluateRule(sshdRootLogin, mockTarget({ files: { '/etc/ssh/sshd_config': 'PermitRootLogin no\n' } }));
  *   assert.equal(result, 'pass');
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateXccdf, type XccdfEvalReport } from '../app/xccdf-eval.js';
 import type { Target } from '../target/target.js';
 import type { XccdfResult } from '../xccdf/result-types.js';
 import { benchmark as makeBenchmark, forEachItem, profile as makeProfile } from './author.js';
@@ -24,23 +28,61 @@ export interface EvaluateOptions {
   readonly values?: ReadonlyArray<readonly [Value, string | { readonly literal: string | number | boolean }]>;
 }
 
-export interface BenchmarkEvaluation {
+/** What an evaluator must report: a result per rule, by full XCCDF id. */
+export interface EvaluatedBenchmark {
+  readonly testResult: { readonly ruleResults: ReadonlyArray<{ readonly ruleId: string; readonly result: XccdfResult }> };
+}
+
+/** Evaluates a data stream file on a target, with a profile (full id) or the default selection: `vigil xccdf eval`. */
+export type XccdfEvaluator<R extends EvaluatedBenchmark> = (file: string, opts: { readonly target: Target; readonly profile?: string }) => Promise<R>;
+
+export interface BenchmarkEvaluation<R extends EvaluatedBenchmark = EvaluatedBenchmark> {
   /** Result by rule short name, in benchmark order. */
   readonly results: ReadonlyMap<string, XccdfResult>;
-  /** The full report, as `vigil xccdf eval` builds it. */
-  readonly report: XccdfEvalReport;
+  /** The full report, as the evaluator built it. */
+  readonly report: R;
+}
+
+/** The testing API over one evaluator. */
+export interface RuleTester<R extends EvaluatedBenchmark> {
+  /**
+   * Evaluates every rule of a benchmark against `target`: with a profile of
+   * the benchmark (its short name), or with the rules' default selection.
+   */
+  evaluateBenchmark(b: Benchmark, target: Target, opts?: { readonly profile?: string }): Promise<BenchmarkEvaluation<R>>;
+  /**
+   * Evaluates one rule against `target` and returns its XCCDF result (pass,
+   * fail, notapplicable, error, unknown, ...). The rule is compiled on its
+   * own, with its platforms and Values; `values` sets Values as a profile would.
+   */
+  evaluateRule(r: Rule, target: Target, opts?: EvaluateOptions): Promise<XccdfResult>;
+  /** evaluateRule with the full report (OVAL evidence, messages). */
+  evaluateRuleReport(r: Rule, target: Target, opts?: EvaluateOptions): Promise<BenchmarkEvaluation<R>>;
 }
 
 const TEST_NAMESPACE = 'dev.vigil.test';
 
+/** The testing API, evaluating with `evaluate` (app/rule-testing.ts hands in the app's). */
+export function ruleTester<R extends EvaluatedBenchmark>(evaluate: XccdfEvaluator<R>): RuleTester<R> {
+  const tester: RuleTester<R> = {
+    evaluateBenchmark: (b, target, opts = {}) => evaluateCompiled(evaluate, b, target, opts.profile),
+    evaluateRule: async (r, target, opts = {}) => (await tester.evaluateRuleReport(r, target, opts)).results.get(r.id)!,
+    evaluateRuleReport: (r, target, opts = {}) => {
+      const { benchmark, profile } = singleRuleBenchmark(r, opts);
+      return evaluateCompiled(evaluate, benchmark, target, profile);
+    },
+  };
+  return tester;
+}
+
 /** Evaluates a compiled data stream file; one temporary directory per call. */
-async function evaluateCompiled(b: Benchmark, target: Target, profileId: string | undefined): Promise<BenchmarkEvaluation> {
+async function evaluateCompiled<R extends EvaluatedBenchmark>(evaluate: XccdfEvaluator<R>, b: Benchmark, target: Target, profileId: string | undefined): Promise<BenchmarkEvaluation<R>> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-sdk-'));
   try {
     const file = join(dir, `${b.stem}-ds.xml`);
     writeFileSync(file, compile(b).dataStream);
     const ids = idsOf(b);
-    const report = await evaluateXccdf(file, { target, ...(profileId !== undefined ? { profile: ids.profile(profileId) } : {}) });
+    const report = await evaluate(file, { target, ...(profileId !== undefined ? { profile: ids.profile(profileId) } : {}) });
     const byId = new Map(report.testResult.ruleResults.map((r) => [r.ruleId, r.result]));
     const results = new Map<string, XccdfResult>();
     forEachItem(b.children, (item) => {
@@ -50,29 +92,6 @@ async function evaluateCompiled(b: Benchmark, target: Target, profileId: string 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Evaluates every rule of a benchmark against `target`: with a profile of
- * the benchmark (its short name), or with the rules' default selection.
- */
-export async function evaluateBenchmark(b: Benchmark, target: Target, opts: { readonly profile?: string } = {}): Promise<BenchmarkEvaluation> {
-  return evaluateCompiled(b, target, opts.profile);
-}
-
-/**
- * Evaluates one rule against `target` and returns its XCCDF result (pass,
- * fail, notapplicable, error, unknown, ...). The rule is compiled on its
- * own, with its platforms and Values; `values` sets Values as a profile would.
- */
-export async function evaluateRule(r: Rule, target: Target, opts: EvaluateOptions = {}): Promise<XccdfResult> {
-  return (await evaluateRuleReport(r, target, opts)).results.get(r.id)!;
-}
-
-/** evaluateRule with the full report (OVAL evidence, messages). */
-export async function evaluateRuleReport(r: Rule, target: Target, opts: EvaluateOptions = {}): Promise<BenchmarkEvaluation> {
-  const { benchmark, profile } = singleRuleBenchmark(r, opts);
-  return evaluateCompiled(benchmark, target, profile);
 }
 
 /**

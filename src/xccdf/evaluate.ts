@@ -33,6 +33,8 @@ export interface EvaluationOptions {
   readonly clock?: () => Date;
   /** Called as each rule is decided, in benchmark order (progress, streamed output). */
   readonly onResult?: (result: RuleResult, rule: Rule, reported: boolean) => void;
+  /** Cancels the evaluation: no rule is decided after it aborts, and evaluateBenchmark rejects with its reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Evaluation {
@@ -224,6 +226,7 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
   };
 
   const evaluateRule = async (rule: Rule, parentSelected: boolean): Promise<void> => {
+    opts.signal?.throwIfAborted();
     if (opts.skipRules?.has(rule.id)) return emit(rule, notselected, opts.rules === undefined || opts.rules.has(rule.id));
     if (opts.rules !== undefined) {
       if (!opts.rules.has(rule.id)) return emit(rule, notselected, false);

@@ -3,6 +3,7 @@
  * XCCDF rule); whole documents are streamed, never held as trees.
  */
 import { ContentError, type SourceLocation } from '../errors.js';
+import { esc } from './escape.js';
 
 export interface XmlElement {
   /** Namespace URI ('' when none). */
@@ -61,19 +62,13 @@ export function childText(el: XmlElement, name: string, ns?: string): string | u
   return c === undefined ? undefined : textOf(c).trim();
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"]/g, (ch) => ESC[ch] ?? ch);
-}
-
 /**
  * The inner markup of an element as a string. Prefixes are dropped: XHTML
  * content comes out as plain HTML (`<p>`, `<code>`), and XCCDF `<sub>` as `<sub idref=...>`.
  */
 export function innerMarkup(el: XmlElement): string {
   let s = '';
-  for (const c of el.children) s += typeof c === 'string' ? escapeXml(c) : outerMarkup(c);
+  for (const c of el.children) s += typeof c === 'string' ? esc(c) : outerMarkup(c);
   return s;
 }
 
@@ -81,7 +76,7 @@ export function outerMarkup(el: XmlElement): string {
   let s = `<${el.name}`;
   for (const [k, v] of Object.entries(el.attrs)) {
     if (k.startsWith('{')) continue;
-    s += ` ${k}="${escapeXml(v)}"`;
+    s += ` ${k}="${esc(v)}"`;
   }
   if (el.children.length === 0) return `${s}/>`;
   return `${s}>${innerMarkup(el)}</${el.name}>`;

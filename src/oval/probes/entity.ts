@@ -1,11 +1,22 @@
 /** Helpers probes share for matching object entities against candidates. */
-import { compareValues } from '../compare.js';
+import { compareValuesLater } from '../compare.js';
 import type { OvalDatatype } from '../../model/oval/types.js';
 import type { ItemEntity, ProbeRequest, ResolvedEntity } from '../types.js';
 
-/** True when `candidate` satisfies the object entity (its operation and datatype). */
-export function entityMatches(r: ResolvedEntity, candidate: string): boolean {
-  return compareValues(r.value, r.entity.datatype, candidate, r.entity.operation) === 'true';
+/**
+ * True when `candidate` satisfies the object entity (its operation and
+ * datatype). A promise, because a pattern that could backtrack badly is
+ * matched in the regex worker (regex/bounded.ts); any other answers at once.
+ */
+export async function entityMatches(r: ResolvedEntity, candidate: string): Promise<boolean> {
+  return (await compareValuesLater(r.value, r.entity.datatype, candidate, r.entity.operation)) === 'true';
+}
+
+/** The candidates whose name (`nameOf`) satisfies the object entity, in order. */
+export async function matching<T>(r: ResolvedEntity, candidates: Iterable<T>, nameOf: (c: T) => string): Promise<T[]> {
+  const out: T[] = [];
+  for (const c of candidates) if (await entityMatches(r, nameOf(c))) out.push(c);
+  return out;
 }
 
 /** The entity named `name`, if the object has it. */

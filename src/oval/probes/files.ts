@@ -36,8 +36,8 @@
 import type { OvalObject } from '../../model/oval/types.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
-import { ovalPattern } from '../compare.js';
-import { boundedTest } from '../regex/bounded.js';
+import { compareValues, ovalPattern } from '../compare.js';
+import { boundedTest, mayBacktrackBadly, type TestAnswer } from '../regex/bounded.js';
 import { entityMatches } from './entity.js';
 import { fixedPathPrefix, pathPatternTest, type PrefixVerdict } from './path-prefix.js';
 import { DEFAULT_TRAVERSAL_LIMITS, Traversal, type Spawn, type TraversalLimits, type WalkEntry, type WalkNode, type Walker } from './walk.js';
@@ -158,8 +158,12 @@ interface RecursionRules {
   readonly enters: DeviceCheck;
 }
 
-/** A test of names or paths against an object entity, compiled once for a walk's many entries. */
-type NameTest = (candidate: string) => boolean;
+/**
+ * A test of names or paths against an object entity, compiled once for a
+ * walk's many entries: synchronous, except for a pattern that could
+ * backtrack badly, which the regex worker matches (regex/bounded.ts).
+ */
+type NameTest = (candidate: string) => boolean | Promise<boolean>;
 
 function nameTest(r: ResolvedEntity): NameTest {
   const { operation, datatype } = r.entity;
@@ -168,10 +172,22 @@ function nameTest(r: ResolvedEntity): NameTest {
     if (re instanceof Error) return () => false;
     // a pattern that matches any line needs no matching (SSG's ".*" and "^.*$" on every file of /)
     if (MATCHES_ANY_LINE.has(r.value)) return (c) => !c.includes('\n') || boundedTest(re, c) === true;
+    if (mayBacktrackBadly(re)) return (c) => isTrue(boundedTest(re, c));
     return (c) => boundedTest(re, c) === true;
   }
   if (datatype === 'string' && operation === 'equals') return (c) => c === r.value;
-  return (c) => entityMatches(r, c);
+  return (c) => entityMatchNow(r, c);
+}
+
+/** entityMatches, at once unless the regex worker must answer. */
+function entityMatchNow(r: ResolvedEntity, c: string): boolean | Promise<boolean> {
+  const x = compareValues(r.value, r.entity.datatype, c, r.entity.operation);
+  return typeof x === 'string' ? x === 'true' : entityMatches(r, c);
+}
+
+/** A match's answer as a boolean (out of time or failed: no match), waiting for the worker when it must. */
+function isTrue(a: TestAnswer | Promise<TestAnswer>): boolean | Promise<boolean> {
+  return a instanceof Promise ? a.then((x) => x === true) : a === true;
 }
 
 /** Patterns that match any string without a newline. */
@@ -253,7 +269,10 @@ class Recursion implements Walker {
     const below = b.direction === 'down' && (b.maxDepth === -1 || level + 1 <= b.maxDepth);
     const type = e.type === 'unknown' ? info.type : e.type;
     if (type === 'directory') return below && (filename === undefined || b.intoDirectories);
-    const emitted = this.matches?.(e.name) && info.type !== 'directory' ? this.emit(this.files.of(node, e, info)) : undefined;
+    const m = info.type !== 'directory' && this.matches?.(e.name);
+    // a name the regex worker matches: the rest of this entry waits for it
+    if (m instanceof Promise) return this.entryMatched(node, level, e, m);
+    const emitted = m ? this.emit(this.files.of(node, e, info)) : undefined;
     const follow = type === 'symlink' && below && b.intoLinks;
     if (emitted) return afterEmit(emitted, follow ? e : undefined);
     return follow ? linksToDirectory(e) : false;
@@ -266,12 +285,22 @@ class Recursion implements Walker {
     const type = e.type === 'unknown' ? (await e.lstat())?.type : e.type;
     if (type === undefined) return false;
     if (type === 'directory') return below && (filename === undefined || b.intoDirectories);
-    if (this.matches?.(e.name)) {
+    if (await this.matches?.(e.name)) {
       const info = await e.lstat();
       if (info && info.type !== 'directory') await this.emit(this.files.of(node, e, info));
     }
     if (type === 'symlink' && below && b.intoLinks) return linksToDirectory(e);
     return false;
+  }
+
+  /** `entry` for an examined entry whose name the regex worker is matching. */
+  private async entryMatched(node: WalkNode, level: number, e: WalkEntry, matched: Promise<boolean>): Promise<boolean> {
+    const { b } = this.r;
+    const info = e.known!;
+    if (await matched) await this.emit(this.files.of(node, e, info));
+    const below = b.direction === 'down' && (b.maxDepth === -1 || level + 1 <= b.maxDepth);
+    const type = e.type === 'unknown' ? info.type : e.type;
+    return type === 'symlink' && below && b.intoLinks ? linksToDirectory(e) : false;
   }
 }
 
@@ -299,7 +328,7 @@ interface MatchRules {
   readonly kind: 'path' | 'filepath';
   readonly entity: ResolvedEntity;
   /** PCRE partial matching of a pattern, to skip what cannot match. */
-  readonly prune: ((path: string) => PrefixVerdict) | undefined;
+  readonly prune: ((path: string) => PrefixVerdict | Promise<PrefixVerdict>) | undefined;
   /** May the walk enter (and match) a directory on this device? */
   readonly enters: DeviceCheck;
   /** May a filepath on this device be reported? */
@@ -323,11 +352,11 @@ class MatchWalk implements Walker {
     if (!this.m.enters(node.info)) return false;
     let compare = true;
     if (this.m.prune) {
-      const v = this.m.prune(node.path);
+      const v = await this.m.prune(node.path);
       if (v === 'none') return false;
       compare = v === 'match';
     }
-    if (this.m.kind === 'path' && compare && this.m.matched && this.matches(node.path)) await this.m.matched(node, spawn);
+    if (this.m.kind === 'path' && compare && this.m.matched && (await this.matches(node.path))) await this.m.matched(node, spawn);
     return true;
   }
 
@@ -335,8 +364,11 @@ class MatchWalk implements Walker {
     const type = e.type === 'unknown' ? e.known?.type : e.type;
     if (type === 'directory') return true;
     // a link (followed) or a filepath candidate waits for what it needs; anything else is decided
-    if (type === 'symlink' || type === undefined || (this.m.kind === 'filepath' && this.matches(e.path))) return this.entryExamined(node, e);
-    return false;
+    if (type === 'symlink' || type === undefined) return this.entryExamined(node, e);
+    if (this.m.kind !== 'filepath') return false;
+    const m = this.matches(e.path);
+    if (m === true) return this.entryExamined(node, e);
+    return m instanceof Promise ? this.entryExamined(node, e) : false;
   }
 
   private async entryExamined(node: WalkNode, e: WalkEntry): Promise<boolean> {
@@ -346,7 +378,7 @@ class MatchWalk implements Walker {
     // every link is followed: one to a directory is walked, anything else is a candidate
     const followed = type === 'symlink' ? await e.stat() : undefined;
     if (followed?.type === 'directory') return true;
-    if (this.m.kind === 'filepath' && this.matches(e.path)) {
+    if (this.m.kind === 'filepath' && (await this.matches(e.path))) {
       const info = await e.lstat();
       if (info && this.m.reports(followed ?? info)) await this.emit({ path: node.path, filename: e.name, filepath: e.path, info });
     }
@@ -377,7 +409,7 @@ export class FileLocator {
    * (use `collect` for a stable one). With `ctx.batch`, the walk waits for
    * the other objects collected together and is shared with them.
    */
-  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
+  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
     const b = behaviorsOf(req);
     if (!b) return;
     const filepath = req.entities.get('filepath');
@@ -415,7 +447,7 @@ export class FileLocator {
   }
 
   /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
-  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
+  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
     const found: Array<{ readonly key: string; readonly seq: number; readonly out: readonly T[] }> = [];
     const keep = (key: string, out: readonly T[]): void => {
       if (out.length > 0) found.push({ key, seq: found.length, out });
@@ -433,7 +465,7 @@ export class FileLocator {
   }
 
   /** Every entry the request selects, in path order. */
-  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch'>): Promise<LocatedFile[]> {
+  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch' | 'signal'>): Promise<LocatedFile[]> {
     return this.collect(req, ctx, (f) => [f]);
   }
 
@@ -445,7 +477,7 @@ export class FileLocator {
     return s?.type === 'directory' ? s : undefined;
   }
 
-  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
+  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
     if (fp.entity.operation !== 'equals') return this.matchWalk(fp, 'filepath', b, ctx, visit);
     const info = await quietly(this.target.lstat(fp.value));
     if (!info) return;
@@ -461,16 +493,16 @@ export class FileLocator {
     entity: ResolvedEntity,
     kind: 'path' | 'filepath',
     b: Behaviors,
-    ctx: Pick<ProbeContext, 'batch'> | undefined,
+    ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined,
     visit: Visit,
     rules?: Omit<RecursionRules, 'enters'>,
   ): Promise<void> {
     let base = '/';
-    let prune: ((path: string) => PrefixVerdict) | undefined;
+    let prune: ((path: string) => PrefixVerdict | Promise<PrefixVerdict>) | undefined;
     if (entity.entity.operation === 'pattern match') {
       prune = pathPatternTest(entity.value);
       // oscap refuses a pattern that cannot match at "/" (it must start at the root)
-      if (prune && prune('/') === 'none') return;
+      if (prune && (await prune('/')) === 'none') return;
       base = fixedPathPrefix(entity.value);
     }
     const l = await quietly(this.target.lstat(base));
@@ -481,7 +513,7 @@ export class FileLocator {
     const reports = await this.fileCheck(b);
     if (start.type !== 'directory') {
       // the start itself is the only candidate
-      if (kind === 'filepath' && entityMatches(entity, base) && reports(start)) await visit({ path: dirname(base), filename: basename(base), filepath: base, info: l });
+      if (kind === 'filepath' && (await entityMatches(entity, base)) && reports(start)) await visit({ path: dirname(base), filename: basename(base), filepath: base, info: l });
       return;
     }
     const ticket: Ticket = { walkers: [] };
@@ -514,7 +546,7 @@ export class FileLocator {
           if (info) await visit({ path: cur, filepath: cur, info });
         } else {
           for (const e of (await quietly(dir.entries())) ?? []) {
-            if (!entityMatches(r.filename, e.name)) continue;
+            if (!(await entityMatches(r.filename, e.name))) continue;
             const info = await quietly(dir.lstat(e.name));
             if (info && info.type !== 'directory') await visit({ path: cur, filename: e.name, filepath: childPath(cur, e.name), info });
           }
@@ -530,13 +562,13 @@ export class FileLocator {
    * any) to register theirs, then runs one traversal for every walk pending
    * by then, or waits for the one already serving this ticket.
    */
-  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch'> | undefined): Promise<void> {
+  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined): Promise<void> {
     this.pending.push(ticket);
     if (ctx?.batch) await ctx.batch.ready();
     if (!ticket.run) {
       const tickets = this.pending;
       this.pending = [];
-      const traversal = new Traversal(this.target, this.limits);
+      const traversal = new Traversal(this.target, this.limits, ctx?.signal);
       for (const t of tickets) for (const [start, walker] of t.walkers) traversal.add(start, walker);
       const run = traversal.run();
       for (const t of tickets) t.run = run;

@@ -11,7 +11,7 @@
  * and assertions other than `^` are widened), which walks more and never
  * loses a match.
  */
-import { boundedTest } from '../regex/bounded.js';
+import { boundedTest, type TestAnswer } from '../regex/bounded.js';
 import { emitTree, parsePcre, type PcreNode, type PcreTree } from '../regex/pcre.js';
 
 /** `match`: the pattern matches from the start; `partial`: the path could still grow into a match; `none`: neither. */
@@ -80,7 +80,7 @@ function prefixOf(n: PcreNode): PcreNode {
  * The partial-match verdict for a path pattern, or undefined when the
  * pattern cannot be read (then nothing is pruned).
  */
-export function pathPatternTest(pattern: string): ((path: string) => PrefixVerdict) | undefined {
+export function pathPatternTest(pattern: string): ((path: string) => PrefixVerdict | Promise<PrefixVerdict>) | undefined {
   const anchored = pattern.startsWith('^') ? pattern : `^${pattern}`;
   let tree: PcreTree;
   try {
@@ -99,11 +99,16 @@ export function pathPatternTest(pattern: string): ((path: string) => PrefixVerdi
   } catch {
     return undefined;
   }
+  const verdict = (f: TestAnswer, p: TestAnswer | Promise<TestAnswer>): PrefixVerdict | Promise<PrefixVerdict> => {
+    if (f === true) return 'match';
+    if (p instanceof Promise) return p.then((q) => verdict(false, q));
+    return p === false ? 'none' : 'partial'; // out of time: keep walking
+  };
+  // synchronous, unless a pattern that could backtrack badly waits for the regex worker
   return (path) => {
     const f = boundedTest(fullRe, path);
-    if (f === true) return 'match';
-    const p = boundedTest(prefixRe, path);
-    return p === false ? 'none' : 'partial'; // out of time: keep walking
+    if (f instanceof Promise) return f.then((g) => verdict(g, boundedTest(prefixRe, path)));
+    return verdict(f, f === true ? false : boundedTest(prefixRe, path));
   };
 }
 

@@ -263,6 +263,8 @@ export class Traversal {
   constructor(
     private readonly target: Target,
     private readonly limits: TraversalLimits = DEFAULT_TRAVERSAL_LIMITS,
+    /** Stops the walk between directories: run() rejects with its reason. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Starts `walker` at `path` (a directory, links followed) when the traversal runs. */
@@ -302,6 +304,12 @@ export class Traversal {
       const pump = (): void => {
         if (resting) return;
         while (active < this.limits.directories && this.stack.length > 0) {
+          if (this.signal?.aborted) {
+            // no directory is opened after an abort; those being read finish, and are dropped
+            this.stack.length = 0;
+            reject(this.signal.reason);
+            return;
+          }
           if (++started % YIELD_EVERY === 0) {
             // a directory read synchronously settles at once, so a walk could run on promise callbacks alone and hold
             // off timers, I/O callbacks and the collector's tasks until it ends; it lets them in between directories

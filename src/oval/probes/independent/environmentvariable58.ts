@@ -20,7 +20,7 @@ export const environmentvariable58Probe: Probe = {
     if (pid.entity.nil || pid.value === '') pids.push(String(process.pid));
     else if (pid.entity.operation === 'equals') pids.push(pid.value.trim());
     else {
-      for (const e of await ctx.target.readdir('/proc')) if (/^\d+$/.test(e.name) && entityMatches(pid, e.name)) pids.push(e.name);
+      for (const e of await ctx.target.readdir('/proc')) if (/^\d+$/.test(e.name) && (await entityMatches(pid, e.name))) pids.push(e.name);
     }
     const items: ItemData[] = [];
     for (const p of pids) {
@@ -34,7 +34,7 @@ export const environmentvariable58Probe: Probe = {
         const eq = kv.indexOf('=');
         if (eq <= 0) continue;
         const k = kv.slice(0, eq);
-        if (!entityMatches(name, k)) continue;
+        if (!(await entityMatches(name, k))) continue;
         items.push({ family: 'independent', type: 'environmentvariable58_item', status: 'exists', entities: [field('pid', p, 'int'), field('name', k), field('value', kv.slice(eq + 1))] });
       }
     }

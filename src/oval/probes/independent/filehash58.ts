@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
-import { entityMatches, field } from '../entity.js';
+import { field, matching } from '../entity.js';
 import { errnoOf, ftsKind, joinPath } from '../file-kind.js';
 import { fileLocator, walksFilesystem } from '../files.js';
 
@@ -45,7 +45,7 @@ export const filehash58Probe: Probe = {
     if (!hashType || (!hasPath && !filepath)) {
       return { flag: 'error', items: [], messages: ['filehash58_object needs hash_type, and filepath or path and filename'] };
     }
-    const types = HASH_TYPES.filter(([oval]) => entityMatches(hashType, oval));
+    const types = await matching(hashType, HASH_TYPES, ([oval]) => oval);
     if (types.length === 0) return { items: [] };
     const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, async (f): Promise<ItemData[]> => {
       if (f.filename === undefined) return [];

@@ -90,9 +90,13 @@ export const textfilecontent54Probe: Probe = {
         failed = true;
         return [];
       }
-      const found = boundedMatchAll(re, content);
-      if (found === 'timeout') {
-        messages.push(`matching ${JSON.stringify(pattern.value)} against ${f.filepath} ran out of time (catastrophic backtracking)`);
+      const found = await boundedMatchAll(re, content);
+      if (typeof found === 'string') {
+        messages.push(
+          found === 'timeout'
+            ? `matching ${JSON.stringify(pattern.value)} against ${f.filepath} ran out of time (catastrophic backtracking)`
+            : `matching ${JSON.stringify(pattern.value)} against ${f.filepath} failed in the regex worker`,
+        );
         failed = true;
         return [];
       }

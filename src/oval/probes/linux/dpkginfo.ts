@@ -88,7 +88,7 @@ export const dpkginfoProbe: Probe = {
     if (!packages) return { items: [], messages: ['/var/lib/dpkg/status not found'] };
     const items: ItemData[] = [];
     for (const p of packages) {
-      if (entityMatches(name, p.name)) items.push(item(p.name, p));
+      if (await entityMatches(name, p.name)) items.push(item(p.name, p));
       else if (name.entity.operation === 'equals' && p.provides.includes(name.value)) items.push(item(name.value, p));
     }
     return { items };

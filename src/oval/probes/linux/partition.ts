@@ -35,7 +35,7 @@ export const partitionProbe: Probe = {
       const [dev, dir, type, opts] = line.split(' ');
       if (!dev || !dir || !type || opts === undefined) continue;
       const mount = unescape(dir);
-      if (!entityMatches(mp, mount)) continue;
+      if (!(await entityMatches(mp, mount))) continue;
       let total = 0;
       let free = 0;
       try {

@@ -130,7 +130,7 @@ export const selinuxbooleanProbe: Probe = {
     if (names.length === 0) return { flag: 'not collected', items: [], messages: [`${dir} lists no SELinux booleans; OpenSCAP's probe fails here`] };
     const items: ItemData[] = [];
     for (const n of names) {
-      if (!entityMatches(name, n)) continue;
+      if (!(await entityMatches(name, n))) continue;
       let current = true; // libselinux returns -1 on a read error, which the probe turns into true
       let pending = true;
       try {
@@ -240,7 +240,7 @@ export const selinuxsecuritycontextProbe: Probe = {
     }
     if (pid) {
       if (!/^[+-]?\d+$/.test(pid.value.trim())) return { flag: 'error', items: [], messages: [`pid "${pid.value}" is not an integer`] };
-      let wanted: ((n: number) => boolean) | undefined;
+      let wanted: ((n: number) => boolean | Promise<boolean>) | undefined;
       if (Number.parseInt(pid.value, 10) === 0) {
         // pid 0 is the scanning process, compared for equality whatever the operation
         let self: number;
@@ -257,7 +257,7 @@ export const selinuxsecuritycontextProbe: Probe = {
       for (const e of await ctx.target.readdir('/proc')) {
         if (!/^\d+$/.test(e.name)) continue;
         const n = Number.parseInt(e.name, 10);
-        if (!wanted(n)) continue;
+        if (!(await wanted(n))) continue;
         const c = await processContext(ctx.target, n);
         if (c) items.push(contextItem([field('pid', n, 'int')], c));
       }

@@ -47,7 +47,7 @@
  */
 import type { Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeContext, ProbeResult } from '../../types.js';
-import { entityMatches, field } from '../entity.js';
+import { entityMatches, field, matching } from '../entity.js';
 
 export const SYSTEMD_DEST = 'org.freedesktop.systemd1';
 export const MANAGER_PATH = '/org/freedesktop/systemd1';
@@ -484,7 +484,7 @@ export const systemdunitpropertyProbe: Probe = {
     if (!session) return NO_EXEC;
     const units = await session.units();
     if (isFailure(units)) return unreachable(units);
-    const matched = units.ok.filter((u) => entityMatches(unit, u.name));
+    const matched = await matching(unit, units.ok, (u) => u.name);
     const answers = await mapLimited(matched, PARALLEL, (u) => session.unitProperties(u.path));
     const items: ItemData[] = [];
     for (let i = 0; i < matched.length; i++) {
@@ -505,7 +505,7 @@ export const systemdunitpropertyProbe: Probe = {
           continue;
         }
         flush();
-        if (!entityMatches(property, p.name)) continue;
+        if (!(await entityMatches(property, p.name))) continue;
         current = { name: p.name, entities: [field('unit', u.name), field('property', p.name)] };
         if (p.value !== null) current.entities.push(field('value', p.value));
       }
@@ -528,7 +528,7 @@ export const systemdunitdependencyProbe: Probe = {
     if (!session) return NO_EXEC;
     const units = await session.units();
     if (isFailure(units)) return unreachable(units);
-    const matched = units.ok.filter((u) => entityMatches(unit, u.name));
+    const matched = await matching(unit, units.ok, (u) => u.name);
     const deps = await mapLimited(matched, PARALLEL, (u) => session.dependencies(u.name));
     return {
       items: matched.map((u, i) => ({

@@ -13,6 +13,7 @@
 import type { FileType } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
 import { field } from '../entity.js';
+import { Lru } from '../../lru.js';
 import { fileLocator, walksFilesystem, type LocatedFile } from '../files.js';
 
 const TYPE_NAMES: Record<FileType, string> = {
@@ -47,18 +48,23 @@ const TYPE_ENTITIES = new Map(Object.entries(TYPE_NAMES).map(([t, name]) => [t, 
 const ACL_NOT_COLLECTED: readonly ItemEntity[] = [{ name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'not collected' }];
 const NONE: readonly ItemEntity[] = [];
 
-// A host has few owners: their entities are made once (up to a bound, against a hostile tree).
-const USERS = new Map<number, readonly ItemEntity[]>();
-const GROUPS = new Map<number, readonly ItemEntity[]>();
-const OWNERS_KEPT = 4096;
+// A host has few owners: their entities are made once, and the most recently used are kept (a bound against a hostile tree, and a scanner that runs for days).
+export const OWNERS_KEPT = 4096;
+const USERS = new Lru<number, readonly ItemEntity[]>(OWNERS_KEPT);
+const GROUPS = new Lru<number, readonly ItemEntity[]>(OWNERS_KEPT);
 
-function owner(made: Map<number, readonly ItemEntity[]>, name: string, id: number): readonly ItemEntity[] {
+function owner(made: Lru<number, readonly ItemEntity[]>, name: string, id: number): readonly ItemEntity[] {
   let e = made.get(id);
   if (!e) {
     e = [field(name, id, 'int')];
-    if (made.size < OWNERS_KEPT) made.set(id, e);
+    made.set(id, e);
   }
   return e;
+}
+
+/** The owner entities kept now (users, groups), for tests of the bound. */
+export function ownersKept(): { readonly users: number; readonly groups: number } {
+  return { users: USERS.size, groups: GROUPS.size };
 }
 
 /** The item's entities, in OpenSCAP's order: each a name and how to make it (one entity, or none). */

@@ -33,7 +33,7 @@
 import type { OvalDatatype } from '../../../model/oval/types.js';
 import type { Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
-import { entityMatches, field } from '../entity.js';
+import { field, matching } from '../entity.js';
 
 /** IFF_* bits in the order interface_probe.c lists them, with its names. */
 const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
@@ -352,7 +352,7 @@ export const interfaceProbe: Probe = {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['interface_object needs name'] };
     const messages: string[] = [];
-    const items = (await readInterfaceAddresses(ctx.target, messages)).filter((a) => entityMatches(name, a.link.name)).map(interfaceItem);
+    const items = (await matching(name, await readInterfaceAddresses(ctx.target, messages), (a) => a.link.name)).map(interfaceItem);
     return { items, ...(messages.length ? { messages } : {}) };
   },
 };

@@ -54,7 +54,7 @@ export const sysctlProbe: Probe = {
         for (const e of entries) {
           const n = prefix ? `${prefix}.${e.name}` : e.name;
           if (e.type === 'directory') await walk(`${dir}/${e.name}`, n);
-          else if (entityMatches(name, n)) names.push(n);
+          else if (await entityMatches(name, n)) names.push(n);
         }
       };
       await walk('/proc/sys', '');

@@ -4,7 +4,7 @@
  */
 import { isNotFound } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeResult, ProbeContext, ProbeRequest } from '../../types.js';
-import { entityMatches, field } from '../entity.js';
+import { field, matching } from '../entity.js';
 
 async function lines(ctx: ProbeContext, path: string): Promise<string[][] | Error | undefined> {
   const key = `lines:${path}`;
@@ -35,7 +35,7 @@ async function collectEntries(
   const rows = await lines(ctx, path);
   if (rows instanceof Error) return { flag: 'error', items: [], messages: [`${path}: ${rows.message}`] };
   if (!rows) return { items: [] };
-  return { items: rows.filter((c) => c[0] !== undefined && entityMatches(user, c[0])).map(build) };
+  return { items: (await matching(user, rows.filter((c) => c[0] !== undefined), (c) => c[0]!)).map(build) };
 }
 
 export const passwordProbe: Probe = {

@@ -433,7 +433,7 @@ export const process58Probe: Probe = {
         cmd = (raw && formatCmdline(raw)) ?? st.comm;
       }
       anyProcess = true;
-      if ((cmdEnt && !entityMatches(cmdEnt, cmd)) || (pidEnt && !entityMatches(pidEnt, String(pid)))) continue;
+      if ((cmdEnt && !(await entityMatches(cmdEnt, cmd))) || (pidEnt && !(await entityMatches(pidEnt, String(pid))))) continue;
 
       const status = (await readOptional(target, `/proc/${pid}/status`))?.toString('latin1');
       let ruid = -1;

@@ -1,14 +1,15 @@
 /**
- * Every building block, evaluated by the real engine against mock targets
- * (the cases are in checks.case.ts, shared with the oscap comparison in
+ * Every building block of the SDK, evaluated by the real engine against
+ * mock targets through the testing API (the cases are in
+ * sdk/checks.case.ts, shared with the oscap comparison in
  * src/conformance/sdk-blocks.test.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rule } from './author.js';
-import { BLOCK_TABLES } from './checks.case.js';
-import * as sdk from './index.js';
-import { evaluateRule, mockTarget } from './testing.js';
+import { rule } from '../sdk/author.js';
+import { BLOCK_TABLES } from '../sdk/checks.case.js';
+import * as sdk from '../sdk/index.js';
+import { evaluateRule, mockTarget } from './rule-testing.js';
 
 for (const t of BLOCK_TABLES) {
   describe(`${t.block}: ${t.title}`, () => {

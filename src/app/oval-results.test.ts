@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { evaluateOvalFile } from '../app/oval-eval.js';
+import { evaluateOvalFile } from './oval-eval.js';
 import { ovalXml } from '../testing/content.js';
 import { findOscap, oracleMissing, run } from '../testing/oracle.js';
 
