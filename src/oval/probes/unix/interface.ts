@@ -33,6 +33,7 @@
 import type { OvalDatatype } from '../../../model/oval/types.js';
 import type { Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
+import { absentAs } from '../absence.js';
 import { entityMatches, field } from '../entity.js';
 
 /** IFF_* bits in the order interface_probe.c lists them, with its names. */
@@ -152,12 +153,9 @@ export function ipv6ToString(words: readonly number[]): string {
 
 // ------------------------------------------------------------------ sources
 
+/** A file's text, or undefined when it is not there; any other failure is thrown on (the object is an error). */
 async function readText(target: Target, path: string): Promise<string | undefined> {
-  try {
-    return (await target.readFile(path)).toString('latin1');
-  } catch {
-    return undefined;
-  }
+  return (await absentAs(target.readFile(path)))?.toString('latin1');
 }
 
 /** The interfaces under /sys/class/net, by ifindex. */
