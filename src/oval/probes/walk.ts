@@ -21,8 +21,8 @@
  * calls; directories wait on a stack as their name and lstat, so memory
  * follows the width of the tree, not the number of files.
  */
-import { absentAs, failureMessage, followedAs, isDeadLink } from './absence.js';
-import { childPath, openDirectory, TargetError, type DirEntry, type DirHandle, type Examine, type FileInfo, type FileType, type Target } from '../../target/target.js';
+import { absentAs, failureMessage, followedAs } from './absence.js';
+import { childPath, isNotFound, openDirectory, TargetError, type DirEntry, type DirHandle, type Examine, type FileInfo, type FileType, type Target } from '../../target/target.js';
 
 /** A directory the traversal has reached. */
 export interface WalkNode {
@@ -423,7 +423,7 @@ export class Traversal {
       list = await node.handle.entries(examine);
     } catch (e) {
       // gone since it was reached: nothing below it
-      if (isDeadLink(e)) return NO_TASKS;
+      if (isNotFound(e)) return NO_TASKS;
       // cannot be listed (fts's FTS_DNR, which oscap skips): the walkers that wanted its entries fail, for what they
       // would report is unknown; the others go on
       const failure = walkFailure('cannot list directory', node.path, e);

@@ -161,7 +161,7 @@ async function readText(target: Target, path: string): Promise<string | undefine
 /** The interfaces under /sys/class/net, by ifindex. */
 async function readLinks(target: Target): Promise<NetLink[]> {
   const links: NetLink[] = [];
-  for (const e of await target.readdir('/sys/class/net')) {
+  for (const e of (await absentAs(target.readdir('/sys/class/net'))) ?? []) {
     const dir = `/sys/class/net/${e.name}`;
     const index = Number.parseInt((await readText(target, `${dir}/ifindex`)) ?? '', 10);
     if (!Number.isFinite(index)) continue; // not an interface (bonding_masters, ...)
