@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OvalDatatype, OvalOperation } from '../model/oval/types.js';
-import { compareValues, parseDouble, parseInt64 } from './compare.js';
+import { parseDouble, parseInt64 } from './c-numbers.js';
+import { compareValues } from './compare.js';
 
 type Row = [state: string, datatype: OvalDatatype, op: OvalOperation, sys: string, want: string];
 

@@ -9,56 +9,10 @@ import { Lru } from './lru.js';
 import { boundedTest } from './regex/bounded.js';
 import { compilePcre } from './regex/pcre.js';
 import type { OvalResult } from './result.js';
+import { parseDouble, parseInt64, plainInt } from './c-numbers.js';
 
-const INT_RE = /^[\t\n\v\f\r ]*[+-]?\d+$/;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-/** strtoimax over the whole string, 64-bit; undefined when C would fail. */
-export function parseInt64(s: string): bigint | undefined {
-  if (!INT_RE.test(s)) return undefined;
-  const v = BigInt(s.trim());
-  return v < INT64_MIN || v > INT64_MAX ? undefined : v;
-}
-
-/**
- * A plain decimal ([+-]?digits, at most 15 characters) as a number;
- * undefined for anything else, which parseInt64 reads. Two plain decimals
- * compare as ints exactly as their numbers do.
- */
-export function plainInt(s: string): number | undefined {
-  const n = s.length;
-  if (n === 0 || n > 15) return undefined;
-  let i = 0;
-  let negative = false;
-  const first = s.charCodeAt(0);
-  if (first === 45 || first === 43) {
-    if (n === 1) return undefined;
-    negative = first === 45;
-    i = 1;
-  }
-  let v = 0;
-  for (; i < n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return undefined;
-    v = v * 10 + d;
-  }
-  return negative ? -v : v;
-}
-
-const FLOAT_RE = /^[\t\n\v\f\r ]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
-
-/** strtod over the whole string; undefined when C would fail. */
-export function parseDouble(s: string): number | undefined {
-  if (!FLOAT_RE.test(s)) return undefined;
-  const t = s.trim().toLowerCase();
-  const sign = t.startsWith('-') ? -1 : 1;
-  const body = t.replace(/^[+-]/, '');
-  if (body.startsWith('inf')) return sign * Infinity;
-  if (body === 'nan') return NaN;
-  const v = Number(t);
-  return Number.isFinite(v) ? v : undefined;
-}
+/** Re-exported for the engine's fast path over plain decimals. */
+export { plainInt } from './c-numbers.js';
 
 const tf = (b: boolean): OvalResult => (b ? 'true' : 'false');
 

@@ -140,7 +140,11 @@ describe('objects: collected once, var_refs iterated, filters and sets', () => {
   });
 
   it('a var_ref without values makes the object "does not exist"', async () => {
-    const e = engine({ tests: test('check="all"'), objects: '<ind:fake_object id="oval:t:obj:1" version="1"><ind:name var_ref="oval:t:var:ext"/></ind:fake_object>', variables: '<external_variable id="oval:t:var:ext" version="1" datatype="string" comment="c"/>' }, fakeProbe(ROWS));
+    const e = engine(
+      { tests: test('check="all"'), objects: '<ind:fake_object id="oval:t:obj:1" version="1"><ind:name var_ref="oval:t:var:ext"/></ind:fake_object>', variables: '<external_variable id="oval:t:var:ext" version="1" datatype="string" comment="c"/>' },
+      fakeProbe(ROWS),
+      { 'oval:t:var:ext': [] },
+    );
     const c = await e.collect('oval:t:obj:1');
     assert.equal(c.flag, 'does not exist');
     assert.match(c.messages.join(), /oval:t:var:ext/);

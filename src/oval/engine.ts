@@ -289,9 +289,13 @@ export class OvalEngine {
         bindings: [],
       };
     }
+    const messages: string[] = [];
     // Resolve var_refs; every combination of values is collected and the items united.
     const perEntity: Array<{ entity: OvalEntity; values: readonly string[] }> = [];
     const bindings: VariableBinding[] = [];
+    // An object takes the flag of the variables it is built from (variableFlag): only values known to be all
+    // of them let its own collection decide.
+    let fromVariables: CollectionFlag = 'complete';
     for (const e of object.entities) {
       if (e.varRef === undefined) {
         perEntity.push({ entity: e, values: [e.value] });
@@ -303,7 +307,11 @@ export class OvalEngine {
           v.flag === 'complete' || v.flag === 'incomplete' || v.flag === 'does not exist'
             ? `Referenced variable has no values (${e.varRef}).`
             : `There was a problem processing referenced variable (${e.varRef}).`;
-        return { flag: 'does not exist', items: [], messages: [why, ...v.messages], bindings: [] };
+        return { flag: variableFlag(v.flag), items: [], messages: [why, ...v.messages], bindings: [] };
+      }
+      if (v.flag === 'incomplete') {
+        fromVariables = 'incomplete';
+        messages.push(`Referenced variable ${e.varRef} has only some of its values (incomplete).`, ...v.messages);
       }
       for (const value of v.values) bindings.push({ variableId: e.varRef, value });
       perEntity.push({ entity: e, values: v.values });
@@ -312,7 +320,6 @@ export class OvalEngine {
     const items = new Map<number, OvalItem>();
     // Items a probe already asked about and kept (ProbeContext.keep), so no item is judged twice.
     const kept = new WeakSet<ItemData>();
-    const messages: string[] = [];
     // Only the first request joins the batch: the others come after its shared work.
     let joining = batch;
     // an object that depends on the target alone is collected once per scan (share.ts)
@@ -355,6 +362,8 @@ export class OvalEngine {
     const all = [...items.values()];
     let final = flag ?? 'does not exist';
     if (final === 'complete' && all.length === 0) final = 'does not exist';
+    // built from some of the values only: what was found is not all there is
+    if (fromVariables === 'incomplete' && (final === 'complete' || final === 'does not exist')) final = 'incomplete';
     return { flag: final, items: all, messages, bindings };
   }
 
@@ -757,6 +766,20 @@ function statusCounts(entities: readonly ItemEntity[]): EntityStatusCounts {
     else nc++;
   }
   return { exists, dne, error, nc };
+}
+
+/**
+ * The flag of an object whose var_ref variable has no values, by the
+ * variable's flag (OVAL 5.11's rules for variables and objects): a variable
+ * that has no values because nothing exists to give them makes the object
+ * `does not exist`; one that could not be computed passes on why (error,
+ * not collected, not applicable), so that a test over the object is error
+ * or unknown, never true for want of evidence. OpenSCAP 1.3.7 says
+ * `does not exist` whatever the reason (oval_varref_to_sexp), which lets a
+ * `none_exist` test pass on an object it never collected.
+ */
+export function variableFlag(flag: CollectionFlag): CollectionFlag {
+  return flag === 'complete' || flag === 'incomplete' ? 'does not exist' : flag;
 }
 
 function* combinations(list: ReadonlyArray<{ entity: OvalEntity; values: readonly string[] }>, i = 0, acc: ResolvedEntity[] = []): Generator<ResolvedEntity[]> {

@@ -8,7 +8,9 @@ import type { OvalDatatype, OvalDefinitions } from '../model/oval/types.js';
 import { ovalXml } from '../testing/content.js';
 import type { CollectionFlag, ItemStatus } from './result.js';
 import type { CollectedObject, ItemEntity, OvalItem, VariableValue } from './types.js';
-import { escapeRegex, formatFixed6, globToRegex, VariableEvaluator, type ObjectCollector } from './variables.js';
+import { formatFixed6 } from './c-numbers.js';
+import { escapeRegex, globToRegex } from './variables/glob.js';
+import { VariableEvaluator, type ObjectCollector } from './variables.js';
 
 // ---------------------------------------------------------------- fixtures
 

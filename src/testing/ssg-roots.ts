@@ -117,8 +117,8 @@ export async function buildSsgRoot(root: string, platform: Files, hardened: bool
   return { ...process.env, OSCAP_PROBE_ROOT: root, APT_CONFIG: aptConf };
 }
 
-/** The object types a definition's evaluation can touch, through criteria, tests, sets, filters and variables. */
-export function objectTypes(doc: OvalDefinitions, defId: string): Set<string> {
+/** The object types a definition's evaluation can touch, through criteria, tests, sets, filters and variables; with `ids`, the objects too. */
+export function objectTypes(doc: OvalDefinitions, defId: string, ids?: Set<string>): Set<string> {
   const types = new Set<string>();
   const seenDefs = new Set<string>();
   const seenObjects = new Set<string>();
@@ -149,6 +149,7 @@ export function objectTypes(doc: OvalDefinitions, defId: string): Set<string> {
   const object = (id: string): void => {
     if (seenObjects.has(id)) return;
     seenObjects.add(id);
+    ids?.add(id);
     const o = doc.objects.get(id);
     if (!o) return;
     types.add(`${o.family}/${o.type}`);

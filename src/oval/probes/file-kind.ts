@@ -8,6 +8,7 @@
  *   directory is never reported, a symlink is FTS_SL whatever it points at.
  */
 import type { FileInfo, Target } from '../../target/target.js';
+import { isDeadLink } from './absence.js';
 import type { LocatedFile } from './files.js';
 
 /** fts_info, reduced to what the probes tell apart. */
@@ -23,8 +24,9 @@ export async function ftsKind(target: Target, f: LocatedFile, byFilepath: boolea
   let info: FileInfo;
   try {
     info = f.info.type === 'symlink' ? await target.stat(f.filepath) : f.info;
-  } catch {
-    return 'dangling';
+  } catch (e) {
+    if (isDeadLink(e)) return 'dangling';
+    throw e;
   }
   if (info.type === 'directory') return undefined;
   return info.type === 'regular' ? 'file' : 'other';

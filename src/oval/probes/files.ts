@@ -21,6 +21,11 @@
  *   `defined` stays on the device the walk started on. An offline root has
  *   no mount table of its own: everything in it is local.
  * - A walk never enters a directory that repeats one of its ancestors.
+ * - Only absence is quiet (absence.ts): a path that is not there, or a link
+ *   that leads nowhere. A directory that cannot be listed or opened, an
+ *   entry that cannot be examined, fails the object (flag error) with the
+ *   reason, where oval_fts skips it (FTS_DNR, FTS_NS) and reports fewer
+ *   files: a directory the scanner cannot read must not look empty.
  *
  * Walks are shared: the requests registered before a walk starts are served
  * by one traversal (walk.ts), each with its own rules, and every directory is
@@ -35,6 +40,7 @@
  */
 import type { OvalObject } from '../../model/oval/types.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
+import { absentAs, followedAs } from './absence.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
 import { compareValues, ovalPattern } from '../compare.js';
 import { boundedTest, mayBacktrackBadly, type TestAnswer } from '../regex/bounded.js';
@@ -137,14 +143,6 @@ export function walksFilesystem(object: OvalObject): boolean {
   const path = entity('path');
   if (!path) return false;
   return path.operation !== 'equals' || object.behaviors['recurse_direction'] === 'down';
-}
-
-/** A failed examination is "not there", as oval_fts skips what it cannot stat. */
-function quietly<T>(p: Promise<T>): Promise<T | undefined> {
-  return p.catch((e: unknown) => {
-    if (e instanceof TargetError) return undefined;
-    throw e;
-  });
 }
 
 type DeviceCheck = (info: FileInfo) => boolean;
@@ -428,7 +426,7 @@ export class FileLocator {
     if (!enters(dir)) return;
     if (b.direction === 'up') return this.upward(path.value, { ...rules, enters }, visit);
     if (b.direction === 'none' && rules.filename === undefined) {
-      const info = await quietly(this.target.lstat(path.value));
+      const info = await absentAs(this.target.lstat(path.value));
       if (info) await visit({ path: path.value, filepath: path.value, info });
       return;
     }
@@ -437,7 +435,7 @@ export class FileLocator {
       const name = rules.filename.value;
       if (name === '' || name === '.' || name === '..' || name.includes('/')) return;
       const fp = childPath(path.value, name);
-      const info = await quietly(this.target.lstat(fp));
+      const info = await absentAs(this.target.lstat(fp));
       if (info && info.type !== 'directory') await visit({ path: path.value, filename: name, filepath: fp, info });
       return;
     }
@@ -471,18 +469,18 @@ export class FileLocator {
 
   /** stat of `path` when it is a directory (links followed), after oscap's lstat that it exists. */
   private async directoryAt(path: string): Promise<FileInfo | undefined> {
-    const l = await quietly(this.target.lstat(path));
+    const l = await absentAs(this.target.lstat(path));
     if (!l) return undefined;
-    const s = l.type === 'symlink' ? await quietly(this.target.stat(path)) : l;
+    const s = l.type === 'symlink' ? await followedAs(this.target.stat(path)) : l;
     return s?.type === 'directory' ? s : undefined;
   }
 
   private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
     if (fp.entity.operation !== 'equals') return this.matchWalk(fp, 'filepath', b, ctx, visit);
-    const info = await quietly(this.target.lstat(fp.value));
+    const info = await absentAs(this.target.lstat(fp.value));
     if (!info) return;
     // the walk's start is followed (FTS_COMFOLLOW): a directory, or a link to one, is never a filepath
-    const followed = info.type === 'symlink' ? await quietly(this.target.stat(fp.value)) : info;
+    const followed = info.type === 'symlink' ? await followedAs(this.target.stat(fp.value)) : info;
     if (followed?.type === 'directory') return;
     if (!(await this.fileCheck(b))(followed ?? info)) return;
     await visit({ path: dirname(fp.value), filename: basename(fp.value), filepath: fp.value, info });
@@ -505,9 +503,9 @@ export class FileLocator {
       if (prune && (await prune('/')) === 'none') return;
       base = fixedPathPrefix(entity.value);
     }
-    const l = await quietly(this.target.lstat(base));
+    const l = await absentAs(this.target.lstat(base));
     if (!l) return;
-    const start = l.type === 'symlink' ? await quietly(this.target.stat(base)) : l;
+    const start = l.type === 'symlink' ? await followedAs(this.target.stat(base)) : l;
     if (!start) return;
     const enters = await this.deviceCheck(b, start);
     const reports = await this.fileCheck(b);
@@ -539,15 +537,15 @@ export class FileLocator {
   private async upward(start: string, r: RecursionRules, visit: Visit): Promise<void> {
     let cur = start;
     for (let depth = 0; r.b.maxDepth === -1 || depth <= r.b.maxDepth; depth++) {
-      const dir = await quietly(openDirectory(this.target, cur));
+      const dir = await followedAs(openDirectory(this.target, cur));
       if (dir && r.enters(dir.info)) {
         if (r.filename === undefined) {
-          const info = await quietly(this.target.lstat(cur));
+          const info = await absentAs(this.target.lstat(cur));
           if (info) await visit({ path: cur, filepath: cur, info });
         } else {
-          for (const e of (await quietly(dir.entries())) ?? []) {
+          for (const e of (await absentAs(dir.entries())) ?? []) {
             if (!(await entityMatches(r.filename, e.name))) continue;
-            const info = await quietly(dir.lstat(e.name));
+            const info = await absentAs(dir.lstat(e.name));
             if (info && info.type !== 'directory') await visit({ path: cur, filename: e.name, filepath: childPath(cur, e.name), info });
           }
         }
@@ -581,17 +579,19 @@ export class FileLocator {
   private localDevices(): Promise<ReadonlySet<number> | undefined> {
     this.devices ??= (async () => {
       if (!this.target.has('kernel')) return undefined;
-      let text: string;
-      try {
-        text = (await this.target.readFile('/proc/self/mounts')).toString('utf8');
-      } catch {
-        return undefined;
-      }
+      // a mount table that cannot be read (but is there) fails the walks that ask which filesystems are local
+      const table = await absentAs(this.target.readFile('/proc/self/mounts'));
+      if (!table) return undefined;
+      const text = table.toString('utf8');
       const devs = new Set<number>();
       for (const line of text.split('\n')) {
         const [, mnt, type] = line.split(' ');
         if (!mnt || !type || !isLocalFilesystem(type)) continue;
-        const info = await quietly(this.target.stat(mountField(mnt)));
+        // a mount point that cannot be examined cannot be entered either (the walk would fail there itself)
+        const info = await this.target.stat(mountField(mnt)).catch((e: unknown) => {
+          if (e instanceof TargetError) return undefined;
+          throw e;
+        });
         if (info) devs.add(info.dev);
       }
       return devs;

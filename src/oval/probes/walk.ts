@@ -21,7 +21,8 @@
  * calls; directories wait on a stack as their name and lstat, so memory
  * follows the width of the tree, not the number of files.
  */
-import { childPath, openDirectory, TargetError, type DirEntry, type DirHandle, type Examine, type FileInfo, type FileType, type Target } from '../../target/target.js';
+import { absentAs, failureMessage, followedAs } from './absence.js';
+import { childPath, isNotFound, openDirectory, TargetError, type DirEntry, type DirHandle, type Examine, type FileInfo, type FileType, type Target } from '../../target/target.js';
 
 /** A directory the traversal has reached. */
 export interface WalkNode {
@@ -46,9 +47,9 @@ export interface WalkEntry {
   readonly type: FileType;
   /** The lstat, when it is known already (the listing examined the entry): a walker can decide without waiting. */
   readonly known: FileInfo | undefined;
-  /** lstat; undefined when the entry cannot be examined (gone, no permission). */
+  /** lstat; undefined when the entry is gone. Rejects when it cannot be examined (no permission, I/O). */
   lstat(): Promise<FileInfo | undefined>;
-  /** stat (links followed inside the target); undefined when that fails: a dangling link, a loop. */
+  /** stat (links followed inside the target); undefined when it leads nowhere: gone, a dangling link, a loop. Rejects on any other failure. */
   stat(): Promise<FileInfo | undefined>;
 }
 
@@ -120,12 +121,13 @@ class Node implements WalkNode {
   }
 }
 
-/** A failed examination is "cannot be examined", as fts reports FTS_NS or FTS_DNR and goes on. */
-function quietly<T>(p: Promise<T>): Promise<T | undefined> {
-  return p.catch((e: unknown) => {
-    if (e instanceof TargetError) return undefined;
-    throw e;
-  });
+/**
+ * A failed call on the walk, as the error its walkers fail with: the
+ * directory, the call and the reason. Only absence (absence.ts) is not a
+ * failure: an entry gone since the listing, a link that leads nowhere.
+ */
+function walkFailure(doing: string, path: string, e: unknown): unknown {
+  return e instanceof TargetError ? new TargetError(e.code, path, failureMessage(doing, path, e)) : e;
 }
 
 class Entry implements WalkEntry {
@@ -165,7 +167,7 @@ class Entry implements WalkEntry {
     const now = this.dirNow();
     if (now) this.d = Promise.resolve(now);
     else if (this.known && this.known.type !== 'directory' && this.known.type !== 'symlink') this.d = Promise.resolve(undefined);
-    else this.d = this.type === 'directory' || this.type === 'symlink' || this.type === 'unknown' ? quietly(this.parent.handle.openChild(this.name)) : Promise.resolve(undefined);
+    else this.d = this.type === 'directory' || this.type === 'symlink' || this.type === 'unknown' ? followedAs(this.parent.handle.openChild(this.name)) : Promise.resolve(undefined);
     return this.d;
   }
 
@@ -173,7 +175,7 @@ class Entry implements WalkEntry {
     if (this.l) return this.l;
     if (this.known) this.l = Promise.resolve(this.known);
     // A directory's handle holds its lstat: opening it is the one call
-    else this.l = this.type === 'directory' ? this.dir().then((h) => h?.info ?? quietly(this.parent.handle.lstat(this.name))) : quietly(this.parent.handle.lstat(this.name));
+    else this.l = this.type === 'directory' ? this.dir().then((h) => h?.info ?? absentAs(this.parent.handle.lstat(this.name))) : absentAs(this.parent.handle.lstat(this.name));
     return this.l;
   }
 
@@ -182,7 +184,7 @@ class Entry implements WalkEntry {
     const type = this.known?.type ?? this.type;
     this.s =
       type === 'symlink' || type === 'unknown'
-        ? this.dir().then((h) => h?.info ?? quietly(this.parent.handle.stat(this.name)))
+        ? this.dir().then((h) => h?.info ?? followedAs(this.parent.handle.stat(this.name)))
         : type === 'directory'
           ? this.dir().then((h) => h?.info)
           : this.lstat();
@@ -381,9 +383,10 @@ export class Traversal {
     a.walker.fail(e);
   }
 
+  /** A start's directory, or undefined when there is none (not there, not a directory, a link that leads nowhere). */
   private async openRoot(path: string): Promise<Node | undefined> {
-    const handle = await quietly(openDirectory(this.target, path));
-    return handle && new Node(path, undefined, 0, handle, false, { lstat: () => quietly(this.target.lstat(path)) });
+    const handle = await followedAs(openDirectory(this.target, path));
+    return handle && new Node(path, undefined, 0, handle, false, { lstat: () => absentAs(this.target.lstat(path)) });
   }
 
   /** A child task's directory, opened: by name from its lstat, or as it was opened when listed. */
@@ -397,7 +400,16 @@ export class Traversal {
   }
 
   private async process(task: Task): Promise<readonly Task[]> {
-    const node = this.openChild(task) ?? (await this.openRoot(task.path));
+    let node: Node | undefined;
+    try {
+      node = this.openChild(task) ?? (await this.openRoot(task.path));
+    } catch (e) {
+      // a start that cannot be opened fails the walkers starting there, not the traversal
+      const failure = walkFailure('cannot open directory', task.path, e);
+      for (const a of task.walkers) this.drop(a, failure);
+      for (const walker of this.take(task.path)) walker.fail(failure);
+      return NO_TASKS;
+    }
     if (!node) {
       this.take(task.path); // a root that is not a directory: its walkers find nothing
       return NO_TASKS;
@@ -418,8 +430,13 @@ export class Traversal {
     try {
       list = await node.handle.entries(examine);
     } catch (e) {
-      if (e instanceof TargetError) return NO_TASKS; // cannot be read: as fts's FTS_DNR, the walk goes on
-      throw e;
+      // gone since it was reached: nothing below it
+      if (isNotFound(e)) return NO_TASKS;
+      // cannot be listed (fts's FTS_DNR, which oscap skips): the walkers that wanted its entries fail, for what they
+      // would report is unknown; the others go on
+      const failure = walkFailure('cannot list directory', node.path, e);
+      for (const a of listing) this.drop(a, failure);
+      return NO_TASKS;
     }
     this.listed++;
     return this.examineAll(node, listing, transit, list);
@@ -522,9 +539,18 @@ export class Traversal {
 
   /** `descend` for an entry that must be opened first: a link, or one the listing did not examine. */
   private async descendOpened(node: Node, entry: Entry, i: number, children: Array<Task | undefined>, wanting: readonly Active[], through: boolean): Promise<void> {
-    const handle = await entry.dir();
-    if (!handle) return;
-    const viaLink = entry.type !== 'directory' && (await entry.lstat())?.type !== 'directory';
+    let handle: DirHandle | undefined;
+    let viaLink = false;
+    try {
+      handle = await entry.dir();
+      if (!handle) return;
+      viaLink = entry.type !== 'directory' && (await entry.lstat())?.type !== 'directory';
+    } catch (e) {
+      // cannot be opened or examined (no permission, I/O): the walkers that would go into it fail
+      const failure = walkFailure('cannot open directory', entry.path, e);
+      for (const a of wanting) this.drop(a, failure);
+      return;
+    }
     this.child(node, entry, i, children, wanting, through, handle.info, { handle, viaLink, entry });
   }
 

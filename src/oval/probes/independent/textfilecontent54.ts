@@ -12,6 +12,7 @@ import { boundedMatchAll } from '../../regex/bounded.js';
 import { anchoredByDotStar, emitTree, parsePcre } from '../../regex/pcre.js';
 import { compareValues } from '../../compare.js';
 import type { ItemData, Probe, ProbeContext, ProbeRequest, ProbeResult } from '../../types.js';
+import { failureMessage, isDeadLink } from '../absence.js';
 import { behaviorFlag, field } from '../entity.js';
 import { fileLocator, walksFilesystem } from '../files.js';
 
@@ -78,8 +79,11 @@ export const textfilecontent54Probe: Probe = {
       let info;
       try {
         info = await ctx.target.stat(f.filepath);
-      } catch {
-        return []; // a dangling link: skipped, as OpenSCAP does
+      } catch (e) {
+        if (isDeadLink(e)) return []; // a dangling link: skipped, as OpenSCAP does
+        messages.push(failureMessage('stat():', f.filepath, e));
+        failed = true;
+        return [];
       }
       if (info.type !== 'regular') return [];
       let content: string;

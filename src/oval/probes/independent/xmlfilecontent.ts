@@ -32,8 +32,10 @@
 import { createRequire } from 'node:module';
 import type { Document as XmlDocument, DOMImplementation, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
 import { SaxesParser } from '../../../model/xml/saxes.js';
+import { isNotFound, TargetError } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { formatXPathNumber, parseXPathNumber } from '../cformat.js';
+import { failureMessage } from '../absence.js';
 import { field } from '../entity.js';
 import { ftsKind, joinPath } from '../file-kind.js';
 import { fileLocator, walksFilesystem } from '../files.js';
@@ -225,6 +227,8 @@ export const xmlfilecontentProbe: Probe = {
         doc = parseStripped(decodeXml(await ctx.target.readFile(f.filepath)));
       } catch (e) {
         messages.push(`Can't parse '${wholePath}'.`);
+        // what oscap says for a dangling link or a directory; anything else (EACCES, EIO) also says why
+        if (e instanceof TargetError && !isNotFound(e) && e.code !== 'EISDIR') messages.push(failureMessage('cannot read', f.filepath, e));
         if (e instanceof DoctypeRefused) messages.push(`'${wholePath}' has a DOCTYPE, which Vigil refuses: entities are never declared, expanded or fetched.`);
         failed = true;
         continue;

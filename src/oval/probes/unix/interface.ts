@@ -33,6 +33,7 @@
 import type { OvalDatatype } from '../../../model/oval/types.js';
 import type { Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
+import { absentAs } from '../absence.js';
 import { field, matching } from '../entity.js';
 
 /** IFF_* bits in the order interface_probe.c lists them, with its names. */
@@ -152,18 +153,15 @@ export function ipv6ToString(words: readonly number[]): string {
 
 // ------------------------------------------------------------------ sources
 
+/** A file's text, or undefined when it is not there; any other failure is thrown on (the object is an error). */
 async function readText(target: Target, path: string): Promise<string | undefined> {
-  try {
-    return (await target.readFile(path)).toString('latin1');
-  } catch {
-    return undefined;
-  }
+  return (await absentAs(target.readFile(path)))?.toString('latin1');
 }
 
 /** The interfaces under /sys/class/net, by ifindex. */
 async function readLinks(target: Target): Promise<NetLink[]> {
   const links: NetLink[] = [];
-  for (const e of await target.readdir('/sys/class/net')) {
+  for (const e of (await absentAs(target.readdir('/sys/class/net'))) ?? []) {
     const dir = `/sys/class/net/${e.name}`;
     const index = Number.parseInt((await readText(target, `${dir}/ifindex`)) ?? '', 10);
     if (!Number.isFinite(index)) continue; // not an interface (bonding_masters, ...)

@@ -39,8 +39,10 @@
  *
  * Needs the process table; offline it is "not collected".
  */
-import type { Target } from '../../../target/target.js';
+import { isNotFound, TargetError, type Target } from '../../../target/target.js';
+import type { OvalDatatype } from '../../../model/oval/types.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
+import { failureMessage } from '../absence.js';
 import { entityMatches, field } from '../entity.js';
 import { processContext, selinuxfsMount } from '../linux/selinux.js';
 
@@ -233,6 +235,11 @@ export function guessTtyName(maj: number, min: number): string | undefined {
   return prefix === undefined ? undefined : `/dev/${prefix}${min}`;
 }
 
+/**
+ * Names a terminal by trying candidates, as procps does: a candidate that
+ * cannot be examined (for whatever reason) is simply not the name, and the
+ * next one is tried; its failures say nothing about what exists.
+ */
 class TtyNamer {
   private drivers: Promise<TtyDriver[]> | undefined;
 
@@ -312,12 +319,41 @@ class TtyNamer {
 
 // ------------------------------------------------------------------ probe
 
+/** True for a failure that says the process (or its file) is not there: it exited (ENOENT, or ESRCH from a read as it went). */
+function gone(e: unknown): boolean {
+  return isNotFound(e) || (e instanceof TargetError && e.code === 'ESRCH');
+}
+
+/** A /proc file, or undefined when it is not there; any other failure is thrown on (the object is an error). */
 async function readOptional(target: Target, path: string): Promise<Buffer | undefined> {
   try {
     return await target.readFile(path);
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (gone(e)) return undefined;
+    throw e;
   }
+}
+
+/**
+ * A /proc file that only some of an item's entities come from: undefined
+ * when it is not there, the failure when it cannot be read (EACCES on
+ * another user's maps), so that those entities say error instead of a
+ * value the probe never saw.
+ */
+async function readPart(target: Target, path: string): Promise<Buffer | undefined | TargetError> {
+  try {
+    return await target.readFile(path);
+  } catch (e) {
+    if (gone(e)) return undefined;
+    if (e instanceof TargetError) return e;
+    throw e;
+  }
+}
+
+/** An entity that could not be collected, and why. */
+function unread(name: string, datatype: OvalDatatype, failure: TargetError, messages: string[]): ItemEntity {
+  messages.push(failureMessage('cannot read', failure.path, failure));
+  return { name, value: '', datatype, status: 'error' };
 }
 
 function schedulingClass(policy: number | undefined): string {
@@ -435,7 +471,9 @@ export const process58Probe: Probe = {
       anyProcess = true;
       if ((cmdEnt && !(await entityMatches(cmdEnt, cmd))) || (pidEnt && !(await entityMatches(pidEnt, String(pid))))) continue;
 
-      const status = (await readOptional(target, `/proc/${pid}/status`))?.toString('latin1');
+      const messages: string[] = [];
+      const statusRead = await readPart(target, `/proc/${pid}/status`);
+      const status = statusRead instanceof TargetError ? undefined : statusRead?.toString('latin1');
       let ruid = -1;
       let euid = -1;
       let capEff: string | undefined;
@@ -450,10 +488,11 @@ export const process58Probe: Probe = {
         capEff = /^CapEff:\s*([0-9a-fA-F]+)/m.exec(status)?.[1];
       }
       let loginuid = 4294967295;
-      const lu = /^\s*\+?(\d+)/.exec((await readOptional(target, `/proc/${pid}/loginuid`))?.toString('latin1') ?? '');
+      const loginuidRead = await readPart(target, `/proc/${pid}/loginuid`);
+      const lu = /^\s*\+?(\d+)/.exec(loginuidRead instanceof TargetError ? '' : (loginuidRead?.toString('latin1') ?? ''));
       if (lu) loginuid = Number(BigInt(lu[1]!) & 0xffffffffn);
-      const maps = await readOptional(target, `/proc/${pid}/maps`);
-      const execShield = maps !== undefined && execShieldStatus(maps.toString('latin1')) > 0;
+      const maps = await readPart(target, `/proc/${pid}/maps`);
+      const execShield = maps !== undefined && !(maps instanceof TargetError) && execShieldStatus(maps.toString('latin1')) > 0;
       selinux ??= selinuxfsMount(target).then((m) => m !== undefined);
       let label: string | undefined;
       if (await selinux) label = (await processContext(target, pid))?.type;
@@ -465,18 +504,22 @@ export const process58Probe: Probe = {
         field('pid', pid, 'int'),
         field('ppid', st.ppid, 'int'),
         field('priority', st.priority, 'int'),
-        field('ruid', ruid, 'int'),
+        statusRead instanceof TargetError ? unread('ruid', 'int', statusRead, messages) : field('ruid', ruid, 'int'),
         field('scheduling_class', schedulingClass(st.policy)),
         field('start_time', formatStartTime(started, now)),
         field('tty', await tty.name(st.ttyNr, pid)),
-        field('user_id', euid, 'int'),
-        field('exec_shield', execShield, 'boolean'),
-        field('loginuid', loginuid, 'int'),
-        ...(capEff !== undefined ? capabilityNames(capEff).map((c) => field('posix_capability', c)) : []),
+        statusRead instanceof TargetError ? unread('user_id', 'int', statusRead, messages) : field('user_id', euid, 'int'),
+        maps instanceof TargetError ? unread('exec_shield', 'boolean', maps, messages) : field('exec_shield', execShield, 'boolean'),
+        loginuidRead instanceof TargetError ? unread('loginuid', 'int', loginuidRead, messages) : field('loginuid', loginuid, 'int'),
+        ...(statusRead instanceof TargetError
+          ? [unread('posix_capability', 'string', statusRead, messages)]
+          : capEff !== undefined
+            ? capabilityNames(capEff).map((c) => field('posix_capability', c))
+            : []),
         ...(label !== undefined ? [field('selinux_domain_label', label)] : []),
         field('session_id', st.session, 'int'),
       ];
-      items.push({ family: 'unix', type: 'process58_item', status: 'exists', entities });
+      items.push({ family: 'unix', type: 'process58_item', status: 'exists', entities, ...(messages.length > 0 ? { messages: [...new Set(messages)] } : {}) });
     }
     // Online, an empty process table means /proc could not be read (PROBE_EACCESS).
     if (!anyProcess) return { flag: 'error', items: [], messages: ['no process could be read from /proc'] };

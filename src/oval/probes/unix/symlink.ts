@@ -1,6 +1,6 @@
 /** unix:symlink_object: a symbolic link and its canonical target (inside the target). */
-import { TargetError, type FileInfo } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
+import { absentAs } from '../absence.js';
 import { field } from '../entity.js';
 import { fileLocator, walksFilesystem, type LocatedFile } from '../files.js';
 
@@ -15,12 +15,7 @@ export const symlinkProbe: Probe = {
     let found: LocatedFile[];
     if (filepath?.entity.operation === 'equals') {
       // OpenSCAP lstats the path itself: a link to a directory is a link too
-      let info: FileInfo | undefined;
-      try {
-        info = await ctx.target.lstat(filepath.value);
-      } catch (e) {
-        if (!(e instanceof TargetError)) throw e;
-      }
+      const info = await absentAs(ctx.target.lstat(filepath.value));
       found = info ? [{ path: '', filepath: filepath.value, info }] : [];
     } else found = await fileLocator(ctx.shared, ctx.target).locate(req, ctx);
     const items: ItemData[] = [];
