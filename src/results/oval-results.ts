@@ -1,8 +1,9 @@
 /**
  * OVAL 5.11 results (`--results`): the definition and test results and the
  * system characteristics (system info, collected objects, items), written as
- * a stream. The definitions document itself is not repeated (it is optional
- * in oval_results).
+ * a stream, from one document's OVAL evidence (plain data) and the target's
+ * system facts as the report has them. The definitions document itself is
+ * not repeated (it is optional in oval_results).
  */
 import type { CriteriaResult } from '../oval/engine.js';
 import type { OvalItem } from '../oval/types.js';
