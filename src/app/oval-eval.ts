@@ -13,7 +13,9 @@ import { localTarget, offlineRootTarget } from '../target/fs-target.js';
 import type { Target } from '../target/target.js';
 import { existsSync, statSync } from 'node:fs';
 import { writeOvalResults } from '../results/oval-results.js';
+import { buildOvalEvidence } from '../xccdf/evidence.js';
 import { packageVersion } from './package-version.js';
+import { targetSystem } from './target-system.js';
 
 export interface OvalEvalOptions {
   /** An offline root directory; the local host when absent. */
@@ -64,14 +66,8 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
   const results = await engine.evaluateAll(ids);
   results.sort((a, b) => (a.definitionId < b.definitionId ? 1 : a.definitionId > b.definitionId ? -1 : 0));
   if (opts.resultsFile !== undefined) {
-    writeOvalResults(opts.resultsFile, {
-      doc,
-      definitions: results,
-      tests: await engine.testResults(),
-      objects: await engine.collectedObjects(),
-      target: { kind: target.kind, name: target.name },
-      productVersion: vigilVersion(),
-    });
+    const evidence = buildOvalEvidence(file, doc, [{ definitions: results, tests: await engine.testResults(), objects: await engine.collectedObjects() }]);
+    writeOvalResults(opts.resultsFile, evidence, { system: targetSystem(target), productVersion: vigilVersion() });
   }
   return { file, target: { kind: target.kind, name: target.name }, definitions: results, engine };
 }

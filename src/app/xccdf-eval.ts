@@ -16,15 +16,16 @@ import { OvalEngine } from '../oval/engine.js';
 import { probeTable } from '../oval/probes/registry.js';
 import { CollectionShare } from '../oval/share.js';
 import { writeOvalResults } from '../results/oval-results.js';
-import { writeArf, writeXccdfResults, type XccdfResultsSource } from '../results/xccdf-results.js';
+import { writeArf, writeXccdfResults } from '../results/xccdf-results.js';
 import type { Target } from '../target/target.js';
 import { Applicability } from '../xccdf/applicability.js';
 import { evaluateBenchmark, xccdfTime } from '../xccdf/evaluate.js';
 import { OvalCheckEngine } from '../xccdf/oval-check-engine.js';
 import { resolveProfile, type ResolvedProfile } from '../xccdf/profile.js';
-import type { RuleResult, ScanReport, TargetFact, TestResultData } from '../xccdf/result-types.js';
+import { SCAN_REPORT_VERSION, type RuleResult, type ScanReport, type TargetFact, type TestResultData } from '../xccdf/result-types.js';
 import { score, SCORING_DEFAULT } from '../xccdf/scoring.js';
 import { targetFor, vigilVersion } from './oval-eval.js';
+import { targetSystem } from './target-system.js';
 
 export interface XccdfEvalOptions {
   readonly profile?: string;
@@ -203,43 +204,36 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
     scores: models.flatMap((m) => score(checklist.benchmark, evaluation.ruleResults, m) ?? []),
   };
 
-  const oval = checks.evidence();
-  const source: XccdfResultsSource = {
-    file,
-    ...(checklist.origin.componentId !== undefined ? { componentId: checklist.origin.componentId } : {}),
-    xccdfVersion: checklist.benchmark.xccdfVersion,
+  // The report is data from here on: the OVAL sessions are read once and dropped.
+  const report: ScanReport = {
+    version: SCAN_REPORT_VERSION,
+    testResult,
+    benchmark: checklist.benchmark,
+    contentFile: file,
+    source: {
+      file,
+      ...(checklist.origin.componentId !== undefined ? { componentId: checklist.origin.componentId } : {}),
+      xccdfVersion: checklist.benchmark.xccdfVersion,
+    },
+    productVersion: vigilVersion(),
+    system: targetSystem(target, host.hostname),
+    oval: await checks.evidence(),
+    platformOval: await cpeOval.evidence(),
   };
-  if (opts.resultsFile !== undefined) writeXccdfResults(opts.resultsFile, source, testResult);
+  if (opts.resultsFile !== undefined) writeXccdfResults(opts.resultsFile, report);
   if (opts.arfFile !== undefined) {
     if (loaded.document.kind !== 'data-stream-collection') {
       throw new ContentError('wrong-root', '--results-arf needs a source data stream as input, as with oscap');
     }
-    await writeArf(opts.arfFile, {
-      source,
-      testResult,
-      oval: new Map([...oval, ...cpeOval.evidence()]),
-      productVersion: vigilVersion(),
-      target: { kind: target.kind, name: target.name },
-      asset: { addresses: host.addresses, ...(host.hostname ? { hostname: host.hostname } : {}) },
-    });
+    writeArf(opts.arfFile, report);
   }
   if (opts.ovalResultsDir !== undefined) {
-    for (const [href, ev] of oval) {
-      writeOvalResults(`${opts.ovalResultsDir}/${basename(href)}.result.xml`, {
-        doc: ev.doc,
-        definitions: await ev.definitions(),
-        tests: await ev.tests(),
-        objects: await ev.objects(),
-        target: { kind: target.kind, name: target.name },
-        productVersion: vigilVersion(),
-      });
+    for (const ev of report.oval) {
+      writeOvalResults(`${opts.ovalResultsDir}/${basename(ev.href)}.result.xml`, ev, { system: report.system, productVersion: report.productVersion });
     }
   }
   return {
-    testResult,
-    benchmark: checklist.benchmark,
-    contentFile: file,
-    oval,
+    ...report,
     checklist,
     resolved,
     target,

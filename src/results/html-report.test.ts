@@ -4,8 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { TestResult as OvalTestResult } from '../oval/engine.js';
-import type { OvalEvidence, ScanReport } from '../xccdf/result-types.js';
+import type { OvalEvidence, ScanReport, TestEvidence } from '../xccdf/result-types.js';
 import { writeHtmlReport } from './html-report.js';
 import { NS, OVAL_HREF, sampleScanReport } from './scan-report.case.js';
 
@@ -123,11 +122,11 @@ test('HTML report caps the items per test, failing items first, and stays bounde
 
   // Failing items move to the front; long values are cut.
   const base = sampleScanReport({ manyItems: 30 });
-  const ev = base.oval.get(OVAL_HREF)!;
-  const orig = (await ev.test('oval:example:tst:3'))!;
-  const mixed: OvalTestResult = { ...orig, items: orig.items.map((ir, i) => ({ ...ir, result: i >= 27 ? 'false' : 'true' })) };
-  const wrapped: OvalEvidence = { ...ev, test: async (id) => (id === 'oval:example:tst:3' ? mixed : ev.test(id)) };
-  const mixedReport = { ...base, oval: new Map([[OVAL_HREF, wrapped]]) };
+  const ev = base.oval.find((e) => e.href === OVAL_HREF)!;
+  const orig = ev.tests.find((t) => t.testId === 'oval:example:tst:3')!;
+  const mixed: TestEvidence = { ...orig, items: orig.items.map((ir, i) => ({ ...ir, result: i >= 27 ? 'false' : 'true' })) };
+  const wrapped: OvalEvidence = { ...ev, tests: ev.tests.map((t) => (t.testId === 'oval:example:tst:3' ? mixed : t)) };
+  const mixedReport: ScanReport = { ...base, oval: [wrapped] };
   const { data } = await write(mixedReport, 'order.html', { maxItems: 5, maxValueLength: 12 });
   const t = data.oval[0]!.t['oval:example:tst:3']!;
   assert.deepEqual(
@@ -140,7 +139,7 @@ test('HTML report caps the items per test, failing items first, and stays bounde
       ['true', '/srv/share/f… (12 more characters)'],
     ],
   );
-  assert.equal(t.rows[0]![0], orig.items[27]!.item.id);
+  assert.equal(t.rows[0]![0], orig.items[27]!.item);
   assert.deepEqual(t.rc, { true: 27, false: 3 });
   assert.equal(t.more, 25);
 

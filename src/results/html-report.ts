@@ -16,12 +16,13 @@
  * JSON has every `<` escaped, so it cannot end its script element.
  */
 import { createHash } from 'node:crypto';
-import type { Criteria, Criterion, ExtendDefinition, OvalDefinitions, OvalEntity, OvalSet } from '../model/oval/types.js';
+import type { Criteria, Criterion, ExtendDefinition, OvalEntity, OvalSet } from '../model/oval/types.js';
 import type { Fix, Severity } from '../model/xccdf/types.js';
 import type { CriteriaResult } from '../oval/engine.js';
 import type { OvalResult } from '../oval/result.js';
 import type { ItemEntity, OvalItem } from '../oval/types.js';
 import { countResults, OCIL_SYSTEM, OVAL_SYSTEM, type CheckedBy, type OvalEvidence, type RuleResult, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
+import { EvidenceIndex } from './evidence-index.js';
 import { REPORT_JS } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
 import { escHtml as esc, markupToText, sanitizeMarkup, type SubResolver } from './markup.js';
@@ -187,63 +188,63 @@ class DocTables {
   readonly objs = new Map<string, ObjData>();
   readonly states = new Map<string, StateData>();
   readonly vars = new Map<string, VarData>();
-  private readonly doc: OvalDefinitions;
+  private readonly doc: EvidenceIndex;
 
   constructor(
     readonly index: number,
     private readonly ev: OvalEvidence,
     private readonly limits: { maxItems: number; maxValue: number },
   ) {
-    this.doc = ev.doc;
+    this.doc = new EvidenceIndex(ev);
   }
 
-  async addDefinition(id: string): Promise<void> {
+  addDefinition(id: string): void {
     if (this.defs.has(id)) return;
     const meta = this.doc.definitions.get(id);
     const data: DefData = { t: meta?.title ?? '', r: null, c: null };
     this.defs.set(id, data);
-    const res = await this.ev.definition(id);
+    const res = this.doc.definitionResults.get(id);
     data.r = res?.result ?? null;
-    if (res?.criteria) data.c = await this.fromResult(res.criteria, meta?.criteria);
-    else if (meta?.criteria) data.c = await this.fromSource(meta.criteria);
+    if (res?.criteria) data.c = this.fromResult(res.criteria, meta?.criteria);
+    else if (meta?.criteria) data.c = this.fromSource(meta.criteria);
   }
 
   /** The evaluated tree, with the comments of the source tree where the shapes agree. */
-  private async fromResult(c: CriteriaResult, src: Criteria | Criterion | ExtendDefinition | undefined): Promise<CritData> {
+  private fromResult(c: CriteriaResult, src: Criteria | Criterion | ExtendDefinition | undefined): CritData {
     const cm = src?.comment ?? '';
     if (c.kind === 'criteria') {
       const kids = src?.kind === 'criteria' && src.children.length === c.children.length ? src.children : undefined;
       const ch: CritData[] = [];
-      for (let i = 0; i < c.children.length; i++) ch.push(await this.fromResult(c.children[i]!, kids?.[i]));
+      for (let i = 0; i < c.children.length; i++) ch.push(this.fromResult(c.children[i]!, kids?.[i]));
       return { k: 'c', op: c.operator, ng: c.negate, r: c.result, cm, ch };
     }
     if (c.kind === 'criterion') {
-      await this.addTest(c.testRef);
+      this.addTest(c.testRef);
       return { k: 't', id: c.testRef, ng: c.negate, r: c.result, cm };
     }
-    await this.addDefinition(c.definitionRef);
+    this.addDefinition(c.definitionRef);
     return { k: 'd', id: c.definitionRef, ng: c.negate, r: c.result, cm };
   }
 
   /** A definition that was not evaluated: its structure, without results. */
-  private async fromSource(c: Criteria | Criterion | ExtendDefinition): Promise<CritData> {
+  private fromSource(c: Criteria | Criterion | ExtendDefinition): CritData {
     if (c.kind === 'criteria') {
       const ch: CritData[] = [];
-      for (const k of c.children) ch.push(await this.fromSource(k));
+      for (const k of c.children) ch.push(this.fromSource(k));
       return { k: 'c', op: c.operator, ng: c.negate, r: null, cm: c.comment, ch };
     }
     if (c.kind === 'criterion') {
-      await this.addTest(c.testRef);
+      this.addTest(c.testRef);
       return { k: 't', id: c.testRef, ng: c.negate, r: null, cm: c.comment };
     }
-    await this.addDefinition(c.definitionRef);
+    this.addDefinition(c.definitionRef);
     return { k: 'd', id: c.definitionRef, ng: c.negate, r: null, cm: c.comment };
   }
 
-  private async addTest(id: string): Promise<void> {
+  private addTest(id: string): void {
     if (this.tests.has(id)) return;
     const meta = this.doc.tests.get(id);
-    const res = await this.ev.test(id);
+    const res = this.doc.testResults.get(id);
     const objectRef = res?.objectId ?? meta?.objectRef;
     const stateRefs = meta?.stateRefs ?? [];
     const data: TestData = {
@@ -263,7 +264,7 @@ class DocTables {
       more: 0,
     };
     this.tests.set(id, data);
-    if (objectRef !== undefined) await this.addObject(objectRef);
+    if (objectRef !== undefined) this.addObject(objectRef);
     const compared = new Set<string>();
     for (const s of stateRefs) {
       this.addState(s);
@@ -274,7 +275,7 @@ class DocTables {
     for (const ir of res.items) data.rc[ir.result] = (data.rc[ir.result] ?? 0) + 1;
     // Items that decided a failure come first; the order is otherwise kept.
     const shown = res.items
-      .map((ir, i) => ({ ir, i, rank: ITEM_RANK[ir.result] ?? 3 }))
+      .map((r, i) => ({ ir: { item: this.doc.item(r.item), result: r.result }, i, rank: ITEM_RANK[r.result] ?? 3 }))
       .sort((a, b) => a.rank - b.rank || a.i - b.i)
       .slice(0, this.limits.maxItems);
     const cols: string[] = [];
@@ -313,7 +314,7 @@ class DocTables {
     return v.length > max ? `${v.slice(0, max)}… (${v.length - max} more characters)` : v;
   }
 
-  private async addObject(id: string): Promise<void> {
+  private addObject(id: string): void {
     if (this.objs.has(id)) return;
     const meta = this.doc.objects.get(id);
     const data: ObjData = {
@@ -330,7 +331,7 @@ class DocTables {
     this.objs.set(id, data);
     for (const e of meta?.entities ?? []) if (e.varRef !== undefined) this.addVar(e.varRef);
     for (const f of meta?.filters ?? []) this.addState(f.stateRef);
-    const col = await this.ev.object(id);
+    const col = this.doc.collected.get(id);
     if (col) {
       data.f = col.flag;
       data.m = [...col.messages];
@@ -615,17 +616,18 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
   const severities = new Set(tr.ruleResults.map((r) => r.severity));
 
   const docs = new Map<string, DocTables>();
+  const evidence = new Map(report.oval.map((ev) => [ev.href, ev]));
   const tablesFor = (href: string): DocTables | undefined => {
     let t = docs.get(href);
     if (!t) {
-      const ev = report.oval.get(href);
+      const ev = evidence.get(href);
       if (!ev) return undefined;
       t = new DocTables(docs.size, ev, limits);
       docs.set(href, t);
     }
     return t;
   };
-  const checkData = async (c: CheckedBy): Promise<CheckData> => {
+  const checkData = (c: CheckedBy): CheckData => {
     const base = {
       y: c.system,
       yl: CHECK_SYSTEMS[c.system] ?? c.system,
@@ -636,11 +638,11 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
     };
     if (c.complex) {
       const ch: CheckData[] = [];
-      for (const k of c.complex.children) ch.push(await checkData(k));
+      for (const k of c.complex.children) ch.push(checkData(k));
       return { ...base, x: -1, cx: { op: c.complex.operator, ch } };
     }
     const t = c.system === OVAL_SYSTEM && c.href !== undefined ? tablesFor(c.href) : undefined;
-    if (t && c.name !== undefined) await t.addDefinition(c.name);
+    if (t && c.name !== undefined) t.addDefinition(c.name);
     return { ...base, x: t ? t.index : -1 };
   };
 
@@ -696,7 +698,7 @@ ${toolbar(counts, severities)}
           id: (r.idents.length ? r.idents : (rule?.idents ?? [])).map((x) => [x.system, x.value]),
           rf: [...refGroups.values()],
           ms: r.messages.map((m) => [m.severity, m.text]),
-          ck: r.check ? await checkData(r.check) : null,
+          ck: r.check ? checkData(r.check) : null,
           fx: (rule?.fixes ?? []).map((f) => fixData(f, resolve)),
           ft: (rule?.fixtexts ?? []).map((f) => sanitizeMarkup(f.text, resolve)),
           wt: r.weight,

@@ -1,13 +1,14 @@
 /**
  * OVAL 5.11 results (`--results`): the definition and test results and the
  * system characteristics (system info, collected objects, items), written as
- * a stream. The definitions document itself is not repeated (it is optional
- * in oval_results).
+ * a stream, from one document's OVAL evidence (plain data) and the target's
+ * system facts as the report has them. The definitions document itself is
+ * not repeated (it is optional in oval_results).
  */
-import { arch, hostname, networkInterfaces, release, type } from 'node:os';
-import type { OvalDefinitions } from '../model/oval/types.js';
-import type { CriteriaResult, DefinitionResult, TestResult } from '../oval/engine.js';
-import type { CollectedObject, OvalItem } from '../oval/types.js';
+import type { CriteriaResult } from '../oval/engine.js';
+import type { OvalItem } from '../oval/types.js';
+import type { OvalEvidence, TargetSystem } from '../xccdf/result-types.js';
+import { EvidenceIndex } from './evidence-index.js';
 import { attrs, esc, XmlFileWriter } from './xml-writer.js';
 
 const NS = {
@@ -21,17 +22,15 @@ function itemPrefix(family: string): string {
   return family === 'independent' ? 'ind-sys' : family === 'linux' ? 'lin-sys' : `${family}-sys`;
 }
 
-export interface OvalResultsInput {
-  readonly doc: OvalDefinitions;
-  readonly definitions: readonly DefinitionResult[];
-  readonly tests: readonly TestResult[];
-  readonly objects: readonly CollectedObject[];
-  /** Describes the target in system_info; the local host's facts when live. */
-  readonly target: { readonly kind: string; readonly name: string };
+export interface OvalResultsOptions {
+  /** Describes the target in system_info. */
+  readonly system: TargetSystem;
   readonly productVersion: string;
+  /** The generators' timestamp; now when absent. */
+  readonly now?: Date;
 }
 
-function criteriaXml(c: CriteriaResult, doc: OvalDefinitions): string {
+function criteriaXml(c: CriteriaResult, doc: EvidenceIndex): string {
   if (c.kind === 'criteria') {
     return `<criteria${attrs({ operator: c.operator, negate: c.negate || undefined, result: c.result })}>${c.children.map((k) => criteriaXml(k, doc)).join('')}</criteria>`;
   }
@@ -61,23 +60,23 @@ export interface XmlSink {
   write(s: string): void;
 }
 
-export function writeOvalResults(path: string, input: OvalResultsInput): void {
+export function writeOvalResults(path: string, evidence: OvalEvidence, opts: OvalResultsOptions): void {
   const w = new XmlFileWriter(path);
   w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
-  streamOvalResults(w, input);
+  streamOvalResults(w, evidence, opts);
   w.close();
 }
 
 /** Streams an `oval_results` element (no XML declaration) into `w`, e.g. inside an ARF report. */
-export function streamOvalResults(w: XmlSink, input: OvalResultsInput): void {
-  const { doc } = input;
+export function streamOvalResults(w: XmlSink, evidence: OvalEvidence, opts: OvalResultsOptions): void {
+  const doc = new EvidenceIndex(evidence);
   const families = new Set<string>();
   const items = new Map<number, OvalItem>();
-  for (const o of input.objects) for (const i of o.items) items.set(i.id, i);
+  for (const o of evidence.objects) for (const id of o.items) items.set(id, doc.item(id));
   for (const i of items.values()) families.add(i.family);
   const famNs = [...families].map((f) => ` xmlns:${itemPrefix(f)}="${NS.sc}#${f}"`).join('');
-  const now = new Date().toISOString().replace(/\.\d+Z$/, '');
-  const generator = `<generator><oval:product_name>vigil</oval:product_name><oval:product_version>${esc(input.productVersion)}</oval:product_version><oval:schema_version>5.11.2</oval:schema_version><oval:timestamp>${now}</oval:timestamp></generator>`;
+  const now = (opts.now ?? new Date()).toISOString().replace(/\.\d+Z$/, '');
+  const generator = `<generator><oval:product_name>vigil</oval:product_name><oval:product_version>${esc(opts.productVersion)}</oval:product_version><oval:schema_version>5.11.2</oval:schema_version><oval:timestamp>${now}</oval:timestamp></generator>`;
   w.write(`<oval_results xmlns="${NS.res}" xmlns:oval="${NS.oval}" xmlns:oval-sc="${NS.sc}"${famNs}>\n`);
   w.write(generator);
   w.write('<directives include_source_definitions="false">');
@@ -85,14 +84,14 @@ export function streamOvalResults(w: XmlSink, input: OvalResultsInput): void {
     w.write(`<${r} reported="true" content="full"/>`);
   }
   w.write('</directives>\n<results><system>\n<definitions>\n');
-  for (const d of input.definitions) {
+  for (const d of evidence.definitions) {
     const def = doc.definitions.get(d.definitionId);
     w.write(`<definition${attrs({ definition_id: d.definitionId, result: d.result, version: def?.version ?? 1 })}>`);
     if (d.criteria) w.write(criteriaXml(d.criteria, doc));
     w.write('</definition>\n');
   }
   w.write('</definitions>\n<tests>\n');
-  for (const t of input.tests) {
+  for (const t of evidence.tests) {
     const test = doc.tests.get(t.testId);
     w.write(
       `<test${attrs({
@@ -104,26 +103,26 @@ export function streamOvalResults(w: XmlSink, input: OvalResultsInput): void {
         result: t.result,
       })}>`,
     );
-    for (const i of t.items) w.write(`<tested_item${attrs({ item_id: i.item.id, result: i.result })}/>`);
+    for (const i of t.items) w.write(`<tested_item${attrs({ item_id: i.item, result: i.result })}/>`);
     w.write('</test>\n');
   }
   w.write('</tests>\n');
   w.write(`<oval_system_characteristics xmlns="${NS.sc}">`);
   w.write(generator);
-  const ifaces = input.target.kind === 'local' ? Object.entries(networkInterfaces()) : [];
+  const sys = opts.system;
   w.write(
-    `<system_info><os_name>${esc(input.target.kind === 'local' ? type() : 'offline root')}</os_name><os_version>${esc(input.target.kind === 'local' ? release() : '')}</os_version><architecture>${esc(arch())}</architecture><primary_host_name>${esc(input.target.kind === 'local' ? hostname() : input.target.name)}</primary_host_name><interfaces>`,
+    `<system_info><os_name>${esc(sys.osName)}</os_name><os_version>${esc(sys.osVersion)}</os_version><architecture>${esc(sys.architecture)}</architecture><primary_host_name>${esc(sys.primaryHostName)}</primary_host_name><interfaces>`,
   );
-  for (const [name, addrs] of ifaces) {
-    for (const a of addrs ?? []) w.write(`<interface><interface_name>${esc(name)}</interface_name><ip_address>${esc(a.address)}</ip_address><mac_address>${esc(a.mac)}</mac_address></interface>`);
+  for (const i of sys.interfaces) {
+    w.write(`<interface><interface_name>${esc(i.name)}</interface_name><ip_address>${esc(i.ip)}</ip_address><mac_address>${esc(i.mac)}</mac_address></interface>`);
   }
   w.write('</interfaces></system_info>\n<collected_objects>\n');
-  for (const o of input.objects) {
+  for (const o of evidence.objects) {
     const obj = doc.objects.get(o.objectId);
     w.write(`<object${attrs({ id: o.objectId, version: obj?.version ?? 1, flag: o.flag })}>`);
     for (const m of o.messages) w.write(`<message level="info">${esc(m)}</message>`);
     for (const b of o.bindings) w.write(`<variable_value${attrs({ variable_id: b.variableId })}>${esc(b.value)}</variable_value>`);
-    for (const i of o.items) w.write(`<reference item_ref="${i.id}"/>`);
+    for (const id of o.items) w.write(`<reference item_ref="${id}"/>`);
     w.write('</object>\n');
   }
   w.write('</collected_objects>\n');

@@ -1,6 +1,6 @@
 /**
  * A small hand-built ScanReport for the writers' tests: a benchmark with two
- * groups and rules of every interesting result, and fake OVAL evidence built
+ * groups and rules of every interesting result, and OVAL evidence built
  * from plain objects (a definition with a criteria tree, tests with items,
  * objects and states).
  */
@@ -10,7 +10,8 @@ import type { Benchmark, Fix, Group, Rule, Severity } from '../model/xccdf/types
 import type { DefinitionResult, ItemResult, TestResult as OvalTestResult } from '../oval/engine.js';
 import type { OvalResult } from '../oval/result.js';
 import type { CollectedObject, OvalItem } from '../oval/types.js';
-import type { OvalEvidence, RuleResult, ScanReport, XccdfResult } from '../xccdf/result-types.js';
+import { buildOvalEvidence } from '../xccdf/evidence.js';
+import { SCAN_REPORT_VERSION, type OvalEvidence, type RuleResult, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
 
 export const NS = 'xccdf_org.example.content';
 export const OVAL_HREF = 'example-oval.xml';
@@ -155,7 +156,7 @@ export function sampleScanReport(opts: SampleOptions = {}): ScanReport {
     resolved: true,
     xccdfVersion: '1.2',
     platforms: [],
-    platformSpecification: new Map(),
+    platformSpecification: [],
     scoringModels: [],
     profiles: [],
     values: [
@@ -296,18 +297,12 @@ export function sampleScanReport(opts: SampleOptions = {}): ScanReport {
     ['oval:example:def:3', { definitionId: 'oval:example:def:3', result: 'false', criteria: { kind: 'criteria', operator: 'AND', negate: false, result: 'false', children: [criterion(3, 'false')] } }],
     ['oval:example:def:9', { definitionId: 'oval:example:def:9', result: 'error', criteria: { kind: 'criteria', operator: 'OR', negate: false, result: 'error', children: [criterion(9, 'error')] } }],
   ]);
-  const evidence: OvalEvidence = {
-    href: OVAL_HREF,
-    doc,
-    definition: async (id) => defResults.get(id),
-    test: async (id) => testResults.get(id),
-    object: async (id) => collected.get(id),
-    definitions: async () => [...defResults.values()],
-    tests: async () => [...testResults.values()],
-    objects: async () => [...collected.values()],
-  };
+  const evidence: OvalEvidence = buildOvalEvidence(OVAL_HREF, doc, [
+    { definitions: [...defResults.values()], tests: [...testResults.values()], objects: [...collected.values()] },
+  ]);
 
   return {
+    version: SCAN_REPORT_VERSION,
     testResult: {
       id: `${NS}_testresult_default`,
       benchmark: { id: benchmark.id, href: '#scap_org.example_comp_example-xccdf.xml', version: benchmark.version, title: benchmark.title },
@@ -334,6 +329,19 @@ export function sampleScanReport(opts: SampleOptions = {}): ScanReport {
     },
     benchmark,
     contentFile: '/usr/share/xml/scap/example/example-ds.xml',
-    oval: new Map([[OVAL_HREF, evidence]]),
+    source: { file: '/usr/share/xml/scap/example/example-ds.xml', componentId: 'scap_org.example_comp_example-xccdf.xml', xccdfVersion: '1.2' },
+    productVersion: '0.1.0',
+    system: {
+      kind: 'local',
+      name: 'web-01.example.org',
+      osName: 'Linux',
+      osVersion: '6.1.0',
+      architecture: 'x86_64',
+      primaryHostName: 'web-01.example.org',
+      interfaces: [{ name: 'eth0', ip: '192.0.2.10', mac: '52:54:00:12:34:56' }],
+      hostname: 'web-01.example.org',
+    },
+    oval: [evidence],
+    platformOval: [],
   };
 }

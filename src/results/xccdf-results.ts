@@ -7,7 +7,7 @@
  * - ARF holds the source data stream as the report request, the asset, the
  *   TestResult and one OVAL results report per OVAL document.
  */
-import type { CheckedBy, OvalEvidence, TestResultData } from '../xccdf/result-types.js';
+import type { CheckedBy, OvalEvidence, ScanReport, TestResultData } from '../xccdf/result-types.js';
 import { streamOvalResults, type XmlSink } from './oval-results.js';
 import { copyDocumentElement, copyElement } from './source-copy.js';
 import { attrs, esc, XmlFileWriter } from './xml-writer.js';
@@ -67,16 +67,9 @@ export function writeTestResult(
   out.write(`${p}</TestResult>\n`);
 }
 
-export interface XccdfResultsSource {
-  /** The content file that was evaluated. */
-  readonly file: string;
-  /** The data stream component holding the Benchmark; absent for a standalone benchmark. */
-  readonly componentId?: string;
-  readonly xccdfVersion: '1.1' | '1.2';
-}
-
 /** XCCDF results: the Benchmark copied from the source, with the TestResult appended. */
-export function writeXccdfResults(path: string, source: XccdfResultsSource, tr: TestResultData): void {
+export function writeXccdfResults(path: string, report: ScanReport): void {
+  const { source, testResult: tr } = report;
   const w = new XmlFileWriter(path);
   try {
     w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
@@ -100,20 +93,23 @@ export function writeXccdfResults(path: string, source: XccdfResultsSource, tr: 
   }
 }
 
-export interface ArfInput {
-  readonly source: XccdfResultsSource;
-  readonly testResult: TestResultData;
-  readonly oval: ReadonlyMap<string, OvalEvidence>;
-  readonly productVersion: string;
-  readonly target: { readonly kind: string; readonly name: string };
-  readonly asset: { readonly hostname?: string; readonly fqdn?: string; readonly addresses: ReadonlyArray<{ readonly ip: string; readonly mac?: string }> };
+export interface ArfOptions {
+  /** The OVAL results' timestamps; now when absent. */
+  readonly now?: Date;
+}
+
+/** The OVAL reports of an ARF: the rules' documents, then the CPE checks' (a document in both is reported once, with the CPE sessions' evidence). */
+function arfOvalReports(report: ScanReport): OvalEvidence[] {
+  const byHref = new Map<string, OvalEvidence>();
+  for (const ev of [...report.oval, ...report.platformOval]) byHref.set(ev.href, ev);
+  return [...byHref.values()];
 }
 
 /** ARF 1.1: relationships, the source as report request, the asset, the TestResult and OVAL results. */
-export async function writeArf(path: string, input: ArfInput): Promise<void> {
+export function writeArf(path: string, report: ScanReport, opts: ArfOptions = {}): void {
   const w = new XmlFileWriter(path);
   try {
-    const ns = input.source.xccdfVersion === '1.1' ? XCCDF11_NS : XCCDF12_NS;
+    const ns = report.source.xccdfVersion === '1.1' ? XCCDF11_NS : XCCDF12_NS;
     w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
     w.write(
       '<arf:asset-report-collection xmlns:arf="http://scap.nist.gov/schema/asset-reporting-format/1.1" xmlns:core="http://scap.nist.gov/schema/reporting-core/1.1" xmlns:ai="http://scap.nist.gov/schema/asset-identification/1.1">\n',
@@ -123,13 +119,13 @@ export async function writeArf(path: string, input: ArfInput): Promise<void> {
     w.write('    <core:relationship type="arfvocab:isAbout" subject="xccdf1">\n      <core:ref>asset0</core:ref>\n    </core:relationship>\n');
     w.write('  </core:relationships>\n');
     w.write('  <arf:report-requests>\n    <arf:report-request id="collection1">\n      <arf:content>\n');
-    copyDocumentElement(input.source.file, w);
+    copyDocumentElement(report.source.file, w);
     w.write('\n      </arf:content>\n    </arf:report-request>\n  </arf:report-requests>\n');
     w.write('  <arf:assets>\n    <arf:asset id="asset0">\n      <ai:computing-device>\n');
-    const a = input.asset;
-    if (a.addresses.length > 0) {
+    const a = report.system;
+    if (a.interfaces.length > 0) {
       w.write('        <ai:connections>\n');
-      for (const c of a.addresses) {
+      for (const c of a.interfaces) {
         w.write('          <ai:connection>\n');
         w.write(`            <ai:ip-address>${c.ip.includes(':') ? `<ai:ip-v6>${esc(c.ip)}</ai:ip-v6>` : `<ai:ip-v4>${esc(c.ip)}</ai:ip-v4>`}</ai:ip-address>\n`);
         if (c.mac) w.write(`            <ai:mac-address>${esc(c.mac.toUpperCase())}</ai:mac-address>\n`);
@@ -137,24 +133,16 @@ export async function writeArf(path: string, input: ArfInput): Promise<void> {
       }
       w.write('        </ai:connections>\n');
     }
-    if (a.fqdn) w.write(`        <ai:fqdn>${esc(a.fqdn)}</ai:fqdn>\n`);
     if (a.hostname) w.write(`        <ai:hostname>${esc(a.hostname)}</ai:hostname>\n`);
     w.write('      </ai:computing-device>\n    </arf:asset>\n  </arf:assets>\n');
     w.write('  <arf:reports>\n    <arf:report id="xccdf1">\n      <arf:content>\n');
-    const href = input.source.componentId !== undefined ? `#${input.source.componentId}` : input.source.file;
-    writeTestResult(w, input.testResult, { ns, pad: '        ', benchmarkHref: href, assetRef: 'asset0' });
+    const href = report.source.componentId !== undefined ? `#${report.source.componentId}` : report.source.file;
+    writeTestResult(w, report.testResult, { ns, pad: '        ', benchmarkHref: href, assetRef: 'asset0' });
     w.write('      </arf:content>\n    </arf:report>\n');
     let n = 0;
-    for (const ev of input.oval.values()) {
+    for (const ev of arfOvalReports(report)) {
       w.write(`    <arf:report id="oval${n++}">\n      <arf:content>\n`);
-      streamOvalResults(w, {
-        doc: ev.doc,
-        definitions: await ev.definitions(),
-        tests: await ev.tests(),
-        objects: await ev.objects(),
-        target: input.target,
-        productVersion: input.productVersion,
-      });
+      streamOvalResults(w, ev, { system: report.system, productVersion: report.productVersion, ...(opts.now ? { now: opts.now } : {}) });
       w.write('      </arf:content>\n    </arf:report>\n');
     }
     w.write('  </arf:reports>\n</arf:asset-report-collection>\n');

@@ -9,7 +9,7 @@
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Checklist, CheckTarget } from '../model/checklist.js';
-import type { LogicalTest } from '../model/cpe/types.js';
+import { findPlatform, type LogicalTest } from '../model/cpe/types.js';
 import type { Component, Criteria, OvalDefinitions, OvalSet } from '../model/oval/types.js';
 import type { BenchmarkIndex } from '../model/xccdf/index.js';
 import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
@@ -218,7 +218,7 @@ export function ruleObjectTypes(checklist: Checklist, index: BenchmarkIndex, rul
   const platforms = [...checklist.benchmark.platforms, ...rule.platforms];
   for (let g = index.parents.get(rule.id); g; g = index.parents.get(g.id)) platforms.push(...g.platforms);
   for (const p of platforms) {
-    const spec = checklist.benchmark.platformSpecification.get(p.replace(/^#/, ''));
+    const spec = findPlatform(checklist.benchmark.platformSpecification, p);
     if (spec) logical(spec.test);
     else cpe(p);
   }

@@ -9,7 +9,7 @@
  * - a CPE name matches a dictionary item when each of its components that is
  *   present equals the item's, case-insensitively.
  */
-import type { CpeDictionary, LogicalTest } from '../model/cpe/types.js';
+import { findPlatform, type CpeDictionary, type LogicalTest } from '../model/cpe/types.js';
 import type { PlatformSpecification } from '../model/cpe/types.js';
 import type { PlatformCheck } from './check-engine.js';
 
@@ -72,7 +72,7 @@ export class Applicability {
 
   private async evaluatePlatform(p: string): Promise<boolean> {
     // CPE2 platforms take precedence; `#` is optional, as in OpenSCAP.
-    const spec = this.sources.platformSpecification.get(p.startsWith('#') ? p.slice(1) : p);
+    const spec = findPlatform(this.sources.platformSpecification, p);
     if (spec && (await this.logicalTest(spec.test))) return true;
     if (isCpeName(p)) return this.cpeName(p);
     return false;

@@ -282,7 +282,7 @@ describe('rule evaluation', () => {
       ${rule('r', check('d:pass'), 'selected="true" severity="low"')}
     `);
     const profile = resolveProfile(b, 'xccdf_t_profile_p');
-    const ev = await evaluateBenchmark(b, { profile, engines: [tableEngine({ 'd:pass': 'pass' })], applicability: new Applicability({ platformSpecification: new Map(), dictionaries: [] }, platforms({})) });
+    const ev = await evaluateBenchmark(b, { profile, engines: [tableEngine({ 'd:pass': 'pass' })], applicability: new Applicability({ platformSpecification: [], dictionaries: [] }, platforms({})) });
     const rr = ev.ruleResults[0] as RuleResult;
     assert.equal(rr.severity, 'high');
     assert.equal(rr.weight, 3);

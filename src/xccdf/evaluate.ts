@@ -15,8 +15,8 @@
  *    role `unscored` turns the result into informational; `negate` swaps pass
  *    and fail.
  */
-import { indexBenchmark } from '../model/xccdf/index.js';
-import type { Benchmark, Check, ComplexCheck, Group, Item, Rule } from '../model/xccdf/types.js';
+import { indexBenchmark, type BenchmarkIndex } from '../model/xccdf/index.js';
+import type { Benchmark, Check, ComplexCheck, Group, Item, Role, Rule } from '../model/xccdf/types.js';
 import type { Applicability } from './applicability.js';
 import type { CheckEngine, CheckRequest, ValueBinding } from './check-engine.js';
 import type { ResolvedProfile } from './profile.js';
@@ -98,181 +98,176 @@ interface Outcome {
   readonly messages: RuleMessage[];
 }
 
+const NOT_SELECTED: Outcome = { result: 'notselected', messages: [] };
+
+/** What every phase of one evaluation reads. */
+interface Run {
+  readonly benchmark: Benchmark;
+  readonly index: BenchmarkIndex;
+  readonly profile: ResolvedProfile;
+  readonly opts: EvaluationOptions;
+  /** The first engine registered for each check system. */
+  readonly engines: ReadonlyMap<string, CheckEngine>;
+}
+
+/**
+ * Evaluates every rule, in five phases: selection (which requires and
+ * conflicts narrow as rules are visited), applicability (platforms of the
+ * benchmark, groups and rule), check planning (engines start shared work for
+ * every check that will run), check dispatch (per rule, in benchmark order),
+ * and result assembly (refinements, time, idents). Scoring is the caller's
+ * (scoring.ts), over the results.
+ */
 export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOptions): Promise<Evaluation> {
-  const index = indexBenchmark(benchmark);
-  const clock = opts.clock ?? ((): Date => new Date());
   const engines = new Map<string, CheckEngine>();
   for (const e of opts.engines) if (!engines.has(e.system)) engines.set(e.system, e);
-  const profile = opts.profile;
+  const run: Run = { benchmark, index: indexBenchmark(benchmark), profile: opts.profile, opts, engines };
+  const selection = new Selection(run);
+  const applies = applicabilityOf(run);
+  const results = new ResultAssembly(run);
 
-  // The final selection, which requires/conflicts may still narrow as rules are evaluated.
-  const selected = new Set(profile.rules.map((r) => r.id));
-  const groupSelected = (g: Group): boolean => {
+  await planChecks(run, applies);
+
+  const walk = async (items: ReadonlyArray<Item>, parentSelected: boolean): Promise<void> => {
+    for (const it of items) {
+      if (it.kind === 'rule') {
+        await evaluateRule(run, selection, applies, results, it, parentSelected);
+        continue;
+      }
+      await walk(it.children, selection.groupOn(it, parentSelected));
+    }
+  };
+  await walk(benchmark.children, true);
+
+  return { ruleResults: results.ruleResults, unknownRules: selection.unknownRules() };
+}
+
+// ---------------------------------------------------------------- selection
+
+/** The final selection, which requires/conflicts may still narrow as rules are evaluated. */
+class Selection {
+  private readonly selected: Set<string>;
+  /** Rules named by `--rule` that were found in the benchmark. */
+  private readonly found = new Set<string>();
+
+  constructor(private readonly run: Run) {
+    this.selected = new Set(run.profile.rules.map((r) => r.id));
+  }
+
+  /**
+   * Whether the rule takes part, as OpenSCAP decides it: `--skip-rule`, then
+   * `--rule`, then the profile with its requires and conflicts. A rule that
+   * does not is notselected, and `reported` says whether it is shown.
+   */
+  decide(rule: Rule, parentSelected: boolean): { readonly on: true } | { readonly on: false; readonly reported: boolean } {
+    const { opts } = this.run;
+    if (opts.skipRules?.has(rule.id)) return { on: false, reported: opts.rules === undefined || opts.rules.has(rule.id) };
+    if (opts.rules !== undefined) {
+      if (!opts.rules.has(rule.id)) return { on: false, reported: false };
+      this.found.add(rule.id);
+      this.selected.add(rule.id);
+      return { on: true };
+    }
+    if (!this.selected.has(rule.id) || !parentSelected) return { on: false, reported: false };
+    if (this.unmet(rule)) {
+      this.selected.delete(rule.id);
+      return { on: false, reported: false };
+    }
+    return { on: true };
+  }
+
+  /** Whether a group's children are selected, given its parent's. */
+  groupOn(g: Group, parentSelected: boolean): boolean {
+    return parentSelected && this.isSelected(g.id) && !this.unmet(g);
+  }
+
+  unknownRules(): string[] {
+    const { opts, index } = this.run;
+    return opts.rules ? [...opts.rules].filter((id) => !this.found.has(id) && !index.rules.has(id)) : [];
+  }
+
+  private groupSelected(g: Group): boolean {
     let any = false;
     const visit = (items: ReadonlyArray<Item>): void => {
       for (const it of items) {
         if (any) return;
-        if (it.kind === 'rule') any = selected.has(it.id);
+        if (it.kind === 'rule') any = this.selected.has(it.id);
         else visit(it.children);
       }
     };
     visit(g.children);
     return any;
-  };
-  const isSelected = (id: string): boolean => {
-    if (selected.has(id)) return true;
-    const g = index.groups.get(id);
-    return g !== undefined && groupSelected(g);
-  };
-  const unmet = (it: Item): boolean =>
-    it.conflicts.some((id) => isSelected(id)) || it.requires.some((alternatives) => !alternatives.some((id) => isSelected(id)));
+  }
 
-  const applicableCache = new Map<Item | Benchmark, Promise<boolean>>();
-  const applies = (it: Item | Benchmark): Promise<boolean> => {
-    let hit = applicableCache.get(it);
+  private isSelected(id: string): boolean {
+    if (this.selected.has(id)) return true;
+    const g = this.run.index.groups.get(id);
+    return g !== undefined && this.groupSelected(g);
+  }
+
+  private unmet(it: Item): boolean {
+    return it.conflicts.some((id) => this.isSelected(id)) || it.requires.some((alternatives) => !alternatives.some((id) => this.isSelected(id)));
+  }
+}
+
+// ---------------------------------------------------------------- applicability
+
+type Applies = (it: Item | Benchmark) => Promise<boolean>;
+
+/** Whether an item's platforms, and every enclosing group's and the benchmark's, apply; asked once per item. */
+function applicabilityOf(run: Run): Applies {
+  const cache = new Map<Item | Benchmark, Promise<boolean>>();
+  const applies: Applies = (it) => {
+    let hit = cache.get(it);
     if (!hit) {
       hit = (async () => {
-        const parent = it.kind === 'benchmark' ? undefined : (index.parents.get(it.id) ?? benchmark);
+        const parent = it.kind === 'benchmark' ? undefined : (run.index.parents.get(it.id) ?? run.benchmark);
         if (parent && !(await applies(parent))) return false;
-        return opts.applicability.applies(it.platforms);
+        return run.opts.applicability.applies(it.platforms);
       })();
-      applicableCache.set(it, hit);
+      cache.set(it, hit);
     }
     return hit;
   };
+  return applies;
+}
 
-  const results: RuleResult[] = [];
-  const found = new Set<string>();
-  const emit = (rule: Rule, o: Outcome, reported: boolean): void => {
-    const ref = profile.refinements.get(rule.id);
-    const rr: RuleResult = {
-      ruleId: rule.id,
-      result: o.result,
-      role: ref?.role ?? rule.role,
-      severity: ref?.severity ?? rule.severity,
-      weight: ref?.weight ?? rule.weight,
-      time: xccdfTime(clock()),
-      ...(o.check ? { check: o.check } : {}),
-      messages: o.messages,
-      idents: rule.idents,
-    };
-    results.push(rr);
-    opts.onResult?.(rr, rule, reported);
-  };
-  const notselected: Outcome = { result: 'notselected', messages: [] };
+// ---------------------------------------------------------------- check planning
 
-  const bindingsFor = (check: Check): ValueBinding[] | undefined => {
-    const out: ValueBinding[] = [];
-    for (const ex of check.exports) {
-      const v = profile.values.get(ex.valueId);
-      // As OpenSCAP: a value without the selected instance cannot be bound.
-      if (!v || v.missingSelector !== undefined) return undefined;
-      out.push({ name: ex.exportName, value: v.text, type: v.value.type });
-    }
-    return out;
-  };
+function roleOf(run: Run, rule: Rule): Role {
+  return run.profile.refinements.get(rule.id)?.role ?? rule.role;
+}
 
-  const checkedBy = (c: Check, href?: string, name?: string): CheckedBy => ({
-    system: c.system,
-    negate: c.negate,
-    exports: c.exports,
-    ...(href !== undefined ? { href } : {}),
-    ...(name !== undefined ? { name } : {}),
-  });
+/** The check the rule's refined selector picks: the first candidate whose system has an engine. */
+function pickCheck(run: Run, rule: Rule): Check | undefined {
+  const selector = run.profile.refinements.get(rule.id)?.selector;
+  let candidates = rule.checks.filter((c) => c.selector === (selector ?? ''));
+  if (selector !== undefined && candidates.length === 0) candidates = rule.checks.filter((c) => c.selector === '');
+  return candidates.find((c) => run.engines.has(c.system));
+}
 
-  /** One simple check (not multi-check): the first resolvable content ref wins. */
-  const runCheck = async (c: Check): Promise<Outcome> => {
-    const engine = engines.get(c.system);
-    const bindings = bindingsFor(c);
-    if (!engine) return { result: 'notchecked', check: checkedBy(c), messages: [{ severity: 'info', text: `no engine for the check system ${c.system}` }] };
-    if (!bindings) return { result: 'unknown', check: checkedBy(c), messages: [{ severity: 'info', text: 'Value bindings not found.' }] };
-    let result: XccdfResult = 'notchecked';
-    let used: { href: string; name?: string } | undefined;
-    for (const ref of c.contentRefs) {
-      result = await engine.evaluate({ href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings });
-      if (result !== 'notchecked') {
-        used = ref;
-        break;
-      }
-    }
-    const messages: RuleMessage[] = result === 'notchecked' ? [{ severity: 'info', text: 'None of the check-content-ref elements was resolvable.' }] : [];
-    return { result, check: checkedBy(c, used?.href, used?.name), messages };
-  };
+/** check-exports as value bindings; undefined when one cannot be bound. */
+function bindingsFor(run: Run, check: Check): ValueBinding[] | undefined {
+  const out: ValueBinding[] = [];
+  for (const ex of check.exports) {
+    const v = run.profile.values.get(ex.valueId);
+    // As OpenSCAP: a value without the selected instance cannot be bound.
+    if (!v || v.missingSelector !== undefined) return undefined;
+    out.push({ name: ex.exportName, value: v.text, type: v.value.type });
+  }
+  return out;
+}
 
-  const runComplex = async (cc: ComplexCheck): Promise<Outcome> => {
-    let acc: XccdfResult | undefined;
-    const children: CheckedBy[] = [];
-    for (const child of cc.children) {
-      const o = child.kind === 'complex-check' ? await runComplex(child) : await runSimpleInComplex(child);
-      if (o.check) children.push(o.check);
-      acc = acc === undefined ? o.result : combine(acc, o.result, cc.operator);
-    }
-    return {
-      result: negateResult(acc ?? 'unknown', cc.negate),
-      check: { system: '', negate: cc.negate, exports: [], complex: { operator: cc.operator, children } },
-      messages: [],
-    };
-  };
-  const runSimpleInComplex = async (c: Check): Promise<Outcome> => {
-    const o = await runCheck(c);
-    return { ...o, result: negateResult(o.result, c.negate) };
-  };
-
-  const pickCheck = (rule: Rule): Check | undefined => {
-    const selector = profile.refinements.get(rule.id)?.selector;
-    let candidates = rule.checks.filter((c) => c.selector === (selector ?? ''));
-    if (selector !== undefined && candidates.length === 0) candidates = rule.checks.filter((c) => c.selector === '');
-    return candidates.find((c) => engines.has(c.system));
-  };
-
-  const evaluateRule = async (rule: Rule, parentSelected: boolean): Promise<void> => {
-    opts.signal?.throwIfAborted();
-    if (opts.skipRules?.has(rule.id)) return emit(rule, notselected, opts.rules === undefined || opts.rules.has(rule.id));
-    if (opts.rules !== undefined) {
-      if (!opts.rules.has(rule.id)) return emit(rule, notselected, false);
-      found.add(rule.id);
-      selected.add(rule.id);
-    } else {
-      if (!selected.has(rule.id) || !parentSelected) return emit(rule, notselected, false);
-      if (unmet(rule)) {
-        selected.delete(rule.id);
-        return emit(rule, notselected, false);
-      }
-    }
-    const role = profile.refinements.get(rule.id)?.role ?? rule.role;
-    if (role === 'unchecked') return emit(rule, { result: 'notchecked', messages: [] }, true);
-    if (!(await applies(rule))) return emit(rule, { result: 'notapplicable', messages: [] }, true);
-
-    if (rule.complexCheck) return emit(rule, await runComplex(rule.complexCheck), true);
-    const check = pickCheck(rule);
-    if (!check) return emit(rule, { result: 'notchecked', messages: [{ severity: 'info', text: 'No candidate or applicable check found.' }] }, true);
-
-    const engine = engines.get(check.system)!;
-    const multi = check.multiCheck ? check.contentRefs.find((r) => r.name === undefined) : undefined;
-    const names = multi ? engine.names(multi.href) : undefined;
-    if (multi && names) {
-      const bindings = bindingsFor(check);
-      if (!bindings) return emit(rule, { result: 'unknown', check: checkedBy(check), messages: [{ severity: 'info', text: 'Value bindings not found.' }] }, true);
-      if (names.length === 0) {
-        return emit(rule, { result: 'unknown', check: checkedBy(check), messages: [{ severity: 'info', text: 'No definitions found for @multi-check.' }] }, true);
-      }
-      for (const name of names) {
-        const r = await engine.evaluate({ href: multi.href, name, bindings });
-        emit(rule, { result: negateResult(r, check.negate), check: checkedBy(check, multi.href, name), messages: [] }, true);
-      }
-      return;
-    }
-    const o = await runCheck(check);
-    const result = role === 'unscored' ? 'informational' : o.result;
-    emit(rule, { ...o, result: negateResult(result, check.negate) }, true);
-  };
-
-  // Let the engines start shared work for every check that will run: the
-  // rules to evaluate, once their platforms are known to apply.
+/**
+ * Lets the engines start shared work for every check that will run: the
+ * rules to evaluate, once their platforms are known to apply.
+ */
+async function planChecks(run: Run, applies: Applies): Promise<void> {
+  const { opts, profile, index } = run;
   const planned = new Map<CheckEngine, CheckRequest[]>();
   const candidates = opts.rules !== undefined ? index.ruleOrder.filter((r) => opts.rules!.has(r.id)) : profile.rules;
   for (const rule of candidates) {
-    if (opts.skipRules?.has(rule.id) || (profile.refinements.get(rule.id)?.role ?? rule.role) === 'unchecked') continue;
+    if (opts.skipRules?.has(rule.id) || roleOf(run, rule) === 'unchecked') continue;
     if (!(await applies(rule))) continue;
     const checks: Check[] = [];
     const gather = (c: Check | ComplexCheck): void => {
@@ -281,12 +276,12 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
     };
     if (rule.complexCheck) gather(rule.complexCheck);
     else {
-      const c = pickCheck(rule);
+      const c = pickCheck(run, rule);
       if (c) checks.push(c);
     }
     for (const c of checks) {
-      const engine = engines.get(c.system);
-      const bindings = bindingsFor(c);
+      const engine = run.engines.get(c.system);
+      const bindings = bindingsFor(run, c);
       if (!engine?.prepare || !bindings) continue;
       const list = planned.get(engine) ?? [];
       for (const ref of c.contentRefs) list.push({ href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings });
@@ -294,20 +289,123 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
     }
   }
   await Promise.all([...planned].map(([engine, reqs]) => engine.prepare!(reqs)));
+}
 
-  const walk = async (items: ReadonlyArray<Item>, parentSelected: boolean): Promise<void> => {
-    for (const it of items) {
-      if (it.kind === 'rule') {
-        await evaluateRule(it, parentSelected);
-        continue;
-      }
-      let on = parentSelected && isSelected(it.id);
-      if (on && unmet(it)) on = false;
-      await walk(it.children, on);
+// ---------------------------------------------------------------- check dispatch
+
+const checkedBy = (c: Check, href?: string, name?: string): CheckedBy => ({
+  system: c.system,
+  negate: c.negate,
+  exports: c.exports,
+  ...(href !== undefined ? { href } : {}),
+  ...(name !== undefined ? { name } : {}),
+});
+
+const bindingsMissing = (c: Check): Outcome => ({ result: 'unknown', check: checkedBy(c), messages: [{ severity: 'info', text: 'Value bindings not found.' }] });
+
+/** One simple check (not multi-check): the first resolvable content ref wins. */
+async function runCheck(run: Run, c: Check): Promise<Outcome> {
+  const engine = run.engines.get(c.system);
+  const bindings = bindingsFor(run, c);
+  if (!engine) return { result: 'notchecked', check: checkedBy(c), messages: [{ severity: 'info', text: `no engine for the check system ${c.system}` }] };
+  if (!bindings) return bindingsMissing(c);
+  let result: XccdfResult = 'notchecked';
+  let used: { href: string; name?: string } | undefined;
+  for (const ref of c.contentRefs) {
+    result = await engine.evaluate({ href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings });
+    if (result !== 'notchecked') {
+      used = ref;
+      break;
     }
-  };
-  await walk(benchmark.children, true);
+  }
+  const messages: RuleMessage[] = result === 'notchecked' ? [{ severity: 'info', text: 'None of the check-content-ref elements was resolvable.' }] : [];
+  return { result, check: checkedBy(c, used?.href, used?.name), messages };
+}
 
-  const unknownRules = opts.rules ? [...opts.rules].filter((id) => !found.has(id) && !index.rules.has(id)) : [];
-  return { ruleResults: results, unknownRules };
+async function runComplex(run: Run, cc: ComplexCheck): Promise<Outcome> {
+  let acc: XccdfResult | undefined;
+  const children: CheckedBy[] = [];
+  for (const child of cc.children) {
+    let o: Outcome;
+    if (child.kind === 'complex-check') o = await runComplex(run, child);
+    else {
+      const simple = await runCheck(run, child);
+      o = { ...simple, result: negateResult(simple.result, child.negate) };
+    }
+    if (o.check) children.push(o.check);
+    acc = acc === undefined ? o.result : combine(acc, o.result, cc.operator);
+  }
+  return {
+    result: negateResult(acc ?? 'unknown', cc.negate),
+    check: { system: '', negate: cc.negate, exports: [], complex: { operator: cc.operator, children } },
+    messages: [],
+  };
+}
+
+/**
+ * The outcomes of a selected rule, handed to `emit` as each is decided, in
+ * OpenSCAP's order: role unchecked, applicability, complex-check, the picked
+ * check (multi-check: one outcome per definition), role unscored, negate.
+ */
+async function dispatch(run: Run, applies: Applies, rule: Rule, emit: (o: Outcome) => void): Promise<void> {
+  const role = roleOf(run, rule);
+  if (role === 'unchecked') return emit({ result: 'notchecked', messages: [] });
+  if (!(await applies(rule))) return emit({ result: 'notapplicable', messages: [] });
+
+  if (rule.complexCheck) return emit(await runComplex(run, rule.complexCheck));
+  const check = pickCheck(run, rule);
+  if (!check) return emit({ result: 'notchecked', messages: [{ severity: 'info', text: 'No candidate or applicable check found.' }] });
+
+  const engine = run.engines.get(check.system)!;
+  const multi = check.multiCheck ? check.contentRefs.find((r) => r.name === undefined) : undefined;
+  const names = multi ? engine.names(multi.href) : undefined;
+  if (multi && names) {
+    const bindings = bindingsFor(run, check);
+    if (!bindings) return emit(bindingsMissing(check));
+    if (names.length === 0) return emit({ result: 'unknown', check: checkedBy(check), messages: [{ severity: 'info', text: 'No definitions found for @multi-check.' }] });
+    for (const name of names) {
+      const r = await engine.evaluate({ href: multi.href, name, bindings });
+      emit({ result: negateResult(r, check.negate), check: checkedBy(check, multi.href, name), messages: [] });
+    }
+    return;
+  }
+  const o = await runCheck(run, check);
+  const result = role === 'unscored' ? 'informational' : o.result;
+  emit({ ...o, result: negateResult(result, check.negate) });
+}
+
+// ---------------------------------------------------------------- result assembly
+
+/** Rule results with the profile's refinements and the time of decision, reported as they are made. */
+class ResultAssembly {
+  readonly ruleResults: RuleResult[] = [];
+  private readonly clock: () => Date;
+
+  constructor(private readonly run: Run) {
+    this.clock = run.opts.clock ?? ((): Date => new Date());
+  }
+
+  add(rule: Rule, o: Outcome, reported: boolean): void {
+    const ref = this.run.profile.refinements.get(rule.id);
+    const rr: RuleResult = {
+      ruleId: rule.id,
+      result: o.result,
+      role: ref?.role ?? rule.role,
+      severity: ref?.severity ?? rule.severity,
+      weight: ref?.weight ?? rule.weight,
+      time: xccdfTime(this.clock()),
+      ...(o.check ? { check: o.check } : {}),
+      messages: o.messages,
+      idents: rule.idents,
+    };
+    this.ruleResults.push(rr);
+    this.run.opts.onResult?.(rr, rule, reported);
+  }
+}
+
+async function evaluateRule(run: Run, selection: Selection, applies: Applies, results: ResultAssembly, rule: Rule, parentSelected: boolean): Promise<void> {
+  run.opts.signal?.throwIfAborted();
+  const decision = selection.decide(rule, parentSelected);
+  if (!decision.on) return results.add(rule, NOT_SELECTED, decision.reported);
+  await dispatch(run, applies, rule, (o) => results.add(rule, o, true));
 }

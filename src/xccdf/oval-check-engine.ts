@@ -17,6 +17,7 @@ import type { OvalResult } from '../oval/result.js';
 import type { CollectedObject, ExternalVariableSource } from '../oval/types.js';
 import type { CheckEngine, CheckRequest, PlatformCheck } from './check-engine.js';
 import { combine } from './evaluate.js';
+import { buildOvalEvidence, type SessionResults } from './evidence.js';
 import { OVAL_SYSTEM, type OvalEvidence, type XccdfResult } from './result-types.js';
 
 /** What the check engine needs of an OVAL engine. */
@@ -114,28 +115,19 @@ export class OvalCheckEngine implements CheckEngine, PlatformCheck {
     return r.result === 'true';
   }
 
-  /** The evidence per href, for reports and OVAL results. */
-  evidence(): Map<string, OvalEvidence> {
-    const out = new Map<string, OvalEvidence>();
+  /**
+   * The evidence per document, as plain data, in the order the documents
+   * were first asked for: built once the evaluation is over, after which
+   * the sessions are no longer needed.
+   */
+  async evidence(): Promise<OvalEvidence[]> {
+    const out: OvalEvidence[] = [];
     for (const [href, sessions] of this.sessions) {
-      const doc = this.resolve(href)!;
-      const find = <T>(get: (s: Session) => Promise<T | undefined>) => async (): Promise<T | undefined> => {
-        for (const s of sessions) {
-          const v = await get(s);
-          if (v !== undefined) return v;
-        }
-        return undefined;
-      };
-      out.set(href, {
-        href,
-        doc,
-        definition: (id) => find((s) => Promise.resolve(s.evaluated.get(id)))(),
-        test: (id) => find(async (s) => (await s.engine.testResults()).find((t) => t.testId === id))(),
-        object: (id) => find(async (s) => (await s.engine.collectedObjects()).find((o) => o.objectId === id))(),
-        definitions: async () => dedupe(sessions.flatMap((s) => [...s.evaluated.values()]), (d) => d.definitionId),
-        tests: async () => dedupe((await Promise.all(sessions.map((s) => s.engine.testResults()))).flat(), (t) => t.testId),
-        objects: async () => dedupe((await Promise.all(sessions.map((s) => s.engine.collectedObjects()))).flat(), (o) => o.objectId),
-      });
+      const results: SessionResults[] = [];
+      for (const s of sessions) {
+        results.push({ definitions: [...s.evaluated.values()], tests: await s.engine.testResults(), objects: await s.engine.collectedObjects() });
+      }
+      out.push(buildOvalEvidence(href, this.resolve(href)!, results));
     }
     return out;
   }
@@ -169,14 +161,4 @@ export class OvalCheckEngine implements CheckEngine, PlatformCheck {
     for (const [k, v] of wanted) if (!session.bound.has(k)) session.bound.set(k, v);
     return session;
   }
-}
-
-function dedupe<T>(xs: readonly T[], key: (x: T) => string): T[] {
-  const seen = new Set<string>();
-  return xs.filter((x) => {
-    const k = key(x);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

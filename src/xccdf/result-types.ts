@@ -4,10 +4,11 @@
  * XCCDF, ARF, JSON, JUnit, SARIF and HTML; the remediation layer reads it
  * back for results-based fixes.
  */
-import type { OvalDefinitions } from '../model/oval/types.js';
+import type { OvalDefinition, OvalObject, OvalState, OvalTest, OvalVariable } from '../model/oval/types.js';
 import { XCCDF_RESULTS, type Benchmark, type CheckExport, type Role, type Severity, type XccdfResult } from '../model/xccdf/types.js';
-import type { DefinitionResult, TestResult as OvalTestResult } from '../oval/engine.js';
-import type { CollectedObject } from '../oval/types.js';
+import type { DefinitionResult } from '../oval/engine.js';
+import type { CollectionFlag, OvalResult } from '../oval/result.js';
+import type { OvalItem, VariableBinding } from '../oval/types.js';
 
 export { XCCDF_RESULTS, type XccdfResult } from '../model/xccdf/types.js';
 
@@ -87,29 +88,114 @@ export function countResults(rs: readonly RuleResult[]): Record<XccdfResult, num
   return out;
 }
 
-/** The OVAL side of a scan, per OVAL document: enough to show the evidence behind each rule. */
+/** The version of the ScanReport shape; a change of meaning or a removal makes the next one. */
+export const SCAN_REPORT_VERSION = 'vigil.report/1';
+
+/** A test's result and what it said of each item it looked at (by item id). */
+export interface TestEvidence {
+  readonly testId: string;
+  readonly result: OvalResult;
+  readonly objectId?: string;
+  readonly items: ReadonlyArray<{ readonly item: number; readonly result: OvalResult }>;
+}
+
+/** A collected object: its flag, messages, the variable values it used, and its items (by id). */
+export interface ObjectEvidence {
+  readonly objectId: string;
+  readonly flag: CollectionFlag;
+  readonly messages: readonly string[];
+  readonly bindings: readonly VariableBinding[];
+  readonly items: readonly number[];
+}
+
+/**
+ * What the OVAL document says of the elements the evidence refers to: the
+ * evaluated definitions, tests and collected objects, and everything they
+ * refer to in turn (extended definitions, states, filters, sets,
+ * variables and what those read).
+ */
+export interface OvalSourceData {
+  readonly definitions: readonly OvalDefinition[];
+  readonly tests: readonly OvalTest[];
+  readonly objects: readonly OvalObject[];
+  readonly states: readonly OvalState[];
+  readonly variables: readonly OvalVariable[];
+}
+
+/**
+ * The OVAL side of a scan, per OVAL document, as plain data built once when
+ * the evaluation ends: enough for OVAL results with system characteristics
+ * and to show the evidence behind each rule.
+ */
 export interface OvalEvidence {
   /** The check-content-ref href that names this document. */
   readonly href: string;
-  readonly doc: OvalDefinitions;
-  /** The definition's result with its criteria tree, when it was evaluated. */
-  definition(id: string): Promise<DefinitionResult | undefined>;
-  /** A test's result and its items with their per-item results. */
-  test(id: string): Promise<OvalTestResult | undefined>;
-  /** A collected object: flag, items and messages. */
-  object(id: string): Promise<CollectedObject | undefined>;
-  /** Every evaluated definition, test and collected object (for OVAL results and system characteristics). */
-  definitions(): Promise<readonly DefinitionResult[]>;
-  tests(): Promise<readonly OvalTestResult[]>;
-  objects(): Promise<readonly CollectedObject[]>;
+  readonly source: OvalSourceData;
+  /** Every evaluated definition with its criteria tree, in the order they were evaluated. */
+  readonly definitions: readonly DefinitionResult[];
+  readonly tests: readonly TestEvidence[];
+  readonly objects: readonly ObjectEvidence[];
+  /** Every item that an object or a test names, once, by id. */
+  readonly items: readonly OvalItem[];
 }
 
-/** Everything a report writer may use. */
+/**
+ * What the scan learnt of the target, as plain data (OVAL's system_info and
+ * the ARF asset). The app fills it; writers never ask the scanning host.
+ */
+export interface TargetSystem {
+  /** The target's kind (`local`, `offline`, ...) and name. */
+  readonly kind: string;
+  readonly name: string;
+  readonly osName: string;
+  readonly osVersion: string;
+  readonly architecture: string;
+  readonly primaryHostName: string;
+  readonly interfaces: ReadonlyArray<{ readonly name: string; readonly ip: string; readonly mac: string }>;
+  /** The host name of the ARF asset, when the target has one. */
+  readonly hostname?: string;
+}
+
+/** The content that was evaluated, for the writers that copy from it (XCCDF results, ARF). */
+export interface ReportSource {
+  readonly file: string;
+  /** The data stream component holding the Benchmark; absent for a standalone benchmark. */
+  readonly componentId?: string;
+  readonly xccdfVersion: '1.1' | '1.2';
+}
+
+/**
+ * Everything a report writer may use: plain data (no Map, no function, no
+ * class), so that `JSON.parse(JSON.stringify(report))` is the same report to
+ * every writer.
+ */
 export interface ScanReport {
+  readonly version: typeof SCAN_REPORT_VERSION;
   readonly testResult: TestResultData;
   readonly benchmark: Benchmark;
   /** The content file that was evaluated. */
   readonly contentFile: string;
-  /** OVAL evidence by check-content-ref href. */
-  readonly oval: ReadonlyMap<string, OvalEvidence>;
+  readonly source: ReportSource;
+  /** The scanner's version, for the results' generator elements. */
+  readonly productVersion: string;
+  readonly system: TargetSystem;
+  /** OVAL evidence of the rules' checks, one per document (check-content-ref href). */
+  readonly oval: readonly OvalEvidence[];
+  /** OVAL evidence of the CPE applicability checks (ARF carries it). */
+  readonly platformOval: readonly OvalEvidence[];
+}
+
+/** Only the ScanReport of a report that carries more (the app's, with live objects), to store or send. */
+export function scanReportData(r: ScanReport): ScanReport {
+  return {
+    version: r.version,
+    testResult: r.testResult,
+    benchmark: r.benchmark,
+    contentFile: r.contentFile,
+    source: r.source,
+    productVersion: r.productVersion,
+    system: r.system,
+    oval: r.oval,
+    platformOval: r.platformOval,
+  };
 }

@@ -50,5 +50,11 @@ export interface Platform {
   readonly location: SourceLocation;
 }
 
-/** cpe-lang:platform-specification, keyed by platform id. */
-export type PlatformSpecification = ReadonlyMap<string, Platform>;
+/** cpe-lang:platform-specification: its platforms in document order, each id once (a list, so that models stay plain data). */
+export type PlatformSpecification = readonly Platform[];
+
+/** The platform with this id (`#` optional, as in OpenSCAP). */
+export function findPlatform(spec: PlatformSpecification, id: string): Platform | undefined {
+  const bare = id.startsWith('#') ? id.slice(1) : id;
+  return spec.find((p) => p.id === bare);
+}

@@ -173,7 +173,7 @@ describe('benchmark structure', () => {
         <cpe-lang:fact-ref name="cpe:/a:container"/>
         <cpe-lang:logical-test operator="OR" negate="false"><cpe-lang:check-fact-ref system="${OVAL_SYSTEM}" href="cpe-oval.xml" id-ref="oval:x:def:1"/></cpe-lang:logical-test>
       </cpe-lang:logical-test></cpe-lang:platform></cpe-lang:platform-specification>`);
-    const p = b.platformSpecification.get('machine')!;
+    const p = b.platformSpecification.find((x) => x.id === 'machine')!;
     assert.equal(p.test.operator, 'AND');
     assert.equal(p.test.negate, true);
     assert.deepEqual(p.test.children[0], { kind: 'fact-ref', name: 'cpe:/a:container' });

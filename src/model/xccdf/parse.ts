@@ -386,7 +386,7 @@ class ItemFrame implements FrameHandler {
   readonly values: Value[] = [];
   readonly children: Array<Group | Rule> = [];
   readonly profiles: Profile[] = [];
-  readonly platformSpec = new Map<string, Platform>();
+  readonly platformSpec: Platform[] = [];
 
   constructor(
     private readonly p: XccdfParser,
@@ -400,7 +400,10 @@ class ItemFrame implements FrameHandler {
         child: (t: OpenTag) => (t.ns === CPE_LANG_NS && t.name === 'platform' ? CAPTURE : SKIP),
         captured: (el: XmlElement) => {
           const platform = parsePlatform(el, this.p.file);
-          this.platformSpec.set(platform.id, platform);
+          // a repeated id replaces the earlier platform
+          const at = this.platformSpec.findIndex((p) => p.id === platform.id);
+          if (at >= 0) this.platformSpec[at] = platform;
+          else this.platformSpec.push(platform);
         },
       } satisfies FrameHandler;
     }
