@@ -42,6 +42,7 @@ export const partitionProbe: Probe = {
     for (const line of text.split('\n')) {
       const [dev, dir, type, opts] = line.split(' ');
       if (!dev || !dir || !type || opts === undefined) continue;
+      if (type === 'rootfs') continue; // the initial root filesystem, as OpenSCAP skips it
       const mount = unescape(dir);
       if (!entityMatches(mp, mount)) continue;
       let total = 0;
