@@ -8,14 +8,24 @@
  * scanner's would describe the wrong machine.
  */
 import type { DirHandle, ExecResult, FileInfo, DirEntry, Target, TargetCapability } from './target.js';
-import { splitPath } from './target.js';
+import { splitPath, TargetError } from './target.js';
 
 /** The top-level directories whose contents the kernel makes: read from the host. */
 const KERNEL_TREES: ReadonlySet<string> = new Set(['proc', 'sys']);
 
-/** True when `path` lies in a tree the kernel makes (its first component, as written, is proc or sys). */
+/** `path` with `.` and `..` resolved as text (`..` stops at /): where it points before any link. */
+function lexical(path: string): string[] {
+  const out: string[] = [];
+  for (const c of splitPath(path)) {
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out;
+}
+
+/** True when `path`, with `..` resolved as text, lies in a tree the kernel makes (/proc, /sys). */
 export function isKernelPath(path: string): boolean {
-  const first = splitPath(path)[0];
+  const first = lexical(path)[0];
   return first !== undefined && KERNEL_TREES.has(first);
 }
 
@@ -31,8 +41,19 @@ class HostKernelTarget implements Target {
     this.name = root.name;
   }
 
-  private pick(path: string): Target {
-    return isKernelPath(path) ? this.host : this.root;
+  /**
+   * Runs `op` on the host for a kernel path, else on the root. On the host,
+   * a path that follows links must end inside /proc or /sys: a link such as
+   * /proc/1/root leads to this host's own files, which are not the root's.
+   */
+  private async on<T>(path: string, follows: boolean, op: (t: Target, p: string) => Promise<T>): Promise<T> {
+    if (!isKernelPath(path)) return op(this.root, path);
+    const p = `/${lexical(path).join('/')}`;
+    if (follows) {
+      const real = await this.host.realpath(p);
+      if (!isKernelPath(real)) throw new TargetError('EACCES', path, `${path} leads to ${real}, outside this host's /proc and /sys`);
+    }
+    return op(this.host, p);
   }
 
   has(capability: TargetCapability): boolean {
@@ -40,27 +61,31 @@ class HostKernelTarget implements Target {
   }
 
   readFile(path: string): Promise<Buffer> {
-    return this.pick(path).readFile(path);
+    return this.on(path, true, (t, p) => t.readFile(p));
   }
 
   lstat(path: string): Promise<FileInfo> {
-    return this.pick(path).lstat(path);
+    return this.on(path, false, (t, p) => t.lstat(p));
   }
 
   stat(path: string): Promise<FileInfo> {
-    return this.pick(path).stat(path);
+    return this.on(path, true, (t, p) => t.stat(p));
   }
 
   readdir(path: string): Promise<DirEntry[]> {
-    return this.pick(path).readdir(path);
+    return this.on(path, true, (t, p) => t.readdir(p));
   }
 
   readlink(path: string): Promise<string> {
-    return this.pick(path).readlink(path);
+    return this.on(path, false, (t, p) => t.readlink(p));
   }
 
   realpath(path: string): Promise<string> {
-    return this.pick(path).realpath(path);
+    return this.on(path, true, (t, p) => t.realpath(p));
+  }
+
+  onDir(path: string, rootDir: (p: string) => Promise<DirHandle>, hostDir: (p: string) => Promise<DirHandle>): Promise<DirHandle> {
+    return this.on(path, true, (t, p) => (t === this.host ? hostDir(p) : rootDir(p)));
   }
 
   openDir?: (path: string) => Promise<DirHandle>;
@@ -79,7 +104,7 @@ export function hostKernelTarget(root: Target, host: Target): Target {
   const t = new HostKernelTarget(root, host);
   const [rootDir, hostDir] = [root.openDir?.bind(root), host.openDir?.bind(host)];
   // Without openDir on both, walks fall back on path calls, which are routed the same way.
-  if (rootDir && hostDir) t.openDir = (path) => (isKernelPath(path) ? hostDir(path) : rootDir(path));
+  if (rootDir && hostDir) t.openDir = (path) => t.onDir(path, rootDir, hostDir);
   if (root.exec) t.exec = root.exec.bind(root);
   return t;
 }
