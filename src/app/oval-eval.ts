@@ -10,6 +10,7 @@ import { OvalEngine, type DefinitionResult } from '../oval/engine.js';
 import { probeTable } from '../oval/probes/registry.js';
 import type { ExternalVariableSource } from '../oval/types.js';
 import { localTarget, offlineRootTarget } from '../target/fs-target.js';
+import { hostKernelTarget } from '../target/host-kernel.js';
 import type { Target } from '../target/target.js';
 import { existsSync, statSync } from 'node:fs';
 import { writeOvalResults } from '../results/oval-results.js';
@@ -17,9 +18,18 @@ import { buildOvalEvidence } from '../xccdf/evidence.js';
 import { packageVersion } from './package-version.js';
 import { targetSystem } from './target-system.js';
 
-export interface OvalEvalOptions {
+/** Where a scan looks: this host, or an offline root, optionally running on this host's kernel. */
+export interface TargetChoice {
   /** An offline root directory; the local host when absent. */
   readonly root?: string;
+  /**
+   * The root is a chroot or a running container on this host: its live
+   * kernel state (sysctl, uname, mounts, interfaces) is this host's.
+   */
+  readonly hostKernel?: boolean;
+}
+
+export interface OvalEvalOptions extends TargetChoice {
   readonly variablesFile?: string;
   /** Evaluate only these definitions. */
   readonly ids?: readonly string[];
@@ -38,12 +48,17 @@ export interface OvalEvalReport {
 /** This package's version, for result generators. */
 export const vigilVersion = packageVersion;
 
-export function targetFor(root: string | undefined): Target {
-  if (root === undefined) return localTarget();
+export function targetFor(choice: TargetChoice = {}): Target {
+  const { root, hostKernel } = choice;
+  if (root === undefined) {
+    if (hostKernel) throw new ContentError('invalid-value', '--host-kernel needs --root: this host already has its own kernel');
+    return localTarget();
+  }
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new ContentError('io', `--root ${root} is not a directory`);
   }
-  return offlineRootTarget(root);
+  const offline = offlineRootTarget(root);
+  return hostKernel ? hostKernelTarget(offline, localTarget()) : offline;
 }
 
 export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {}): Promise<OvalEvalReport> {
@@ -57,7 +72,7 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
     if (v.kind !== 'oval-variables') throw new ContentError('wrong-root', `${opts.variablesFile} is not an OVAL variables document`);
     external = { get: (id) => v.variables.get(id)?.values };
   }
-  const target = targetFor(opts.root);
+  const target = targetFor(opts);
   const engine = new OvalEngine(doc, { target, probes: probeTable(), ...(external ? { external } : {}) });
   const ids = opts.ids ?? [...doc.definitions.keys()];
   for (const id of ids) {

@@ -40,6 +40,8 @@ export interface XccdfEvalOptions {
   readonly skipRules?: readonly string[];
   /** An offline root directory; the local host when absent. */
   readonly root?: string;
+  /** The root runs on this host's kernel (a chroot, a running container). */
+  readonly hostKernel?: boolean;
   /** A ready target (tests, SSH); wins over `root`. */
   readonly target?: Target;
   readonly resultsFile?: string;
@@ -147,7 +149,7 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const wanted = opts.profile ?? opts.chooseProfile?.(checklist);
   const profileId = wanted !== undefined ? findProfileId(checklist, wanted, tailoring) : undefined;
   const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
-  const target = opts.target ?? targetFor(opts.root);
+  const target = opts.target ?? targetFor(opts);
   const probes = probeTable();
   // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
   const share = new CollectionShare();

@@ -114,3 +114,24 @@ describe('bad input: one line with file:line:col, exit 1, no stack trace', () =>
     assert.match(r.err, /^vigil: error: cannot read .*EISDIR/);
   });
 });
+
+describe('--host-kernel', () => {
+  const sysctlOval = ovalXml({
+    definitions: `<definition id="oval:t:def:1" class="compliance" version="1"><metadata><title>d</title><description/></metadata><criteria><criterion test_ref="oval:t:tst:1"/></criteria></definition>`,
+    tests: `<unix:sysctl_test id="oval:t:tst:1" version="1" check="all"><unix:object object_ref="oval:t:obj:1"/></unix:sysctl_test>`,
+    objects: `<unix:sysctl_object id="oval:t:obj:1" version="1"><unix:name>kernel.ostype</unix:name></unix:sysctl_object>`,
+  });
+
+  it('is refused without --root: this host already has its own kernel', async () => {
+    const r = await vigil('oval', 'eval', '--host-kernel', file(sysctlOval, 'k.xml'));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /--host-kernel needs --root/);
+  });
+
+  it("makes a root's sysctl checks read this host's kernel; without it they are not applicable", async () => {
+    const root = mkdtempSync(join(dir, 'root-'));
+    const f = file(sysctlOval, 'k.xml');
+    assert.match((await vigil('oval', 'eval', '--root', root, f)).out, /Definition oval:t:def:1: not applicable/);
+    assert.match((await vigil('oval', 'eval', '--root', root, '--host-kernel', f)).out, /Definition oval:t:def:1: true/);
+  });
+});

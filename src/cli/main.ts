@@ -66,16 +66,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .description('evaluate OVAL definitions against this host or an offline root, like `oscap oval eval`')
     .argument('<file>', 'an OVAL definitions file')
     .option('--root <dir>', 'scan an offline root directory instead of this host (as OSCAP_PROBE_ROOT)')
+    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's")
     .option('--variables <file>', 'an OVAL variables file with values for external variables')
     .option('--results <file>', 'write OVAL results, with the system characteristics, to this file')
     .option('--id <definition>', 'evaluate only this definition (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'machine-readable output')
     .option('--verbose', 'show stack traces for errors')
-    .action(async (file: string, opts: { root?: string; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
+    .action(async (file: string, opts: { root?: string; hostKernel?: boolean; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
       const { evaluateOvalFile } = await import('../app/oval-eval.js');
       const report = await evaluateOvalFile(file, {
         ...(opts.root !== undefined ? { root: opts.root } : {}),
+        ...(opts.hostKernel ? { hostKernel: true } : {}),
         ...(opts.variables !== undefined ? { variablesFile: opts.variables } : {}),
         ...(opts.id.length > 0 ? { ids: opts.id } : {}),
         ...(opts.results !== undefined ? { resultsFile: opts.results } : {}),

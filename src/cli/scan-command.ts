@@ -16,6 +16,7 @@ interface ScanFlags {
   profile?: string;
   tailoringFile?: string;
   root?: string;
+  hostKernel?: boolean;
   report?: string;
   htmlReport: boolean;
   format?: string;
@@ -48,6 +49,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
     .option('--profile <id>', 'the profile (default: CIS Level 1 Server, else Standard)')
     .option('--tailoring-file <file>', 'an XCCDF tailoring file')
     .option('--root <dir>', 'scan an offline root directory')
+    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's")
     .option('--report <file>', 'where to write the HTML report (default: vigil-report.html)')
     .option('--no-html-report', 'do not write the HTML report')
     .option('--format <format>', `machine output on stdout instead of the summary: ${SCAN_FORMATS.join(', ')}`)
@@ -68,7 +70,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
         throw new ContentError('invalid-value', `unknown --format ${o.format}; choose one of ${SCAN_FORMATS.join(', ')}`);
       }
       const root = rootOption(o.root, io);
-      const target = targetFor(root);
+      const target = targetFor({ ...(root !== undefined ? { root } : {}), hostKernel: o.hostKernel === true });
       let content = o.content;
       let profile = o.profile;
       if (content === undefined) {

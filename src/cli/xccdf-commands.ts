@@ -44,6 +44,7 @@ interface EvalFlags {
   ovalResults?: boolean;
   fetchRemoteResources?: boolean;
   root?: string;
+  hostKernel?: boolean;
 }
 
 export function registerXccdfCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -65,6 +66,7 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
     .option('--oval-results', 'write OVAL results for each OVAL file into the current directory')
     .option('--fetch-remote-resources', 'refused: Vigil never downloads content')
     .option('--root <dir>', 'scan an offline root directory (or set OSCAP_PROBE_ROOT)')
+    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's")
     .action(async (file: string, o: EvalFlags) => {
       if (o.fetchRemoteResources) {
         throw new ContentError('unsupported', '--fetch-remote-resources is not supported: Vigil never downloads content. Fetch the remote components yourself and pass them as local files.');
@@ -83,6 +85,7 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         ...(o.rule.length > 0 ? { rules: o.rule } : {}),
         ...(o.skipRule.length > 0 ? { skipRules: o.skipRule } : {}),
         ...(root !== undefined ? { root } : {}),
+        ...(o.hostKernel ? { hostKernel: true } : {}),
         ...(o.results !== undefined ? { resultsFile: o.results } : {}),
         ...(o.resultsArf !== undefined ? { arfFile: o.resultsArf } : {}),
         ...(o.ovalResults ? { ovalResultsDir: '.' } : {}),

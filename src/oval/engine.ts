@@ -283,10 +283,11 @@ export class OvalEngine {
     const missing = probe.needs.filter((c) => !this.opts.target.has(c));
     if (missing.length > 0) {
       return {
-        flag: 'not collected',
+        flag: probe.unavailable ?? 'not collected',
         items: [],
         messages: [`${object.type} needs ${missing.join(', ')}, which the ${this.opts.target.kind} target cannot provide`],
         bindings: [],
+        unavailable: missing,
       };
     }
     const messages: string[] = [];

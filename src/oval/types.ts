@@ -62,6 +62,12 @@ export interface CollectedObject {
   readonly items: readonly OvalItem[];
   readonly messages: readonly string[];
   readonly bindings: readonly VariableBinding[];
+  /**
+   * Set when the probe did not run because the target lacks what it needs
+   * (an offline root has no live kernel, process table or service manager):
+   * those capabilities. Reports say which checks were skipped, and why.
+   */
+  readonly unavailable?: readonly TargetCapability[];
 }
 
 /** The values of a variable, with how complete they are. */
@@ -138,8 +144,18 @@ export interface Probe {
   readonly family: string;
   /** Object element name, e.g. `textfilecontent54_object`. */
   readonly objectType: string;
-  /** Capabilities the probe needs; on a target without them the object is "not collected". */
+  /** Capabilities the probe needs; on a target without them the probe does not run (see `unavailable`). */
   readonly needs: readonly TargetCapability[];
+  /**
+   * The flag of its objects on a target that lacks `needs`:
+   * - `not applicable`: the object type does not apply to such a target.
+   *   OpenSCAP answers this for the probes it does not run offline (sysctl,
+   *   uname, interface), and a test of such an object is then ignored by an
+   *   AND, so the configured state in the rest of a rule decides;
+   * - `not collected` (the default): no attempt was made, and the test is
+   *   unknown (OpenSCAP's answer for systemd offline).
+   */
+  readonly unavailable?: 'not applicable' | 'not collected';
   /** One line for the docs: what the probe reads, and what it does offline. */
   readonly description: string;
   collect(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeResult>;

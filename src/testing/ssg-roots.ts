@@ -16,10 +16,40 @@ import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
 import { PROBES } from '../oval/probes/registry.js';
 import { run } from './oracle.js';
 
-/** Object types oscap does not collect from an offline root (docs/CONFORMANCE.md). */
-export const OSCAP_NOT_OFFLINE: ReadonlySet<string> = new Set(['unix/shadow_object']);
-/** Object types collected by a Vigil probe that reads the root itself. */
-export const VIGIL_OFFLINE: ReadonlySet<string> = new Set(PROBES.filter((p) => p.needs.length === 0).map((p) => `${p.family}/${p.objectType}`));
+/**
+ * What a tool does with an object type on an offline root: reads the root,
+ * or flags the object without collecting it (not applicable, not
+ * collected), or something else that depends on the scanning host.
+ */
+export type OfflineBehaviour = 'root' | 'not applicable' | 'not collected' | 'host';
+
+/**
+ * oscap 1.3.7 under OSCAP_PROBE_ROOT, as measured (docs/CONFORMANCE.md,
+ * "Offline behaviour"); every other object type reads the root.
+ * - sysctl, uname, interface and shadow do not run offline: not applicable;
+ * - the systemd probes cannot reach a bus from inside the root: not collected;
+ * - environmentvariable58 reads `<root>/proc/<oscap's own pid>/environ`.
+ */
+export const OSCAP_OFFLINE: ReadonlyMap<string, OfflineBehaviour> = new Map<string, OfflineBehaviour>([
+  ['unix/sysctl_object', 'not applicable'],
+  ['unix/uname_object', 'not applicable'],
+  ['unix/interface_object', 'not applicable'],
+  ['unix/shadow_object', 'not applicable'],
+  ['linux/systemdunitproperty_object', 'not collected'],
+  ['linux/systemdunitdependency_object', 'not collected'],
+  ['independent/environmentvariable58_object', 'host'],
+]);
+
+/** Vigil on an offline root, from its probe table: a probe that needs nothing reads the root; the others give their `unavailable` flag. */
+export const VIGIL_OFFLINE: ReadonlyMap<string, OfflineBehaviour> = new Map(
+  PROBES.map((p) => [`${p.family}/${p.objectType}`, p.needs.length === 0 ? 'root' : (p.unavailable ?? 'not collected')] as const),
+);
+
+/** Whether both tools treat this object type the same way on an offline root. */
+export function sameOffline(type: string): boolean {
+  const vigil = VIGIL_OFFLINE.get(type);
+  return vigil !== undefined && vigil === (OSCAP_OFFLINE.get(type) ?? 'root');
+}
 
 export type Files = Record<string, string>;
 
@@ -227,10 +257,11 @@ export function ruleObjectTypes(checklist: Checklist, index: BenchmarkIndex, rul
 
 /**
  * Whether a rule that touches these object types can be compared offline:
- * both tools collect every one of them from the root.
+ * both tools treat every one of them the same way on a root (both read the
+ * root, or both give the same flag without collecting).
  */
 export function comparableOffline(types: Iterable<string>): boolean {
-  for (const x of types) if (OSCAP_NOT_OFFLINE.has(x) || !VIGIL_OFFLINE.has(x)) return false;
+  for (const x of types) if (!sameOffline(x)) return false;
   return true;
 }
 

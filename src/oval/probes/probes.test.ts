@@ -111,14 +111,40 @@ describe('accounts, links and packages', () => {
   });
 });
 
-describe('probes that need a live system are "not collected" on an offline root', () => {
-  const cases = [
-    '<unix:uname_object id="oval:t:obj:1" version="1"/>',
-    '<unix:sysctl_object id="oval:t:obj:1" version="1"><unix:name>kernel.randomize_va_space</unix:name></unix:sysctl_object>',
-    '<linux:partition_object id="oval:t:obj:1" version="1"><linux:mount_point>/tmp</linux:mount_point></linux:partition_object>',
-    '<ind:environmentvariable58_object id="oval:t:obj:1" version="1"><ind:pid xsi:nil="true" datatype="int"/><ind:name>PATH</ind:name></ind:environmentvariable58_object>',
+describe('probes that need a live system, on an offline root, as oscap 1.3.7 treats them', () => {
+  const cases: ReadonlyArray<readonly [string, string, readonly string[] | undefined]> = [
+    ['<unix:uname_object id="oval:t:obj:1" version="1"/>', 'not applicable', ['kernel']],
+    ['<unix:sysctl_object id="oval:t:obj:1" version="1"><unix:name>kernel.randomize_va_space</unix:name></unix:sysctl_object>', 'not applicable', ['kernel']],
+    ['<unix:interface_object id="oval:t:obj:1" version="1"><unix:name>lo</unix:name></unix:interface_object>', 'not applicable', ['kernel']],
+    ['<ind:environmentvariable58_object id="oval:t:obj:1" version="1"><ind:pid xsi:nil="true" datatype="int"/><ind:name>PATH</ind:name></ind:environmentvariable58_object>', 'not applicable', ['processes']],
+    ['<linux:systemdunitproperty_object id="oval:t:obj:1" version="1"><linux:unit>ssh.service</linux:unit><linux:property>ActiveState</linux:property></linux:systemdunitproperty_object>', 'not collected', ['services']],
+    // the root has no proc/mounts: it has no partitions, whatever this host mounts
+    ['<linux:partition_object id="oval:t:obj:1" version="1"><linux:mount_point>/</linux:mount_point></linux:partition_object>', 'does not exist', undefined],
   ];
-  for (const xml of cases) it(/<(\w+:\w+)/.exec(xml)![1]!, async () => assert.equal((await collect(xml)).flag, 'not collected'));
+  for (const [xml, flag, unavailable] of cases) {
+    it(`${/<(\w+:\w+)/.exec(xml)![1]!}: ${flag}`, async () => {
+      const c = await collect(xml);
+      assert.equal(c.flag, flag);
+      assert.deepEqual(c.unavailable, unavailable);
+      assert.deepEqual(c.items, []);
+    });
+  }
+});
+
+describe('partition_object on an offline root', () => {
+  it("reads the root's own proc/mounts, never this host's", async () => {
+    put('/proc/mounts', 'rootfs / rootfs rw 0 0\n/dev/vigil0 / ext4 rw,relatime 0 0\ntmpfs /vigil-tmp tmpfs rw,nosuid,nodev,noexec 0 0\n');
+    mkdirSync(join(root, 'vigil-tmp'), { recursive: true });
+    try {
+      const c = await collect('<linux:partition_object id="oval:t:obj:1" version="1"><linux:mount_point operation="pattern match">^/</linux:mount_point></linux:partition_object>');
+      assert.equal(c.flag, 'complete');
+      assert.deepEqual(values(c, 'device').sort(), ['/dev/vigil0', 'tmpfs']);
+      assert.deepEqual(values(c, 'mount_options').filter((o) => o.startsWith('no')), ['nosuid', 'nodev', 'noexec']);
+    } finally {
+      rmSync(join(root, 'proc'), { recursive: true, force: true });
+      rmSync(join(root, 'vigil-tmp'), { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a file read by many textfilecontent54 objects', () => {

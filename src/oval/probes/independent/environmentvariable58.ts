@@ -2,7 +2,9 @@
  * independent:environmentvariable58_object: environment variables of
  * processes, from /proc/PID/environ. A nil pid means the scanning process
  * itself, as OpenSCAP reads its own environment. Needs the live process
- * table; offline it is "not collected".
+ * table; on an offline root the object is "not applicable": an image has no
+ * running processes. (OpenSCAP 1.3.7 reads `<root>/proc/<its own pid>`,
+ * which gives "does not exist", or an error without a `proc` there.)
  */
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
@@ -11,7 +13,8 @@ export const environmentvariable58Probe: Probe = {
   family: 'independent',
   objectType: 'environmentvariable58_object',
   needs: ['processes'],
-  description: 'environment of live processes (/proc/PID/environ); not collected offline',
+  unavailable: 'not applicable',
+  description: 'environment of live processes (/proc/PID/environ); not applicable offline',
   async collect(req, ctx): Promise<ProbeResult> {
     const pid = req.entities.get('pid');
     const name = req.entities.get('name');

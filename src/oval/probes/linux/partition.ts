@@ -1,9 +1,11 @@
 /**
- * linux:partition_object: mounted filesystems from /proc/mounts with their
- * options and space (statfs). Needs a live kernel; offline it is "not
- * collected" (OpenSCAP reads the scanning host's mounts instead).
+ * linux:partition_object: mounted filesystems from the target's /proc/mounts
+ * with their options and space (statfs). On an offline root that is the
+ * root's own `proc/mounts`, as OpenSCAP 1.3.7 reads it: a root without one
+ * has no partitions ("does not exist").
  */
 import { statfs } from 'node:fs/promises';
+import { isNotFound } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 
@@ -12,12 +14,18 @@ const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string
 export const partitionProbe: Probe = {
   family: 'linux',
   objectType: 'partition_object',
-  needs: ['kernel'],
-  description: 'mounted filesystems of the live host (/proc/mounts, statfs); not collected offline',
+  needs: [],
+  description: "mounted filesystems from the target's /proc/mounts, with statfs; offline, the root's own proc/mounts",
   async collect(req, ctx): Promise<ProbeResult> {
     const mp = req.entities.get('mount_point');
     if (!mp) return { flag: 'error', items: [], messages: ['partition_object needs mount_point'] };
-    const text = (await ctx.target.readFile('/proc/mounts')).toString('utf8');
+    let text: string;
+    try {
+      text = (await ctx.target.readFile('/proc/mounts')).toString('utf8');
+    } catch (e) {
+      if (isNotFound(e)) return { items: [] }; // no mount table: no partitions (an offline root without proc/mounts)
+      throw e;
+    }
     const uuids = new Map<string, string>();
     try {
       for (const e of await ctx.target.readdir('/dev/disk/by-uuid')) {
@@ -34,6 +42,7 @@ export const partitionProbe: Probe = {
     for (const line of text.split('\n')) {
       const [dev, dir, type, opts] = line.split(' ');
       if (!dev || !dir || !type || opts === undefined) continue;
+      if (type === 'rootfs') continue; // the initial root filesystem, as OpenSCAP skips it
       const mount = unescape(dir);
       if (!(await entityMatches(mp, mount))) continue;
       let total = 0;

@@ -217,9 +217,10 @@ describe('interface: items, one per address', () => {
     assert.deepEqual((await collect('<unix:name>lo</unix:name>', files)).items.length, 1);
   });
 
-  it('is "not collected" on a target without a live kernel', async () => {
+  it('is "not applicable" on a target without a live kernel, as in oscap offline', async () => {
     const c = await collect('<unix:name>lo</unix:name>', HOST, []);
-    assert.equal(c.flag, 'not collected');
+    assert.equal(c.flag, 'not applicable');
+    assert.deepEqual(c.unavailable, ['kernel']);
   });
 });
 

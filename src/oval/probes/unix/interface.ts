@@ -345,7 +345,8 @@ export const interfaceProbe: Probe = {
   family: 'unix',
   objectType: 'interface_object',
   needs: ['kernel'],
-  description: 'IPv4/IPv6 addresses of network interfaces (/sys/class/net, /proc/net/fib_trie, /proc/net/route, /proc/net/if_inet6); not collected offline',
+  unavailable: 'not applicable',
+  description: 'IPv4/IPv6 addresses of network interfaces (/sys/class/net, /proc/net/fib_trie, /proc/net/route, /proc/net/if_inet6); not applicable offline',
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['interface_object needs name'] };

@@ -1,7 +1,11 @@
 /**
  * Probes of live kernel state: unix:uname_object and unix:sysctl_object.
- * They need a live target; offline they are "not collected" (OpenSCAP reads
- * the scanning host's kernel instead, which says nothing about the root).
+ * They need a live kernel; on an offline root their objects are "not
+ * applicable", as OpenSCAP 1.3.7 marks them (its sysctl and uname probes do
+ * not run offline), so a rule that ANDs a configuration check with a
+ * runtime check is decided by the configuration. A root whose kernel is the
+ * scanning host's (a chroot, a running container) can lend it the host's
+ * (`hostKernelTarget`).
  */
 import { hostname, machine, release, version } from 'node:os';
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
@@ -11,7 +15,8 @@ export const unameProbe: Probe = {
   family: 'unix',
   objectType: 'uname_object',
   needs: ['kernel'],
-  description: 'uname of the live host; not collected offline',
+  unavailable: 'not applicable',
+  description: 'uname of the live host; not applicable offline',
   async collect(): Promise<ProbeResult> {
     return {
       items: [
@@ -37,7 +42,8 @@ export const sysctlProbe: Probe = {
   family: 'unix',
   objectType: 'sysctl_object',
   needs: ['kernel'],
-  description: 'kernel parameters from /proc/sys of the live host; not collected offline',
+  unavailable: 'not applicable',
+  description: 'kernel parameters from /proc/sys of the live host; not applicable offline',
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['sysctl_object needs name'] };
