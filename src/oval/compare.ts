@@ -6,7 +6,7 @@
 import type { OvalDatatype, OvalOperation } from '../model/oval/types.js';
 import { compareDebianEvr, compareRpmEvr, compareVersion } from './evr/compare.js';
 import { Lru } from './lru.js';
-import { boundedTest } from './regex/bounded.js';
+import { boundedTest, MAX_MATCH_WAITS } from './regex/bounded.js';
 import { compilePcre } from './regex/pcre.js';
 import type { OvalResult } from './result.js';
 import { parseDouble, parseInt64, plainInt } from './c-numbers.js';
@@ -279,11 +279,12 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
 
 /** compareValues, waiting for the regex worker when it must. */
 export async function compareValuesLater(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): Promise<OvalResult> {
-  for (;;) {
+  for (let waits = 0; waits < MAX_MATCH_WAITS; waits++) {
     const r = compareValues(stateValue, datatype, sysValue, operation);
     if (typeof r === 'string') return r;
     await r.wait;
   }
+  return 'error'; // the answers it waited for were pushed out of the cache before it could use them
 }
 
 // (a comparison function and its arguments, not a closure: a closure in

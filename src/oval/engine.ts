@@ -7,6 +7,7 @@
 import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
 import type { Target } from '../target/target.js';
 import { compareValues, plainInt, type PendingMatch } from './compare.js';
+import { MAX_MATCH_WAITS } from './regex/bounded.js';
 import { combineFlags, flagOfItems } from './flags.js';
 import { collectionKey, type CollectionShare, type SharedCollection } from './share.js';
 import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
@@ -402,9 +403,10 @@ export class OvalEngine {
 
   /** False when an exclude filter's state matches the item, or an include filter's does not. */
   private async passesFilters(item: ItemData, filters: readonly OvalFilter[]): Promise<boolean> {
-    for (;;) {
+    for (let waits = 0; ; ) {
       const r = this.passesFiltersNow(item, filters);
       if (typeof r === 'boolean') return r;
+      if ('wait' in r && ++waits > MAX_MATCH_WAITS) throw new Error(`a filter needs more pattern answers at once than the regex worker's cache keeps`);
       await this.satisfy(r);
     }
   }
@@ -457,9 +459,10 @@ export class OvalEngine {
 
   /** eval_item: one item against one state. */
   async itemMatchesState(item: ItemData, state: OvalState): Promise<OvalResult> {
-    for (;;) {
+    for (let waits = 0; ; ) {
       const r = this.matchStateNow(item, state);
       if (typeof r === 'string') return r;
+      if ('wait' in r && ++waits > MAX_MATCH_WAITS) return 'error'; // see MAX_MATCH_WAITS
       await this.satisfy(r);
     }
   }

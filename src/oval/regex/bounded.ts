@@ -14,15 +14,19 @@
  *
  * Comparisons are synchronous where they can be (compare.ts, engine.ts): a
  * test whose answer the worker gave recently is answered at once from a
- * bounded cache, so a comparison that had to wait simply runs again. (A
- * comparison that needs more risky answers at once than the cache holds,
- * over a thousand distinct risky patterns for one item, would wait for
- * ever; SSG's content has a few dozen risky patterns in all.)
+ * bounded cache, so a comparison that had to wait simply runs again. A
+ * comparison that needs more risky answers at once than the cache holds
+ * (over a thousand distinct risky patterns for one item; SSG's content has
+ * a few dozen in all) would wait for ever: callers give up after
+ * MAX_MATCH_WAITS rounds and answer error.
  */
 import { Worker } from 'node:worker_threads';
 import { Lru } from '../lru.js';
 
 export const DEFAULT_REGEX_TIMEOUT_MS = 2000;
+
+/** How many times one comparison waits for the worker before it answers error (each wait brings one answer into the cache). */
+export const MAX_MATCH_WAITS = 64;
 
 /** Why a match has no answer: out of time, or the worker failed. */
 export type MatchFailure = 'timeout' | 'error';
