@@ -6,7 +6,7 @@ import { describe, it, test } from 'node:test';
 import { readDocument } from '../../../model/load.js';
 import type { OvalDefinitions } from '../../../model/oval/types.js';
 import { localTarget } from '../../../target/fs-target.js';
-import { fakeTarget, type FakeEntry } from '../../../testing/fake-target.js';
+import { mockTarget, type MockEntry } from '../../../sdk/mock-target.js';
 import { caseDocument, canonicalItems, defId, objId, oscapAvailable, oscapOutcome, vigilOutcome, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
@@ -16,14 +16,14 @@ import { parseSecurityContext, selinuxbooleanProbe, selinuxfsMount, selinuxsecur
 const NO_SELINUX_MOUNTS = 'sysfs /sys sysfs rw 0 0\nproc /proc proc rw 0 0\n/dev/vda / ext4 rw,relatime 0 0\n';
 const SELINUX_MOUNTS = `${NO_SELINUX_MOUNTS}selinuxfs /sys/fs/selinux selinuxfs rw,relatime 0 0\n`;
 
-const BOOLEANS: Record<string, FakeEntry> = {
+const BOOLEANS: Record<string, MockEntry> = {
   '/sys/fs/selinux/booleans/ssh_sysadm_login': '0 0',
   '/sys/fs/selinux/booleans/httpd_can_network_connect': '1 1',
   '/sys/fs/selinux/booleans/deny_ptrace': '0 1',
   '/sys/fs/selinux/booleans/secure_mode': { error: 'EACCES' },
 };
 
-const FILES: Record<string, FakeEntry> = {
+const FILES: Record<string, MockEntry> = {
   '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n',
   '/etc/hosts': '127.0.0.1 localhost\n',
   '/etc/dangling': { symlink: '/nonexistent' },
@@ -37,9 +37,9 @@ const FILES: Record<string, FakeEntry> = {
   '/proc/self': { symlink: '42' },
 };
 
-async function collect(probe: Probe, objectXml: string, files: Record<string, FakeEntry>, capabilities: Array<'kernel'> = ['kernel']): Promise<CollectedObject> {
+async function collect(probe: Probe, objectXml: string, files: Record<string, MockEntry>, capabilities: Array<'kernel'> = ['kernel']): Promise<CollectedObject> {
   const doc = readDocument({ text: ovalXml({ objects: `<linux:${probe.objectType} id="oval:t:obj:1" version="1">${objectXml}</linux:${probe.objectType}>` }), name: 't.xml' }) as OvalDefinitions;
-  const e = new OvalEngine(doc, { target: fakeTarget(files, { capabilities }), probes: new Map([[`linux/${probe.objectType}`, probe]]) });
+  const e = new OvalEngine(doc, { target: mockTarget({ files, capabilities }), probes: new Map([[`linux/${probe.objectType}`, probe]]) });
   return e.collect('oval:t:obj:1');
 }
 
@@ -67,7 +67,7 @@ describe('selinux: contexts as libselinux context_new() splits them', () => {
     { name: 'the usual place', text: SELINUX_MOUNTS, want: '/sys/fs/selinux' },
     { name: 'elsewhere', text: `${NO_SELINUX_MOUNTS}none /selinux\\040fs selinuxfs rw 0 0\n`, want: '/selinux fs' },
   ];
-  for (const m of mounts) it(`selinuxfs mount: ${m.name}`, async () => assert.equal(await selinuxfsMount(fakeTarget({ '/proc/mounts': m.text })), m.want));
+  for (const m of mounts) it(`selinuxfs mount: ${m.name}`, async () => assert.equal(await selinuxfsMount(mockTarget({ files: { '/proc/mounts': m.text } })), m.want));
 });
 
 describe('selinuxboolean', () => {
@@ -90,7 +90,7 @@ describe('selinuxboolean', () => {
 
   const failing = [
     { name: 'without SELinux (OpenSCAP\'s probe fails)', files: { '/proc/mounts': NO_SELINUX_MOUNTS } },
-    { name: 'selinuxfs without booleans', files: { '/proc/mounts': SELINUX_MOUNTS, '/sys/fs/selinux/booleans': { dir: true } } as Record<string, FakeEntry> },
+    { name: 'selinuxfs without booleans', files: { '/proc/mounts': SELINUX_MOUNTS, '/sys/fs/selinux/booleans': { dir: true } } as Record<string, MockEntry> },
     { name: 'selinuxfs that cannot be listed', files: { '/proc/mounts': SELINUX_MOUNTS } },
   ];
   for (const f of failing) {
