@@ -318,10 +318,10 @@ export class MockTarget implements Target {
   async describe(opts: Abortable = {}): Promise<TargetDescription> {
     const files = await describeFromFiles(this, opts);
     const uname = this.spec.uname;
+    // a running kernel's host name wins over /etc/hostname, as on a live host
     return {
-      ...(uname ? { hostname: uname.nodename } : {}),
       ...files,
-      ...(uname ? { uname, architecture: uname.machine } : {}),
+      ...(uname ? { hostname: uname.nodename, uname, architecture: uname.machine } : {}),
       interfaces: [...(this.spec.interfaces ?? [])],
     };
   }
