@@ -69,7 +69,7 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
       definitions: results,
       tests: await engine.testResults(),
       objects: await engine.collectedObjects(),
-      target: { kind: target.kind, name: target.name },
+      system: await target.describe(),
       productVersion: vigilVersion(),
     });
   }

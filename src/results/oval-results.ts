@@ -4,10 +4,10 @@
  * a stream. The definitions document itself is not repeated (it is optional
  * in oval_results).
  */
-import { arch, hostname, networkInterfaces, release, type } from 'node:os';
 import type { OvalDefinitions } from '../model/oval/types.js';
 import type { CriteriaResult, DefinitionResult, TestResult } from '../oval/engine.js';
 import type { CollectedObject, OvalItem } from '../oval/types.js';
+import type { TargetDescription } from '../target/target.js';
 import { attrs, esc, XmlFileWriter } from './xml-writer.js';
 
 const NS = {
@@ -26,8 +26,8 @@ export interface OvalResultsInput {
   readonly definitions: readonly DefinitionResult[];
   readonly tests: readonly TestResult[];
   readonly objects: readonly CollectedObject[];
-  /** Describes the target in system_info; the local host's facts when live. */
-  readonly target: { readonly kind: string; readonly name: string };
+  /** What the target said of itself (Target.describe, once per scan), for system_info. */
+  readonly system: TargetDescription;
   readonly productVersion: string;
 }
 
@@ -54,6 +54,21 @@ function itemXml(item: OvalItem): string {
     } else s += `<${p}:${e.name}${a}>${esc(e.value)}</${p}:${e.name}>`;
   }
   return `${s}</${p}:${item.type}>`;
+}
+
+/**
+ * system_info as oscap 1.3.7 fills it, from the target's description: the
+ * os-release NAME and VERSION, uname's machine, the host name, every
+ * interface address; "Unknown" for what the target cannot tell (an offline
+ * root has no architecture or interfaces), never the scanning host's.
+ */
+export function systemInfoXml(d: TargetDescription): string {
+  const or = (v: string | undefined): string => esc(v !== undefined && v !== '' ? v : 'Unknown');
+  let s = `<system_info><os_name>${or(d.osRelease['NAME'])}</os_name><os_version>${or(d.osRelease['VERSION'])}</os_version><architecture>${or(d.architecture)}</architecture><primary_host_name>${or(d.hostname)}</primary_host_name><interfaces>`;
+  for (const a of d.interfaces) {
+    s += `<interface><interface_name>${esc(a.name)}</interface_name><ip_address>${esc(a.address)}</ip_address><mac_address>${esc(a.mac ?? '00:00:00:00:00:00')}</mac_address></interface>`;
+  }
+  return `${s}</interfaces></system_info>`;
 }
 
 /** Where streamed XML goes. */
@@ -110,14 +125,8 @@ export function streamOvalResults(w: XmlSink, input: OvalResultsInput): void {
   w.write('</tests>\n');
   w.write(`<oval_system_characteristics xmlns="${NS.sc}">`);
   w.write(generator);
-  const ifaces = input.target.kind === 'local' ? Object.entries(networkInterfaces()) : [];
-  w.write(
-    `<system_info><os_name>${esc(input.target.kind === 'local' ? type() : 'offline root')}</os_name><os_version>${esc(input.target.kind === 'local' ? release() : '')}</os_version><architecture>${esc(arch())}</architecture><primary_host_name>${esc(input.target.kind === 'local' ? hostname() : input.target.name)}</primary_host_name><interfaces>`,
-  );
-  for (const [name, addrs] of ifaces) {
-    for (const a of addrs ?? []) w.write(`<interface><interface_name>${esc(name)}</interface_name><ip_address>${esc(a.address)}</ip_address><mac_address>${esc(a.mac)}</mac_address></interface>`);
-  }
-  w.write('</interfaces></system_info>\n<collected_objects>\n');
+  w.write(systemInfoXml(input.system));
+  w.write('\n<collected_objects>\n');
   for (const o of input.objects) {
     const obj = doc.objects.get(o.objectId);
     w.write(`<object${attrs({ id: o.objectId, version: obj?.version ?? 1, flag: o.flag })}>`);

@@ -8,6 +8,7 @@
  *   TestResult and one OVAL results report per OVAL document.
  */
 import type { CheckedBy, OvalEvidence, TestResultData } from '../xccdf/result-types.js';
+import type { TargetDescription } from '../target/target.js';
 import { streamOvalResults, type XmlSink } from './oval-results.js';
 import { copyDocumentElement, copyElement } from './source-copy.js';
 import { attrs, esc, XmlFileWriter } from './xml-writer.js';
@@ -105,7 +106,8 @@ export interface ArfInput {
   readonly testResult: TestResultData;
   readonly oval: ReadonlyMap<string, OvalEvidence>;
   readonly productVersion: string;
-  readonly target: { readonly kind: string; readonly name: string };
+  /** What the target said of itself (Target.describe), for each OVAL report's system_info. */
+  readonly system: TargetDescription;
   readonly asset: { readonly hostname?: string; readonly fqdn?: string; readonly addresses: ReadonlyArray<{ readonly ip: string; readonly mac?: string }> };
 }
 
@@ -152,7 +154,7 @@ export async function writeArf(path: string, input: ArfInput): Promise<void> {
         definitions: await ev.definitions(),
         tests: await ev.tests(),
         objects: await ev.objects(),
-        target: input.target,
+        system: input.system,
         productVersion: input.productVersion,
       });
       w.write('      </arf:content>\n    </arf:report>\n');
