@@ -1,0 +1,55 @@
+/**
+ * system_info comes from the target's description alone, filled as oscap
+ * 1.3.7 fills it: checked against what oscap writes for an offline root
+ * (OSCAP_PROBE_ROOT: os-release NAME and VERSION, /etc/hostname, Unknown
+ * architecture, no interfaces) and for a live host.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { evaluateOvalFile } from '../app/oval-eval.js';
+import { offlineRootTarget } from '../target/fs-target.js';
+import { ovalXml } from '../testing/content.js';
+import { systemInfoXml } from './oval-results.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-sysinfo-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('system_info', () => {
+  it('offline: the root\'s os-release and host name, Unknown for the rest, no interfaces', () => {
+    assert.equal(
+      systemInfoXml({ hostname: 'rootbox', osRelease: { NAME: 'Foo Linux', VERSION: '9 (x)' }, interfaces: [] }),
+      '<system_info><os_name>Foo Linux</os_name><os_version>9 (x)</os_version><architecture>Unknown</architecture><primary_host_name>rootbox</primary_host_name><interfaces></interfaces></system_info>',
+    );
+    assert.equal(
+      systemInfoXml({ osRelease: {}, interfaces: [] }),
+      '<system_info><os_name>Unknown</os_name><os_version>Unknown</os_version><architecture>Unknown</architecture><primary_host_name>Unknown</primary_host_name><interfaces></interfaces></system_info>',
+    );
+  });
+  it('live: the architecture and every interface address', () => {
+    const xml = systemInfoXml({
+      hostname: 'vm',
+      osRelease: { NAME: 'Debian GNU/Linux', VERSION: '12 (bookworm)' },
+      uname: { sysname: 'Linux', nodename: 'vm', release: '6.1', version: '#1', machine: 'x86_64' },
+      architecture: 'x86_64',
+      interfaces: [{ name: 'lo', address: '127.0.0.1', family: 'IPv4', mac: '00:00:00:00:00:00' }, { name: 'eth0', address: 'fe80::1', family: 'IPv6', mac: '52:54:00:aa:bb:cc' }],
+    });
+    assert.match(xml, /<architecture>x86_64<\/architecture><primary_host_name>vm<\/primary_host_name>/);
+    assert.match(xml, /<interface><interface_name>eth0<\/interface_name><ip_address>fe80::1<\/ip_address><mac_address>52:54:00:aa:bb:cc<\/mac_address><\/interface><\/interfaces>/);
+  });
+  it('an offline root\'s results never carry the scanning host\'s facts', async () => {
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc/hostname'), 'rootbox\n');
+    writeFileSync(join(root, 'etc/os-release'), 'NAME="Foo Linux"\nVERSION="9 (x)"\n');
+    const defs = join(dir, 'd.xml');
+    writeFileSync(defs, ovalXml({ objects: '<ind:family_object id="oval:t:obj:1" version="1"/>' }));
+    const out = join(dir, 'r.xml');
+    await evaluateOvalFile(defs, { root, resultsFile: out });
+    const info = /<system_info>.*<\/system_info>/s.exec(readFileSync(out, 'utf8'))?.[0];
+    assert.equal(info, systemInfoXml(await offlineRootTarget(root).describe()));
+    assert.match(info ?? '', /<os_name>Foo Linux<\/os_name><os_version>9 \(x\)<\/os_version><architecture>Unknown<\/architecture><primary_host_name>rootbox<\/primary_host_name><interfaces><\/interfaces>/);
+  });
+});
