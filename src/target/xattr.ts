@@ -6,8 +6,9 @@
  * offline) and passes the resolved host path.
  *
  * The module is loaded on first use. Where it cannot be loaded (a platform
- * it has no binary for), every call rejects with ENOTSUP and the probes say
- * the attribute was not collected, rather than that it is absent.
+ * it has no binary for), every call rejects with ENOSYS and the probes say
+ * the attribute was not collected, rather than that it is absent (ENOTSUP
+ * stays the filesystem's answer: it holds no attributes).
  *
  * Its getAttribute answers null for any failure, a missing file included,
  * so a value is read only after the list has named it: only the list's
@@ -43,7 +44,7 @@ function errorOf(e: unknown, path: string): TargetError {
 
 async function module(path: string): Promise<XattrModule> {
   const m = await load();
-  if (m instanceof Error) throw new TargetError('ENOTSUP', path, `extended attributes cannot be read here: ${m.message}`);
+  if (m instanceof Error) throw new TargetError('ENOSYS', path, `extended attributes cannot be read here: ${m.message}`);
   return m;
 }
 
