@@ -59,14 +59,18 @@ function itemXml(item: OvalItem): string {
 /**
  * system_info as oscap 1.3.7 fills it, from the target's description: the
  * os-release NAME and VERSION, uname's machine, the host name, every
- * interface address; "Unknown" for what the target cannot tell (an offline
- * root has no architecture or interfaces), never the scanning host's.
+ * interface address (IPv4 first, MACs in upper case); "Unknown" for what
+ * the target cannot tell (an offline root has no architecture or
+ * interfaces), never the scanning host's. Checked against oscap on this
+ * host and on an offline root: the same element for element.
  */
 export function systemInfoXml(d: TargetDescription): string {
   const or = (v: string | undefined): string => esc(v !== undefined && v !== '' ? v : 'Unknown');
   let s = `<system_info><os_name>${or(d.osRelease['NAME'])}</os_name><os_version>${or(d.osRelease['VERSION'])}</os_version><architecture>${or(d.architecture)}</architecture><primary_host_name>${or(d.hostname)}</primary_host_name><interfaces>`;
-  for (const a of d.interfaces) {
-    s += `<interface><interface_name>${esc(a.name)}</interface_name><ip_address>${esc(a.address)}</ip_address><mac_address>${esc(a.mac ?? '00:00:00:00:00:00')}</mac_address></interface>`;
+  // as getifaddrs lists them to oscap: the IPv4 addresses, then the IPv6 ones; MACs in upper case
+  const ordered = [...d.interfaces.filter((a) => a.family === 'IPv4'), ...d.interfaces.filter((a) => a.family !== 'IPv4')];
+  for (const a of ordered) {
+    s += `<interface><interface_name>${esc(a.name)}</interface_name><ip_address>${esc(a.address)}</ip_address><mac_address>${esc((a.mac ?? '00:00:00:00:00:00').toUpperCase())}</mac_address></interface>`;
   }
   return `${s}</interfaces></system_info>`;
 }
