@@ -141,7 +141,11 @@ export interface Target {
    * (an offline root).
    */
   self(): Promise<ProcessIdentity>;
-  /** The names of the extended attributes of `path`, in the order the filesystem lists them. */
+  /**
+   * The names of the extended attributes of `path`, in the order the
+   * filesystem lists them. Rejects with ENOTSUP where the filesystem holds
+   * none, and ENOSYS where the target cannot read attributes at all.
+   */
   listxattr(path: string, opts?: FollowOption): Promise<string[]>;
   /** The value of extended attribute `name` of `path`; undefined when the file has no such attribute (ENODATA). */
   getxattr(path: string, name: string, opts?: FollowOption): Promise<Buffer | undefined>;
