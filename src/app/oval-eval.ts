@@ -82,7 +82,7 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
   results.sort((a, b) => (a.definitionId < b.definitionId ? 1 : a.definitionId > b.definitionId ? -1 : 0));
   if (opts.resultsFile !== undefined) {
     const evidence = buildOvalEvidence(file, doc, [{ definitions: results, tests: await engine.testResults(), objects: await engine.collectedObjects() }]);
-    writeOvalResults(opts.resultsFile, evidence, { system: targetSystem(target), productVersion: vigilVersion() });
+    writeOvalResults(opts.resultsFile, evidence, { system: targetSystem(target, await target.describe()), productVersion: vigilVersion() });
   }
   return { file, target: { kind: target.kind, name: target.name }, definitions: results, engine };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ContentError } from '../model/errors.js';
-import { fakeTarget } from '../testing/fake-target.js';
+import { mockTarget } from '../sdk/mock-target.js';
 import { BASELINE_PROFILE, baselineDataStreamPath } from './baseline.js';
 import { chooseScanContent, detectContent, parseOsRelease, productCandidates } from './scan.js';
 
@@ -33,12 +33,12 @@ describe('content detection', () => {
   }
 
   it('finds the matching data stream on the target', async () => {
-    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="11"\n' });
+    const t = mockTarget({ files: { '/etc/os-release': 'ID=debian\nVERSION_ID="11"\n' } });
     assert.equal((await detectContent(t, dir)).file, join(dir, 'ssg-debian11-ds.xml'));
   });
 
   it('refuses another product, listing what is installed', async () => {
-    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' });
+    const t = mockTarget({ files: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' } });
     await assert.rejects(detectContent(t, dir), (e: unknown) => {
       assert.ok(e instanceof ContentError);
       assert.equal(e.code, 'no-content');
@@ -49,35 +49,35 @@ describe('content detection', () => {
   });
 
   it('says when the target has no os-release', async () => {
-    await assert.rejects(detectContent(fakeTarget({ '/etc/hostname': 'x' }), dir), /no \/etc\/os-release/);
+    await assert.rejects(detectContent(mockTarget({ files: { '/etc/hostname': 'x' } }), dir), /no \/etc\/os-release/);
   });
 });
 
 describe('--nearest', () => {
   it('takes the newest older release of the same distribution, and says so', async () => {
-    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' });
+    const t = mockTarget({ files: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' } });
     const found = await detectContent(t, dir, { nearest: true });
     assert.equal(found.nearest, 'debian11');
     assert.equal(found.file, join(dir, 'ssg-debian11-ds.xml'));
   });
   it('never crosses to another distribution', async () => {
-    const t = fakeTarget({ '/etc/os-release': 'ID=fedora\nVERSION_ID="40"\n' });
+    const t = mockTarget({ files: { '/etc/os-release': 'ID=fedora\nVERSION_ID="40"\n' } });
     await assert.rejects(detectContent(t, dir, { nearest: true }), /no SCAP content/);
   });
 });
 
 describe('the built-in baseline', () => {
   it('is what scan uses when no SSG content matches, and it says so', async () => {
-    const t = fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' });
+    const t = mockTarget({ files: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' } });
     const chosen = await chooseScanContent(t, dir);
     assert.equal(chosen.file, baselineDataStreamPath());
     assert.equal(chosen.profile, BASELINE_PROFILE);
     assert.match(chosen.note ?? '', /matches Debian GNU\/Linux 12 \(bookworm\).*built-in Vigil Linux baseline/);
   });
   it('is not used when content matches, or when --nearest finds a release', async () => {
-    const match = await chooseScanContent(fakeTarget({ '/etc/os-release': 'ID=ubuntu\nVERSION_ID="22.04"\n' }), dir);
+    const match = await chooseScanContent(mockTarget({ files: { '/etc/os-release': 'ID=ubuntu\nVERSION_ID="22.04"\n' } }), dir);
     assert.deepEqual(match, { file: join(dir, 'ssg-ubuntu2204-ds.xml') });
-    const near = await chooseScanContent(fakeTarget({ '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }), dir, { nearest: true });
+    const near = await chooseScanContent(mockTarget({ files: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' } }), dir, { nearest: true });
     assert.equal(near.file, join(dir, 'ssg-debian11-ds.xml'));
     assert.match(near.note ?? '', /--nearest/);
   });

@@ -1,28 +1,28 @@
 /**
  * The target's system facts as plain data (TargetSystem), for OVAL's
- * system_info and the ARF asset. A live target is this host (node:os); an
- * offline root is described by its name and its own /etc/hostname, as
- * OpenSCAP does offline.
+ * system_info and the ARF asset, from what the target said of itself
+ * (Target.describe, once per scan): never from the scanning host. As
+ * oscap 1.3.7 fills system_info: the os-release NAME and VERSION, the
+ * architecture, the host name, "Unknown" for what the target cannot tell
+ * (offline: the architecture, and the host name without an etc/hostname),
+ * and the interfaces as getifaddrs lists them (IPv4 addresses first, MACs
+ * in upper case).
  */
-import { arch, hostname, networkInterfaces, release, type } from 'node:os';
-import type { Target } from '../target/target.js';
+import type { Target, TargetDescription } from '../target/target.js';
 import type { TargetSystem } from '../xccdf/result-types.js';
 
-export function targetSystem(target: Target, offlineHostname?: string): TargetSystem {
-  if (target.kind !== 'local') {
-    return {
-      kind: target.kind,
-      name: target.name,
-      osName: 'offline root',
-      osVersion: '',
-      architecture: arch(),
-      primaryHostName: target.name,
-      interfaces: [],
-      ...(offlineHostname !== undefined ? { hostname: offlineHostname } : {}),
-    };
-  }
-  const interfaces: Array<{ name: string; ip: string; mac: string }> = [];
-  for (const [name, list] of Object.entries(networkInterfaces())) for (const a of list ?? []) interfaces.push({ name, ip: a.address, mac: a.mac });
-  const host = hostname();
-  return { kind: target.kind, name: target.name, osName: type(), osVersion: release(), architecture: arch(), primaryHostName: host, interfaces, hostname: host };
+const or = (v: string | undefined): string => (v !== undefined && v !== '' ? v : 'Unknown');
+
+export function targetSystem(target: Pick<Target, 'kind' | 'name'>, d: TargetDescription): TargetSystem {
+  const ordered = [...d.interfaces.filter((a) => a.family === 'IPv4'), ...d.interfaces.filter((a) => a.family !== 'IPv4')];
+  return {
+    kind: target.kind,
+    name: target.name,
+    osName: or(d.osRelease['NAME']),
+    osVersion: or(d.osRelease['VERSION']),
+    architecture: or(d.architecture),
+    primaryHostName: or(d.hostname),
+    interfaces: ordered.map((a) => ({ name: a.name, ip: a.address, mac: (a.mac ?? '00:00:00:00:00:00').toUpperCase() })),
+    ...(d.hostname ? { hostname: d.hostname } : {}),
+  };
 }

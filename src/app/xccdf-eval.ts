@@ -4,7 +4,6 @@
  * concrete pieces meet: the target, the probe table, the OVAL engine as the
  * OVAL checking system, and the result writers.
  */
-import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { openChecklist, openContent, type CheckTarget, type Checklist } from '../model/checklist.js';
 import { ContentError } from '../model/errors.js';
@@ -17,7 +16,7 @@ import { probeTable } from '../oval/probes/registry.js';
 import { CollectionShare } from '../oval/share.js';
 import { writeOvalResults } from '../results/oval-results.js';
 import { writeArf, writeXccdfResults } from '../results/xccdf-results.js';
-import type { Target } from '../target/target.js';
+import type { Target, TargetDescription } from '../target/target.js';
 import { Applicability } from '../xccdf/applicability.js';
 import { evaluateBenchmark, xccdfTime } from '../xccdf/evaluate.js';
 import { OvalCheckEngine } from '../xccdf/oval-check-engine.js';
@@ -65,6 +64,8 @@ export interface XccdfEvalReport extends ScanReport {
   readonly checklist: Checklist;
   readonly resolved: ResolvedProfile;
   readonly target: Target;
+  /** What the target said of itself, once for the scan (Target.describe); `system` is its plain-data form for the writers. */
+  readonly description: TargetDescription;
   /** Rules named by --rule that the benchmark lacks. */
   readonly unknownRules: readonly string[];
   readonly notes: readonly string[];
@@ -107,34 +108,32 @@ interface HostFacts {
   readonly hostname?: string;
 }
 
-async function hostFacts(target: Target): Promise<HostFacts> {
+/**
+ * The TestResult's target, facts and identity, as OpenSCAP writes them,
+ * from the target's own description: live, its host name, every address
+ * and MAC, and the identity of the process reading it (Target.self);
+ * offline (oscap with OSCAP_PROBE_ROOT), the root's /etc/hostname and
+ * nothing else: no addresses, no identity.
+ */
+async function hostFacts(target: Target, system: TargetDescription): Promise<HostFacts> {
   const facts: TargetFact[] = [
     { name: 'urn:xccdf:fact:scanner:name', type: 'string', value: 'Vigil' },
     { name: 'urn:xccdf:fact:scanner:version', type: 'string', value: vigilVersion() },
   ];
-  if (target.kind !== 'local') {
-    // As OpenSCAP does offline: the root's /etc/hostname, no addresses, no identity.
-    let name: string | undefined;
-    try {
-      name = (await target.readFile('/etc/hostname')).toString('utf8').split('\n')[0]?.trim() || undefined;
-    } catch {
-      name = undefined;
-    }
-    if (name) facts.push({ name: 'urn:xccdf:fact:asset:identifier:host_name', type: 'string', value: name });
-    return { name: name ?? 'unknown', addresses: [], facts, ...(name ? { hostname: name } : {}) };
-  }
-  const host = hostname();
-  facts.push({ name: 'urn:xccdf:fact:asset:identifier:host_name', type: 'string', value: host });
+  const name = system.hostname;
+  if (name) facts.push({ name: 'urn:xccdf:fact:asset:identifier:host_name', type: 'string', value: name });
   const addresses: Array<{ ip: string; mac?: string }> = [];
-  for (const [, list] of Object.entries(networkInterfaces())) {
-    for (const a of list ?? []) {
-      addresses.push({ ip: a.address, ...(a.mac ? { mac: a.mac } : {}) });
-      facts.push({ name: `urn:xccdf:fact:asset:identifier:${a.family === 'IPv6' ? 'ipv6' : 'ipv4'}`, type: 'string', value: a.address });
-      if (a.mac) facts.push({ name: 'urn:xccdf:fact:asset:identifier:mac', type: 'string', value: a.mac.toUpperCase() });
-    }
+  for (const a of system.interfaces) {
+    addresses.push({ ip: a.address, ...(a.mac ? { mac: a.mac } : {}) });
+    facts.push({ name: `urn:xccdf:fact:asset:identifier:${a.family === 'IPv6' ? 'ipv6' : 'ipv4'}`, type: 'string', value: a.address });
+    if (a.mac) facts.push({ name: 'urn:xccdf:fact:asset:identifier:mac', type: 'string', value: a.mac.toUpperCase() });
   }
-  const u = userInfo();
-  return { name: host, addresses, facts, identity: { name: u.username, authenticated: true, privileged: u.uid === 0 }, hostname: host };
+  let identity: TestResultData['identity'] | undefined;
+  if (target.has('processes')) {
+    const me = await target.self();
+    identity = { name: me.user ?? String(me.uid), authenticated: true, privileged: me.uid === 0 };
+  }
+  return { name: name ?? 'unknown', addresses, facts, ...(identity ? { identity } : {}), ...(name ? { hostname: name } : {}) };
 }
 
 export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): Promise<XccdfEvalReport> {
@@ -188,7 +187,8 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   await applicability.applies(checklist.benchmark.platforms);
   const end = new Date();
 
-  const host = await hostFacts(target);
+  const system = await target.describe();
+  const host = await hostFacts(target, system);
   const models = checklist.benchmark.scoringModels.length > 0 ? checklist.benchmark.scoringModels : [SCORING_DEFAULT];
   const profileSuffix = resolved.profile?.id ?? 'default-profile';
   const testResult: TestResultData = {
@@ -218,7 +218,7 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
       xccdfVersion: checklist.benchmark.xccdfVersion,
     },
     productVersion: vigilVersion(),
-    system: targetSystem(target, host.hostname),
+    system: targetSystem(target, system),
     oval: await checks.evidence(),
     platformOval: await cpeOval.evidence(),
   };
@@ -239,6 +239,7 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
     checklist,
     resolved,
     target,
+    description: system,
     unknownRules: evaluation.unknownRules,
     notes: resolved.notes,
   };

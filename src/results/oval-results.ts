@@ -55,6 +55,15 @@ function itemXml(item: OvalItem): string {
   return `${s}</${p}:${item.type}>`;
 }
 
+/** OVAL's system_info element for the target's facts. */
+export function systemInfoXml(sys: TargetSystem): string {
+  let s = `<system_info><os_name>${esc(sys.osName)}</os_name><os_version>${esc(sys.osVersion)}</os_version><architecture>${esc(sys.architecture)}</architecture><primary_host_name>${esc(sys.primaryHostName)}</primary_host_name><interfaces>`;
+  for (const i of sys.interfaces) {
+    s += `<interface><interface_name>${esc(i.name)}</interface_name><ip_address>${esc(i.ip)}</ip_address><mac_address>${esc(i.mac)}</mac_address></interface>`;
+  }
+  return `${s}</interfaces></system_info>`;
+}
+
 /** Where streamed XML goes. */
 export interface XmlSink {
   write(s: string): void;
@@ -109,14 +118,8 @@ export function streamOvalResults(w: XmlSink, evidence: OvalEvidence, opts: Oval
   w.write('</tests>\n');
   w.write(`<oval_system_characteristics xmlns="${NS.sc}">`);
   w.write(generator);
-  const sys = opts.system;
-  w.write(
-    `<system_info><os_name>${esc(sys.osName)}</os_name><os_version>${esc(sys.osVersion)}</os_version><architecture>${esc(sys.architecture)}</architecture><primary_host_name>${esc(sys.primaryHostName)}</primary_host_name><interfaces>`,
-  );
-  for (const i of sys.interfaces) {
-    w.write(`<interface><interface_name>${esc(i.name)}</interface_name><ip_address>${esc(i.ip)}</ip_address><mac_address>${esc(i.mac)}</mac_address></interface>`);
-  }
-  w.write('</interfaces></system_info>\n<collected_objects>\n');
+  w.write(systemInfoXml(opts.system));
+  w.write('\n<collected_objects>\n');
   for (const o of evidence.objects) {
     const obj = doc.objects.get(o.objectId);
     w.write(`<object${attrs({ id: o.objectId, version: obj?.version ?? 1, flag: o.flag })}>`);

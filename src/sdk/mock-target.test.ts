@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { BUSCTL_ARGS, parseBusctl, propertyPairs } from '../oval/probes/linux/systemd.js';
 import { offlineRootTarget } from '../target/fs-target.js';
 import { TargetError } from '../target/target.js';
+import { CASE_TREE, targetCases } from '../target/target.case.js';
 import { dpkgStatus, mockTarget, writeMockRoot, type MockTargetSpec } from './mock-target.js';
 
 const code = async (p: Promise<unknown>): Promise<string> => {
@@ -130,3 +131,10 @@ describe('writeMockRoot: the same system on disk', () => {
     assert.equal((await disk.readFile('/var/lib/dpkg/status')).toString(), (await mock.readFile('/var/lib/dpkg/status')).toString());
   });
 });
+
+targetCases('memory (MockTarget)', async () => ({ target: mockTarget({ files: CASE_TREE }), base: '/', live: false }));
+targetCases('memory (MockTarget) with processes and a kernel', async () => ({
+  target: mockTarget({ files: CASE_TREE, capabilities: ['kernel', 'processes'], uname: { sysname: 'Linux', nodename: 'mockhost', release: '6.1.0', version: '#1 SMP', machine: 'aarch64' }, interfaces: [{ name: 'eth0', address: '10.0.0.2', family: 'IPv4', mac: '52:54:00:12:34:56' }] }),
+  base: '/',
+  live: true,
+}));

@@ -15,26 +15,68 @@
  *   on a target with the `kernel` capability (given when `sysctl` is declared);
  * - systemd units: the busctl calls linux:systemdunitproperty_object makes
  *   (ListUnits, GetAll), answered by `exec` from the declared units, on a
- *   target with the `services` capability (given when `units` is declared).
+ *   target with the `services` capability (given when `units` is declared);
+ * - extended attributes (ACLs, SELinux labels), declared per file;
+ * - what the system says of itself (`describe`): /etc/hostname and
+ *   os-release from the files, uname and interfaces as declared; the
+ *   process reading it (`self`), on a target with `processes`.
+ *
+ * It is also the in-memory target of Vigil's own tests (probe tests, the
+ * Target case suite): device nodes, entries that fail with a chosen errno,
+ * devices per subtree (mount points), a chosen kind and capabilities.
  */
 import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MANAGER_PATH, SYSTEMD_DEST } from '../oval/probes/linux/systemd.js';
-import { splitPath, TargetError, type DirEntry, type ExecResult, type FileInfo, type FileType, type Target, type TargetCapability } from '../target/target.js';
+import {
+  describeFromFiles,
+  splitPath,
+  TargetError,
+  throwIfAborted,
+  type Abortable,
+  type DirEntry,
+  type ExecResult,
+  type FileInfo,
+  type FileType,
+  type FollowOption,
+  type FsStats,
+  type InterfaceAddress,
+  type ProcessIdentity,
+  type Target,
+  type TargetCapability,
+  type TargetDescription,
+  type Uname,
+} from '../target/target.js';
 
-/** A file: its text, or its text with metadata. */
-export type MockFile = string | Buffer | { readonly content?: string | Buffer; readonly mode?: number; readonly uid?: number; readonly gid?: number };
-/** A directory (possibly empty) with its metadata. */
-export interface MockDirectory {
-  readonly dir: true;
+/** Metadata any entry may declare. */
+interface MockMeta {
   readonly mode?: number;
   readonly uid?: number;
   readonly gid?: number;
+  /** Extended attributes by name (`system.posix_acl_access`, `security.selinux`). */
+  readonly xattrs?: Readonly<Record<string, string | Buffer>>;
+}
+/** A file: its text, or its text with metadata. */
+export type MockFile = string | Buffer | (MockMeta & { readonly content?: string | Buffer });
+/** A directory (possibly empty) with its metadata. */
+export interface MockDirectory extends MockMeta {
+  readonly dir: true;
 }
 export interface MockSymlink {
   readonly symlink: string;
 }
-export type MockEntry = MockFile | MockDirectory | MockSymlink;
+/** A device node. */
+export interface MockDevice extends MockMeta {
+  readonly device: 'character' | 'block';
+}
+/** An entry that exists for stat and lstat, but whose reading (or listing) fails with `error` (an errno code, EACCES say). */
+export interface MockFailing extends MockMeta {
+  readonly error: string;
+  /** Default regular. */
+  readonly type?: FileType;
+}
+export type MockEntry = MockFile | MockDirectory | MockSymlink | MockDevice | MockFailing;
 
 export interface MockPackage {
   readonly name: string;
@@ -54,21 +96,45 @@ export interface MockTargetSpec {
   /** Loaded systemd units and their properties (LoadState, ActiveState, SubState, UnitFileState, ...). */
   readonly units?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly name?: string;
+  /** Default memory. A test may stand in for another kind (offline-root). */
+  readonly kind?: Target['kind'];
+  /** Exactly these capabilities; by default `kernel` when `sysctl` is declared and `services` when `units` is. */
+  readonly capabilities?: readonly TargetCapability[];
+  /**
+   * Device numbers by path: everything at or below a listed path reports
+   * that device (the longest listed path wins), as a mount point would;
+   * anything else is on device 1.
+   */
+  readonly devices?: Readonly<Record<string, number>>;
+  /** statfs answers by mount point (the longest at or above a path wins); elsewhere a 4 KiB-block filesystem with nothing in it. */
+  readonly filesystems?: Readonly<Record<string, Partial<FsStats>>>;
+  /** The running kernel's uname (also the architecture); absent, describe() has none. */
+  readonly uname?: Uname;
+  /** The interfaces' addresses describe() lists. */
+  readonly interfaces?: readonly InterfaceAddress[];
+  /** The process reading the target (self()), when it has `processes`. Default pid 1, root. */
+  readonly process?: ProcessIdentity;
 }
 
 interface Node {
-  readonly type: 'regular' | 'directory' | 'symlink';
+  readonly type: 'regular' | 'directory' | 'symlink' | 'character' | 'block';
   readonly content: Buffer;
   readonly link: string;
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
   readonly ino: number;
+  readonly xattrs: ReadonlyMap<string, Buffer>;
+  /** Reading or listing fails with this errno code. */
+  readonly error?: string;
 }
 
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+const TYPE_BITS: Record<Node['type'], number> = { regular: S_IFREG, directory: S_IFDIR, symlink: S_IFLNK, character: 0o020000, block: 0o060000 };
+const DEFAULT_MODE: Record<Node['type'], number> = { regular: 0o644, directory: 0o755, symlink: 0o777, character: 0o620, block: 0o660 };
+const EMPTY_FS: FsStats = { type: 0x01021994, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0 };
 const DEFAULT_UNIT: Readonly<Record<string, string>> = { LoadState: 'loaded', ActiveState: 'active', SubState: 'running', UnitFileState: 'enabled' };
 
 function norm(path: string): string {
@@ -76,6 +142,13 @@ function norm(path: string): string {
 }
 
 const parentOf = (p: string): string => (p.lastIndexOf('/') <= 0 ? '/' : p.slice(0, p.lastIndexOf('/')));
+
+/** Sets the declared extended attributes on host path `p`. */
+function writeXattrs(p: string, xattrs: MockMeta['xattrs']): void {
+  if (!xattrs) return;
+  const { setAttributeSync } = createRequire(import.meta.url)('@napi-rs/xattr') as { setAttributeSync(path: string, name: string, value: Uint8Array | string): void };
+  for (const [name, v] of Object.entries(xattrs)) setAttributeSync(p, name, v);
+}
 
 /** A dpkg status database listing `packages`. */
 export function dpkgStatus(packages: readonly MockPackage[]): string {
@@ -106,15 +179,31 @@ function quoted(s: string): string {
   return `${out}"`;
 }
 
+/** The longest listed path at or above `path`, and its value. */
+function longestPrefix<T>(list: ReadonlyArray<readonly [string, T]>, path: string): T | undefined {
+  let best: readonly [string, T] | undefined;
+  for (const e of list) {
+    const p = e[0];
+    if ((p === '/' || path === p || path.startsWith(`${p}/`)) && (!best || p.length > best[0].length)) best = e;
+  }
+  return best?.[1];
+}
+
 export class MockTarget implements Target {
-  readonly kind = 'memory' as const;
+  readonly kind: Target['kind'];
   readonly name: string;
   private readonly nodes = new Map<string, Node>();
   private readonly caps = new Set<TargetCapability>();
   private readonly units: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  private readonly devices: ReadonlyArray<readonly [string, number]>;
+  private readonly filesystems: ReadonlyArray<readonly [string, Partial<FsStats>]>;
+  private nextIno = 2;
 
-  constructor(spec: MockTargetSpec = {}) {
+  constructor(private readonly spec: MockTargetSpec = {}) {
     this.name = spec.name ?? 'mock';
+    this.kind = spec.kind ?? 'memory';
+    this.devices = Object.entries(spec.devices ?? {}).map(([p, d]) => [norm(p), d] as const);
+    this.filesystems = Object.entries(spec.filesystems ?? {}).map(([p, f]) => [norm(p), f] as const);
     this.dir('/', { dir: true });
     for (const [path, entry] of Object.entries(spec.files ?? {})) this.add(path, entry);
     const packages = packageList(spec.packages);
@@ -128,13 +217,26 @@ export class MockTarget implements Target {
     }
     this.units = new Map(Object.entries(spec.units ?? {}).map(([u, props]) => [u, { ...DEFAULT_UNIT, ...props }]));
     if (spec.units) this.caps.add('services');
+    if (spec.capabilities) {
+      this.caps.clear();
+      for (const c of spec.capabilities) this.caps.add(c);
+    }
   }
 
-  private node(type: Node['type'], opts: { content?: Buffer; link?: string; mode?: number; uid?: number; gid?: number }): Node {
-    const fallback = type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644;
-    const perm = (opts.mode ?? fallback) & 0o7777;
-    const typeBits = type === 'directory' ? S_IFDIR : type === 'symlink' ? S_IFLNK : S_IFREG;
-    return { type, content: opts.content ?? Buffer.alloc(0), link: opts.link ?? '', mode: typeBits | perm, uid: opts.uid ?? 0, gid: opts.gid ?? 0, ino: this.nodes.size + 2 };
+  private node(type: Node['type'], opts: MockMeta & { content?: Buffer; link?: string; error?: string }): Node {
+    const perm = (opts.mode ?? DEFAULT_MODE[type]) & 0o7777;
+    const xattrs = new Map(Object.entries(opts.xattrs ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+    return {
+      type,
+      content: opts.content ?? Buffer.alloc(0),
+      link: opts.link ?? '',
+      mode: TYPE_BITS[type] | perm,
+      uid: opts.uid ?? 0,
+      gid: opts.gid ?? 0,
+      ino: this.nextIno++,
+      xattrs,
+      ...(opts.error !== undefined ? { error: opts.error } : {}),
+    };
   }
 
   private dir(path: string, d: MockDirectory): void {
@@ -156,6 +258,11 @@ export class MockTarget implements Target {
       this.dir(p, entry);
     } else if ('symlink' in entry) {
       this.nodes.set(p, this.node('symlink', { link: entry.symlink }));
+    } else if ('device' in entry) {
+      this.nodes.set(p, this.node(entry.device, entry));
+    } else if ('error' in entry) {
+      const type = entry.type === 'directory' || entry.type === 'character' || entry.type === 'block' || entry.type === 'symlink' ? entry.type : 'regular';
+      this.nodes.set(p, this.node(type, entry));
     } else {
       this.nodes.set(p, this.node('regular', { ...entry, content: Buffer.from(entry.content ?? '') }));
     }
@@ -196,14 +303,59 @@ export class MockTarget implements Target {
   private info(path: string, real: string): FileInfo {
     const n = this.nodes.get(real)!;
     const size = n.type === 'symlink' ? Buffer.byteLength(n.link) : n.content.length;
-    return { path, type: n.type as FileType, mode: n.mode, uid: n.uid, gid: n.gid, size, dev: 1, ino: n.ino, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
+    const dev = longestPrefix(this.devices, real) ?? 1;
+    return { path, type: n.type as FileType, mode: n.mode, uid: n.uid, gid: n.gid, size, dev, ino: n.ino, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
   }
 
-  async readFile(path: string): Promise<Buffer> {
-    const real = this.resolve(path, true);
-    const n = this.nodes.get(real)!;
+  /** The content of the file `path` points at. */
+  private content(path: string): Buffer {
+    const n = this.nodes.get(this.resolve(path, true))!;
+    if (n.error !== undefined) throw new TargetError(n.error, path);
     if (n.type === 'directory') throw new TargetError('EISDIR', path);
     return n.content;
+  }
+
+  async describe(opts: Abortable = {}): Promise<TargetDescription> {
+    const files = await describeFromFiles(this, opts);
+    const uname = this.spec.uname;
+    // a running kernel's host name wins over /etc/hostname, as on a live host
+    return {
+      ...files,
+      ...(uname ? { hostname: uname.nodename, uname, architecture: uname.machine } : {}),
+      interfaces: [...(this.spec.interfaces ?? [])],
+    };
+  }
+
+  async readFile(path: string, opts: Abortable = {}): Promise<Buffer> {
+    throwIfAborted(opts.signal, path);
+    return this.content(path);
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new TargetError('EINVAL', path, `bad range: ${offset}+${length}`);
+    return Buffer.from(this.content(path).subarray(offset, offset + length));
+  }
+
+  async statfs(path: string): Promise<FsStats> {
+    const real = this.resolve(path, true);
+    return { ...EMPTY_FS, ...longestPrefix(this.filesystems, real) };
+  }
+
+  async self(): Promise<ProcessIdentity> {
+    if (!this.caps.has('processes')) throw new TargetError('ENOTSUP', '/proc/self', 'this target has no processes');
+    return this.spec.process ?? { pid: 1, uid: 0, gid: 0, user: 'root' };
+  }
+
+  async listxattr(path: string, opts: FollowOption = {}): Promise<string[]> {
+    return [...this.nodes.get(this.resolve(path, opts.follow === true))!.xattrs.keys()];
+  }
+
+  async getxattr(path: string, name: string, opts: FollowOption = {}): Promise<Buffer | undefined> {
+    return this.nodes.get(this.resolve(path, opts.follow === true))!.xattrs.get(name);
+  }
+
+  async close(): Promise<void> {
+    // nothing is held
   }
 
   async lstat(path: string): Promise<FileInfo> {
@@ -216,7 +368,9 @@ export class MockTarget implements Target {
 
   async readdir(path: string): Promise<DirEntry[]> {
     const real = this.resolve(path, true);
-    if (this.nodes.get(real)!.type !== 'directory') throw new TargetError('ENOTDIR', path);
+    const dir = this.nodes.get(real)!;
+    if (dir.error !== undefined) throw new TargetError(dir.error, path);
+    if (dir.type !== 'directory') throw new TargetError('ENOTDIR', path);
     const prefix = real === '/' ? '/' : `${real}/`;
     const out: DirEntry[] = [];
     for (const [p, n] of this.nodes) {
@@ -236,7 +390,8 @@ export class MockTarget implements Target {
   }
 
   /** Runs busctl against the declared units; no other program exists on a mock. */
-  async exec(file: string, args: readonly string[]): Promise<ExecResult> {
+  async exec(file: string, args: readonly string[], opts: Abortable = {}): Promise<ExecResult> {
+    throwIfAborted(opts.signal, file);
     if (file !== 'busctl' || !this.caps.has('services')) throw new TargetError('ENOENT', file, `${file}: not found on the mock target`);
     const [dashdash, verb, dest, objPath, iface, method] = args;
     if (dashdash !== '--' || verb !== 'call' || dest !== SYSTEMD_DEST) return { code: 1, stdout: '', stderr: `Call failed: not supported by the mock: ${args.join(' ')}\n` };
@@ -264,7 +419,9 @@ export function mockTarget(spec: MockTargetSpec = {}): MockTarget {
  * their modes, links, the dpkg database; owners too when run as root), so
  * that tools which scan offline roots (`vigil scan --root`, oscap with
  * OSCAP_PROBE_ROOT) can read the same system. Kernel parameters and units
- * are live state and are not written.
+ * are live state and are not written. Extended attributes are written
+ * (trusted.* and security.* need root); device nodes and failing entries
+ * are refused, as a plain directory tree cannot hold them.
  */
 export function writeMockRoot(dir: string, spec: MockTargetSpec): void {
   const canChown = process.getuid?.() === 0;
@@ -282,12 +439,16 @@ export function writeMockRoot(dir: string, spec: MockTargetSpec): void {
       modes.push([p, 0o644, 0, 0]);
     } else if ('symlink' in e) {
       symlinkSync(e.symlink, p);
+    } else if ('device' in e || 'error' in e) {
+      throw new Error(`${path}: a mock root on disk cannot hold a device node or a failing entry`);
     } else if ('dir' in e) {
       mkdirSync(p, { recursive: true });
       modes.push([p, e.mode ?? 0o755, e.uid ?? 0, e.gid ?? 0]);
+      writeXattrs(p, e.xattrs);
     } else {
       writeFileSync(p, e.content ?? '');
       modes.push([p, e.mode ?? 0o644, e.uid ?? 0, e.gid ?? 0]);
+      writeXattrs(p, e.xattrs);
     }
   }
   // Deepest first, so that a mode taking a permission away never stops the rest.

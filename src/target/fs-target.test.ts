@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { localTarget, offlineRootTarget } from './fs-target.js';
@@ -93,6 +94,26 @@ describe('offline root: every path and every symlink stays inside the root', () 
 
   it('relative paths are refused', async () => {
     assert.equal(await code(() => offline.readFile('etc/os-release')), 'EINVAL');
+  });
+});
+
+describe('offline root: ranges, attributes, statfs and its description come from inside the root', () => {
+  const { setAttributeSync } = createRequire(import.meta.url)('@napi-rs/xattr') as { setAttributeSync(p: string, n: string, v: string): void };
+  setAttributeSync(`${P}/conf`, 'user.vigil.where', 'outside');
+  setAttributeSync(`${root}${P}/conf`, 'user.vigil.where', 'inside');
+  it('readRange through an absolute link reads the root copy', async () => {
+    assert.equal((await offline.readRange(`${P}/abs-link`, 1, 4)).toString(), 'NSID');
+    assert.equal(await code(() => offline.readRange(`${P}/to-outside-only`, 0, 4)), 'ENOENT');
+  });
+  it('extended attributes through an absolute link are the root copy\'s', async () => {
+    assert.equal((await offline.getxattr(`${P}/abs-link`, 'user.vigil.where', { follow: true }))?.toString(), 'inside');
+    assert.equal((await offline.getxattr(`${P}/climb`, 'user.vigil.where', { follow: true }))?.toString(), 'inside');
+    assert.equal(await code(() => offline.listxattr(`${P}/to-outside-only`, { follow: true })), 'ENOENT');
+  });
+  it('describes the root, not this host: no uname, architecture or interfaces; no process', async () => {
+    const d = await offline.describe();
+    assert.deepEqual(d, { osRelease: { ID: 'test' }, interfaces: [] });
+    assert.equal(await code(() => offline.self()), 'ENOTSUP');
   });
 });
 

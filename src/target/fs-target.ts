@@ -10,30 +10,41 @@
  */
 import { execFile } from 'node:child_process';
 import { constants, lstat as lstatCallback, stat as statCallback, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { lstat, open, readdir, readlink, realpath, stat, statfs } from 'node:fs/promises';
+import { hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
 import { direntType, infoOfStats as info, readHostDirectory } from './dir-reader.js';
 import {
   checkEntryName,
   childPath,
+  describeFromFiles,
   splitPath,
   TargetError,
+  throwIfAborted,
+  type Abortable,
   type DirEntry,
   type DirHandle,
   type Examine,
+  type ExecOptions,
   type ExecResult,
   type FileInfo,
+  type FollowOption,
+  type FsStats,
+  type InterfaceAddress,
+  type ProcessIdentity,
   type Target,
   type TargetCapability,
+  type TargetDescription,
 } from './target.js';
+import { getHostXattr, listHostXattrs } from './xattr.js';
 
 const MAX_SYMLINKS = 40; // as Linux
 
 function toTargetError(e: unknown, path: string): TargetError {
   if (e instanceof TargetError) return e;
-  const code = (e as NodeJS.ErrnoException | undefined)?.code ?? 'EIO';
-  return new TargetError(code, path);
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (err?.name === 'AbortError') return new TargetError('ECANCELED', path, `abandoned: ${path}`);
+  return new TargetError(err?.code ?? 'EIO', path);
 }
 
 /** Runs a host filesystem call for target path `path`, turning failures into TargetErrors. */
@@ -46,13 +57,45 @@ async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Reads a whole file through a handle opened with `flags`. */
-async function readWhole(hostPath: string, flags: string | number): Promise<Buffer> {
+async function readWhole(hostPath: string, flags: string | number, signal?: AbortSignal): Promise<Buffer> {
   const fh = await open(hostPath, flags);
   try {
-    return await fh.readFile();
+    return await fh.readFile(signal ? { signal } : {});
   } finally {
     await fh.close();
   }
+}
+
+/** Reads at most `length` bytes from `offset` through a handle opened with `flags`. */
+async function readSome(hostPath: string, flags: string | number, offset: number, length: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new TargetError('EINVAL', hostPath, `bad range: ${offset}+${length}`);
+  const fh = await open(hostPath, flags);
+  try {
+    const buf = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === length ? buf : buf.subarray(0, got);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsStats(host: string): Promise<FsStats> {
+  const s = await statfs(host);
+  return { type: s.type, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree };
+}
+
+/** This host's interfaces and addresses, as os.networkInterfaces() lists them. */
+function hostInterfaces(): InterfaceAddress[] {
+  const out: InterfaceAddress[] = [];
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    for (const a of list ?? []) out.push({ name, address: a.address, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4', ...(a.mac ? { mac: a.mac } : {}) });
+  }
+  return out;
 }
 
 // Walks examine entries one by one when the listing did not: the callback
@@ -129,9 +172,60 @@ class LocalTarget implements Target {
     return true;
   }
 
-  async readFile(path: string): Promise<Buffer> {
+  async describe(opts: Abortable = {}): Promise<TargetDescription> {
+    const files = await describeFromFiles(this, opts);
+    const node = hostname();
+    return {
+      hostname: node,
+      osRelease: files.osRelease,
+      uname: { sysname: osType(), nodename: node, release: release(), version: version(), machine: machine() },
+      architecture: machine(),
+      interfaces: hostInterfaces(),
+    };
+  }
+
+  async readFile(path: string, opts: Abortable = {}): Promise<Buffer> {
     splitPath(path);
-    return guarded(path, () => readWhole(path, 'r'));
+    throwIfAborted(opts.signal, path);
+    return guarded(path, () => readWhole(path, 'r', opts.signal));
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    splitPath(path);
+    return guarded(path, () => readSome(path, 'r', offset, length));
+  }
+
+  async statfs(path: string): Promise<FsStats> {
+    splitPath(path);
+    return guarded(path, () => fsStats(path));
+  }
+
+  async self(): Promise<ProcessIdentity> {
+    let user: string | undefined;
+    try {
+      user = userInfo().username;
+    } catch {
+      user = undefined; // a uid with no passwd entry
+    }
+    return { pid: process.pid, uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, ...(user !== undefined ? { user } : {}) };
+  }
+
+  async listxattr(path: string, opts: FollowOption = {}): Promise<string[]> {
+    return listHostXattrs(await this.xattrPath(path, opts), path);
+  }
+
+  async getxattr(path: string, name: string, opts: FollowOption = {}): Promise<Buffer | undefined> {
+    return getHostXattr(await this.xattrPath(path, opts), path, name);
+  }
+
+  /** The host path to give the l*xattr calls: the path itself, or what it points at. */
+  private async xattrPath(path: string, opts: FollowOption): Promise<string> {
+    splitPath(path);
+    return opts.follow ? guarded(path, () => realpath(path)) : path;
+  }
+
+  async close(): Promise<void> {
+    // nothing is held
   }
 
   async lstat(path: string): Promise<FileInfo> {
@@ -166,13 +260,15 @@ class LocalTarget implements Target {
     return new HostDir(path, info(path, s), path, this.openDir, (p) => guarded(p, async () => info(p, await statFast(p))));
   };
 
-  exec(file: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const cannotRun = (e: { code?: unknown; message: string }): void => reject(new TargetError(typeof e.code === 'string' ? e.code : 'EIO', file, `cannot run ${file}: ${e.message}`));
+      if (opts.signal?.aborted) return reject(new TargetError('ECANCELED', file, `abandoned: ${file}`));
       try {
-        execFile(file, [...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+        execFile(file, [...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
           if (!err) return resolve({ stdout, stderr, code: 0 });
+          if (err.name === 'AbortError' || opts.signal?.aborted) return reject(new TargetError('ECANCELED', file, `abandoned: ${file}`));
           if (typeof err.code === 'number') return resolve({ stdout, stderr, code: err.code });
           if (typeof err.code === 'string') return cannotRun(err);
           if (err.killed) return reject(new TargetError('ETIMEDOUT', file, `${file} did not finish within ${timeoutMs} ms`));
@@ -197,6 +293,38 @@ class OfflineRootTarget implements Target {
 
   has(_capability: TargetCapability): boolean {
     return false;
+  }
+
+  /** The root's own /etc/hostname and os-release; no running kernel, so no uname, architecture or interfaces. */
+  async describe(opts: Abortable = {}): Promise<TargetDescription> {
+    return { ...(await describeFromFiles(this, opts)), interfaces: [] };
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    const host = this.host(await this.resolve(path, true));
+    return guarded(path, () => readSome(host, constants.O_RDONLY | constants.O_NOFOLLOW, offset, length));
+  }
+
+  /** The filesystem holding the file the path resolves to inside the root. */
+  async statfs(path: string): Promise<FsStats> {
+    const host = this.host(await this.resolve(path, true));
+    return guarded(path, () => fsStats(host));
+  }
+
+  async self(): Promise<ProcessIdentity> {
+    throw new TargetError('ENOTSUP', '/proc/self', 'an offline root has no processes');
+  }
+
+  async listxattr(path: string, opts: FollowOption = {}): Promise<string[]> {
+    return listHostXattrs(this.host(await this.resolve(path, opts.follow === true)), path);
+  }
+
+  async getxattr(path: string, name: string, opts: FollowOption = {}): Promise<Buffer | undefined> {
+    return getHostXattr(this.host(await this.resolve(path, opts.follow === true)), path, name);
+  }
+
+  async close(): Promise<void> {
+    // nothing is held
   }
 
   private host(components: readonly string[]): string {
@@ -253,9 +381,10 @@ class OfflineRootTarget implements Target {
     return `/${components.join('/')}`;
   }
 
-  async readFile(path: string): Promise<Buffer> {
+  async readFile(path: string, opts: Abortable = {}): Promise<Buffer> {
+    throwIfAborted(opts.signal, path);
     const host = this.host(await this.resolve(path, true));
-    return guarded(path, () => readWhole(host, constants.O_RDONLY | constants.O_NOFOLLOW));
+    return guarded(path, () => readWhole(host, constants.O_RDONLY | constants.O_NOFOLLOW, opts.signal));
   }
 
   async lstat(path: string): Promise<FileInfo> {

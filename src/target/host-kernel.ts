@@ -7,7 +7,7 @@
  * (`--host-kernel`): an image on disk has no kernel, and lending it the
  * scanner's would describe the wrong machine.
  */
-import type { DirHandle, ExecResult, FileInfo, DirEntry, Target, TargetCapability } from './target.js';
+import type { Abortable, DirEntry, DirHandle, ExecOptions, ExecResult, FileInfo, FollowOption, FsStats, ProcessIdentity, Target, TargetCapability, TargetDescription } from './target.js';
 import { splitPath, TargetError } from './target.js';
 
 /** The top-level directories whose contents the kernel makes: read from the host. */
@@ -60,8 +60,44 @@ class HostKernelTarget implements Target {
     return capability === 'kernel' || this.root.has(capability);
   }
 
-  readFile(path: string): Promise<Buffer> {
-    return this.on(path, true, (t, p) => t.readFile(p));
+  /** The root's host name and os-release, with this host's kernel: its uname and architecture (interfaces too: a chroot shares this host's network). */
+  async describe(opts?: Abortable): Promise<TargetDescription> {
+    const [root, host] = await Promise.all([this.root.describe(opts), this.host.describe(opts)]);
+    return {
+      ...root,
+      ...(host.uname ? { uname: host.uname } : {}),
+      ...(host.architecture !== undefined ? { architecture: host.architecture } : {}),
+      interfaces: host.interfaces,
+    };
+  }
+
+  readFile(path: string, opts?: Abortable): Promise<Buffer> {
+    return this.on(path, true, (t, p) => t.readFile(p, opts));
+  }
+
+  readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    return this.on(path, true, (t, p) => t.readRange(p, offset, length));
+  }
+
+  statfs(path: string): Promise<FsStats> {
+    return this.on(path, true, (t, p) => t.statfs(p));
+  }
+
+  /** The root's: a chroot's processes are not this process. */
+  self(): Promise<ProcessIdentity> {
+    return this.root.self();
+  }
+
+  listxattr(path: string, opts?: FollowOption): Promise<string[]> {
+    return this.on(path, opts?.follow === true, (t, p) => t.listxattr(p, opts));
+  }
+
+  getxattr(path: string, name: string, opts?: FollowOption): Promise<Buffer | undefined> {
+    return this.on(path, opts?.follow === true, (t, p) => t.getxattr(p, name, opts));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.root.close(), this.host.close()]);
   }
 
   lstat(path: string): Promise<FileInfo> {
@@ -89,7 +125,7 @@ class HostKernelTarget implements Target {
   }
 
   openDir?: (path: string) => Promise<DirHandle>;
-  exec?: (file: string, args: readonly string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
+  exec?: (file: string, args: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
 }
 
 /**

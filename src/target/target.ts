@@ -48,13 +48,109 @@ export type Examine = 'none' | 'directories' | 'all';
  */
 export type TargetCapability = 'kernel' | 'processes' | 'services' | 'exec';
 
+/** Options of a long operation: a signal that abandons it (it then rejects with a TargetError, code ECANCELED). */
+export interface Abortable {
+  readonly signal?: AbortSignal;
+}
+
+/** The kernel's uname(2) fields. */
+export interface Uname {
+  readonly sysname: string;
+  readonly nodename: string;
+  readonly release: string;
+  readonly version: string;
+  readonly machine: string;
+}
+
+/** One address of a network interface. */
+export interface InterfaceAddress {
+  /** The interface's name (eth0, lo). */
+  readonly name: string;
+  readonly address: string;
+  readonly family: 'IPv4' | 'IPv6';
+  /** The interface's hardware address, colon-separated lower-case hex, when it has one. */
+  readonly mac?: string;
+}
+
+/**
+ * What a target says about itself, for results (system_info, target facts)
+ * and for probes that report it (uname). A field the target cannot know is
+ * absent, never filled in from the scanning host: an offline root knows its
+ * own /etc/hostname and os-release, but has no running kernel, so no uname,
+ * architecture or interfaces.
+ */
+export interface TargetDescription {
+  /** The host name: the kernel's on a live target, /etc/hostname's first line offline. */
+  readonly hostname?: string;
+  /** The os-release fields (/etc/os-release, else /usr/lib/os-release), unquoted; empty when there is none. */
+  readonly osRelease: Readonly<Record<string, string>>;
+  /** Live targets only. */
+  readonly uname?: Uname;
+  /** The machine architecture (uname's machine, x86_64); live targets only. */
+  readonly architecture?: string;
+  /** Every address of every interface, in the kernel's order; empty offline. */
+  readonly interfaces: readonly InterfaceAddress[];
+}
+
+/** statfs(2) of the filesystem holding a path. Sizes in `bsize` blocks. */
+export interface FsStats {
+  /** The filesystem's magic number (0xef53 ext4, 0x01021994 tmpfs). */
+  readonly type: number;
+  readonly bsize: number;
+  readonly blocks: number;
+  readonly bfree: number;
+  readonly bavail: number;
+  readonly files: number;
+  readonly ffree: number;
+}
+
+/** The process through which a live target is read: the scanner itself locally, the remote helper over SSH. */
+export interface ProcessIdentity {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+  /** The user name, when the target can tell. */
+  readonly user?: string;
+}
+
+/** Whether an operation on a path follows a final symlink (inside the target). Default: it does not, as lstat. */
+export interface FollowOption {
+  readonly follow?: boolean;
+}
+
 export interface Target {
   readonly kind: 'local' | 'offline-root' | 'ssh' | 'memory';
   /** For messages and results: the host name or the root directory. */
   readonly name: string;
   has(capability: TargetCapability): boolean;
+  /** Describes the system (host name, os-release, uname, interfaces). Read anew on each call: a scan calls it once. */
+  describe(opts?: Abortable): Promise<TargetDescription>;
   /** Reads a whole file, following symlinks (inside the target). */
-  readFile(path: string): Promise<Buffer>;
+  readFile(path: string, opts?: Abortable): Promise<Buffer>;
+  /**
+   * Reads at most `length` bytes of a file from byte `offset` (symlinks
+   * followed inside the target); fewer at the end of the file, none past
+   * it. `readChunks` streams a file with it.
+   */
+  readRange(path: string, offset: number, length: number): Promise<Buffer>;
+  /** statfs of the filesystem holding `path` (symlinks followed inside the target). */
+  statfs(path: string): Promise<FsStats>;
+  /**
+   * The process reading the target (its pid is what OVAL calls "the
+   * scanning process"). Rejects with ENOTSUP on a target without processes
+   * (an offline root).
+   */
+  self(): Promise<ProcessIdentity>;
+  /**
+   * The names of the extended attributes of `path`, in the order the
+   * filesystem lists them. Rejects with ENOTSUP where the filesystem holds
+   * none, and ENOSYS where the target cannot read attributes at all.
+   */
+  listxattr(path: string, opts?: FollowOption): Promise<string[]>;
+  /** The value of extended attribute `name` of `path`; undefined when the file has no such attribute (ENODATA). */
+  getxattr(path: string, name: string, opts?: FollowOption): Promise<Buffer | undefined>;
+  /** Releases what the target holds (connections, handles). The target is not used afterwards. Idempotent. */
+  close(): Promise<void>;
   /** Information about a path itself (symlinks not followed). */
   lstat(path: string): Promise<FileInfo>;
   /** Information about what a path points at (symlinks followed inside the target). */
@@ -77,7 +173,80 @@ export interface Target {
    * when the program cannot be started (ENOENT, EACCES), times out
    * (ETIMEDOUT) or dies of a signal. Absent on targets that cannot run programs.
    */
-  exec?(file: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  exec?(file: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+}
+
+export interface ExecOptions extends Abortable {
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of readChunks. */
+export interface ChunkOptions extends Abortable {
+  /** Bytes per chunk; default 256 KiB. */
+  readonly chunkSize?: number;
+  /** Stop after this many bytes (default: the whole file). */
+  readonly limit?: number;
+}
+
+/** Streams a file through `target.readRange`, chunk by chunk, so a large file is never held whole. */
+export async function* readChunks(target: Target, path: string, opts: ChunkOptions = {}): AsyncGenerator<Buffer> {
+  const size = opts.chunkSize ?? 256 * 1024;
+  const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+  let offset = 0;
+  while (offset < limit) {
+    throwIfAborted(opts.signal, path);
+    const chunk = await target.readRange(path, offset, Math.min(size, limit - offset));
+    if (chunk.length === 0) return;
+    offset += chunk.length;
+    yield chunk;
+  }
+}
+
+/** Rejects an operation on `path` whose signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, path: string): void {
+  if (signal?.aborted) throw new TargetError('ECANCELED', path, `abandoned: ${path}`);
+}
+
+/**
+ * os-release's fields (KEY=value lines, values unquoted and unescaped as a
+ * shell would), as os-release(5) describes.
+ */
+export function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    let v = m[2]!.trim();
+    if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) v = v.slice(1, -1);
+    out[m[1]!] = v.replace(/\\(.)/g, '$1');
+  }
+  return out;
+}
+
+/**
+ * What any target knows of itself from its files: /etc/hostname's first
+ * line and the os-release fields (/etc/os-release, else
+ * /usr/lib/os-release). Only absence (ENOENT, ENOTDIR) leaves a field out;
+ * any other failure rejects.
+ */
+export async function describeFromFiles(target: Target, opts: Abortable = {}): Promise<{ hostname?: string; osRelease: Record<string, string> }> {
+  let hostname: string | undefined;
+  try {
+    hostname = (await target.readFile('/etc/hostname', opts)).toString('utf8').split('\n')[0]?.trim() || undefined;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  let osRelease: Record<string, string> = {};
+  for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
+    try {
+      osRelease = parseOsRelease((await target.readFile(p, opts)).toString('utf8'));
+      break;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  return { ...(hostname !== undefined ? { hostname } : {}), osRelease };
 }
 
 /** A directory opened for a walk (Target.openDir). */
@@ -189,4 +358,32 @@ export function fileTypeOfMode(mode: number): FileType {
 export function splitPath(path: string): string[] {
   if (!path.startsWith('/')) throw new TargetError('EINVAL', path, `not an absolute path: ${path}`);
   return path.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+/**
+ * A target that passes every call to `target`, except those `over`
+ * replaces: the base of wrappers that count, record or inject faults.
+ */
+export function wrapTarget(target: Target, over: Partial<Target> = {}): Target {
+  return {
+    kind: target.kind,
+    name: target.name,
+    has: (c) => target.has(c),
+    describe: (o) => target.describe(o),
+    readFile: (p, o) => target.readFile(p, o),
+    readRange: (p, off, len) => target.readRange(p, off, len),
+    statfs: (p) => target.statfs(p),
+    self: () => target.self(),
+    listxattr: (p, o) => target.listxattr(p, o),
+    getxattr: (p, n, o) => target.getxattr(p, n, o),
+    close: () => target.close(),
+    lstat: (p) => target.lstat(p),
+    stat: (p) => target.stat(p),
+    readdir: (p) => target.readdir(p),
+    readlink: (p) => target.readlink(p),
+    realpath: (p) => target.realpath(p),
+    ...(target.openDir ? { openDir: (p: string) => target.openDir!(p) } : {}),
+    ...(target.exec ? { exec: (f: string, a: readonly string[], o?: ExecOptions) => target.exec!(f, a, o) } : {}),
+    ...over,
+  };
 }

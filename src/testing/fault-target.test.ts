@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDirectory, TargetError } from '../target/target.js';
-import { fakeTarget } from './fake-target.js';
+import { mockTarget } from '../sdk/mock-target.js';
 import { faultTarget } from './fault-target.js';
 
 const files = { '/etc/a': 'a', '/etc/d/b': 'b', '/etc/d/e/c': 'c', '/etc/dd': 'x' };
@@ -17,7 +17,7 @@ async function code(p: Promise<unknown>): Promise<string | undefined> {
 
 describe('faultTarget', () => {
   it('fails an exact path, only for the chosen operations', async () => {
-    const t = faultTarget(fakeTarget(files), [{ path: '/etc/a', ops: ['readFile'], code: 'EACCES' }]);
+    const t = faultTarget(mockTarget({ files }), [{ path: '/etc/a', ops: ['readFile'], code: 'EACCES' }]);
     assert.equal(await code(t.readFile('/etc/a')), 'EACCES');
     assert.equal((await t.lstat('/etc/a')).type, 'regular');
     assert.equal((await t.readFile('/etc/dd')).toString(), 'x');
@@ -25,14 +25,14 @@ describe('faultTarget', () => {
   });
 
   it('fails everything under a prefix, not a sibling that shares its spelling', async () => {
-    const t = faultTarget(fakeTarget(files), [{ path: '/etc/d', prefix: true, code: 'EIO' }]);
+    const t = faultTarget(mockTarget({ files }), [{ path: '/etc/d', prefix: true, code: 'EIO' }]);
     assert.equal(await code(t.readFile('/etc/d/e/c')), 'EIO');
     assert.equal(await code(t.readdir('/etc/d')), 'EIO');
     assert.equal((await t.readFile('/etc/dd')).toString(), 'x');
   });
 
   it('fails through directory handles: listing, examining and opening children', async () => {
-    const t = faultTarget(fakeTarget(files), [
+    const t = faultTarget(mockTarget({ files }), [
       { path: '/etc/d/e', ops: ['list'], code: 'EACCES' },
       { path: '/etc/d/b', ops: ['lstat'], code: 'ETIMEDOUT' },
     ]);
@@ -47,7 +47,7 @@ describe('faultTarget', () => {
   });
 
   it('fails opening a directory by path or by name', async () => {
-    const t = faultTarget(fakeTarget(files), [{ path: '/etc/d/e', ops: ['open'], code: 'ELOOP' }]);
+    const t = faultTarget(mockTarget({ files }), [{ path: '/etc/d/e', ops: ['open'], code: 'ELOOP' }]);
     assert.equal(await code(openDirectory(t, '/etc/d/e')), 'ELOOP');
     assert.equal(await code((await openDirectory(t, '/etc/d')).openChild('e')), 'ELOOP');
   });

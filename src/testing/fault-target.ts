@@ -10,12 +10,16 @@
  * lstat is failed, as a real listing does for an entry it cannot examine, so
  * that the walk asks, and fails.
  */
-import { childPath, openDirectory, TargetError, type DirEntry, type DirHandle, type Examine, type ExecResult, type FileInfo, type Target, type TargetCapability } from '../target/target.js';
+import { childPath, openDirectory, TargetError, wrapTarget, type DirEntry, type DirHandle, type Examine, type ExecOptions, type ExecResult, type FileInfo, type Target } from '../target/target.js';
 
-/** The operations a fault can fail. `list` is readdir and DirHandle.entries; `open` is openDir and openChild. */
-export type FaultOp = 'readFile' | 'lstat' | 'stat' | 'list' | 'readlink' | 'realpath' | 'open' | 'exec';
+/**
+ * The operations a fault can fail. `readFile` is whole and ranged reads;
+ * `list` is readdir and DirHandle.entries; `open` is openDir and
+ * openChild; `xattr` is listxattr and getxattr.
+ */
+export type FaultOp = 'readFile' | 'lstat' | 'stat' | 'list' | 'readlink' | 'realpath' | 'open' | 'exec' | 'statfs' | 'xattr';
 
-export const FAULT_OPS: readonly FaultOp[] = ['readFile', 'lstat', 'stat', 'list', 'readlink', 'realpath', 'open', 'exec'];
+export const FAULT_OPS: readonly FaultOp[] = ['readFile', 'lstat', 'stat', 'list', 'readlink', 'realpath', 'open', 'exec', 'statfs', 'xattr'];
 
 export interface Fault {
   /** A target path. */
@@ -86,25 +90,28 @@ export function faultTarget(inner: Target, faults: readonly Fault[]): FaultTarge
   };
 
   const target: FaultTarget = {
-    kind: inner.kind,
-    name: inner.name,
+    ...wrapTarget(inner, {
+      readFile: (p, o) => guard('readFile', p, () => inner.readFile(p, o)),
+      readRange: (p, off, len) => guard('readFile', p, () => inner.readRange(p, off, len)),
+      statfs: (p) => guard('statfs', p, () => inner.statfs(p)),
+      listxattr: (p, o) => guard('xattr', p, () => inner.listxattr(p, o)),
+      getxattr: (p, n, o) => guard('xattr', p, () => inner.getxattr(p, n, o)),
+      lstat: (p) => guard('lstat', p, () => inner.lstat(p)),
+      stat: (p) => guard('stat', p, () => inner.stat(p)),
+      readdir: (p) => guard('list', p, () => inner.readdir(p)),
+      readlink: (p) => guard('readlink', p, () => inner.readlink(p)),
+      realpath: (p) => guard('realpath', p, () => inner.realpath(p)),
+      openDir: async (p) => {
+        check('open', p);
+        return wrapDir(await openDirectory(inner, p));
+      },
+      ...(inner.exec
+        ? {
+            exec: (file: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult> => guard('exec', file, () => inner.exec!(file, args, opts)),
+          }
+        : {}),
+    }),
     hits,
-    has: (c: TargetCapability) => inner.has(c),
-    readFile: (p) => guard('readFile', p, () => inner.readFile(p)),
-    lstat: (p) => guard('lstat', p, () => inner.lstat(p)),
-    stat: (p) => guard('stat', p, () => inner.stat(p)),
-    readdir: (p) => guard('list', p, () => inner.readdir(p)),
-    readlink: (p) => guard('readlink', p, () => inner.readlink(p)),
-    realpath: (p) => guard('realpath', p, () => inner.realpath(p)),
-    openDir: async (p) => {
-      check('open', p);
-      return wrapDir(await openDirectory(inner, p));
-    },
-    ...(inner.exec
-      ? {
-          exec: (file: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult> => guard('exec', file, () => inner.exec!(file, args, opts)),
-        }
-      : {}),
   };
   return target;
 }

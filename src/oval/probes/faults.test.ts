@@ -15,7 +15,8 @@ import { describe, it } from 'node:test';
 import { readDocument } from '../../model/load.js';
 import type { OvalDefinitions } from '../../model/oval/types.js';
 import type { ExecResult, Target, TargetCapability } from '../../target/target.js';
-import { fakeTarget, type FakeEntry } from '../../testing/fake-target.js';
+import { mockTarget, type MockEntry } from '../../sdk/mock-target.js';
+import { wrapTarget } from '../../target/target.js';
 import { faultTarget, type Fault, type FaultOp } from '../../testing/fault-target.js';
 import { ovalXml } from '../../testing/content.js';
 import { OvalEngine } from '../engine.js';
@@ -28,14 +29,14 @@ interface FaultCase {
   /** The object's inner XML. */
   readonly object: string;
   /** What the target holds: the injected path is there, and would be found. */
-  readonly files: Readonly<Record<string, FakeEntry>>;
+  readonly files: Readonly<Record<string, MockEntry>>;
   readonly capabilities?: readonly TargetCapability[];
   /** What busctl answers, for the probes that run it. */
   readonly exec?: (file: string, args: readonly string[]) => ExecResult;
   /** The path and operation to fail. */
   readonly at: { readonly path: string; readonly op: FaultOp; readonly prefix?: boolean };
   /** How the thing is made absent instead (default: ENOENT for every operation at and under the path). */
-  readonly absent?: { readonly files?: Readonly<Record<string, FakeEntry>>; readonly exec?: (file: string, args: readonly string[]) => ExecResult } | 'none';
+  readonly absent?: { readonly files?: Readonly<Record<string, MockEntry>>; readonly exec?: (file: string, args: readonly string[]) => ExecResult } | 'none';
 }
 
 /** Probes that read nothing from the target, and why. */
@@ -310,22 +311,11 @@ const CASES: readonly FaultCase[] = [
 const ERRNOS = ['EACCES', 'EIO', 'ETIMEDOUT', 'ELOOP'] as const;
 
 /** An in-memory target with `exec` when the case needs one (the fake target has none). */
-function innerTarget(c: FaultCase, files: Readonly<Record<string, FakeEntry>>, exec: FaultCase['exec']): Target {
+function innerTarget(c: FaultCase, files: Readonly<Record<string, MockEntry>>, exec: FaultCase['exec']): Target {
   const caps = c.capabilities ?? ['kernel', 'processes'];
-  const fake = fakeTarget(files, { capabilities: caps.filter((x) => x !== 'exec'), kind: 'local' });
+  const fake = mockTarget({ files, capabilities: caps.filter((x) => x !== 'exec'), kind: 'local' });
   if (!exec) return fake;
-  return {
-    kind: fake.kind,
-    name: fake.name,
-    has: (x) => caps.includes(x),
-    readFile: (p) => fake.readFile(p),
-    lstat: (p) => fake.lstat(p),
-    stat: (p) => fake.stat(p),
-    readdir: (p) => fake.readdir(p),
-    readlink: (p) => fake.readlink(p),
-    realpath: (p) => fake.realpath(p),
-    exec: async (f, a) => exec(f, a),
-  };
+  return wrapTarget(fake, { has: (x) => caps.includes(x), exec: async (f, a) => exec(f, a) });
 }
 
 /** The object collected, and a none_exist test over it, on `target`. */

@@ -12,8 +12,8 @@ import { after, describe, it } from 'node:test';
 import { readDocument } from '../../model/load.js';
 import type { OvalDefinitions } from '../../model/oval/types.js';
 import { offlineRootTarget } from '../../target/fs-target.js';
-import type { DirHandle, FileInfo, Target } from '../../target/target.js';
-import { fakeTarget, type FakeEntry } from '../../testing/fake-target.js';
+import { wrapTarget, type DirHandle, type FileInfo, type Target } from '../../target/target.js';
+import { mockTarget, type MockEntry } from '../../sdk/mock-target.js';
 import { caseDocument, type ProbeCase } from '../../testing/probe-oracle.js';
 import { OvalEngine } from '../engine.js';
 import type { CollectedObject, ItemData, ProbeContext, ProbeRequest } from '../types.js';
@@ -47,19 +47,7 @@ const DIRS = buildTree(root);
 
 /** `target` with every opened directory passed through `wrap`. */
 function wrapped(target: Target, wrap: (h: DirHandle) => DirHandle, over: Partial<Target> = {}): Target {
-  return {
-    kind: target.kind,
-    name: target.name,
-    has: (c) => target.has(c),
-    readFile: (p) => target.readFile(p),
-    lstat: (p) => target.lstat(p),
-    stat: (p) => target.stat(p),
-    readdir: (p) => target.readdir(p),
-    readlink: (p) => target.readlink(p),
-    realpath: (p) => target.realpath(p),
-    ...(target.openDir ? { openDir: async (p: string) => wrap(await target.openDir!(p)) } : {}),
-    ...over,
-  };
+  return wrapTarget(target, { ...(target.openDir ? { openDir: async (p: string) => wrap(await target.openDir!(p)) } : {}), ...over });
 }
 
 /** A target that counts, per directory, how often it is listed, and how many entries are examined by name. */
@@ -202,7 +190,7 @@ describe('recursing objects share one walk', () => {
 });
 
 describe('recurse_file_system="local" prunes while walking', () => {
-  const files: Record<string, FakeEntry> = {
+  const files: Record<string, MockEntry> = {
     '/proc/self/mounts': 'overlay / overlay rw 0 0\nproc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\nserver:/x /mnt/nfs nfs4 rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\nfoo /mnt/with\\040space fuse.sshfs rw 0 0\n',
     '/proc/1/status': 'x',
     '/sys/kernel/k': 'x',
@@ -213,7 +201,7 @@ describe('recurse_file_system="local" prunes while walking', () => {
   };
   const devices = { '/proc': 10, '/sys': 11, '/mnt/nfs': 12, '/dev/shm': 13, '/mnt/with space': 14 };
   const walkOf = async (fs: string): Promise<{ items: string[]; listed: string[] }> => {
-    const c = counting(fakeTarget(files, { devices }));
+    const c = counting(mockTarget({ files, devices, capabilities: ['kernel', 'processes'] }));
     const target = c.target;
     const doc = readDocument({
       text: caseDocument([fileCase('all', `<unix:behaviors recurse="directories" recurse_direction="down" recurse_file_system="${fs}"/><unix:path>/</unix:path><unix:filename operation="pattern match">.*</unix:filename>`)]),

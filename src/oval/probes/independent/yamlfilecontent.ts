@@ -23,7 +23,8 @@
  *   makes the object flag error with OpenSCAP's message (YAML syntax errors
  *   carry the `yaml` package's wording, not libyaml's).
  * - Only regular files and symlinks are read (oval_fts FTS_F/FTS_SL).
- * Works the same offline.
+ * Works the same offline; messages name paths on the target, never host
+ * paths (OpenSCAP prefixes OSCAP_PROBE_ROOT).
  */
 import { createRequire } from 'node:module';
 import type { OvalDatatype } from '../../../model/oval/types.js';
@@ -374,8 +375,9 @@ export const yamlfilecontentProbe: Probe = {
         if (info.type !== 'regular') continue;
         buf = await ctx.target.readFile(f.filepath);
       } catch (e) {
-        const shown = ctx.target.kind === 'offline-root' ? ojoin(ctx.target.name, filepath) : filepath;
-        fail(`Unable to open file '${shown}': ${errnoOf(e).text}`);
+        // Any failure, a dangling link found by a walk included, is an error as in OpenSCAP; the message
+        // names the path on the target (OpenSCAP names the host path under OSCAP_PROBE_ROOT).
+        fail(`Unable to open file '${filepath}': ${errnoOf(e).text}`);
         continue;
       }
       const decoded = decode(buf);

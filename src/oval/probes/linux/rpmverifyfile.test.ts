@@ -3,7 +3,7 @@ import { describe, it, test } from 'node:test';
 import { readDocument } from '../../../model/load.js';
 import type { OvalDefinitions } from '../../../model/oval/types.js';
 import { localTarget } from '../../../target/fs-target.js';
-import { fakeTarget, type FakeEntry } from '../../../testing/fake-target.js';
+import { mockTarget, type MockEntry } from '../../../sdk/mock-target.js';
 import { caseDocument, defId, objId, oscapAvailable, oscapOutcome, vigilOutcome, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
@@ -15,14 +15,14 @@ const OBJECT =
   '<linux:version operation="pattern match">.*</linux:version><linux:release operation="pattern match">.*</linux:release>' +
   '<linux:arch operation="pattern match">.*</linux:arch><linux:filepath>/etc/passwd</linux:filepath>';
 
-async function collect(files: Record<string, FakeEntry>, kind: 'memory' | 'offline-root' = 'memory'): Promise<CollectedObject> {
+async function collect(files: Record<string, MockEntry>, kind: 'memory' | 'offline-root' = 'memory'): Promise<CollectedObject> {
   const doc = readDocument({ text: ovalXml({ objects: `<linux:rpmverifyfile_object id="oval:t:obj:1" version="1">${OBJECT}</linux:rpmverifyfile_object>` }), name: 't.xml' }) as OvalDefinitions;
-  const e = new OvalEngine(doc, { target: fakeTarget(files, { kind, capabilities: [] }), probes: new Map([['linux/rpmverifyfile_object', rpmverifyfileProbe]]) });
+  const e = new OvalEngine(doc, { target: mockTarget({ files, kind, capabilities: [] }), probes: new Map([['linux/rpmverifyfile_object', rpmverifyfileProbe]]) });
   return e.collect('oval:t:obj:1');
 }
 
 describe('rpmverifyfile', () => {
-  const cases: Array<{ name: string; files: Record<string, FakeEntry>; flag: string }> = [
+  const cases: Array<{ name: string; files: Record<string, MockEntry>; flag: string }> = [
     { name: 'no /var/lib/rpm: nothing exists', files: { '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n' }, flag: 'does not exist' },
     { name: 'an empty /var/lib/rpm (Debian): nothing exists', files: { '/var/lib/rpm': { dir: true } }, flag: 'does not exist' },
     { name: 'a Berkeley DB database', files: { '/var/lib/rpm/Packages': 'db' }, flag: 'not collected' },

@@ -6,7 +6,7 @@ import { describe, it, test } from 'node:test';
 import { readDocument } from '../../../model/load.js';
 import type { OvalDefinitions } from '../../../model/oval/types.js';
 import { localTarget } from '../../../target/fs-target.js';
-import { fakeTarget, type FakeEntry } from '../../../testing/fake-target.js';
+import { mockTarget, type MockEntry } from '../../../sdk/mock-target.js';
 import { caseDocument, canonicalItems, defId, objId, oscapAvailable, oscapOutcome, vigilOutcome, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
@@ -16,14 +16,14 @@ import { parseSecurityContext, selinuxbooleanProbe, selinuxfsMount, selinuxsecur
 const NO_SELINUX_MOUNTS = 'sysfs /sys sysfs rw 0 0\nproc /proc proc rw 0 0\n/dev/vda / ext4 rw,relatime 0 0\n';
 const SELINUX_MOUNTS = `${NO_SELINUX_MOUNTS}selinuxfs /sys/fs/selinux selinuxfs rw,relatime 0 0\n`;
 
-const BOOLEANS: Record<string, FakeEntry> = {
+const BOOLEANS: Record<string, MockEntry> = {
   '/sys/fs/selinux/booleans/ssh_sysadm_login': '0 0',
   '/sys/fs/selinux/booleans/httpd_can_network_connect': '1 1',
   '/sys/fs/selinux/booleans/deny_ptrace': '0 1',
   '/sys/fs/selinux/booleans/secure_mode': { error: 'EACCES' },
 };
 
-const FILES: Record<string, FakeEntry> = {
+const FILES: Record<string, MockEntry> = {
   '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n',
   '/etc/hosts': '127.0.0.1 localhost\n',
   '/etc/dangling': { symlink: '/nonexistent' },
@@ -37,9 +37,9 @@ const FILES: Record<string, FakeEntry> = {
   '/proc/self': { symlink: '42' },
 };
 
-async function collect(probe: Probe, objectXml: string, files: Record<string, FakeEntry>, capabilities: Array<'kernel'> = ['kernel']): Promise<CollectedObject> {
+async function collect(probe: Probe, objectXml: string, files: Record<string, MockEntry>, capabilities: Array<'kernel'> = ['kernel']): Promise<CollectedObject> {
   const doc = readDocument({ text: ovalXml({ objects: `<linux:${probe.objectType} id="oval:t:obj:1" version="1">${objectXml}</linux:${probe.objectType}>` }), name: 't.xml' }) as OvalDefinitions;
-  const e = new OvalEngine(doc, { target: fakeTarget(files, { capabilities }), probes: new Map([[`linux/${probe.objectType}`, probe]]) });
+  const e = new OvalEngine(doc, { target: mockTarget({ files, capabilities }), probes: new Map([[`linux/${probe.objectType}`, probe]]) });
   return e.collect('oval:t:obj:1');
 }
 
@@ -67,7 +67,7 @@ describe('selinux: contexts as libselinux context_new() splits them', () => {
     { name: 'the usual place', text: SELINUX_MOUNTS, want: '/sys/fs/selinux' },
     { name: 'elsewhere', text: `${NO_SELINUX_MOUNTS}none /selinux\\040fs selinuxfs rw 0 0\n`, want: '/selinux fs' },
   ];
-  for (const m of mounts) it(`selinuxfs mount: ${m.name}`, async () => assert.equal(await selinuxfsMount(fakeTarget({ '/proc/mounts': m.text })), m.want));
+  for (const m of mounts) it(`selinuxfs mount: ${m.name}`, async () => assert.equal(await selinuxfsMount(mockTarget({ files: { '/proc/mounts': m.text } })), m.want));
 });
 
 describe('selinuxboolean', () => {
@@ -77,11 +77,17 @@ describe('selinuxboolean', () => {
     {
       name: 'pattern match, in name order',
       obj: '<linux:name operation="pattern match">^(h|s)</linux:name>',
-      want: ['exists: name=httpd_can_network_connect current_status=true pending_status=true', 'exists: name=secure_mode current_status=true pending_status=true', 'exists: name=ssh_sysadm_login current_status=false pending_status=false'],
+      want: ['exists: name=httpd_can_network_connect current_status=true pending_status=true', 'error: name=secure_mode', 'exists: name=ssh_sysadm_login current_status=false pending_status=false'],
     },
     { name: 'no such boolean', obj: '<linux:name>nope</linux:name>', want: [] },
   ];
   for (const c of cases) it(c.name, async () => assert.deepEqual(show(await collect(selinuxbooleanProbe, c.obj, withSelinux)), c.want));
+
+  it('a boolean that cannot be read is an error item with the reason, not true', async () => {
+    const c = await collect(selinuxbooleanProbe, '<linux:name>secure_mode</linux:name>', withSelinux);
+    assert.deepEqual(show(c), ['error: name=secure_mode']);
+    assert.match(c.items[0]!.messages?.[0] ?? '', /EACCES/);
+  });
 
   it('datatypes: string name, boolean statuses', async () => {
     const c = await collect(selinuxbooleanProbe, '<linux:name>deny_ptrace</linux:name>', withSelinux);
@@ -90,7 +96,7 @@ describe('selinuxboolean', () => {
 
   const failing = [
     { name: 'without SELinux (OpenSCAP\'s probe fails)', files: { '/proc/mounts': NO_SELINUX_MOUNTS } },
-    { name: 'selinuxfs without booleans', files: { '/proc/mounts': SELINUX_MOUNTS, '/sys/fs/selinux/booleans': { dir: true } } as Record<string, FakeEntry> },
+    { name: 'selinuxfs without booleans', files: { '/proc/mounts': SELINUX_MOUNTS, '/sys/fs/selinux/booleans': { dir: true } } as Record<string, MockEntry> },
     { name: 'selinuxfs that cannot be listed', files: { '/proc/mounts': SELINUX_MOUNTS } },
   ];
   for (const f of failing) {
@@ -149,9 +155,29 @@ describe('selinuxsecuritycontext', () => {
   it('a pid that is not a number is an error', async () => {
     assert.equal((await collect(selinuxsecuritycontextProbe, '<linux:pid datatype="int">x</linux:pid>', noSelinux)).flag, 'error');
   });
-  it('with SELinux enabled file labels are not collected', async () => {
-    const c = await collect(selinuxsecuritycontextProbe, '<linux:filepath>/etc/passwd</linux:filepath>', { ...noSelinux, '/proc/mounts': SELINUX_MOUNTS });
-    assert.equal(c.flag, 'not collected');
+  it('with SELinux enabled, file labels are read from the security.selinux attribute (through a link too)', async () => {
+    const labelled: Record<string, MockEntry> = {
+      ...noSelinux,
+      '/proc/mounts': SELINUX_MOUNTS,
+      '/etc/passwd': { content: 'root:x:0:0::/root:/bin/sh\n', xattrs: { 'security.selinux': 'system_u:object_r:passwd_file_t:s0\0' } },
+      '/etc/hosts': { content: '127.0.0.1 localhost\n', xattrs: { 'security.selinux': 'system_u:object_r:net_conf_t:s0-s0:c0.c1023\0' } },
+      '/etc/shadow': { content: '', xattrs: { 'security.selinux': 'garbage' } },
+    };
+    const c = await collect(selinuxsecuritycontextProbe, '<linux:path>/etc</linux:path><linux:filename operation="pattern match">^(passwd|hosts-link|shadow)$</linux:filename>', labelled);
+    assert.deepEqual(show(c).sort(), [
+      'error: filepath=/etc/shadow path=/etc filename=shadow',
+      'exists: filepath=/etc/hosts-link path=/etc filename=hosts-link user=system_u role=object_r type=net_conf_t low_sensitivity=s0 high_sensitivity=s0 high_category=c0.c1023',
+      'exists: filepath=/etc/passwd path=/etc filename=passwd user=system_u role=object_r type=passwd_file_t low_sensitivity=s0',
+    ]);
+  });
+  it('a process whose context cannot be read (EACCES) is an error item; one without SELinux (EINVAL) gives none', async () => {
+    const c = await collect(selinuxsecuritycontextProbe, '<linux:pid datatype="int" operation="greater than">44</linux:pid>', { ...noSelinux, '/proc/46/attr/current': { error: 'EACCES' } });
+    assert.deepEqual(show(c), ['error: pid=46']);
+    assert.match(c.items[0]!.messages?.[0] ?? '', /\/proc\/46\/attr\/current: EACCES/);
+  });
+  it('a mount table that cannot be read makes the object an error, not "no SELinux"', async () => {
+    const c = await collect(selinuxbooleanProbe, '<linux:name>x</linux:name>', { ...BOOLEANS, '/proc/mounts': { error: 'EIO' } });
+    assert.equal(c.flag, 'error');
   });
   it('with SELinux enabled process contexts are still read', async () => {
     const c = await collect(selinuxsecuritycontextProbe, '<linux:pid datatype="int">43</linux:pid>', { ...noSelinux, '/proc/mounts': SELINUX_MOUNTS });

@@ -12,23 +12,28 @@
  * booleans and OpenSCAP's probe fails, which leaves its tests without a
  * result and its definitions "unknown"; Vigil reports the object "not
  * collected", which gives the same "unknown" wherever a test asks for items.
+ * A boolean that cannot be read is an error item with the reason (libselinux
+ * answers -1, which OpenSCAP's probe turns into true).
  *
  * selinuxsecuritycontext, by pid: the context in /proc/<pid>/attr/current,
  * split into user, role, type and the MLS range (low/high sensitivity and
- * category); a process whose context cannot be read (no SELinux: EINVAL) or
- * parsed gives no item (OpenSCAP skips the first and crashes on the second).
- * pid 0 means the scanning process.
+ * category); a process that is gone, has no SELinux context (EINVAL) or
+ * whose context cannot be parsed gives no item (OpenSCAP skips the first
+ * two and crashes on the third); one whose context cannot be read for
+ * another reason (EACCES) is an error item with the reason. pid 0 means the
+ * scanning process (/proc/self on the target).
  *
- * selinuxsecuritycontext, by file: file labels are extended attributes,
- * which a Target cannot read. Without SELinux no file has a label, and
- * OpenSCAP reports each located file as an error item (filepath, path,
+ * selinuxsecuritycontext, by file: the label is the `security.selinux`
+ * extended attribute, read through the Target (getfilecon follows links).
+ * A file without one gives, as OpenSCAP, an error item (filepath, path,
  * filename) with "Can't get context for <file>: No data available" (or
  * "Operation not supported" on file systems without extended attributes,
- * such as /proc); Vigil does the same. With SELinux enabled the file labels
- * are not collected. Needs a live kernel; offline both objects are "not
- * collected".
+ * such as /proc). Needs a live kernel; offline both objects are "not
+ * collected" (the Target reads an offline root's attributes too; whether
+ * these objects should is a decision about offline semantics, not taken
+ * here).
  */
-import { isNotFound, type Target } from '../../../target/target.js';
+import { isNotFound, TargetError, type Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 import { fileLocator, type LocatedFile } from '../files.js';
@@ -42,12 +47,14 @@ interface Mount {
   readonly type: string;
 }
 
+/** The mount table; empty when the target has none (ENOENT). Any other failure rejects. */
 async function mounts(target: Target): Promise<Mount[]> {
   let text: string;
   try {
     text = (await target.readFile('/proc/mounts')).toString('utf8');
-  } catch {
-    return [];
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
   }
   const out: Mount[] = [];
   for (const line of text.split('\n')) {
@@ -97,13 +104,27 @@ export function parseSecurityContext(raw: string): SecurityContext | undefined {
   return range === undefined ? { user, role, type } : { user, role, type, range };
 }
 
-/** The context of a process, or undefined when it cannot be read or parsed. */
-export async function processContext(target: Target, pid: number): Promise<SecurityContext | undefined> {
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The context of a process: the context, none (the process is gone, has no
+ * SELinux context, EINVAL, or one libselinux would refuse), or why it
+ * could not be read.
+ */
+export async function readProcessContext(target: Target, pid: number): Promise<{ context?: SecurityContext; error?: string }> {
+  const path = `/proc/${pid}/attr/current`;
   try {
-    return parseSecurityContext((await target.readFile(`/proc/${pid}/attr/current`)).toString('utf8'));
-  } catch {
-    return undefined;
+    const c = parseSecurityContext((await target.readFile(path)).toString('utf8'));
+    return c ? { context: c } : {};
+  } catch (e) {
+    if (isNotFound(e) || (e instanceof TargetError && e.code === 'EINVAL')) return {};
+    return { error: `cannot read ${path}: ${reason(e)}` };
   }
+}
+
+/** The context of a process, or undefined when it cannot be read or parsed (process58's label). */
+export async function processContext(target: Target, pid: number): Promise<SecurityContext | undefined> {
+  return (await readProcessContext(target, pid)).context;
 }
 
 // --------------------------------------------------------- selinuxboolean
@@ -131,14 +152,17 @@ export const selinuxbooleanProbe: Probe = {
     const items: ItemData[] = [];
     for (const n of names) {
       if (!(await entityMatches(name, n))) continue;
-      let current = true; // libselinux returns -1 on a read error, which the probe turns into true
-      let pending = true;
+      let current: boolean;
+      let pending: boolean;
       try {
         const text = (await ctx.target.readFile(`${dir}/${n}`)).toString('latin1');
         current = (Number.parseInt(text, 10) || 0) !== 0;
         pending = (Number.parseInt(text.slice(1), 10) || 0) !== 0;
-      } catch {
-        // as libselinux: -1
+      } catch (e) {
+        if (isNotFound(e)) continue; // gone since the listing
+        // libselinux answers -1, which OpenSCAP turns into true: Vigil says it could not read it
+        items.push({ family: 'linux', type: 'selinuxboolean_item', status: 'error', messages: [`cannot read ${dir}/${n}: ${reason(e)}`], entities: [field('name', n)] });
+        continue;
       }
       items.push({
         family: 'linux',
@@ -200,21 +224,25 @@ async function fileItems(files: readonly LocatedFile[], target: Target): Promise
   const items: ItemData[] = [];
   for (const f of files) {
     const pbuf = `${f.path}${f.path.endsWith('/') ? '' : '/'}${f.filename ?? ''}`;
+    const leading = [field('filepath', pbuf), field('path', f.path), ...(f.filename !== undefined ? [field('filename', f.filename)] : [])];
+    const failed = (why: string): ItemData => ({ family: 'linux', type: 'selinuxsecuritycontext_item', status: 'error', messages: [`Can't get context for ${pbuf}: ${why}\n`], entities: leading });
     let real: string;
+    let label: Buffer | undefined;
     try {
       await target.stat(pbuf); // access(F_OK): a dangling link is skipped
       real = await target.realpath(pbuf);
-    } catch {
+      label = NO_XATTR_FS.has(fsTypeOf(all, real) ?? '') ? undefined : await target.getxattr(real, 'security.selinux');
+    } catch (e) {
+      if (isNotFound(e)) continue;
+      items.push(failed(e instanceof TargetError && e.code === 'ENOTSUP' ? 'Operation not supported' : reason(e)));
       continue;
     }
-    const why = NO_XATTR_FS.has(fsTypeOf(all, real) ?? '') ? 'Operation not supported' : 'No data available';
-    items.push({
-      family: 'linux',
-      type: 'selinuxsecuritycontext_item',
-      status: 'error',
-      messages: [`Can't get context for ${pbuf}: ${why}\n`],
-      entities: [field('filepath', pbuf), field('path', f.path), ...(f.filename !== undefined ? [field('filename', f.filename)] : [])],
-    });
+    if (label === undefined) {
+      items.push(failed(NO_XATTR_FS.has(fsTypeOf(all, real) ?? '') ? 'Operation not supported' : 'No data available'));
+      continue;
+    }
+    const c = parseSecurityContext(label.toString('utf8'));
+    items.push(c ? contextItem(leading, c) : failed(`not a security context: ${JSON.stringify(label.toString('utf8'))}`));
   }
   return items;
 }
@@ -223,7 +251,7 @@ export const selinuxsecuritycontextProbe: Probe = {
   family: 'linux',
   objectType: 'selinuxsecuritycontext_object',
   needs: ['kernel'],
-  description: 'SELinux contexts of processes (/proc/<pid>/attr/current); files: unlabeled without SELinux, not collected with it; not collected offline',
+  description: 'SELinux contexts of processes (/proc/<pid>/attr/current) and files (the security.selinux attribute); not collected offline',
   async collect(req, ctx): Promise<ProbeResult> {
     const filepath = req.entities.get('filepath');
     const path = req.entities.get('path');
@@ -233,9 +261,6 @@ export const selinuxsecuritycontextProbe: Probe = {
     if (!byFile && !pid) return { flag: 'error', items: [], messages: ['selinuxsecuritycontext_object needs filepath, path and filename, or pid'] };
     const items: ItemData[] = [];
     if (byFile) {
-      if ((await selinuxfsMount(ctx.target)) !== undefined) {
-        return { flag: 'not collected', items: [], messages: ['file security contexts are extended attributes, which Vigil cannot read through the target'] };
-      }
       items.push(...(await fileItems(await fileLocator(ctx.shared, ctx.target).locate(req), ctx.target)));
     }
     if (pid) {
@@ -258,8 +283,9 @@ export const selinuxsecuritycontextProbe: Probe = {
         if (!/^\d+$/.test(e.name)) continue;
         const n = Number.parseInt(e.name, 10);
         if (!(await wanted(n))) continue;
-        const c = await processContext(ctx.target, n);
-        if (c) items.push(contextItem([field('pid', n, 'int')], c));
+        const c = await readProcessContext(ctx.target, n);
+        if (c.context) items.push(contextItem([field('pid', n, 'int')], c.context));
+        else if (c.error !== undefined) items.push({ family: 'linux', type: 'selinuxsecuritycontext_item', status: 'error', messages: [c.error], entities: [field('pid', n, 'int')] });
       }
     }
     return { items };

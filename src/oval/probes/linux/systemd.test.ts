@@ -23,7 +23,8 @@ import { captureRoot, streamXml } from '../../../model/xml/stream.js';
 import type { XmlElement } from '../../../model/xml/element.js';
 import { oracleMissing } from '../../../testing/oracle.js';
 import { localTarget, offlineRootTarget } from '../../../target/fs-target.js';
-import { TargetError, type ExecResult, type Target } from '../../../target/target.js';
+import { TargetError, wrapTarget, type ExecResult, type Target } from '../../../target/target.js';
+import { mockTarget } from '../../../sdk/mock-target.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
 import type { CollectedObject, Probe } from '../../types.js';
@@ -151,21 +152,8 @@ interface FakeTarget extends Target {
 
 function fakeTarget(replies: ((args: readonly string[]) => Reply) | undefined, caps = true): FakeTarget {
   const calls: string[][] = [];
-  const missing = async (path: string): Promise<never> => {
-    throw new TargetError('ENOENT', path);
-  };
-  const t: FakeTarget = {
-    kind: 'memory',
-    name: 'fake',
-    calls,
-    has: () => caps,
-    readFile: missing,
-    lstat: missing,
-    stat: missing,
-    readdir: missing,
-    readlink: missing,
-    realpath: missing,
-  };
+  const { exec: _none, ...base } = wrapTarget(mockTarget({ capabilities: caps ? ['kernel', 'processes', 'services', 'exec'] : [] }));
+  const t: FakeTarget = { ...base, calls };
   if (!replies) return t;
   return {
     ...t,

@@ -7,11 +7,13 @@
  * scan's do. Without oscap the oracle test is skipped, unless
  * VIGIL_REQUIRE_ORACLE=1; the expectations below are oscap's answers.
  *
- * has_extended_acl is left out of the comparison: Vigil cannot read ACLs
- * and reports it "not collected".
+ * has_extended_acl is compared too: one file of the root carries an
+ * extended access ACL (system.posix_acl_access, five entries), so links to
+ * it and walks over it must say true where oscap does.
  */
 import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { oscapAvailable, type ProbeCase } from '../../../testing/probe-oracle.js';
@@ -116,14 +118,17 @@ function summary(o: RootObject | undefined): string[] {
     .sort();
 }
 
-/** Without has_extended_acl, which only oscap can read. */
-function withoutAcl(o: RootOutcome): RootOutcome {
-  const objects = new Map([...o.objects].map(([id, x]) => [id, { ...x, items: x.items.map((i) => ({ ...i, entities: i.entities.filter((e) => !e.startsWith('["has_extended_acl"')) })) }]));
-  return { definitions: o.definitions, objects };
-}
-
 function makeRoot(): ReturnType<typeof tempRoot> {
   const root = tempRoot('vigil-file-walk-', FILES);
+  // user::rw- user:1000:rw- group::rw- mask::rw- other::rw-: an extended ACL that keeps the mode 0666
+  const acl = Buffer.alloc(4 + 5 * 8);
+  acl.writeUInt32LE(2, 0);
+  [[0x01, 6, 0xffffffff], [0x02, 6, 1000], [0x04, 6, 0xffffffff], [0x10, 6, 0xffffffff], [0x20, 6, 0xffffffff]].forEach(([tag, perm, id], i) => {
+    acl.writeUInt16LE(tag!, 4 + i * 8);
+    acl.writeUInt16LE(perm!, 6 + i * 8);
+    acl.writeUInt32LE(id!, 8 + i * 8);
+  });
+  (createRequire(import.meta.url)('@napi-rs/xattr') as { setAttributeSync(p: string, n: string, v: Uint8Array): void }).setAttributeSync(join(root.root, 'etc/d/b.txt'), 'system.posix_acl_access', acl);
   chmodSync(join(root.root, 'etc/d/b.txt'), 0o666);
   return root;
 }
@@ -138,14 +143,25 @@ describe('file_object walks through the engine (oscap\'s answers)', () => {
   CASES.forEach((c, i) => {
     it(c.name, () => assert.deepEqual(summary(vigil.objects.get(`oval:vigil:obj:${i + 1}`)), [...c.want].sort()));
   });
+  it('has_extended_acl: true for the file with an extended ACL, false for the others, read from the root', () => {
+    const acl = new Map<string, string>();
+    for (const o of vigil.objects.values()) {
+      for (const i of o.items) {
+        const e = Object.fromEntries(i.entities.map((x) => JSON.parse(x) as [string, string, string]).map(([k, , v]) => [k, v]));
+        if (e['filepath'] !== undefined) acl.set(e['filepath'], e['has_extended_acl'] ?? 'absent');
+      }
+    }
+    assert.equal(acl.get('/etc/d/b.txt'), 'true');
+    assert.equal(acl.get('/etc/d/a.conf'), 'false');
+  });
 });
 
 test('file_object walks agree with oscap (OSCAP_PROBE_ROOT)', async (t) => {
   if (!(await oscapAvailable(t))) return;
   const root = makeRoot();
   try {
-    const vigil = withoutAcl(await vigilRootOutcome(DOC, root.root, [fileProbe]));
-    const oscap = withoutAcl(await oscapRootOutcome(DOC, root.root, root.dir, t));
+    const vigil = await vigilRootOutcome(DOC, root.root, [fileProbe]);
+    const oscap = await oscapRootOutcome(DOC, root.root, root.dir, t);
     assert.equal(oscap.objects.size, CASES.length, 'oscap collected every object');
     const differ = CASES.flatMap((c, i) => {
       const d = caseDifferences(i + 1, vigil, oscap);

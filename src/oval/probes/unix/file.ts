@@ -1,8 +1,16 @@
 /**
  * unix:file_object: metadata of files and directories (lstat), one item per
  * located entry, with OpenSCAP's item fields. Works the same offline, on the
- * root's own files. Extended ACLs cannot be read without a native module:
- * `has_extended_acl` is reported "not collected".
+ * root's own files.
+ *
+ * `has_extended_acl` is acl_extended_file's answer, from the extended
+ * attributes the Target lists (following a link, as OpenSCAP: a dangling
+ * one gives "does not exist"): a default ACL, or
+ * an access ACL with more than the three entries the mode bits stand for.
+ * It is read once the walk is done, for the items the filters kept (a
+ * filter on it during the walk sees it "not collected"); a filesystem
+ * without attributes (ENOTSUP) has none; any other failure is "error". A target that cannot read
+ * attributes at all (ENOSYS) leaves it "not collected".
  *
  * An item is made only for an entry the object's path and filename select,
  * from the lstat the walk already made, and dropped at once when the
@@ -10,7 +18,7 @@
  * The filters see its entities one name at a time (ItemData.named); only a
  * kept item makes them all.
  */
-import type { FileType } from '../../../target/target.js';
+import { isNotFound, TargetError, type FileType, type Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
 import { field } from '../entity.js';
 import { Lru } from '../../lru.js';
@@ -46,6 +54,10 @@ const BITS: ReadonlyArray<readonly [string, number]> = [
 const BIT_ENTITIES = BITS.map(([name, b]) => [b, [field(name, false, 'boolean')], [field(name, true, 'boolean')]] as const);
 const TYPE_ENTITIES = new Map(Object.entries(TYPE_NAMES).map(([t, name]) => [t, [field('type', name)]]));
 const ACL_NOT_COLLECTED: readonly ItemEntity[] = [{ name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'not collected' }];
+const ACL_YES: readonly ItemEntity[] = [field('has_extended_acl', true, 'boolean')];
+const ACL_NO: readonly ItemEntity[] = [field('has_extended_acl', false, 'boolean')];
+const ACL_GONE: readonly ItemEntity[] = [{ name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'does not exist' }];
+const ACL_ERROR: readonly ItemEntity[] = [{ name: 'has_extended_acl', value: '', datatype: 'boolean', status: 'error' }];
 const NONE: readonly ItemEntity[] = [];
 
 // A host has few owners: their entities are made once, and the most recently used are kept (a bound against a hostile tree, and a scanner that runs for days).
@@ -68,7 +80,7 @@ export function ownersKept(): { readonly users: number; readonly groups: number 
 }
 
 /** The item's entities, in OpenSCAP's order: each a name and how to make it (one entity, or none). */
-const FIELDS: ReadonlyArray<readonly [string, (f: LocatedFile) => readonly ItemEntity[]]> = [
+const FIELDS: ReadonlyArray<readonly [string, (f: LocatedFile, acl: readonly ItemEntity[]) => readonly ItemEntity[]]> = [
   ['filepath', (f) => (f.filename !== undefined ? [field('filepath', f.filepath)] : NONE)],
   ['path', (f) => [field('path', f.path)]],
   ['filename', (f) => [field('filename', f.filename ?? '')]],
@@ -80,13 +92,57 @@ const FIELDS: ReadonlyArray<readonly [string, (f: LocatedFile) => readonly ItemE
   ['m_time', (f) => [field('m_time', Math.floor(f.info.mtimeMs / 1000), 'int')]],
   ['size', (f) => [field('size', f.info.size, 'int')]],
   ...BIT_ENTITIES.map(([b, off, on], i) => [BITS[i]![0], (f: LocatedFile) => ((f.info.mode & b) !== 0 ? on : off)] as const),
-  ['has_extended_acl', () => ACL_NOT_COLLECTED],
+  ['has_extended_acl', (_f, acl) => acl],
 ];
 const FIELD_BY_NAME = new Map(FIELDS);
 
-// every entity exists but the ACL one, which is not collected
-const STATUSES_WITH_FILEPATH = { exists: FIELDS.length - 1, dne: 0, error: 0, nc: 1 };
-const STATUSES_WITHOUT_FILEPATH = { exists: FIELDS.length - 2, dne: 0, error: 0, nc: 1 };
+/** The counts of the entities' statuses (every entity exists but the ACL one, whose status varies), made once per case. */
+const COUNTS = new Map<string, NonNullable<ItemData['statuses']>>();
+function statusCounts(withFilepath: boolean, acl: readonly ItemEntity[]): NonNullable<ItemData['statuses']> {
+  const s = acl[0]!.status;
+  const key = `${withFilepath}/${s}`;
+  let c = COUNTS.get(key);
+  if (!c) {
+    const exists = FIELDS.length - (withFilepath ? 1 : 2);
+    c = { exists: exists + (s === 'exists' ? 1 : 0), dne: s === 'does not exist' ? 1 : 0, error: s === 'error' ? 1 : 0, nc: s === 'not collected' ? 1 : 0 };
+    COUNTS.set(key, c);
+  }
+  return c;
+}
+
+/** ACL entry tags (acl_ea.h) and sizes of the system.posix_acl_access value: a 4-byte header, 8 bytes an entry. */
+const ACL_HEADER = 4;
+const FOLLOW = { follow: true } as const;
+const ACL_ENTRY = 8;
+
+/** acl_extended_file(3) of `path` (a link followed, as OpenSCAP asks), as the has_extended_acl entity. */
+async function extendedAcl(target: Target, path: string): Promise<readonly ItemEntity[]> {
+  try {
+    const names = await target.listxattr(path, FOLLOW);
+    if (names.includes('system.posix_acl_default')) return ACL_YES;
+    if (!names.includes('system.posix_acl_access')) return ACL_NO;
+    const v = await target.getxattr(path, 'system.posix_acl_access', FOLLOW);
+    return v !== undefined && (v.length - ACL_HEADER) / ACL_ENTRY > 3 ? ACL_YES : ACL_NO;
+  } catch (e) {
+    if (isNotFound(e)) return ACL_GONE;
+    if (e instanceof TargetError && e.code === 'ENOTSUP') return ACL_NO; // no attributes on this filesystem: no ACL
+    if (e instanceof TargetError && e.code === 'ENOSYS') return ACL_NOT_COLLECTED; // the target cannot read attributes
+    return ACL_ERROR;
+  }
+}
+
+/** Reads has_extended_acl for the kept items, a few at a time. */
+async function readAcls(target: Target, items: readonly ItemData[]): Promise<void> {
+  const pending = items.filter((i): i is FileItem => i instanceof FileItem && i.acl === undefined);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pending.length) {
+      const item = pending[next++]!;
+      item.setAcl(await (item.aclRead ??= extendedAcl(target, item.aclPath)));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, pending.length) }, worker));
+}
 
 /**
  * A file item that makes its entities when they are asked for: a walk of /
@@ -100,20 +156,37 @@ class FileItem implements ItemData {
   private all: ItemEntity[] | undefined;
   private lastName: string | undefined;
   private lastNamed: readonly ItemEntity[] | undefined;
+  /** has_extended_acl, once read (readAcls); "not collected" until then. */
+  acl: readonly ItemEntity[] | undefined;
+  /** The read in progress, shared by the objects that kept this item. */
+  aclRead: Promise<readonly ItemEntity[]> | undefined;
 
   constructor(private readonly f: LocatedFile) {}
+
+  /** The path whose attributes say whether it has an extended ACL: the entry itself. */
+  get aclPath(): string {
+    return this.f.filename !== undefined ? this.f.filepath : this.f.path;
+  }
+
+  setAcl(acl: readonly ItemEntity[]): void {
+    this.acl = acl;
+    this.all = undefined;
+    this.lastName = undefined;
+    this.lastNamed = undefined;
+  }
 
   get entities(): readonly ItemEntity[] {
     if (!this.all) {
       const all: ItemEntity[] = [];
-      for (const [, make] of FIELDS) for (const e of make(this.f)) all.push(e);
+      const acl = this.acl ?? ACL_NOT_COLLECTED;
+      for (const [, make] of FIELDS) for (const e of make(this.f, acl)) all.push(e);
       this.all = all;
     }
     return this.all;
   }
 
   get statuses(): ItemData['statuses'] {
-    return this.f.filename !== undefined ? STATUSES_WITH_FILEPATH : STATUSES_WITHOUT_FILEPATH;
+    return statusCounts(this.f.filename !== undefined, this.acl ?? ACL_NOT_COLLECTED);
   }
 
   named(name: string): readonly ItemEntity[] {
@@ -122,7 +195,7 @@ class FileItem implements ItemData {
     // several filters may ask for the same name (SSG's excludes by filepath): made once
     if (this.lastName === name) return this.lastNamed!;
     this.lastName = name;
-    this.lastNamed = make(this.f);
+    this.lastNamed = make(this.f, this.acl ?? ACL_NOT_COLLECTED);
     return this.lastNamed;
   }
 }
@@ -174,6 +247,7 @@ export const fileProbe: Probe = {
       if (typeof keep === 'boolean') return keep ? [item] : NO_ITEMS;
       return keptLater(keep, item);
     });
+    await readAcls(ctx.target, items);
     return { items };
   },
 };

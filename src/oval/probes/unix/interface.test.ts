@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { readDocument } from '../../../model/load.js';
 import type { OvalDefinitions } from '../../../model/oval/types.js';
-import { fakeTarget, type FakeEntry } from '../../../testing/fake-target.js';
+import { mockTarget, type MockEntry } from '../../../sdk/mock-target.js';
 import { caseDocument, canonicalItems, defId, objId, oscapAvailable, oscapOutcome, vigilOutcome, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
@@ -11,7 +11,7 @@ import { hardwareAddress, interfaceProbe, ipv6ToString, parseFibTrie } from './i
 
 // ------------------------------------------------------------- a fake host
 
-const link = (index: number, type: number, flags: string, operstate: string, address: string): Record<string, FakeEntry> => ({
+const link = (index: number, type: number, flags: string, operstate: string, address: string): Record<string, MockEntry> => ({
   ifindex: `${index}\n`,
   type: `${type}\n`,
   flags: `${flags}\n`,
@@ -19,8 +19,8 @@ const link = (index: number, type: number, flags: string, operstate: string, add
   address: `${address}\n`,
 });
 
-function sysNet(links: Record<string, Record<string, FakeEntry>>): Record<string, FakeEntry> {
-  const out: Record<string, FakeEntry> = {};
+function sysNet(links: Record<string, Record<string, MockEntry>>): Record<string, MockEntry> {
+  const out: Record<string, MockEntry> = {};
   for (const [name, files] of Object.entries(links)) for (const [f, v] of Object.entries(files)) out[`/sys/class/net/${name}/${f}`] = v;
   return out;
 }
@@ -71,7 +71,7 @@ fe8000000000000000fc00fffe000001 02 40 20 80     eth0
 00000000000000000000000000000001 01 80 10 80       lo
 `;
 
-const HOST: Record<string, FakeEntry> = {
+const HOST: Record<string, MockEntry> = {
   ...sysNet({
     lo: link(1, 772, '0x9', 'unknown', '00:00:00:00:00:00'),
     eth0: link(2, 1, '0x1003', 'up', '02:fc:00:00:00:01'),
@@ -84,9 +84,9 @@ const HOST: Record<string, FakeEntry> = {
   '/proc/net/if_inet6': IF_INET6,
 };
 
-async function collect(objectXml: string, files: Record<string, FakeEntry> = HOST, capabilities: Array<'kernel' | 'processes'> = ['kernel']): Promise<CollectedObject> {
+async function collect(objectXml: string, files: Record<string, MockEntry> = HOST, capabilities: Array<'kernel' | 'processes'> = ['kernel']): Promise<CollectedObject> {
   const doc = readDocument({ text: ovalXml({ objects: `<unix:interface_object id="oval:t:obj:1" version="1">${objectXml}</unix:interface_object>` }), name: 't.xml' }) as OvalDefinitions;
-  const e = new OvalEngine(doc, { target: fakeTarget(files, { capabilities }), probes: new Map([['unix/interface_object', interfaceProbe]]) });
+  const e = new OvalEngine(doc, { target: mockTarget({ files, capabilities }), probes: new Map([['unix/interface_object', interfaceProbe]]) });
   return e.collect('oval:t:obj:1');
 }
 

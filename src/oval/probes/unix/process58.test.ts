@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, test, type TestContext } from 'node:test';
 import { readDocument } from '../../../model/load.js';
 import type { OvalDefinitions } from '../../../model/oval/types.js';
-import { fakeTarget, type FakeEntry } from '../../../testing/fake-target.js';
+import { mockTarget, type MockEntry } from '../../../sdk/mock-target.js';
 import { caseDocument, canonicalItems, defId, objId, oscapAvailable, oscapOutcome, vigilOutcome, type ProbeCase, type SeenItem } from '../../../testing/probe-oracle.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
@@ -39,8 +39,8 @@ interface Proc {
   readonly uid?: [number, number];
   readonly capEff?: string;
   readonly loginuid?: string;
-  readonly maps?: FakeEntry;
-  readonly extra?: Record<string, FakeEntry>;
+  readonly maps?: MockEntry;
+  readonly extra?: Record<string, MockEntry>;
 }
 
 function statLine(pid: number, p: Proc): string {
@@ -50,8 +50,8 @@ function statLine(pid: number, p: Proc): string {
   return `${pid} (${p.comm}) ${[...f, ...tail].join(' ')}\n`;
 }
 
-function proc(procs: Record<number, Proc>, extra: Record<string, FakeEntry> = {}): Record<string, FakeEntry> {
-  const files: Record<string, FakeEntry> = {
+function proc(procs: Record<number, Proc>, extra: Record<string, MockEntry> = {}): Record<string, MockEntry> {
+  const files: Record<string, MockEntry> = {
     '/proc/stat': 'cpu  1 2 3 4\ncpu0 1 2 3 4\nintr 0\nbtime 1700000000\nprocesses 10\n',
     '/proc/self': { symlink: '4242' },
     '/proc/tty/drivers':
@@ -115,9 +115,9 @@ const PROCS: Record<number, Proc> = {
   900: { comm: 'kcompactd0', ppid: 2 },
 };
 
-async function collect(objectXml: string, files: Record<string, FakeEntry> = proc(PROCS), capabilities: Array<'kernel' | 'processes'> = ['processes']): Promise<CollectedObject> {
+async function collect(objectXml: string, files: Record<string, MockEntry> = proc(PROCS), capabilities: Array<'kernel' | 'processes'> = ['processes']): Promise<CollectedObject> {
   const doc = readDocument({ text: ovalXml({ objects: `<unix:process58_object id="oval:t:obj:1" version="1">${objectXml}</unix:process58_object>` }), name: 't.xml' }) as OvalDefinitions;
-  const e = new OvalEngine(doc, { target: fakeTarget({ ...files, '/proc/mounts': 'proc /proc proc rw 0 0\n' }, { capabilities }), probes: new Map([['unix/process58_object', process58Probe]]) });
+  const e = new OvalEngine(doc, { target: mockTarget({ files: { ...files, '/proc/mounts': 'proc /proc proc rw 0 0\n' }, capabilities }), probes: new Map([['unix/process58_object', process58Probe]]) });
   return e.collect('oval:t:obj:1');
 }
 
@@ -314,7 +314,7 @@ describe('process58: items', () => {
   it('with SELinux enabled the domain type is reported', async () => {
     const files = proc({ 10: { comm: 'sshd', ppid: 1, cmdline: 'sshd\0', extra: { 'attr/current': 'system_u:system_r:sshd_t:s0-s0:c0.c1023\0' } } });
     const doc = readDocument({ text: ovalXml({ objects: `<unix:process58_object id="oval:t:obj:1" version="1">${obj('.*', '0')}</unix:process58_object>` }), name: 't.xml' }) as OvalDefinitions;
-    const target = fakeTarget({ ...files, '/proc/mounts': 'selinuxfs /sys/fs/selinux selinuxfs rw,relatime 0 0\n' }, { capabilities: ['processes'] });
+    const target = mockTarget({ files: { ...files, '/proc/mounts': 'selinuxfs /sys/fs/selinux selinuxfs rw,relatime 0 0\n' }, capabilities: ['processes'] });
     const c = await new OvalEngine(doc, { target, probes: new Map([['unix/process58_object', process58Probe]]) }).collect('oval:t:obj:1');
     assert.deepEqual(entity(c, 10, 'selinux_domain_label'), ['sshd_t']);
   });

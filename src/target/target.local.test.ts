@@ -1,0 +1,13 @@
+/** The Target contract (target.case.ts) on the local target, over a temp tree. */
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { localTarget } from './fs-target.js';
+import { targetCases, writeCaseTree } from './target.case.js';
+
+const base = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-case-local-')));
+after(() => rmSync(base, { recursive: true, force: true }));
+writeCaseTree(base);
+
+targetCases('local', async () => ({ target: localTarget(), base, live: true }));
