@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ContentError } from '../model/errors.js';
-import { mockTarget } from '../sdk/mock-target.js';
+import { mockTarget } from '../target/memory-target.js';
 import { BASELINE_PROFILE, baselineDataStreamPath } from './baseline.js';
 import { chooseScanContent, detectContent, parseOsRelease, productCandidates } from './scan.js';
 

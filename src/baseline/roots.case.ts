@@ -16,7 +16,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeMockRoot, type MockEntry, type MockTargetSpec } from '../sdk/mock-target.js';
+import { writeMockRoot, type MockEntry, type MockTargetSpec } from '../target/memory-target.js';
 import { run } from '../testing/oracle.js';
 
 const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';

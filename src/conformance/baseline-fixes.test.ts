@@ -25,7 +25,7 @@ import { after, test, type TestContext } from 'node:test';
 import { BASELINE_STRICT_PROFILE, baselineDataStreamPath } from '../app/baseline.js';
 import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { freshRoot, oscapResults, oscapRoot } from '../baseline/roots.case.js';
-import type { MockTargetSpec } from '../sdk/mock-target.js';
+import type { MockTargetSpec } from '../target/memory-target.js';
 import { findOscap, oracleMissing, oscap, run } from '../testing/oracle.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-baseline-fixes-'));

@@ -27,7 +27,7 @@ import { after, test } from 'node:test';
 import { BASELINE_PROFILE, BASELINE_STRICT_PROFILE, baselineDataStreamPath } from '../app/baseline.js';
 import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { freshRoot, hardenedRoot, minimalRoot, oscapResults, oscapRoot } from '../baseline/roots.case.js';
-import { mockTarget, type MockTargetSpec } from '../sdk/mock-target.js';
+import { mockTarget, type MockTargetSpec } from '../target/memory-target.js';
 import { localTarget } from '../target/fs-target.js';
 import { findOscap, oracleMissing, oscap } from '../testing/oracle.js';
 

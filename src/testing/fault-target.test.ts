@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDirectory, TargetError } from '../target/target.js';
-import { mockTarget } from '../sdk/mock-target.js';
+import { mockTarget } from '../target/memory-target.js';
 import { faultTarget } from './fault-target.js';
 
 const files = { '/etc/a': 'a', '/etc/d/b': 'b', '/etc/d/e/c': 'c', '/etc/dd': 'x' };

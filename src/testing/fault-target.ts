@@ -15,11 +15,12 @@ import { childPath, openDirectory, TargetError, wrapTarget, type DirEntry, type 
 /**
  * The operations a fault can fail. `readFile` is whole and ranged reads;
  * `list` is readdir and DirHandle.entries; `open` is openDir and
- * openChild; `xattr` is listxattr and getxattr.
+ * openChild; `xattr` is listxattr and getxattr; `describe` is Target.describe
+ * (on path `/`).
  */
-export type FaultOp = 'readFile' | 'lstat' | 'stat' | 'list' | 'readlink' | 'realpath' | 'open' | 'exec' | 'statfs' | 'xattr';
+export type FaultOp = 'readFile' | 'lstat' | 'stat' | 'list' | 'readlink' | 'realpath' | 'open' | 'exec' | 'statfs' | 'xattr' | 'describe';
 
-export const FAULT_OPS: readonly FaultOp[] = ['readFile', 'lstat', 'stat', 'list', 'readlink', 'realpath', 'open', 'exec', 'statfs', 'xattr'];
+export const FAULT_OPS: readonly FaultOp[] = ['readFile', 'lstat', 'stat', 'list', 'readlink', 'realpath', 'open', 'exec', 'statfs', 'xattr', 'describe'];
 
 export interface Fault {
   /** A target path. */
@@ -91,6 +92,7 @@ export function faultTarget(inner: Target, faults: readonly Fault[]): FaultTarge
 
   const target: FaultTarget = {
     ...wrapTarget(inner, {
+      describe: (o) => guard('describe', '/', () => inner.describe(o)),
       readFile: (p, o) => guard('readFile', p, () => inner.readFile(p, o)),
       readRange: (p, off, len) => guard('readFile', p, () => inner.readRange(p, off, len)),
       statfs: (p) => guard('statfs', p, () => inner.statfs(p)),

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readDocument } from '../../model/load.js';
 import type { OvalDefinitions } from '../../model/oval/types.js';
-import { mockTarget, type MockTargetSpec } from '../../sdk/mock-target.js';
+import { mockTarget, type MockTargetSpec } from '../../target/memory-target.js';
 import { ovalXml } from '../../testing/content.js';
 import { OvalEngine } from '../engine.js';
 import type { CollectedObject } from '../types.js';
@@ -48,10 +48,17 @@ describe('partition_object: statfs through the target', () => {
   });
   it('a statfs that fails leaves the space fields in error with the reason, never zero', async () => {
     const c = await collect('<linux:partition_object id="oval:t:obj:1" version="1"><linux:mount_point>/srv</linux:mount_point></linux:partition_object>', {
-      files: { '/proc/mounts': mounts },
+      files: { '/proc/mounts': mounts, '/srv': { error: 'EACCES', type: 'directory' } },
     });
     assert.deepEqual(show(c), ['exists: mount_point=/srv device=/dev/vdb1 uuid=<does not exist> fs_type=ext4 mount_options=rw mount_options=nosuid total_space=<error> space_used=<error> space_left=<error>']);
-    assert.match(c.items[0]!.messages?.join(' ') ?? '', /statfs \/srv: ENOENT/);
+    assert.match(c.items[0]!.messages?.join(' ') ?? '', /statfs \/srv: EACCES/);
+  });
+  it('a mount point that is not there is left out, as oscap leaves out an entry whose statvfs fails', async () => {
+    const c = await collect('<linux:partition_object id="oval:t:obj:1" version="1"><linux:mount_point>/srv</linux:mount_point></linux:partition_object>', {
+      files: { '/proc/mounts': mounts },
+    });
+    assert.deepEqual(show(c), []);
+    assert.equal(c.flag, 'does not exist');
   });
   it('a /dev/disk/by-uuid that cannot be listed makes the uuid an error, not absent', async () => {
     const c = await collect('<linux:partition_object id="oval:t:obj:1" version="1"><linux:mount_point>/srv</linux:mount_point></linux:partition_object>', {

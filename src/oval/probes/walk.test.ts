@@ -13,7 +13,7 @@ import { readDocument } from '../../model/load.js';
 import type { OvalDefinitions } from '../../model/oval/types.js';
 import { offlineRootTarget } from '../../target/fs-target.js';
 import { wrapTarget, type DirHandle, type FileInfo, type Target } from '../../target/target.js';
-import { mockTarget, type MockEntry } from '../../sdk/mock-target.js';
+import { mockTarget, type MockEntry } from '../../target/memory-target.js';
 import { caseDocument, type ProbeCase } from '../../testing/probe-oracle.js';
 import { OvalEngine } from '../engine.js';
 import type { CollectedObject, ItemData, ProbeContext, ProbeRequest } from '../types.js';

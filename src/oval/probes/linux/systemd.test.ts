@@ -24,7 +24,7 @@ import type { XmlElement } from '../../../model/xml/element.js';
 import { oracleMissing } from '../../../testing/oracle.js';
 import { localTarget, offlineRootTarget } from '../../../target/fs-target.js';
 import { TargetError, wrapTarget, type ExecResult, type Target } from '../../../target/target.js';
-import { mockTarget } from '../../../sdk/mock-target.js';
+import { mockTarget } from '../../../target/memory-target.js';
 import { ovalXml } from '../../../testing/content.js';
 import { OvalEngine } from '../../engine.js';
 import type { CollectedObject, Probe } from '../../types.js';

@@ -49,8 +49,8 @@ import type { Target } from '../../../target/target.js';
 import type { ItemData, ItemEntity, Probe, ProbeContext, ProbeResult } from '../../types.js';
 import { entityMatches, field, matching } from '../entity.js';
 
-export const SYSTEMD_DEST = 'org.freedesktop.systemd1';
-export const MANAGER_PATH = '/org/freedesktop/systemd1';
+export { MANAGER_PATH, SYSTEMD_DEST } from '../../../target/systemd-bus.js';
+import { MANAGER_PATH, SYSTEMD_DEST } from '../../../target/systemd-bus.js';
 const MANAGER_IFACE = 'org.freedesktop.systemd1.Manager';
 const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
 const PROPERTIES_IFACE = 'org.freedesktop.DBus.Properties';

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { findHostAccess } from './testing/host-access.js';
+import { findHostAccess } from './host-access.js';
 
-const SRC = new URL('.', import.meta.url).pathname;
+const SRC = new URL('..', import.meta.url).pathname;
 const GUARDED = ['oval', 'xccdf', 'remediation'];
 
 function sources(dir: string): string[] {

@@ -3,14 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readDocument } from '../model/load.js';
-import type { OvalDefinitions } from '../model/oval/types.js';
-import { OvalEngine } from '../oval/engine.js';
-import { probeTable } from '../oval/probes/registry.js';
-import { ovalXml } from '../testing/content.js';
-import { localTarget, offlineRootTarget } from './fs-target.js';
-import { hostKernelTarget, isKernelPath } from './host-kernel.js';
-import type { Target } from './target.js';
+import { readDocument } from '../../model/load.js';
+import type { OvalDefinitions } from '../../model/oval/types.js';
+import { OvalEngine } from '../engine.js';
+import { probeTable } from './registry.js';
+import { ovalXml } from '../../testing/content.js';
+import { localTarget, offlineRootTarget } from '../../target/fs-target.js';
+import { hostKernelTarget, isKernelPath } from '../../target/host-kernel.js';
+import type { Target } from '../../target/target.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vigil-host-kernel-'));
 after(() => rmSync(root, { recursive: true, force: true }));
