@@ -146,9 +146,8 @@ export const selinuxbooleanProbe: Probe = {
     try {
       names = (await ctx.target.readdir(dir)).map((e) => e.name).sort();
     } catch (e) {
-      // no booleans directory: no booleans; one that cannot be listed is an error, never an absence
-      if (isNotFound(e)) return { items: [] };
-      return { flag: 'error', items: [], messages: [`cannot list the SELinux booleans in ${dir}: ${e instanceof Error ? e.message : String(e)}`] };
+      // no booleans directory is where OpenSCAP's probe fails (not collected); one that cannot be listed is an error
+      return { flag: isNotFound(e) ? 'not collected' : 'error', items: [], messages: [`cannot list the SELinux booleans in ${dir}: ${e instanceof Error ? e.message : String(e)}`] };
     }
     if (names.length === 0) return { flag: 'not collected', items: [], messages: [`${dir} lists no SELinux booleans; OpenSCAP's probe fails here`] };
     const items: ItemData[] = [];
