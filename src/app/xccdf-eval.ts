@@ -14,7 +14,6 @@ import { validateChecklist, validateTailoring } from '../model/validate.js';
 import type { Rule, Tailoring } from '../model/xccdf/types.js';
 import { OvalEngine } from '../oval/engine.js';
 import { probeTable } from '../oval/probes/registry.js';
-import { CollectionShare } from '../oval/share.js';
 import { writeOvalResults } from '../results/oval-results.js';
 import { writeArf, writeXccdfResults, type XccdfResultsSource } from '../results/xccdf-results.js';
 import type { Target } from '../target/target.js';
@@ -25,6 +24,7 @@ import { resolveProfile, type ResolvedProfile } from '../xccdf/profile.js';
 import type { RuleResult, ScanReport, TargetFact, TestResultData } from '../xccdf/result-types.js';
 import { score, SCORING_DEFAULT } from '../xccdf/scoring.js';
 import { targetFor, vigilVersion } from './oval-eval.js';
+import { withScanServices, type ScanServices } from './scan-services.js';
 
 export interface XccdfEvalOptions {
   readonly profile?: string;
@@ -145,9 +145,21 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const profileId = wanted !== undefined ? findProfileId(checklist, wanted, tailoring) : undefined;
   const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
   const target = opts.target ?? targetFor(opts.root);
+  return withScanServices(target, (services) => evaluateOn(file, opts, { loaded, checklist, resolved, target, services }));
+}
+
+interface ScanSetup {
+  readonly loaded: ReturnType<typeof openContent>;
+  readonly checklist: Checklist;
+  readonly resolved: ResolvedProfile;
+  readonly target: Target;
+  readonly services: ScanServices;
+}
+
+async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checklist, resolved, target, services }: ScanSetup): Promise<XccdfEvalReport> {
   const probes = probeTable();
   // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
-  const share = new CollectionShare();
+  const share = services.share;
   const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share });
 
   const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);

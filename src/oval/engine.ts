@@ -8,6 +8,7 @@ import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, Oval
 import type { Target } from '../target/target.js';
 import { compareValues, plainInt } from './compare.js';
 import { combineFlags, flagOfItems } from './flags.js';
+import { ServiceScope } from './services.js';
 import { collectionKey, type CollectionShare, type SharedCollection } from './share.js';
 import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
 import type {
@@ -88,15 +89,46 @@ export class OvalEngine {
   private readonly evaluated = new Map<string, VariableValue>();
   /** Variable values counted by value (tallyOf); null where equality is not a lookup. */
   private readonly tallies = new Map<string, Tally | null>();
-  private readonly ctx: ProbeContext;
-  readonly variables: VariableEvaluator;
+  private ctx: ProbeContext;
+  private vars: VariableEvaluator;
+  /** The engine's own services, when it shares none with a scan (EngineOptions.share). */
+  private readonly own: ServiceScope | undefined;
 
   constructor(
     readonly doc: OvalDefinitions,
     private readonly opts: EngineOptions,
   ) {
-    this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true };
+    this.own = opts.share ? undefined : new ServiceScope(opts.target);
+    this.vars = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
+    this.ctx = { target: opts.target, services: opts.share?.services ?? this.own!, variables: this.vars, keep: () => true };
+  }
+
+  get variables(): VariableEvaluator {
+    return this.vars;
+  }
+
+  /**
+   * Forgets everything evaluated and collected so far (objects, items and
+   * their ids, tests, definitions, variable values) and the engine's own
+   * services, so that the next evaluation sees the target as it is now. A
+   * shared scan's services and collections are its owner's to reset
+   * (CollectionShare.reset). Call it between evaluations, not during one.
+   */
+  async reset(): Promise<void> {
+    this.objects.clear();
+    this.tests.clear();
+    this.definitions.clear();
+    this.itemIds.clear();
+    this.evaluated.clear();
+    this.tallies.clear();
+    this.vars = new VariableEvaluator(this.doc, this.opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
+    this.ctx = { ...this.ctx, variables: this.vars };
+    await this.own?.reset();
+  }
+
+  /** Releases the engine's own services (a shared scan's are its owner's). */
+  async close(): Promise<void> {
+    await this.own?.close();
   }
 
   /** Every collected object so far (the system characteristics). */

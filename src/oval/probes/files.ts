@@ -35,6 +35,7 @@
  */
 import type { OvalObject } from '../../model/oval/types.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
+import { serviceKey } from '../services.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
 import { ovalPattern } from '../compare.js';
 import { boundedTest } from '../regex/bounded.js';
@@ -581,12 +582,10 @@ export class FileLocator {
   }
 }
 
-/** The per-evaluation locator shared by every file-based probe. */
-export function fileLocator(shared: Map<string, unknown>, target: Target): FileLocator {
-  let l = shared.get('file-locator') as FileLocator | undefined;
-  if (!l) {
-    l = new FileLocator(target);
-    shared.set('file-locator', l);
-  }
-  return l;
+/** The scan's file locator, shared by every file-based probe (its walks serve them all). */
+export const FILE_LOCATOR = serviceKey('file-locator', (target) => new FileLocator(target));
+
+/** The scan's locator, from the probe's services. */
+export function fileLocator(ctx: Pick<ProbeContext, 'services'>): FileLocator {
+  return ctx.services.get(FILE_LOCATOR);
 }

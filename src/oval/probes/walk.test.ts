@@ -16,6 +16,7 @@ import type { DirHandle, FileInfo, Target } from '../../target/target.js';
 import { fakeTarget, type FakeEntry } from '../../testing/fake-target.js';
 import { caseDocument, type ProbeCase } from '../../testing/probe-oracle.js';
 import { OvalEngine } from '../engine.js';
+import { ServiceScope } from '../services.js';
 import type { CollectedObject, ItemData, ProbeContext, ProbeRequest } from '../types.js';
 import { fixedPathPrefix, pathPatternTest } from './path-prefix.js';
 import { probeTable } from './registry.js';
@@ -254,7 +255,7 @@ describe('filters run during the walk, on the entries an object selects', () => 
     const judged: string[] = [];
     const ctx: ProbeContext = {
       target: c.target,
-      shared: new Map(),
+      services: new ServiceScope(c.target),
       variables: { value: () => Promise.reject(new Error('no variables')) },
       keep: async (item: ItemData) => {
         judged.push(item.entities.find((e) => e.name === 'filepath')!.value);
@@ -282,7 +283,7 @@ describe('file items judged by name', () => {
     }) as OvalDefinitions;
     for (const object of doc.objects.values()) {
       const req: ProbeRequest = { object, entities: new Map(object.entities.map((e) => [e.name, { entity: e, value: e.value }])), behaviors: object.behaviors };
-      await fileProbe.collect(req, { target: offlineRootTarget(root), shared: new Map(), variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
+      await fileProbe.collect(req, { target: offlineRootTarget(root), services: new ServiceScope(offlineRootTarget(root)), variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
     }
     assert.ok(judged.some((i) => i.entities.some((e) => e.name === 'filepath')) && judged.some((i) => !i.entities.some((e) => e.name === 'filepath')));
     for (const item of judged) {

@@ -46,6 +46,7 @@
  * names, "@" removed); this follows 1.3.7, the version Vigil agrees with.
  */
 import type { Target } from '../../../target/target.js';
+import { serviceKey } from '../../services.js';
 import type { ItemData, ItemEntity, Probe, ProbeContext, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 
@@ -429,15 +430,11 @@ class SystemdSession {
   }
 }
 
+/** The scan's systemd session: its answers are asked once per scan; none on a target that cannot run busctl. */
+const SYSTEMD = serviceKey('systemd', (target) => (typeof target.exec === 'function' ? new SystemdSession(target as Target & Required<Pick<Target, 'exec'>>) : undefined));
+
 function sessionOf(ctx: ProbeContext): SystemdSession | undefined {
-  const target = ctx.target;
-  if (typeof target.exec !== 'function') return undefined;
-  let s = ctx.shared.get('systemd') as SystemdSession | undefined;
-  if (!s) {
-    s = new SystemdSession(target as Target & Required<Pick<Target, 'exec'>>);
-    ctx.shared.set('systemd', s);
-  }
-  return s;
+  return ctx.services.get(SYSTEMD);
 }
 
 /** What oscap reports when it cannot list the units. */

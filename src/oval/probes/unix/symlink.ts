@@ -22,7 +22,7 @@ export const symlinkProbe: Probe = {
         if (!(e instanceof TargetError)) throw e;
       }
       found = info ? [{ path: '', filepath: filepath.value, info }] : [];
-    } else found = await fileLocator(ctx.shared, ctx.target).locate(req, ctx);
+    } else found = await fileLocator(ctx).locate(req, ctx);
     const items: ItemData[] = [];
     for (const f of found) {
       if (f.info.type !== 'symlink') continue;
