@@ -52,6 +52,8 @@ export interface XccdfEvalOptions {
    * that write no report from it.
    */
   readonly evaluationOnly?: boolean;
+  /** Record what each rule read of the target (RuleResult.reads). */
+  readonly reads?: boolean;
   /** Called once the rules to evaluate are known. */
   readonly onStart?: (info: { readonly total: number; readonly benchmarkTitle: string; readonly profileTitle?: string }) => void;
 }
@@ -160,7 +162,7 @@ async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checkl
   const probes = probeTable();
   // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
   const share = services.share;
-  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share });
+  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share, ...(opts.reads ? { reads: true } : {}) });
 
   const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);
   const cpeOval = new OvalCheckEngine((href) => {
@@ -185,6 +187,7 @@ async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checkl
     profile: resolved,
     engines: [checks],
     applicability,
+    ...(opts.reads ? { reads: true } : {}),
     ...(opts.rules ? { rules: new Set(opts.rules) } : {}),
     ...(opts.skipRules ? { skipRules: new Set(opts.skipRules) } : {}),
     ...(opts.onResult ? { onResult: opts.onResult } : {}),

@@ -19,6 +19,7 @@
  */
 import type { OvalDefinitions, OvalEntity, OvalObject } from '../model/oval/types.js';
 import type { CollectionFlag } from './result.js';
+import type { ReadSet } from '../target/reads.js';
 import type { ServiceScope } from './services.js';
 import type { ItemData } from './types.js';
 
@@ -27,6 +28,8 @@ export interface SharedCollection {
   readonly flag: CollectionFlag;
   readonly items: readonly ItemData[];
   readonly messages: readonly string[];
+  /** What collecting it read, when the engine records reads. */
+  readonly reads?: ReadSet;
 }
 
 export class CollectionShare {

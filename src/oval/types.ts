@@ -4,6 +4,7 @@
  * contract. Collection outcomes are data, never exceptions.
  */
 import type { OvalDatatype, OvalEntity, OvalObject } from '../model/oval/types.js';
+import type { ReadLog } from '../target/reads.js';
 import type { Target, TargetCapability } from '../target/target.js';
 import type { CollectionFlag, ItemStatus } from './result.js';
 import type { ProbeServices } from './services.js';
@@ -110,6 +111,14 @@ export interface ProbeContext {
    * when the engines share a CollectionShare (share.ts).
    */
   readonly services: ProbeServices;
+  /**
+   * Where the object's reads are recorded (its read set), when the engine
+   * records them (EngineOptions.reads). Calls through `target` are recorded
+   * already; a probe records here what it learns without asking the target
+   * itself: a walk registered with a shared traversal, a file whose content
+   * a shared cache holds, the package database, units, processes.
+   */
+  readonly reads: ReadLog;
   /**
    * The object's filters, for probes that produce many items (file walks):
    * an item for which this answers false would be filtered out anyway, so

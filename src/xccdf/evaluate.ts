@@ -21,6 +21,7 @@ import type { Applicability } from './applicability.js';
 import type { CheckEngine, CheckRequest, ValueBinding } from './check-engine.js';
 import type { ResolvedProfile } from './profile.js';
 import type { CheckedBy, RuleMessage, RuleResult, XccdfResult } from './result-types.js';
+import { EMPTY_READS, unionReads, type ReadSet } from '../target/reads.js';
 
 export interface EvaluationOptions {
   readonly profile: ResolvedProfile;
@@ -31,6 +32,12 @@ export interface EvaluationOptions {
   /** `--skip-rule`: these rules are notselected. */
   readonly skipRules?: ReadonlySet<string>;
   readonly clock?: () => Date;
+  /**
+   * Give each rule result its read set (RuleResult.reads): what its check
+   * and its platforms' CPE checks read, as the engines report it
+   * (CheckEngine.reads, PlatformCheck.platformReads).
+   */
+  readonly reads?: boolean;
   /** Called as each rule is decided, in benchmark order (progress, streamed output). */
   readonly onResult?: (result: RuleResult, rule: Rule, reported: boolean) => void;
 }
@@ -94,6 +101,8 @@ interface Outcome {
   readonly result: XccdfResult;
   readonly check?: CheckedBy;
   readonly messages: RuleMessage[];
+  /** What the checks read (EvaluationOptions.reads), to unite. */
+  readonly reads?: readonly ReadSet[];
 }
 
 export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOptions): Promise<Evaluation> {
@@ -139,6 +148,15 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
     return hit;
   };
 
+  /** The platforms of a rule, its groups and the benchmark: what its applicability was decided on. */
+  const platformsOf = (rule: Rule): string[] => {
+    const out = [...rule.platforms];
+    for (let p = index.parents.get(rule.id); p; p = index.parents.get(p.id)) out.push(...p.platforms);
+    out.push(...benchmark.platforms);
+    return out;
+  };
+  const readsOf = (rule: Rule, o: Outcome): ReadSet => unionReads([opts.applicability.reads(platformsOf(rule)), ...(o.reads ?? [])]);
+
   const results: RuleResult[] = [];
   const found = new Set<string>();
   const emit = (rule: Rule, o: Outcome, reported: boolean): void => {
@@ -153,6 +171,7 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
       ...(o.check ? { check: o.check } : {}),
       messages: o.messages,
       idents: rule.idents,
+      ...(opts.reads ? { reads: o.result === 'notselected' ? EMPTY_READS : readsOf(rule, o) } : {}),
     };
     results.push(rr);
     opts.onResult?.(rr, rule, reported);
@@ -186,29 +205,36 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
     if (!bindings) return { result: 'unknown', check: checkedBy(c), messages: [{ severity: 'info', text: 'Value bindings not found.' }] };
     let result: XccdfResult = 'notchecked';
     let used: { href: string; name?: string } | undefined;
+    const reads: ReadSet[] = [];
     for (const ref of c.contentRefs) {
-      result = await engine.evaluate({ href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings });
+      const request = { href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings };
+      result = await engine.evaluate(request);
+      const r = opts.reads ? engine.reads?.(request) : undefined;
+      if (r) reads.push(r);
       if (result !== 'notchecked') {
         used = ref;
         break;
       }
     }
     const messages: RuleMessage[] = result === 'notchecked' ? [{ severity: 'info', text: 'None of the check-content-ref elements was resolvable.' }] : [];
-    return { result, check: checkedBy(c, used?.href, used?.name), messages };
+    return { result, check: checkedBy(c, used?.href, used?.name), messages, reads };
   };
 
   const runComplex = async (cc: ComplexCheck): Promise<Outcome> => {
     let acc: XccdfResult | undefined;
     const children: CheckedBy[] = [];
+    const reads: ReadSet[] = [];
     for (const child of cc.children) {
       const o = child.kind === 'complex-check' ? await runComplex(child) : await runSimpleInComplex(child);
       if (o.check) children.push(o.check);
+      if (o.reads) reads.push(...o.reads);
       acc = acc === undefined ? o.result : combine(acc, o.result, cc.operator);
     }
     return {
       result: negateResult(acc ?? 'unknown', cc.negate),
       check: { system: '', negate: cc.negate, exports: [], complex: { operator: cc.operator, children } },
       messages: [],
+      reads,
     };
   };
   const runSimpleInComplex = async (c: Check): Promise<Outcome> => {
@@ -254,8 +280,10 @@ export async function evaluateBenchmark(benchmark: Benchmark, opts: EvaluationOp
         return emit(rule, { result: 'unknown', check: checkedBy(check), messages: [{ severity: 'info', text: 'No definitions found for @multi-check.' }] }, true);
       }
       for (const name of names) {
-        const r = await engine.evaluate({ href: multi.href, name, bindings });
-        emit(rule, { result: negateResult(r, check.negate), check: checkedBy(check, multi.href, name), messages: [] }, true);
+        const request = { href: multi.href, name, bindings };
+        const r = await engine.evaluate(request);
+        const reads = opts.reads ? engine.reads?.(request) : undefined;
+        emit(rule, { result: negateResult(r, check.negate), check: checkedBy(check, multi.href, name), messages: [], ...(reads ? { reads: [reads] } : {}) }, true);
       }
       return;
     }

@@ -4,6 +4,7 @@
  * XCCDF, ARF, JSON, JUnit, SARIF and HTML; the remediation layer reads it
  * back for results-based fixes.
  */
+import type { ReadSet } from '../target/reads.js';
 import type { OvalDefinitions } from '../model/oval/types.js';
 import { XCCDF_RESULTS, type Benchmark, type CheckExport, type Role, type Severity, type XccdfResult } from '../model/xccdf/types.js';
 import type { DefinitionResult, TestResult as OvalTestResult } from '../oval/engine.js';
@@ -43,6 +44,12 @@ export interface RuleResult {
   readonly messages: readonly RuleMessage[];
   /** Idents of the rule (CCE and others), repeated for readers of the results alone. */
   readonly idents: ReadonlyArray<{ readonly system: string; readonly value: string }>;
+  /**
+   * What the result depends on (EvaluationOptions.reads): the union of the
+   * read sets of the objects its check and its platforms' CPE checks
+   * collected. Plain data.
+   */
+  readonly reads?: ReadSet;
 }
 
 export interface Score {

@@ -34,6 +34,7 @@
  * what the walk saw.
  */
 import type { OvalObject } from '../../model/oval/types.js';
+import { NO_READS, recordingTarget, type ReadLog } from '../../target/reads.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
 import { serviceKey } from '../services.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
@@ -378,26 +379,29 @@ export class FileLocator {
    * (use `collect` for a stable one). With `ctx.batch`, the walk waits for
    * the other objects collected together and is shared with them.
    */
-  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
+  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'reads'> | undefined, visit: Visit): Promise<void> {
     const b = behaviorsOf(req);
     if (!b) return;
+    // what this object reads: its own calls through a recording view, the shared walk as its spec
+    const log = ctx?.reads ?? NO_READS;
+    const t = log === NO_READS ? this.target : recordingTarget(this.target, log);
     const filepath = req.entities.get('filepath');
-    if (filepath) return this.byFilepath(filepath, b, ctx, visit);
+    if (filepath) return this.byFilepath(t, log, filepath, b, ctx, visit);
     const path = req.entities.get('path');
     if (!path) return;
     const filename = req.entities.get('filename');
     const rules = { b, filename: !filename || filename.entity.nil ? undefined : filename };
     if (path.entity.operation !== 'equals') {
-      return this.matchWalk(path, 'path', b, ctx, visit, rules);
+      return this.matchWalk(t, log, path, 'path', b, ctx, visit, rules);
     }
-    const dir = await this.directoryAt(path.value);
+    const dir = await this.directoryAt(t, path.value);
     if (!dir) return;
-    const enters = await this.deviceCheck(b, dir);
+    const enters = await this.deviceCheck(log, b, dir);
     // the match walk's own check of its start
     if (!enters(dir)) return;
-    if (b.direction === 'up') return this.upward(path.value, { ...rules, enters }, visit);
+    if (b.direction === 'up') return this.upward(t, path.value, { ...rules, enters }, visit);
     if (b.direction === 'none' && rules.filename === undefined) {
-      const info = await quietly(this.target.lstat(path.value));
+      const info = await quietly(t.lstat(path.value));
       if (info) await visit({ path: path.value, filepath: path.value, info });
       return;
     }
@@ -406,17 +410,23 @@ export class FileLocator {
       const name = rules.filename.value;
       if (name === '' || name === '.' || name === '..' || name.includes('/')) return;
       const fp = childPath(path.value, name);
-      const info = await quietly(this.target.lstat(fp));
+      const info = await quietly(t.lstat(fp));
       if (info && info.type !== 'directory') await visit({ path: path.value, filename: name, filepath: fp, info });
       return;
     }
+    log.walk({
+      start: path.value,
+      depth: b.direction === 'down' ? b.maxDepth : 0,
+      ...(rules.filename ? { filename: `${rules.filename.entity.operation} ${rules.filename.value}` } : {}),
+      ...(b.direction === 'down' && b.intoLinks ? { links: true } : {}),
+    });
     const ticket: Ticket = { walkers: [] };
     ticket.walkers.push([path.value, new Recursion({ ...rules, enters }, visit, (e) => (ticket.error ??= e), this.files)]);
     await this.walk(ticket, ctx);
   }
 
   /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
-  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
+  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'reads'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
     const found: Array<{ readonly key: string; readonly seq: number; readonly out: readonly T[] }> = [];
     const keep = (key: string, out: readonly T[]): void => {
       if (out.length > 0) found.push({ key, seq: found.length, out });
@@ -434,35 +444,37 @@ export class FileLocator {
   }
 
   /** Every entry the request selects, in path order. */
-  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch'>): Promise<LocatedFile[]> {
+  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch' | 'reads'>): Promise<LocatedFile[]> {
     return this.collect(req, ctx, (f) => [f]);
   }
 
   /** stat of `path` when it is a directory (links followed), after oscap's lstat that it exists. */
-  private async directoryAt(path: string): Promise<FileInfo | undefined> {
-    const l = await quietly(this.target.lstat(path));
+  private async directoryAt(t: Target, path: string): Promise<FileInfo | undefined> {
+    const l = await quietly(t.lstat(path));
     if (!l) return undefined;
-    const s = l.type === 'symlink' ? await quietly(this.target.stat(path)) : l;
+    const s = l.type === 'symlink' ? await quietly(t.stat(path)) : l;
     return s?.type === 'directory' ? s : undefined;
   }
 
-  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch'> | undefined, visit: Visit): Promise<void> {
-    if (fp.entity.operation !== 'equals') return this.matchWalk(fp, 'filepath', b, ctx, visit);
-    const info = await quietly(this.target.lstat(fp.value));
+  private async byFilepath(t: Target, log: ReadLog, fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch' | 'reads'> | undefined, visit: Visit): Promise<void> {
+    if (fp.entity.operation !== 'equals') return this.matchWalk(t, log, fp, 'filepath', b, ctx, visit);
+    const info = await quietly(t.lstat(fp.value));
     if (!info) return;
     // the walk's start is followed (FTS_COMFOLLOW): a directory, or a link to one, is never a filepath
-    const followed = info.type === 'symlink' ? await quietly(this.target.stat(fp.value)) : info;
+    const followed = info.type === 'symlink' ? await quietly(t.stat(fp.value)) : info;
     if (followed?.type === 'directory') return;
-    if (!(await this.fileCheck(b))(followed ?? info)) return;
+    if (!(await this.fileCheck(log, b))(followed ?? info)) return;
     await visit({ path: dirname(fp.value), filename: basename(fp.value), filepath: fp.value, info });
   }
 
   /** The match walk for a path or filepath that is not `equals`. */
   private async matchWalk(
+    t: Target,
+    log: ReadLog,
     entity: ResolvedEntity,
     kind: 'path' | 'filepath',
     b: Behaviors,
-    ctx: Pick<ProbeContext, 'batch'> | undefined,
+    ctx: Pick<ProbeContext, 'batch' | 'reads'> | undefined,
     visit: Visit,
     rules?: Omit<RecursionRules, 'enters'>,
   ): Promise<void> {
@@ -474,17 +486,19 @@ export class FileLocator {
       if (prune && prune('/') === 'none') return;
       base = fixedPathPrefix(entity.value);
     }
-    const l = await quietly(this.target.lstat(base));
+    const l = await quietly(t.lstat(base));
     if (!l) return;
-    const start = l.type === 'symlink' ? await quietly(this.target.stat(base)) : l;
+    const start = l.type === 'symlink' ? await quietly(t.stat(base)) : l;
     if (!start) return;
-    const enters = await this.deviceCheck(b, start);
-    const reports = await this.fileCheck(b);
+    const enters = await this.deviceCheck(log, b, start);
+    const reports = await this.fileCheck(log, b);
     if (start.type !== 'directory') {
       // the start itself is the only candidate
       if (kind === 'filepath' && entityMatches(entity, base) && reports(start)) await visit({ path: dirname(base), filename: basename(base), filepath: base, info: l });
       return;
     }
+    // the match walk lists everything below its start that the pattern may reach, and follows every link
+    log.walk({ start: base, depth: -1, pattern: `${entity.entity.operation} ${entity.value}`, links: true });
     const ticket: Ticket = { walkers: [] };
     const fail = (e: unknown): void => {
       ticket.error ??= e;
@@ -493,7 +507,7 @@ export class FileLocator {
     if (kind === 'path' && rules) {
       const recursion: RecursionRules = { ...rules, enters };
       matched = async (node, spawn) => {
-        if (b.direction === 'up') await this.upward(node.path, recursion, visit);
+        if (b.direction === 'up') await this.upward(t, node.path, recursion, visit);
         else if (b.direction === 'none' && rules.filename === undefined) {
           const info = await node.lstat();
           if (info) await visit({ path: node.path, filepath: node.path, info });
@@ -505,13 +519,13 @@ export class FileLocator {
   }
 
   /** recurse_direction="up": the directory and its ancestors, max_depth of them, each listed on its own. */
-  private async upward(start: string, r: RecursionRules, visit: Visit): Promise<void> {
+  private async upward(t: Target, start: string, r: RecursionRules, visit: Visit): Promise<void> {
     let cur = start;
     for (let depth = 0; r.b.maxDepth === -1 || depth <= r.b.maxDepth; depth++) {
-      const dir = await quietly(openDirectory(this.target, cur));
+      const dir = await quietly(openDirectory(t, cur));
       if (dir && r.enters(dir.info)) {
         if (r.filename === undefined) {
-          const info = await quietly(this.target.lstat(cur));
+          const info = await quietly(t.lstat(cur));
           if (info) await visit({ path: cur, filepath: cur, info });
         } else {
           for (const e of (await quietly(dir.entries())) ?? []) {
@@ -531,7 +545,7 @@ export class FileLocator {
    * any) to register theirs, then runs one traversal for every walk pending
    * by then, or waits for the one already serving this ticket.
    */
-  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch'> | undefined): Promise<void> {
+  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch' | 'reads'> | undefined): Promise<void> {
     this.pending.push(ticket);
     if (ctx?.batch) await ctx.batch.ready();
     if (!ticket.run) {
@@ -569,14 +583,19 @@ export class FileLocator {
   }
 
   /** Which directories a walk may enter: on a local filesystem, on the start's device, or any. */
-  private async deviceCheck(b: Behaviors, start: FileInfo): Promise<DeviceCheck> {
+  private async deviceCheck(log: ReadLog, b: Behaviors, start: FileInfo): Promise<DeviceCheck> {
     if (b.fileSystem === 'defined') return (i) => i.dev === start.dev;
-    return this.fileCheck(b);
+    return this.fileCheck(log, b);
   }
 
   /** Which filepaths may be reported: with "local", those on a local filesystem. */
-  private async fileCheck(b: Behaviors): Promise<DeviceCheck> {
+  private async fileCheck(log: ReadLog, b: Behaviors): Promise<DeviceCheck> {
     if (b.fileSystem !== 'local') return () => true;
+    // the mount table, read once for the scan, decides
+    if (this.target.has('kernel')) {
+      log.path('/proc/self/mounts');
+      log.input('mounts', '*');
+    }
     const devs = await this.localDevices();
     return devs ? (i) => devs.has(i.dev) : () => true;
   }

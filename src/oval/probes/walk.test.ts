@@ -12,6 +12,7 @@ import { after, describe, it } from 'node:test';
 import { readDocument } from '../../model/load.js';
 import type { OvalDefinitions } from '../../model/oval/types.js';
 import { offlineRootTarget } from '../../target/fs-target.js';
+import { NO_READS } from '../../target/reads.js';
 import type { DirHandle, FileInfo, Target } from '../../target/target.js';
 import { fakeTarget, type FakeEntry } from '../../testing/fake-target.js';
 import { caseDocument, type ProbeCase } from '../../testing/probe-oracle.js';
@@ -256,6 +257,7 @@ describe('filters run during the walk, on the entries an object selects', () => 
     const ctx: ProbeContext = {
       target: c.target,
       services: new ServiceScope(c.target),
+      reads: NO_READS,
       variables: { value: () => Promise.reject(new Error('no variables')) },
       keep: async (item: ItemData) => {
         judged.push(item.entities.find((e) => e.name === 'filepath')!.value);
@@ -283,7 +285,7 @@ describe('file items judged by name', () => {
     }) as OvalDefinitions;
     for (const object of doc.objects.values()) {
       const req: ProbeRequest = { object, entities: new Map(object.entities.map((e) => [e.name, { entity: e, value: e.value }])), behaviors: object.behaviors };
-      await fileProbe.collect(req, { target: offlineRootTarget(root), services: new ServiceScope(offlineRootTarget(root)), variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
+      await fileProbe.collect(req, { target: offlineRootTarget(root), services: new ServiceScope(offlineRootTarget(root)), reads: NO_READS, variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
     }
     assert.ok(judged.some((i) => i.entities.some((e) => e.name === 'filepath')) && judged.some((i) => !i.entities.some((e) => e.name === 'filepath')));
     for (const item of judged) {

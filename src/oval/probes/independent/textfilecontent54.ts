@@ -36,6 +36,8 @@ function fileText(ctx: ProbeContext, path: string, size: number): Promise<string
     return (nul >= 0 ? buf.subarray(0, nul) : buf).toString('utf8');
   };
   const cache = ctx.services.get(FILE_TEXT);
+  // a shared copy was read for every object that uses it
+  ctx.reads.path(path);
   const hit = cache.texts.get(path);
   if (hit) return hit;
   const text = ctx.target.readFile(path).then(decode);

@@ -83,6 +83,9 @@ export const dpkginfoProbe: Probe = {
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['dpkginfo_object needs name'] };
+    // parsed once per scan: each object that uses it read it
+    ctx.reads.path('/var/lib/dpkg/status');
+    ctx.reads.input('packages', 'dpkg');
     const packages = await ctx.services.get(DPKG_STATUS).packages();
     if (packages instanceof Error) {
       return { flag: 'error', items: [{ family: 'linux', type: 'dpkginfo_item', status: 'error', entities: [field('name', name.value)] }], messages: [packages.message] };

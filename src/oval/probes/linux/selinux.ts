@@ -236,7 +236,7 @@ export const selinuxsecuritycontextProbe: Probe = {
       if ((await selinuxfsMount(ctx.target)) !== undefined) {
         return { flag: 'not collected', items: [], messages: ['file security contexts are extended attributes, which Vigil cannot read through the target'] };
       }
-      items.push(...(await fileItems(await fileLocator(ctx).locate(req), ctx.target)));
+      items.push(...(await fileItems(await fileLocator(ctx).locate(req, ctx), ctx.target)));
     }
     if (pid) {
       if (!/^[+-]?\d+$/.test(pid.value.trim())) return { flag: 'error', items: [], messages: [`pid "${pid.value}" is not an integer`] };

@@ -479,6 +479,8 @@ export const systemdunitpropertyProbe: Probe = {
     if (!unit || !property) return { flag: 'error', items: [], messages: ['systemdunitproperty_object needs unit and property'] };
     const session = sessionOf(ctx);
     if (!session) return NO_EXEC;
+    // the session asks systemd once per scan: every object that uses its answers depends on the units
+    ctx.reads.input('systemd', unit.entity.operation === 'equals' ? unit.value : '*');
     const units = await session.units();
     if (isFailure(units)) return unreachable(units);
     const matched = units.ok.filter((u) => entityMatches(unit, u.name));
@@ -523,6 +525,8 @@ export const systemdunitdependencyProbe: Probe = {
     if (!unit) return { flag: 'error', items: [], messages: ['systemdunitdependency_object needs unit'] };
     const session = sessionOf(ctx);
     if (!session) return NO_EXEC;
+    // the session asks systemd once per scan: every object that uses its answers depends on the units
+    ctx.reads.input('systemd', unit.entity.operation === 'equals' ? unit.value : '*');
     const units = await session.units();
     if (isFailure(units)) return unreachable(units);
     const matched = units.ok.filter((u) => entityMatches(unit, u.name));

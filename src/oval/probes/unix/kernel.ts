@@ -12,7 +12,8 @@ export const unameProbe: Probe = {
   objectType: 'uname_object',
   needs: ['kernel'],
   description: 'uname of the live host; not collected offline',
-  async collect(): Promise<ProbeResult> {
+  async collect(_req, ctx): Promise<ProbeResult> {
+    ctx.reads.input('kernel', 'uname');
     return {
       items: [
         {
@@ -41,6 +42,7 @@ export const sysctlProbe: Probe = {
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['sysctl_object needs name'] };
+    ctx.reads.input('kernel', name.entity.operation === 'equals' ? name.value : '*');
     const names: string[] = [];
     if (name.entity.operation === 'equals') names.push(name.value);
     else {

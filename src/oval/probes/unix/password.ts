@@ -12,6 +12,8 @@ const ACCOUNT_FILES = serviceKey('account-files', (target) => ({ target, rows: n
 
 async function lines(ctx: ProbeContext, path: string): Promise<string[][] | Error | undefined> {
   const files = ctx.services.get(ACCOUNT_FILES);
+  // read once per scan: each object that uses the rows read the file
+  ctx.reads.path(path);
   let p = files.rows.get(path);
   if (!p) {
     p = files.target.readFile(path).then(
