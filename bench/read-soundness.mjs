@@ -7,7 +7,8 @@
 // that changed a result, then the totals (changes, result changes, misses, and
 // precision: rules naming the path without changing). Exit status 1 on a miss.
 //
-// Usage: node --import tsx bench/read-soundness.mjs [--changes N] [--seed S] [--profile P] [--keep]
+// Usage: node --import tsx bench/read-soundness.mjs [--changes N] [--seed S] [--profile P] [--hardened] [--keep]
+//   --hardened  start from ssg-roots.ts's hardened root instead of the default one
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ let changes = 300;
 let seed = 20;
 let profile = 'cis_level2_server';
 let keep = false;
+let hardened = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -25,6 +27,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--seed') seed = Number(argv[++i]);
   else if (a === '--profile') profile = argv[++i];
   else if (a === '--keep') keep = true;
+  else if (a === '--hardened') hardened = true;
   else {
     console.error(`unknown argument ${a}`);
     process.exit(2);
@@ -32,7 +35,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 const base = mkdtempSync(join(tmpdir(), 'vigil-read-soundness-'));
 const root = join(base, 'root');
-buildSoundnessRoot(root, seed);
+buildSoundnessRoot(root, seed, hardened);
 const t0 = Date.now();
 const byKind = {};
 const report = await runSoundness({
@@ -51,7 +54,7 @@ const report = await runSoundness({
   },
 });
 const secs = ((Date.now() - t0) / 1000).toFixed(0);
-console.log(`\nrules evaluated: ${report.rules}; changes: ${report.outcomes.length} (seed ${seed}, ${secs} s)`);
+console.log(`\n${hardened ? 'hardened' : 'default'} root; rules evaluated: ${report.rules}; changes: ${report.outcomes.length} (seed ${seed}, ${secs} s)`);
 for (const [k, v] of Object.entries(byKind).sort()) console.log(`  ${k.padEnd(22)} ${String(v.changes).padStart(4)} changes, ${v.changed} rule results changed, ${v.misses} missed`);
 const changing = report.outcomes.filter((o) => o.changed.length > 0).length;
 console.log(`changes that changed a result: ${changing}; rule results changed: ${report.resultChanges}; misses: ${report.misses}`);

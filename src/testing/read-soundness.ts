@@ -125,10 +125,10 @@ function listTree(root: string): { files: string[]; dirs: string[] } {
   return { files, dirs };
 }
 
-/** Builds the synthetic Ubuntu 22.04 root (default, not hardened) with some filler. */
-export function buildSoundnessRoot(root: string, seed: number): void {
+/** Builds the synthetic Ubuntu 22.04 root (ssg-roots.ts: default, or hardened) with some filler. */
+export function buildSoundnessRoot(root: string, seed: number, hardened = false): void {
   const ubuntu = SSG_TARGETS.find((t) => t.ds === 'ssg-ubuntu2204-ds.xml')!;
-  writeSsgRoot(root, ubuntu.platform, false);
+  writeSsgRoot(root, ubuntu.platform, hardened);
   fillRoot(root, prng(seed ^ 0x5eed), 200);
 }
 
