@@ -58,12 +58,12 @@ function once(target, reads) {
   const out = join(scratch, 'out.json');
   const timeFile = join(scratch, 'time.out');
   const vigil = [process.execPath, join(ROOT, 'bin/vigil.js'), 'scan', '--content', target.ds, '--profile', 'cis_level2_server', '--no-html-report', '--format', 'json', '--output', out, ...(target.root ? ['--root', target.root] : []), ...(reads ? ['--reads'] : [])];
-  const timed = ['/usr/bin/time', '-o', timeFile, '-f', '%e %M', ...vigil];
+  const timed = ['/usr/bin/time', '-o', timeFile, '-f', '%e %M %U %S', ...vigil];
   const r = target.live ? spawnSync('unshare', ['-m', 'sh', '-c', nsScript(), 'sh', ...timed], { cwd: scratch, encoding: 'utf8' }) : spawnSync(timed[0], timed.slice(1), { cwd: scratch, encoding: 'utf8' });
   if (r.status !== 0 && r.status !== 2) throw new Error(`vigil failed (${r.status}): ${r.stderr.slice(-1500)}`);
-  const [wall, kib] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  const [wall, kib, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
   const doc = JSON.parse(readFileSync(out, 'utf8'));
-  return { wall, rss: kib / 1024, bytes: statSync(out).size, results: doc.rules.map((x) => `${x.id}=${x.result}`).join('\n') };
+  return { wall, cpu: user + sys, rss: kib / 1024, bytes: statSync(out).size, results: doc.rules.map((x) => `${x.id}=${x.result}`).join('\n') };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -88,15 +88,15 @@ for (const t of targets) {
   }
   if (off.some((x) => x.results !== off[0].results) || on.some((x) => x.results !== off[0].results)) console.log(`  note: ${t.name}: rule results differ between runs`);
   const f = (xs, k) => median(xs.map((x) => x[k]));
-  const row = { name: t.name, wallOff: f(off, 'wall'), wallOn: f(on, 'wall'), rssOff: f(off, 'rss'), rssOn: f(on, 'rss'), bytesOff: f(off, 'bytes'), bytesOn: f(on, 'bytes') };
+  const row = { name: t.name, cpuOff: f(off, 'cpu'), cpuOn: f(on, 'cpu'), wallOff: f(off, 'wall'), wallOn: f(on, 'wall'), rssOff: f(off, 'rss'), rssOn: f(on, 'rss'), bytesOff: f(off, 'bytes'), bytesOn: f(on, 'bytes') };
   rows.push(row);
-  console.log(`${t.name}: wall ${row.wallOff.toFixed(2)} -> ${row.wallOn.toFixed(2)} s (${((row.wallOn / row.wallOff - 1) * 100).toFixed(1)}%), peak RSS ${row.rssOff.toFixed(0)} -> ${row.rssOn.toFixed(0)} MB (${((row.rssOn / row.rssOff - 1) * 100).toFixed(1)}%), JSON ${(row.bytesOff / 1024).toFixed(0)} -> ${(row.bytesOn / 1024).toFixed(0)} KiB`);
+  console.log(`${t.name}: wall ${row.wallOff.toFixed(2)} -> ${row.wallOn.toFixed(2)} s (${((row.wallOn / row.wallOff - 1) * 100).toFixed(1)}%), CPU ${row.cpuOff.toFixed(2)} -> ${row.cpuOn.toFixed(2)} s (${((row.cpuOn / row.cpuOff - 1) * 100).toFixed(1)}%), peak RSS ${row.rssOff.toFixed(0)} -> ${row.rssOn.toFixed(0)} MB (${((row.rssOn / row.rssOff - 1) * 100).toFixed(1)}%), JSON ${(row.bytesOff / 1024).toFixed(0)} -> ${(row.bytesOn / 1024).toFixed(0)} KiB`);
 }
-console.log('\n| target | wall without | wall with --reads | Δ | peak RSS without | with --reads | Δ |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(`\n| target (medians of ${runs}) | wall without | wall with --reads | Δ | CPU without | with | Δ | peak RSS without | with --reads | Δ |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows)
   console.log(
-    `| ${r.name} | ${r.wallOff.toFixed(2)} s | ${r.wallOn.toFixed(2)} s | ${((r.wallOn / r.wallOff - 1) * 100).toFixed(1)}% | ${r.rssOff.toFixed(0)} MB | ${r.rssOn.toFixed(0)} MB | ${((r.rssOn / r.rssOff - 1) * 100).toFixed(1)}% |`,
+    `| ${r.name} | ${r.wallOff.toFixed(2)} s | ${r.wallOn.toFixed(2)} s | ${((r.wallOn / r.wallOff - 1) * 100).toFixed(1)}% | ${r.cpuOff.toFixed(2)} s | ${r.cpuOn.toFixed(2)} s | ${((r.cpuOn / r.cpuOff - 1) * 100).toFixed(1)}% | ${r.rssOff.toFixed(0)} MB | ${r.rssOn.toFixed(0)} MB | ${((r.rssOn / r.rssOff - 1) * 100).toFixed(1)}% |`,
   );
 const over = rows.filter((r) => r.wallOn > r.wallOff * 1.1 || r.rssOn > r.rssOff * 1.1);
 console.log(over.length ? `\nOVER a tenth: ${over.map((r) => r.name).join('; ')}` : '\nwithin a tenth of wall time and peak RSS everywhere');
