@@ -118,4 +118,20 @@ describe('read sets through the engine', () => {
     await engine.evaluateAll();
     assert.deepEqual(engine.definitionReads('oval:t:def:1'), { paths: [], walks: [], inputs: [] });
   });
+
+  it('what a link leads to is read too: a file read through one, a walk that goes through one', async () => {
+    const target = fakeTarget({
+      '/etc/ssh/sshd_config': { symlink: '/usr/share/ssh/sshd_config' },
+      '/usr/share/ssh/sshd_config': 'PermitRootLogin no\n',
+      '/var/log/app': { symlink: '/srv/applog' },
+      '/srv/applog/x.log': '',
+      '/etc/cron.d/job': '',
+      '/etc/hosts.equiv': '',
+    });
+    const engine = new OvalEngine(doc('l'), { target, probes: probeTable(), reads: true });
+    await engine.evaluateAll();
+    assert.ok(engine.definitionReads('oval:t:def:1').paths.includes('/usr/share/ssh/sshd_config'));
+    const walk = engine.definitionReads('oval:t:def:3');
+    assert.ok(readsPath(walk, '/srv/applog/new.log'), JSON.stringify(walk.walks));
+  });
 });

@@ -145,29 +145,54 @@ export function readsPath(reads: ReadSet, path: string): boolean {
 /**
  * A view of `target` that records in `log` every path it is asked about
  * (read, examined, listed, resolved), whether the call succeeds or not. A
- * directory opened through it records its listing as a walk of depth 0,
- * and each entry examined by name as a path. Whatever else the target
- * offers passes through unchanged.
+ * call that follows symbolic links (readFile, stat, readdir, openDir) also
+ * records where the path leads, when that is elsewhere: a change there
+ * changes what was read. A directory opened through it records its listing
+ * as a walk of depth 0, and each entry examined by name as a path.
+ * Whatever else the target offers passes through unchanged.
  */
 export function recordingTarget(target: Target, log: ReadLog): Target {
+  const resolved = new Map<string, Promise<string | undefined>>();
+  /** Where `p` leads, when that is elsewhere (recorded, once per path). */
+  const realOf = (p: string): Promise<string | undefined> => {
+    let r = resolved.get(p);
+    if (!r) {
+      r = target.realpath(p).then(
+        (real) => {
+          if (real === p) return undefined;
+          log.path(real);
+          return real;
+        },
+        () => undefined,
+      );
+      resolved.set(p, r);
+    }
+    return r;
+  };
+  const following = <T>(p: string, call: Promise<T>): Promise<T> => {
+    log.path(p);
+    return Promise.all([call, realOf(p)]).then(([v]) => v);
+  };
+  /** A directory listed: what it leads to is listed too. */
+  const listing = <T>(p: string, call: Promise<T>): Promise<[T, string | undefined]> => {
+    log.path(p);
+    log.walk({ start: p, depth: 0 });
+    return Promise.all([call, realOf(p)]).then(([v, real]) => {
+      if (real !== undefined) log.walk({ start: real, depth: 0 });
+      return [v, real];
+    });
+  };
   const own: Partial<Target> = {
-    readFile: (p) => (log.path(p), target.readFile(p)),
+    readFile: (p) => following(p, target.readFile(p)),
     lstat: (p) => (log.path(p), target.lstat(p)),
-    stat: (p) => (log.path(p), target.stat(p)),
-    readdir: (p) => {
-      log.path(p);
-      log.walk({ start: p, depth: 0 });
-      return target.readdir(p);
-    },
+    stat: (p) => following(p, target.stat(p)),
+    readdir: (p) => listing(p, target.readdir(p)).then(([v]) => v),
     readlink: (p) => (log.path(p), target.readlink(p)),
     realpath: (p) => (log.path(p), target.realpath(p)),
   };
   if (target.openDir) {
     const openDir = target.openDir.bind(target);
-    own.openDir = (p) => {
-      log.path(p);
-      return openDir(p).then((h) => recordingHandle(h, log));
-    };
+    own.openDir = (p) => listing(p, openDir(p)).then(([h, real]) => recordingHandle(h, log, real));
   }
   if (target.exec) {
     const exec = target.exec.bind(target);
@@ -182,22 +207,28 @@ export function recordingTarget(target: Target, log: ReadLog): Target {
   });
 }
 
-function recordingHandle(h: DirHandle, log: ReadLog): DirHandle {
+/** A directory opened through a recording view; `real`: where it is, when it was reached through a link. */
+function recordingHandle(h: DirHandle, log: ReadLog, real?: string): DirHandle {
+  const at = (name: string): void => {
+    log.path(childPath(h.path, name));
+    if (real !== undefined) log.path(childPath(real, name));
+  };
   const view: DirHandle = {
     path: h.path,
     info: h.info,
     entries: (examine?: Examine) => {
       log.walk({ start: h.path, depth: 0 });
+      if (real !== undefined) log.walk({ start: real, depth: 0 });
       return h.entries(examine);
     },
-    lstat: (name) => (log.path(childPath(h.path, name)), h.lstat(name)),
-    stat: (name) => (log.path(childPath(h.path, name)), h.stat(name)),
+    lstat: (name) => (at(name), h.lstat(name)),
+    stat: (name) => (at(name), h.stat(name)),
     openChild: (name) => {
-      log.path(childPath(h.path, name));
-      return h.openChild(name).then((c) => recordingHandle(c, log));
+      at(name);
+      return h.openChild(name).then((c) => recordingHandle(c, log, real && childPath(real, name)));
     },
   };
   const sub = h.subdirectory?.bind(h);
-  if (sub) (view as { subdirectory?: DirHandle['subdirectory'] }).subdirectory = (name, info) => (log.path(childPath(h.path, name)), recordingHandle(sub(name, info), log));
+  if (sub) (view as { subdirectory?: DirHandle['subdirectory'] }).subdirectory = (name, info) => (at(name), recordingHandle(sub(name, info), log, real && childPath(real, name)));
   return view;
 }

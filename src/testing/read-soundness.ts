@@ -8,7 +8,7 @@
  * Used by `bench/read-soundness.mjs` (300+ changes) and by a short run in
  * `npm test` (read-soundness.test.ts).
  */
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { readsPath, type ReadSet } from '../target/reads.js';
@@ -125,11 +125,32 @@ function listTree(root: string): { files: string[]; dirs: string[] } {
   return { files, dirs };
 }
 
-/** Builds the synthetic Ubuntu 22.04 root (ssg-roots.ts: default, or hardened) with some filler. */
+/**
+ * Links that lead reads elsewhere: a directory under /etc that points into
+ * /opt (walks of /etc follow it), a configuration directory the content
+ * reads that points into /srv, and a file link; changes land at the places
+ * they lead to too.
+ */
+function linkRoot(root: string): void {
+  mkdirSync(join(root, 'etc/app.d'), { recursive: true });
+  mkdirSync(join(root, 'opt/app/conf'), { recursive: true });
+  symlinkSync('/opt/app/conf', join(root, 'etc/app.d/shared'));
+  mkdirSync(join(root, 'srv/limits.d'), { recursive: true });
+  writeFileSync(join(root, 'srv/limits.d/10-core.conf'), '* soft core 0\n');
+  rmSync(join(root, 'etc/security/limits.d'), { recursive: true, force: true });
+  symlinkSync('/srv/limits.d', join(root, 'etc/security/limits.d'));
+  mkdirSync(join(root, 'usr/share/issue'), { recursive: true });
+  writeFileSync(join(root, 'usr/share/issue/motd'), '');
+  rmSync(join(root, 'etc/motd'), { force: true });
+  symlinkSync('/usr/share/issue/motd', join(root, 'etc/motd'));
+}
+
+/** Builds the synthetic Ubuntu 22.04 root (ssg-roots.ts: default, or hardened) with some filler and a few links. */
 export function buildSoundnessRoot(root: string, seed: number, hardened = false): void {
   const ubuntu = SSG_TARGETS.find((t) => t.ds === 'ssg-ubuntu2204-ds.xml')!;
   writeSsgRoot(root, ubuntu.platform, hardened);
   fillRoot(root, prng(seed ^ 0x5eed), 200);
+  linkRoot(root);
 }
 
 async function scan(content: string, root: string, profile: string): Promise<Map<string, RuleState>> {

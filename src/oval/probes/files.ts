@@ -158,7 +158,11 @@ interface RecursionRules {
   readonly filename: ResolvedEntity | undefined;
   /** May the recursion list a directory on this device? */
   readonly enters: DeviceCheck;
+  /** The recursion goes into a directory through a link, listing `depth` levels there (-1: no bound): for read sets. */
+  readonly onLink?: OnLink;
 }
+
+type OnLink = (node: WalkNode, depth: number) => void;
 
 /** A test of names or paths against an object entity, compiled once for a walk's many entries. */
 type NameTest = (candidate: string) => boolean;
@@ -241,6 +245,7 @@ class Recursion implements Walker {
     }
     // a directory reached through a link is entered because links are followed; a plain one only with "directories"
     const enter = (node.viaLink || b.intoDirectories) && this.r.enters(node.info);
+    if (enter && node.viaLink && this.r.onLink) this.r.onLink(node, b.maxDepth === -1 ? -1 : b.maxDepth - level);
     if (filename !== undefined) return enter;
     // below max_depth nothing more is reported
     const deeper = enter && (b.maxDepth === -1 || level < b.maxDepth);
@@ -308,6 +313,8 @@ interface MatchRules {
   readonly reports: DeviceCheck;
   /** A directory the path entity matched. */
   readonly matched?: (node: WalkNode, spawn: Spawn) => Promise<void>;
+  /** The walk goes into a directory through a link: for read sets. */
+  readonly onLink?: OnLink;
 }
 
 class MatchWalk implements Walker {
@@ -329,6 +336,7 @@ class MatchWalk implements Walker {
       if (v === 'none') return false;
       compare = v === 'match';
     }
+    if (node.viaLink && this.m.onLink) this.m.onLink(node, -1);
     if (this.m.kind === 'path' && compare && this.m.matched && this.matches(node.path)) await this.m.matched(node, spawn);
     return true;
   }
@@ -421,8 +429,35 @@ export class FileLocator {
       ...(b.direction === 'down' && b.intoLinks ? { links: true } : {}),
     });
     const ticket: Ticket = { walkers: [] };
-    ticket.walkers.push([path.value, new Recursion({ ...rules, enters }, visit, (e) => (ticket.error ??= e), this.files)]);
+    const links = this.linkLog(log);
+    ticket.walkers.push([path.value, new Recursion({ ...rules, enters, ...(links ? { onLink: links.onLink } : {}) }, visit, (e) => (ticket.error ??= e), this.files)]);
     await this.walk(ticket, ctx);
+    await links?.done();
+  }
+
+  /**
+   * For read sets: where a walk goes through a link to a directory, it
+   * lists what the link leads to, so that place is a walk of its own in the
+   * object's reads (resolved once the traversal is done with it).
+   */
+  private linkLog(log: ReadLog): { onLink: OnLink; done: () => Promise<void> } | undefined {
+    if (log === NO_READS) return undefined;
+    const pending: Array<Promise<void>> = [];
+    return {
+      onLink: (node, depth) => {
+        pending.push(
+          this.target.realpath(node.path).then(
+            (real) => {
+              if (real !== node.path) log.walk({ start: real, depth, links: true });
+            },
+            () => undefined,
+          ),
+        );
+      },
+      done: async () => {
+        await Promise.all(pending);
+      },
+    };
   }
 
   /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
@@ -503,9 +538,10 @@ export class FileLocator {
     const fail = (e: unknown): void => {
       ticket.error ??= e;
     };
+    const links = this.linkLog(log);
     let matched: MatchRules['matched'];
     if (kind === 'path' && rules) {
-      const recursion: RecursionRules = { ...rules, enters };
+      const recursion: RecursionRules = { ...rules, enters, ...(links ? { onLink: links.onLink } : {}) };
       matched = async (node, spawn) => {
         if (b.direction === 'up') await this.upward(t, node.path, recursion, visit);
         else if (b.direction === 'none' && rules.filename === undefined) {
@@ -514,8 +550,9 @@ export class FileLocator {
         } else spawn(new Recursion(recursion, visit, fail, this.files));
       };
     }
-    ticket.walkers.push([base, new MatchWalk({ kind, entity, prune, enters, reports, ...(matched ? { matched } : {}) }, visit, fail)]);
+    ticket.walkers.push([base, new MatchWalk({ kind, entity, prune, enters, reports, ...(matched ? { matched } : {}), ...(links ? { onLink: links.onLink } : {}) }, visit, fail)]);
     await this.walk(ticket, ctx);
+    await links?.done();
   }
 
   /** recurse_direction="up": the directory and its ancestors, max_depth of them, each listed on its own. */
