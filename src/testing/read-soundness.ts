@@ -132,17 +132,34 @@ function listTree(root: string): { files: string[]; dirs: string[] } {
  * they lead to too.
  */
 function linkRoot(root: string): void {
+  // relative links only: the harness changes files with host calls, which must never leave the root
   mkdirSync(join(root, 'etc/app.d'), { recursive: true });
   mkdirSync(join(root, 'opt/app/conf'), { recursive: true });
-  symlinkSync('/opt/app/conf', join(root, 'etc/app.d/shared'));
+  symlinkSync('../../opt/app/conf', join(root, 'etc/app.d/shared'));
   mkdirSync(join(root, 'srv/limits.d'), { recursive: true });
   writeFileSync(join(root, 'srv/limits.d/10-core.conf'), '* soft core 0\n');
   rmSync(join(root, 'etc/security/limits.d'), { recursive: true, force: true });
-  symlinkSync('/srv/limits.d', join(root, 'etc/security/limits.d'));
+  symlinkSync('../../srv/limits.d', join(root, 'etc/security/limits.d'));
   mkdirSync(join(root, 'usr/share/issue'), { recursive: true });
   writeFileSync(join(root, 'usr/share/issue/motd'), '');
   rmSync(join(root, 'etc/motd'), { force: true });
-  symlinkSync('/usr/share/issue/motd', join(root, 'etc/motd'));
+  symlinkSync('../usr/share/issue/motd', join(root, 'etc/motd'));
+}
+
+/** True when no existing component of `path` inside `root` is a symbolic link: host calls on it stay where they seem to be. */
+function linkFree(root: string, path: string): boolean {
+  let host = root;
+  for (const c of path.split('/').filter((x) => x !== '')) {
+    host = join(host, c);
+    let s;
+    try {
+      s = lstatSync(host);
+    } catch {
+      return true; // missing from here on
+    }
+    if (s.isSymbolicLink()) return false;
+  }
+  return true;
 }
 
 /** Builds the synthetic Ubuntu 22.04 root (ssg-roots.ts: default, or hardened) with some filler and a few links. */
@@ -170,6 +187,7 @@ async function scan(content: string, root: string, profile: string): Promise<Map
 type Undo = () => void;
 
 function applyChange(root: string, c: Omit<Change, 'touched' | 'detail'>, rng: () => number): { detail: string; undo: Undo } {
+  if (!linkFree(root, c.path)) throw new Error(`refusing to change ${c.path}: a link on the way`);
   const host = join(root, c.path);
   switch (c.kind) {
     case 'content': {
@@ -251,7 +269,8 @@ export async function runSoundness(o: SoundnessOptions): Promise<SoundnessReport
   const touchedFiles = tree.files.filter((f) => named.has(f));
   const untouchedFiles = tree.files.filter((f) => !named.has(f));
   // missing paths the scan looked for, in directories that exist or not (creating one may change a result)
-  const missing = [...named].filter((p) => !existsSync(join(o.root, p)) && !p.startsWith('/proc/') && !p.startsWith('/sys/'));
+  // (a path through a link is changed where the link leads, which the pools hold already)
+  const missing = [...named].filter((p) => linkFree(o.root, p) && !existsSync(join(o.root, p)) && !p.startsWith('/proc/') && !p.startsWith('/sys/'));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
   const outcomes: ChangeOutcome[] = [];
   for (let i = 0; i < o.changes; i++) {
