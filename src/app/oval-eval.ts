@@ -73,12 +73,18 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
     external = { get: (id) => v.variables.get(id)?.values };
   }
   const target = targetFor(opts);
-  const engine = new OvalEngine(doc, { target, probes: probeTable(), ...(external ? { external } : {}) });
   const ids = opts.ids ?? [...doc.definitions.keys()];
   for (const id of ids) {
     if (!doc.definitions.has(id)) throw new ContentError('dangling-ref', `no definition ${id} in ${file}`);
   }
-  const results = await engine.evaluateAll(ids);
+  const engine = new OvalEngine(doc, { target, probes: probeTable(), ...(external ? { external } : {}) });
+  let results: DefinitionResult[];
+  try {
+    results = await engine.evaluateAll(ids);
+  } finally {
+    // the evaluation is done: what the probes built goes (the results keep what they collected)
+    await engine.close();
+  }
   results.sort((a, b) => (a.definitionId < b.definitionId ? 1 : a.definitionId > b.definitionId ? -1 : 0));
   if (opts.resultsFile !== undefined) {
     const evidence = buildOvalEvidence(file, doc, [{ definitions: results, tests: await engine.testResults(), objects: await engine.collectedObjects() }]);

@@ -13,7 +13,6 @@ import { validateChecklist, validateTailoring } from '../model/validate.js';
 import type { Rule, Tailoring } from '../model/xccdf/types.js';
 import { OvalEngine } from '../oval/engine.js';
 import { probeTable } from '../oval/probes/registry.js';
-import { CollectionShare } from '../oval/share.js';
 import { writeOvalResults } from '../results/oval-results.js';
 import { writeArf, writeXccdfResults } from '../results/xccdf-results.js';
 import type { Target, TargetDescription } from '../target/target.js';
@@ -25,6 +24,7 @@ import { SCAN_REPORT_VERSION, type RuleResult, type ScanReport, type TargetFact,
 import { score, SCORING_DEFAULT } from '../xccdf/scoring.js';
 import { targetFor, vigilVersion } from './oval-eval.js';
 import { targetSystem } from './target-system.js';
+import { withScanServices, type ScanServices } from './scan-services.js';
 
 export interface XccdfEvalOptions {
   readonly profile?: string;
@@ -56,6 +56,8 @@ export interface XccdfEvalOptions {
   readonly evaluationOnly?: boolean;
   /** Cancels the scan: collection stops promptly and evaluateXccdf rejects with the signal's reason (an AbortError by default). */
   readonly signal?: AbortSignal;
+  /** Record what each rule read of the target (RuleResult.reads). */
+  readonly reads?: boolean;
   /** Called once the rules to evaluate are known. */
   readonly onStart?: (info: { readonly total: number; readonly benchmarkTitle: string; readonly profileTitle?: string }) => void;
 }
@@ -149,11 +151,22 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const profileId = wanted !== undefined ? findProfileId(checklist, wanted, tailoring) : undefined;
   const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
   const target = opts.target ?? targetFor(opts);
+  return withScanServices(target, (services) => evaluateOn(file, opts, { loaded, checklist, resolved, target, services }));
+}
+
+interface ScanSetup {
+  readonly loaded: ReturnType<typeof openContent>;
+  readonly checklist: Checklist;
+  readonly resolved: ResolvedProfile;
+  readonly target: Target;
+  readonly services: ScanServices;
+}
+
+async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checklist, resolved, target, services }: ScanSetup): Promise<XccdfEvalReport> {
   const probes = probeTable();
   // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
-  const share = new CollectionShare();
-  const signal = opts.signal;
-  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share, ...(signal ? { signal } : {}) });
+  const share = services.share;
+  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share, ...(opts.reads ? { reads: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
 
   const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);
   const cpeOval = new OvalCheckEngine((href) => {
@@ -178,10 +191,11 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
     profile: resolved,
     engines: [checks],
     applicability,
+    ...(opts.reads ? { reads: true } : {}),
     ...(opts.rules ? { rules: new Set(opts.rules) } : {}),
     ...(opts.skipRules ? { skipRules: new Set(opts.skipRules) } : {}),
     ...(opts.onResult ? { onResult: opts.onResult } : {}),
-    ...(signal ? { signal } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   // The benchmark's own platforms are listed as OpenSCAP does, even when no rule asked.
   await applicability.applies(checklist.benchmark.platforms);

@@ -20,6 +20,7 @@ interface ScanFlags {
   report?: string;
   htmlReport: boolean;
   format?: string;
+  reads?: boolean;
   output?: string;
   results?: string;
   resultsArf?: string;
@@ -58,6 +59,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
     .option('--results-arf <file>', 'also write an ARF result data stream')
     .option('--rule <id>', 'scan only this rule (repeatable)', repeat, [] as string[])
     .option('--skip-rule <id>', 'skip this rule (repeatable)', repeat, [] as string[])
+    .option('--reads', 'with --format json: give each rule what it read of the target (paths, directory walks, other inputs)')
     .action(async (o: ScanFlags) => {
       // Loaded when run, so that other commands start quickly.
       const [{ isMachineFormat, MACHINE_FORMATS, writeHtmlReport }, { targetFor }, { chooseScanContent, defaultProfile }, { evaluateXccdf }] = await Promise.all([
@@ -69,6 +71,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       if (o.format !== undefined && !isMachineFormat(o.format)) {
         throw new ContentError('invalid-value', `unknown --format ${o.format}; choose one of ${SCAN_FORMATS.join(', ')}`);
       }
+      if (o.reads === true && o.format !== 'json') throw new ContentError('invalid-value', '--reads needs --format json');
       const root = rootOption(o.root, io);
       const target = targetFor({ ...(root !== undefined ? { root } : {}), hostKernel: o.hostKernel === true });
       let content = o.content;
@@ -89,6 +92,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
         evaluationOnly: htmlPath === undefined && o.format === undefined,
         ...(profile !== undefined ? { profile } : { chooseProfile: defaultProfile }),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
+        ...(o.reads === true ? { reads: true } : {}),
         ...(o.rule.length > 0 ? { rules: o.rule } : {}),
         ...(o.skipRule.length > 0 ? { skipRules: o.skipRule } : {}),
         ...(o.results !== undefined ? { resultsFile: o.results } : {}),

@@ -9,6 +9,8 @@ import type { Target } from '../target/target.js';
 import { compareValues, plainInt, type PendingMatch } from './compare.js';
 import { MAX_MATCH_WAITS } from './regex/bounded.js';
 import { combineFlags, flagOfItems } from './flags.js';
+import { NO_READS, ReadRecorder, recordingTarget, unionReads, type ReadSet } from '../target/reads.js';
+import { ServiceScope } from './services.js';
 import { collectionKey, type CollectionShare, type SharedCollection } from './share.js';
 import { checkOfOne, entityExistenceResult, existenceResult, negate, operatorOfOne, ResultCounts, type CollectionFlag, type OvalResult } from './result.js';
 import type {
@@ -39,6 +41,12 @@ export interface EngineOptions {
   readonly share?: CollectionShare;
   /** Stops collection: the evaluation rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Record what each object reads (its read set: paths, walks, other
+   * inputs), for `definitionReads`. Off by default: collection then goes
+   * straight to the target.
+   */
+  readonly reads?: boolean;
 }
 
 export interface ItemResult {
@@ -82,6 +90,10 @@ export function probeKey(family: string, objectType: string): string {
 
 export class OvalEngine {
   private readonly objects = new Map<string, Promise<CollectedObject>>();
+  /** objectsNeededBy's answers: the document's structure, which never changes. */
+  private readonly needed = new Map<string, Set<string>>();
+  /** Each simple object's read set, once collected (EngineOptions.reads). */
+  private readonly objectReads = new Map<string, ReadSet>();
   private readonly tests = new Map<string, Promise<TestResult>>();
   private readonly definitions = new Map<string, Promise<DefinitionResult>>();
   private readonly itemIds = new Map<string, OvalItem>();
@@ -89,15 +101,47 @@ export class OvalEngine {
   private readonly evaluated = new Map<string, VariableValue>();
   /** Variable values counted by value (tallyOf); null where equality is not a lookup. */
   private readonly tallies = new Map<string, Tally | null>();
-  private readonly ctx: ProbeContext;
-  readonly variables: VariableEvaluator;
+  private ctx: ProbeContext;
+  private vars: VariableEvaluator;
+  /** The engine's own services, when it shares none with a scan (EngineOptions.share). */
+  private readonly own: ServiceScope | undefined;
 
   constructor(
     readonly doc: OvalDefinitions,
     private readonly opts: EngineOptions,
   ) {
-    this.variables = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
-    this.ctx = { target: opts.target, shared: opts.share?.services ?? new Map(), variables: this.variables, keep: () => true, ...(opts.signal ? { signal: opts.signal } : {}) };
+    this.own = opts.share ? undefined : new ServiceScope(opts.target);
+    this.vars = new VariableEvaluator(doc, opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
+    this.ctx = { target: opts.target, services: opts.share?.services ?? this.own!, variables: this.vars, keep: () => true, reads: NO_READS, ...(opts.signal ? { signal: opts.signal } : {}) };
+  }
+
+  get variables(): VariableEvaluator {
+    return this.vars;
+  }
+
+  /**
+   * Forgets everything evaluated and collected so far (objects, items and
+   * their ids, tests, definitions, variable values) and the engine's own
+   * services, so that the next evaluation sees the target as it is now. A
+   * shared scan's services and collections are its owner's to reset
+   * (CollectionShare.reset). Call it between evaluations, not during one.
+   */
+  async reset(): Promise<void> {
+    this.objects.clear();
+    this.objectReads.clear();
+    this.tests.clear();
+    this.definitions.clear();
+    this.itemIds.clear();
+    this.evaluated.clear();
+    this.tallies.clear();
+    this.vars = new VariableEvaluator(this.doc, this.opts.external ?? NO_VARIABLES, { collect: (id) => this.collect(id) });
+    this.ctx = { ...this.ctx, variables: this.vars };
+    await this.own?.reset();
+  }
+
+  /** Releases the engine's own services (a shared scan's are its owner's). */
+  async close(): Promise<void> {
+    await this.own?.close();
   }
 
   /** Every collected object so far (the system characteristics). */
@@ -197,6 +241,67 @@ export class OvalEngine {
     };
     definitionIds.forEach(definition);
     return out;
+  }
+
+  /**
+   * What the definition's result depends on (with EngineOptions.reads): the
+   * union of the read sets of every object it may have collected, through
+   * its tests, their states' variables, extended definitions, sets and the
+   * variables of entities and filters. Empty for objects not collected
+   * (yet): call it once the definition is evaluated.
+   */
+  definitionReads(definitionId: string): ReadSet {
+    const objects = new Set<string>();
+    const seenDefs = new Set<string>();
+    const seenVars = new Set<string>();
+    const object = (id: string): void => {
+      if (objects.has(id)) return;
+      objects.add(id);
+      for (const d of this.objectsNeededBy(id, this.needed)) objects.add(d);
+    };
+    const component = (c: Component): void => {
+      if (c.fn === 'object') object(c.objectRef);
+      else if (c.fn === 'variable') variable(c.varRef);
+      else if ('args' in c) c.args.forEach(component);
+      else if ('arg' in c) component(c.arg);
+    };
+    const variable = (id: string): void => {
+      if (seenVars.has(id)) return;
+      seenVars.add(id);
+      const v = this.doc.variables.get(id);
+      if (v?.kind === 'local') component(v.component);
+    };
+    const entities = (list: readonly OvalEntity[]): void => {
+      for (const e of list) {
+        if (e.varRef !== undefined) variable(e.varRef);
+        if (e.fields) entities(e.fields);
+      }
+    };
+    const criteria = (c: Criteria): void => {
+      for (const k of c.children) {
+        if (k.kind === 'criteria') criteria(k);
+        else if (k.kind === 'extend_definition') definition(k.definitionRef);
+        else {
+          const t = this.doc.tests.get(k.testRef);
+          if (!t) continue;
+          if (t.objectRef !== undefined) object(t.objectRef);
+          for (const ref of t.stateRefs) entities(this.doc.states.get(ref)?.entities ?? []);
+        }
+      }
+    };
+    const definition = (id: string): void => {
+      if (seenDefs.has(id)) return;
+      seenDefs.add(id);
+      const d = this.doc.definitions.get(id);
+      if (d?.criteria) criteria(d.criteria);
+    };
+    definition(definitionId);
+    const sets: ReadSet[] = [];
+    for (const id of objects) {
+      const r = this.objectReads.get(id);
+      if (r) sets.push(r);
+    }
+    return unionReads(sets);
   }
 
   /** Every object whose items collecting `objectId` may need: through variables of its entities and filters, and set members. */
@@ -326,14 +431,18 @@ export class OvalEngine {
     let joining = batch;
     // an object that depends on the target alone is collected once per scan (share.ts)
     const key = this.opts.share ? collectionKey(object, this.doc) : undefined;
+    const reads = this.opts.reads ? new ReadRecorder() : undefined;
     for (const combo of combinations(perEntity)) {
       const entities = new Map<string, ResolvedEntity>();
       for (const r of combo) entities.set(r.entity.name, r);
+      // this request's reads, apart: a collection shared by shape carries its own to every engine
+      const log = reads && new ReadRecorder();
       const collect = async (): Promise<SharedCollection> => {
         let got: { flag: CollectionFlag; items: readonly ItemData[]; messages: string[] };
         try {
           let ctx: ProbeContext = object.filters.length === 0 ? this.ctx : { ...this.ctx, keep: this.keeper(object.filters, kept) };
           if (joining) ctx = { ...ctx, batch: joining.batch };
+          if (log) ctx = { ...ctx, target: recordingTarget(this.opts.target, log), reads: log };
           const res = await probe.collect({ object, entities, behaviors: object.behaviors }, ctx);
           got = { flag: res.flag ?? flagOfItems(res.items.map((i) => i.status)), items: res.items, messages: [...(res.messages ?? [])] };
         } catch (e) {
@@ -342,7 +451,8 @@ export class OvalEngine {
           got = { flag: 'error', items: [], messages: [`${object.type} probe failed: ${e instanceof Error ? e.message : String(e)}`] };
         }
         // Filter before numbering, so that items no filter keeps are never kept.
-        return this.applyFilters(got, object.filters, kept);
+        const filtered = await this.applyFilters(got, object.filters, kept);
+        return log ? { ...filtered, reads: log.toData() } : filtered;
       };
       // an object of the same shape collected elsewhere: this member has no work for the batch
       if (key !== undefined && joining && this.opts.share!.has(key)) joining.arrived();
@@ -360,7 +470,9 @@ export class OvalEngine {
         items.set(i.id, i);
       }
       messages.push(...f.messages);
+      if (reads && f.reads) reads.add(f.reads);
     }
+    if (reads) this.objectReads.set(object.id, reads.toData());
     const all = [...items.values()];
     let final = flag ?? 'does not exist';
     if (final === 'complete' && all.length === 0) final = 'does not exist';

@@ -5,6 +5,7 @@ import type { OvalDefinitions } from '../model/oval/types.js';
 import { offlineRootTarget } from '../target/fs-target.js';
 import { ovalXml } from '../testing/content.js';
 import { OvalEngine } from './engine.js';
+import { ServiceScope } from './services.js';
 import { collectionKey, CollectionShare } from './share.js';
 import type { ItemData, Probe } from './types.js';
 
@@ -85,7 +86,7 @@ describe('collectionKey: the shape of an object, without its ids', () => {
 describe('CollectionShare: one collection per scan', () => {
   it('two engines sharing a scan collect an object of the same shape once, and each numbers the items itself', async () => {
     const probe = countingProbe();
-    const share = new CollectionShare();
+    const share = new CollectionShare(new ServiceScope(offlineRootTarget('/nonexistent-root-for-tests')));
     const a = engineFor(doc('a', [PATTERN]), probe, share);
     const b = engineFor(doc('b', [PATTERN]), probe, share);
     const ra = await a.evaluateDefinition('oval:a:def:1');
@@ -113,7 +114,7 @@ describe('CollectionShare: one collection per scan', () => {
 
   it('an object that uses an external variable is collected by each engine, with its own values', async () => {
     const probe = countingProbe();
-    const share = new CollectionShare();
+    const share = new CollectionShare(new ServiceScope(offlineRootTarget('/nonexistent-root-for-tests')));
     const variables = '<external_variable id="oval:x:var:1" version="1" datatype="string" comment="x"/>';
     const body = '<ind:name operation="pattern match" var_ref="oval:x:var:1"/>';
     const a = engineFor(doc('x', [body], { variables }), probe, share, { 'oval:x:var:1': ['^a$'] });
@@ -125,7 +126,7 @@ describe('CollectionShare: one collection per scan', () => {
 
   it('objects of the same shape in one batch do not wait on each other', async () => {
     const probe = countingProbe(true);
-    const share = new CollectionShare();
+    const share = new CollectionShare(new ServiceScope(offlineRootTarget('/nonexistent-root-for-tests')));
     const e = engineFor(doc('s', [PATTERN, PATTERN, '<ind:name operation="pattern match">^c$</ind:name>']), probe, share);
     const r = await Promise.race([e.evaluateAll().then(() => 'done'), new Promise((res) => setTimeout(() => res('stuck'), 5_000).unref())]);
     assert.equal(r, 'done');

@@ -19,6 +19,8 @@
  */
 import type { OvalDefinitions, OvalEntity, OvalObject } from '../model/oval/types.js';
 import type { CollectionFlag } from './result.js';
+import type { ReadSet } from '../target/reads.js';
+import type { ServiceScope } from './services.js';
 import type { ItemData } from './types.js';
 
 /** An object's items after its filters, before an engine numbers them. */
@@ -26,12 +28,21 @@ export interface SharedCollection {
   readonly flag: CollectionFlag;
   readonly items: readonly ItemData[];
   readonly messages: readonly string[];
+  /** What collecting it read, when the engine records reads. */
+  readonly reads?: ReadSet;
 }
 
 export class CollectionShare {
-  /** ProbeContext.shared for every engine of the scan. */
-  readonly services = new Map<string, unknown>();
   private readonly objects = new Map<string, Promise<SharedCollection>>();
+
+  /** `services`: ProbeContext.services for every engine of the scan; the share's owner opens and closes them. */
+  constructor(readonly services: ServiceScope) {}
+
+  /** Forgets every shared collection and drops the services, so that the next evaluation sees the target as it is now. */
+  async reset(): Promise<void> {
+    this.objects.clear();
+    await this.services.reset();
+  }
 
   /** Whether an object of this shape was collected (or is being collected) already. */
   has(key: string): boolean {

@@ -4,8 +4,10 @@
  * contract. Collection outcomes are data, never exceptions.
  */
 import type { OvalDatatype, OvalEntity, OvalObject } from '../model/oval/types.js';
+import type { ReadLog } from '../target/reads.js';
 import type { Target, TargetCapability } from '../target/target.js';
 import type { CollectionFlag, ItemStatus } from './result.js';
+import type { ProbeServices } from './services.js';
 
 /** One entity of a collected item (a field of the system characteristics). */
 export interface ItemEntity {
@@ -109,8 +111,20 @@ export interface ProbeContext {
   readonly target: Target;
   /** Variable values, for objects that name a variable in their content (variable_object). */
   readonly variables: { value(id: string): Promise<VariableValue> };
-  /** Shared services (file walks, file contents, parsed package databases), keyed by name: per engine, or per scan when the engines share a CollectionShare (share.ts). */
-  readonly shared: Map<string, unknown>;
+  /**
+   * The scan's probe services (file walks, file contents, parsed package
+   * databases), typed by their keys (services.ts): per engine, or per scan
+   * when the engines share a CollectionShare (share.ts).
+   */
+  readonly services: ProbeServices;
+  /**
+   * Where the object's reads are recorded (its read set), when the engine
+   * records them (EngineOptions.reads). Calls through `target` are recorded
+   * already; a probe records here what it learns without asking the target
+   * itself: a walk registered with a shared traversal, a file whose content
+   * a shared cache holds, the package database, units, processes.
+   */
+  readonly reads: ReadLog;
   /**
    * The object's filters, for probes that produce many items (file walks):
    * an item for which this answers false would be filtered out anyway, so

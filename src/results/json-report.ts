@@ -24,13 +24,19 @@
  *     "idents": [{ "system", "value" }],
  *     "references": [{ "href", "text" }],
  *     "messages": [{ "severity", "text" }],
- *     "check": { "system", "href", "name", "negate" } | null
+ *     "check": { "system", "href", "name", "negate" } | null,
+ *     "reads": {                                    // only with `vigil scan --reads`: what the result depends on
+ *       "paths": [target paths read or examined, missing ones included],
+ *       "walks": [{ "start", "depth", "filename"?, "pattern"?, "links"? }],   // directories listed
+ *       "inputs": [{ "kind", "key" }]               // packages, kernel, systemd, processes, ...
+ *     }
  *   }]
  * }
  * ```
  */
 import { writeFile } from 'node:fs/promises';
 import type { Role, Severity } from '../model/xccdf/types.js';
+import type { ReadSet } from '../target/reads.js';
 import { countResults, type CheckedBy, type RuleMessage, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
 import { durationSeconds, indexRules } from './report-common.js';
 
@@ -49,6 +55,8 @@ export interface JsonRule {
   readonly references: ReadonlyArray<{ readonly href: string; readonly text: string }>;
   readonly messages: readonly RuleMessage[];
   readonly check: { readonly system: string; readonly href: string | null; readonly name: string | null; readonly negate: boolean } | null;
+  /** Present when the scan recorded read sets (target/reads.ts). */
+  readonly reads?: ReadSet;
 }
 
 export interface JsonScan {
@@ -118,6 +126,7 @@ export function jsonReport(report: ScanReport): JsonScan {
         references: (e?.rule.references ?? []).map((x) => ({ href: x.href, text: x.text })),
         messages: r.messages.map((m) => ({ severity: m.severity, text: m.text })),
         check: checkOf(r.check),
+        ...(r.reads ? { reads: r.reads } : {}),
       };
     }),
   };

@@ -107,7 +107,8 @@ export function packages(hardened: boolean): Record<string, string> {
     : { ...base, telnetd: '0.17-44build1', rsh_server: '0.17-22', 'xserver-xorg': '1:7.7+23ubuntu2', avahi_daemon: '0.8-5ubuntu5', nis: '4.4', talk: '0.17-17' };
 }
 
-function writeSsgRoot(root: string, platform: Files, hardened: boolean): void {
+/** Writes the synthetic root's files (without apt's cache, which only oscap needs). */
+export function writeSsgRoot(root: string, platform: Files, hardened: boolean): void {
   const files = { ...commonFiles(hardened), ...platform };
   for (const [p, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, p)), { recursive: true });

@@ -11,7 +11,14 @@
  */
 import { findPlatform, type CpeDictionary, type LogicalTest } from '../model/cpe/types.js';
 import type { PlatformSpecification } from '../model/cpe/types.js';
+import { unionReads, type ReadSet } from '../target/reads.js';
 import type { PlatformCheck } from './check-engine.js';
+
+/** What a platform's answer looked at: CPE checks, and CPE names (whose checks are kept per name). */
+interface Deps {
+  readonly checks: Array<readonly [string, string, string]>;
+  readonly names: Set<string>;
+}
 
 export interface ApplicabilitySources {
   readonly platformSpecification: PlatformSpecification;
@@ -38,9 +45,15 @@ export function cpeNameMatches(platform: string, item: string): boolean {
   return true;
 }
 
+/** A CPE check a platform's answer depended on. */
+type CheckRef = readonly [system: string, href: string, name: string];
+
 export class Applicability {
   private readonly platformCache = new Map<string, Promise<boolean>>();
   private readonly nameCache = new Map<string, Promise<boolean>>();
+  /** The CPE checks each platform and each CPE name evaluated, and the names a platform looked up: for `reads`. */
+  private readonly platformChecks = new Map<string, { checks: CheckRef[]; names: Set<string> }>();
+  private readonly nameChecks = new Map<string, CheckRef[]>();
   /** Platforms found applicable, in the order they were first found so. */
   readonly applicable: string[] = [];
 
@@ -58,10 +71,32 @@ export class Applicability {
     return any;
   }
 
+  /**
+   * What the answers for these platforms read of the target (through the
+   * checking system's `platformReads`): the union over the CPE checks they
+   * evaluated. Call it once they are decided.
+   */
+  reads(platforms: readonly string[]): ReadSet {
+    const sets: ReadSet[] = [];
+    const add = (c: CheckRef): void => {
+      const r = this.check.platformReads?.(...c);
+      if (r) sets.push(r);
+    };
+    for (const p of platforms) {
+      const deps = this.platformChecks.get(p);
+      if (!deps) continue;
+      deps.checks.forEach(add);
+      for (const n of deps.names) this.nameChecks.get(n)?.forEach(add);
+    }
+    return unionReads(sets);
+  }
+
   private platform(p: string): Promise<boolean> {
     let hit = this.platformCache.get(p);
     if (!hit) {
-      hit = this.evaluatePlatform(p).then((ok) => {
+      const deps = { checks: [] as CheckRef[], names: new Set<string>() };
+      this.platformChecks.set(p, deps);
+      hit = this.evaluatePlatform(p, deps).then((ok) => {
         if (ok && !this.applicable.includes(p)) this.applicable.push(p);
         return ok;
       });
@@ -70,20 +105,20 @@ export class Applicability {
     return hit;
   }
 
-  private async evaluatePlatform(p: string): Promise<boolean> {
+  private async evaluatePlatform(p: string, deps: Deps): Promise<boolean> {
     // CPE2 platforms take precedence; `#` is optional, as in OpenSCAP.
     const spec = findPlatform(this.sources.platformSpecification, p);
-    if (spec && (await this.logicalTest(spec.test))) return true;
-    if (isCpeName(p)) return this.cpeName(p);
+    if (spec && (await this.logicalTest(spec.test, deps))) return true;
+    if (isCpeName(p)) return this.cpeName(p, deps);
     return false;
   }
 
-  private async logicalTest(t: LogicalTest): Promise<boolean> {
+  private async logicalTest(t: LogicalTest, deps: Deps): Promise<boolean> {
     let r: boolean;
     if (t.operator === 'AND') {
       r = true;
       for (const c of t.children) {
-        if (!(await this.term(c))) {
+        if (!(await this.term(c, deps))) {
           r = false;
           break;
         }
@@ -91,7 +126,7 @@ export class Applicability {
     } else {
       r = false;
       for (const c of t.children) {
-        if (await this.term(c)) {
+        if (await this.term(c, deps)) {
           r = true;
           break;
         }
@@ -100,21 +135,28 @@ export class Applicability {
     return t.negate ? !r : r;
   }
 
-  private term(c: LogicalTest['children'][number]): Promise<boolean> {
-    if (c.kind === 'logical-test') return this.logicalTest(c);
-    if (c.kind === 'fact-ref') return this.cpeName(c.name);
+  private term(c: LogicalTest['children'][number], deps: Deps): Promise<boolean> {
+    if (c.kind === 'logical-test') return this.logicalTest(c, deps);
+    if (c.kind === 'fact-ref') return this.cpeName(c.name, deps);
+    deps.checks.push([c.system, c.href, c.idRef]);
     return this.check.isTrue(c.system, c.href, c.idRef);
   }
 
   /** A CPE name applies when a matching dictionary item has a true check. */
-  private cpeName(name: string): Promise<boolean> {
+  private cpeName(name: string, deps: Deps): Promise<boolean> {
+    deps.names.add(name);
     let hit = this.nameCache.get(name);
     if (!hit) {
+      const checks: CheckRef[] = [];
+      this.nameChecks.set(name, checks);
       hit = (async () => {
         for (const d of this.sources.dictionaries) {
           for (const item of d.items) {
             if (!cpeNameMatches(name, item.name)) continue;
-            for (const ch of item.checks) if (await this.check.isTrue(ch.system, ch.href, ch.id)) return true;
+            for (const ch of item.checks) {
+              checks.push([ch.system, ch.href, ch.id]);
+              if (await this.check.isTrue(ch.system, ch.href, ch.id)) return true;
+            }
           }
         }
         return false;

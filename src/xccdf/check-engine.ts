@@ -4,6 +4,7 @@
  * layer picks the concrete engines.
  */
 import type { ValueType } from '../model/xccdf/types.js';
+import type { ReadSet } from '../target/reads.js';
 import type { XccdfResult } from './result-types.js';
 
 /** A value exported to the checking system (check-export, after refine-value and set-value). */
@@ -37,9 +38,16 @@ export interface CheckEngine {
    * filesystem walk for many objects). Optional; results must not depend on it.
    */
   prepare?(requests: readonly CheckRequest[]): Promise<void>;
+  /**
+   * What an evaluated request read of the target (its read set), when the
+   * engine records reads. Optional; called after `evaluate`.
+   */
+  reads?(request: CheckRequest): ReadSet | undefined;
 }
 
 /** Answers whether one CPE check (an OVAL definition in a CPE OVAL document) is true for the target. */
 export interface PlatformCheck {
   isTrue(system: string, href: string, name: string): Promise<boolean>;
+  /** What an evaluated CPE check read of the target, when the checking system records reads. Optional. */
+  platformReads?(system: string, href: string, name: string): ReadSet | undefined;
 }

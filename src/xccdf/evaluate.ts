@@ -21,6 +21,7 @@ import type { Applicability } from './applicability.js';
 import type { CheckEngine, CheckRequest, ValueBinding } from './check-engine.js';
 import type { ResolvedProfile } from './profile.js';
 import type { CheckedBy, RuleMessage, RuleResult, XccdfResult } from './result-types.js';
+import { EMPTY_READS, unionReads, type ReadSet } from '../target/reads.js';
 
 export interface EvaluationOptions {
   readonly profile: ResolvedProfile;
@@ -31,6 +32,12 @@ export interface EvaluationOptions {
   /** `--skip-rule`: these rules are notselected. */
   readonly skipRules?: ReadonlySet<string>;
   readonly clock?: () => Date;
+  /**
+   * Give each rule result its read set (RuleResult.reads): what its check
+   * and its platforms' CPE checks read, as the engines report it
+   * (CheckEngine.reads, PlatformCheck.platformReads).
+   */
+  readonly reads?: boolean;
   /** Called as each rule is decided, in benchmark order (progress, streamed output). */
   readonly onResult?: (result: RuleResult, rule: Rule, reported: boolean) => void;
   /** Cancels the evaluation: no rule is decided after it aborts, and evaluateBenchmark rejects with its reason. */
@@ -96,6 +103,8 @@ interface Outcome {
   readonly result: XccdfResult;
   readonly check?: CheckedBy;
   readonly messages: RuleMessage[];
+  /** What the checks read (EvaluationOptions.reads), to unite. */
+  readonly reads?: readonly ReadSet[];
 }
 
 const NOT_SELECTED: Outcome = { result: 'notselected', messages: [] };
@@ -311,20 +320,25 @@ async function runCheck(run: Run, c: Check): Promise<Outcome> {
   if (!bindings) return bindingsMissing(c);
   let result: XccdfResult = 'notchecked';
   let used: { href: string; name?: string } | undefined;
+  const reads: ReadSet[] = [];
   for (const ref of c.contentRefs) {
-    result = await engine.evaluate({ href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings });
+    const request = { href: ref.href, ...(ref.name !== undefined ? { name: ref.name } : {}), bindings };
+    result = await engine.evaluate(request);
+    const r = run.opts.reads ? engine.reads?.(request) : undefined;
+    if (r) reads.push(r);
     if (result !== 'notchecked') {
       used = ref;
       break;
     }
   }
   const messages: RuleMessage[] = result === 'notchecked' ? [{ severity: 'info', text: 'None of the check-content-ref elements was resolvable.' }] : [];
-  return { result, check: checkedBy(c, used?.href, used?.name), messages };
+  return { result, check: checkedBy(c, used?.href, used?.name), messages, reads };
 }
 
 async function runComplex(run: Run, cc: ComplexCheck): Promise<Outcome> {
   let acc: XccdfResult | undefined;
   const children: CheckedBy[] = [];
+  const reads: ReadSet[] = [];
   for (const child of cc.children) {
     let o: Outcome;
     if (child.kind === 'complex-check') o = await runComplex(run, child);
@@ -333,12 +347,14 @@ async function runComplex(run: Run, cc: ComplexCheck): Promise<Outcome> {
       o = { ...simple, result: negateResult(simple.result, child.negate) };
     }
     if (o.check) children.push(o.check);
+    if (o.reads) reads.push(...o.reads);
     acc = acc === undefined ? o.result : combine(acc, o.result, cc.operator);
   }
   return {
     result: negateResult(acc ?? 'unknown', cc.negate),
     check: { system: '', negate: cc.negate, exports: [], complex: { operator: cc.operator, children } },
     messages: [],
+    reads,
   };
 }
 
@@ -364,8 +380,10 @@ async function dispatch(run: Run, applies: Applies, rule: Rule, emit: (o: Outcom
     if (!bindings) return emit(bindingsMissing(check));
     if (names.length === 0) return emit({ result: 'unknown', check: checkedBy(check), messages: [{ severity: 'info', text: 'No definitions found for @multi-check.' }] });
     for (const name of names) {
-      const r = await engine.evaluate({ href: multi.href, name, bindings });
-      emit({ result: negateResult(r, check.negate), check: checkedBy(check, multi.href, name), messages: [] });
+      const request = { href: multi.href, name, bindings };
+      const r = await engine.evaluate(request);
+      const reads = run.opts.reads ? engine.reads?.(request) : undefined;
+      emit({ result: negateResult(r, check.negate), check: checkedBy(check, multi.href, name), messages: [], ...(reads ? { reads: [reads] } : {}) });
     }
     return;
   }
@@ -385,6 +403,19 @@ class ResultAssembly {
     this.clock = run.opts.clock ?? ((): Date => new Date());
   }
 
+  /** The platforms of a rule, its groups and the benchmark: what its applicability was decided on. */
+  private platformsOf(rule: Rule): string[] {
+    const out = [...rule.platforms];
+    for (let p = this.run.index.parents.get(rule.id); p; p = this.run.index.parents.get(p.id)) out.push(...p.platforms);
+    out.push(...this.run.benchmark.platforms);
+    return out;
+  }
+
+  /** What a rule's result depends on: its platforms' CPE checks and its checks. */
+  private readsOf(rule: Rule, o: Outcome): ReadSet {
+    return unionReads([this.run.opts.applicability.reads(this.platformsOf(rule)), ...(o.reads ?? [])]);
+  }
+
   add(rule: Rule, o: Outcome, reported: boolean): void {
     const ref = this.run.profile.refinements.get(rule.id);
     const rr: RuleResult = {
@@ -397,6 +428,7 @@ class ResultAssembly {
       ...(o.check ? { check: o.check } : {}),
       messages: o.messages,
       idents: rule.idents,
+      ...(this.run.opts.reads ? { reads: o.result === 'notselected' ? EMPTY_READS : this.readsOf(rule, o) } : {}),
     };
     this.ruleResults.push(rr);
     this.run.opts.onResult?.(rr, rule, reported);

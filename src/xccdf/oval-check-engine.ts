@@ -15,6 +15,7 @@ import type { OvalDefinitions } from '../model/oval/types.js';
 import type { DefinitionResult, TestResult } from '../oval/engine.js';
 import type { OvalResult } from '../oval/result.js';
 import type { CollectedObject, ExternalVariableSource } from '../oval/types.js';
+import { unionReads, type ReadSet } from '../target/reads.js';
 import type { CheckEngine, CheckRequest, PlatformCheck } from './check-engine.js';
 import { combine } from './evaluate.js';
 import { buildOvalEvidence, type SessionResults } from './evidence.js';
@@ -27,6 +28,8 @@ export interface OvalSession {
   prepare?(definitionIds: readonly string[]): Promise<void>;
   testResults(): Promise<TestResult[]>;
   collectedObjects(): Promise<CollectedObject[]>;
+  /** What an evaluated definition read of the target, when the session records reads. */
+  definitionReads?(id: string): ReadSet;
 }
 
 export type OvalSessionFactory = (doc: OvalDefinitions, external: ExternalVariableSource) => OvalSession;
@@ -113,6 +116,22 @@ export class OvalCheckEngine implements CheckEngine, PlatformCheck {
     if (!doc || !doc.definitions.has(name)) return false;
     const r = await this.definition(this.sessionFor(href, doc, []), name);
     return r.result === 'true';
+  }
+
+  /** What an evaluated request read: the read sets of its definitions (all of the document's without a name). */
+  reads(req: CheckRequest): ReadSet | undefined {
+    const doc = this.resolve(req.href);
+    if (!doc) return undefined;
+    if (req.name !== undefined && !doc.definitions.has(req.name)) return undefined;
+    const engine = this.sessionFor(req.href, doc, req.bindings).engine;
+    if (!engine.definitionReads) return undefined;
+    const ids = req.name !== undefined ? [req.name] : [...doc.definitions.keys()];
+    return unionReads(ids.map((id) => engine.definitionReads!(id)));
+  }
+
+  /** What an evaluated CPE check read. */
+  platformReads(system: string, href: string, name: string): ReadSet | undefined {
+    return system === OVAL_SYSTEM ? this.reads({ href, name, bindings: [] }) : undefined;
   }
 
   /**

@@ -5,6 +5,7 @@
  * back for results-based fixes.
  */
 import type { OvalDefinition, OvalObject, OvalState, OvalTest, OvalVariable } from '../model/oval/types.js';
+import type { ReadSet } from '../target/reads.js';
 import { XCCDF_RESULTS, type Benchmark, type CheckExport, type Role, type Severity, type XccdfResult } from '../model/xccdf/types.js';
 import type { DefinitionResult } from '../oval/engine.js';
 import type { CollectionFlag, OvalResult } from '../oval/result.js';
@@ -44,6 +45,12 @@ export interface RuleResult {
   readonly messages: readonly RuleMessage[];
   /** Idents of the rule (CCE and others), repeated for readers of the results alone. */
   readonly idents: ReadonlyArray<{ readonly system: string; readonly value: string }>;
+  /**
+   * What the result depends on (EvaluationOptions.reads): the union of the
+   * read sets of the objects its check and its platforms' CPE checks
+   * collected. Plain data.
+   */
+  readonly reads?: ReadSet;
 }
 
 export interface Score {

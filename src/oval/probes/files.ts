@@ -39,8 +39,10 @@
  * what the walk saw.
  */
 import type { OvalObject } from '../../model/oval/types.js';
+import { NO_READS, recordingTarget, type ReadLog } from '../../target/reads.js';
 import { childPath, openDirectory, TargetError, type FileInfo, type Target } from '../../target/target.js';
 import { absentAs, followedAs } from './absence.js';
+import { serviceKey } from '../services.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
 import { compareValues, ovalPattern } from '../compare.js';
 import { boundedTest, mayBacktrackBadly, type TestAnswer } from '../regex/bounded.js';
@@ -154,7 +156,11 @@ interface RecursionRules {
   readonly filename: ResolvedEntity | undefined;
   /** May the recursion list a directory on this device? */
   readonly enters: DeviceCheck;
+  /** The recursion goes into a directory through a link, listing `depth` levels there (-1: no bound): for read sets. */
+  readonly onLink?: OnLink;
 }
+
+type OnLink = (node: WalkNode, depth: number) => void;
 
 /**
  * A test of names or paths against an object entity, compiled once for a
@@ -253,6 +259,7 @@ class Recursion implements Walker {
     }
     // a directory reached through a link is entered because links are followed; a plain one only with "directories"
     const enter = (node.viaLink || b.intoDirectories) && this.r.enters(node.info);
+    if (enter && node.viaLink && this.r.onLink) this.r.onLink(node, b.maxDepth === -1 ? -1 : b.maxDepth - level);
     if (filename !== undefined) return enter;
     // below max_depth nothing more is reported
     const deeper = enter && (b.maxDepth === -1 || level < b.maxDepth);
@@ -333,6 +340,8 @@ interface MatchRules {
   readonly reports: DeviceCheck;
   /** A directory the path entity matched. */
   readonly matched?: (node: WalkNode, spawn: Spawn) => Promise<void>;
+  /** The walk goes into a directory through a link: for read sets. */
+  readonly onLink?: OnLink;
 }
 
 class MatchWalk implements Walker {
@@ -354,6 +363,7 @@ class MatchWalk implements Walker {
       if (v === 'none') return false;
       compare = v === 'match';
     }
+    if (node.viaLink && this.m.onLink) this.m.onLink(node, -1);
     if (this.m.kind === 'path' && compare && this.m.matched && (await this.matches(node.path))) await this.m.matched(node, spawn);
     return true;
   }
@@ -407,26 +417,29 @@ export class FileLocator {
    * (use `collect` for a stable one). With `ctx.batch`, the walk waits for
    * the other objects collected together and is shared with them.
    */
-  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
+  async each(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'reads' | 'signal'> | undefined, visit: Visit): Promise<void> {
     const b = behaviorsOf(req);
     if (!b) return;
+    // what this object reads: its own calls through a recording view, the shared walk as its spec
+    const log = ctx?.reads ?? NO_READS;
+    const t = log === NO_READS ? this.target : recordingTarget(this.target, log);
     const filepath = req.entities.get('filepath');
-    if (filepath) return this.byFilepath(filepath, b, ctx, visit);
+    if (filepath) return this.byFilepath(t, log, filepath, b, ctx, visit);
     const path = req.entities.get('path');
     if (!path) return;
     const filename = req.entities.get('filename');
     const rules = { b, filename: !filename || filename.entity.nil ? undefined : filename };
     if (path.entity.operation !== 'equals') {
-      return this.matchWalk(path, 'path', b, ctx, visit, rules);
+      return this.matchWalk(t, log, path, 'path', b, ctx, visit, rules);
     }
-    const dir = await this.directoryAt(path.value);
+    const dir = await this.directoryAt(t, path.value);
     if (!dir) return;
-    const enters = await this.deviceCheck(b, dir);
+    const enters = await this.deviceCheck(log, b, dir);
     // the match walk's own check of its start
     if (!enters(dir)) return;
-    if (b.direction === 'up') return this.upward(path.value, { ...rules, enters }, visit);
+    if (b.direction === 'up') return this.upward(t, path.value, { ...rules, enters }, visit);
     if (b.direction === 'none' && rules.filename === undefined) {
-      const info = await absentAs(this.target.lstat(path.value));
+      const info = await absentAs(t.lstat(path.value));
       if (info) await visit({ path: path.value, filepath: path.value, info });
       return;
     }
@@ -435,17 +448,50 @@ export class FileLocator {
       const name = rules.filename.value;
       if (name === '' || name === '.' || name === '..' || name.includes('/')) return;
       const fp = childPath(path.value, name);
-      const info = await absentAs(this.target.lstat(fp));
+      const info = await absentAs(t.lstat(fp));
       if (info && info.type !== 'directory') await visit({ path: path.value, filename: name, filepath: fp, info });
       return;
     }
+    log.walk({
+      start: path.value,
+      depth: b.direction === 'down' ? b.maxDepth : 0,
+      ...(rules.filename ? { filename: `${rules.filename.entity.operation} ${rules.filename.value}` } : {}),
+      ...(b.direction === 'down' && b.intoLinks ? { links: true } : {}),
+    });
     const ticket: Ticket = { walkers: [] };
-    ticket.walkers.push([path.value, new Recursion({ ...rules, enters }, visit, (e) => (ticket.error ??= e), this.files)]);
+    const links = this.linkLog(log);
+    ticket.walkers.push([path.value, new Recursion({ ...rules, enters, ...(links ? { onLink: links.onLink } : {}) }, visit, (e) => (ticket.error ??= e), this.files)]);
     await this.walk(ticket, ctx);
+    await links?.done();
+  }
+
+  /**
+   * For read sets: where a walk goes through a link to a directory, it
+   * lists what the link leads to, so that place is a walk of its own in the
+   * object's reads (resolved once the traversal is done with it).
+   */
+  private linkLog(log: ReadLog): { onLink: OnLink; done: () => Promise<void> } | undefined {
+    if (log === NO_READS) return undefined;
+    const pending: Array<Promise<void>> = [];
+    return {
+      onLink: (node, depth) => {
+        pending.push(
+          this.target.realpath(node.path).then(
+            (real) => {
+              if (real !== node.path) log.walk({ start: real, depth, links: true });
+            },
+            () => undefined,
+          ),
+        );
+      },
+      done: async () => {
+        await Promise.all(pending);
+      },
+    };
   }
 
   /** `build` for every located entry; the results in path order, whatever order the walk found them in. */
-  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
+  async collect<T>(req: ProbeRequest, ctx: Pick<ProbeContext, 'batch' | 'reads' | 'signal'> | undefined, build: (f: LocatedFile) => readonly T[] | Promise<readonly T[]>): Promise<T[]> {
     const found: Array<{ readonly key: string; readonly seq: number; readonly out: readonly T[] }> = [];
     const keep = (key: string, out: readonly T[]): void => {
       if (out.length > 0) found.push({ key, seq: found.length, out });
@@ -463,35 +509,37 @@ export class FileLocator {
   }
 
   /** Every entry the request selects, in path order. */
-  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch' | 'signal'>): Promise<LocatedFile[]> {
+  locate(req: ProbeRequest, ctx?: Pick<ProbeContext, 'batch' | 'reads' | 'signal'>): Promise<LocatedFile[]> {
     return this.collect(req, ctx, (f) => [f]);
   }
 
   /** stat of `path` when it is a directory (links followed), after oscap's lstat that it exists. */
-  private async directoryAt(path: string): Promise<FileInfo | undefined> {
-    const l = await absentAs(this.target.lstat(path));
+  private async directoryAt(t: Target, path: string): Promise<FileInfo | undefined> {
+    const l = await absentAs(t.lstat(path));
     if (!l) return undefined;
-    const s = l.type === 'symlink' ? await followedAs(this.target.stat(path)) : l;
+    const s = l.type === 'symlink' ? await followedAs(t.stat(path)) : l;
     return s?.type === 'directory' ? s : undefined;
   }
 
-  private async byFilepath(fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined, visit: Visit): Promise<void> {
-    if (fp.entity.operation !== 'equals') return this.matchWalk(fp, 'filepath', b, ctx, visit);
-    const info = await absentAs(this.target.lstat(fp.value));
+  private async byFilepath(t: Target, log: ReadLog, fp: ResolvedEntity, b: Behaviors, ctx: Pick<ProbeContext, 'batch' | 'reads' | 'signal'> | undefined, visit: Visit): Promise<void> {
+    if (fp.entity.operation !== 'equals') return this.matchWalk(t, log, fp, 'filepath', b, ctx, visit);
+    const info = await absentAs(t.lstat(fp.value));
     if (!info) return;
     // the walk's start is followed (FTS_COMFOLLOW): a directory, or a link to one, is never a filepath
-    const followed = info.type === 'symlink' ? await followedAs(this.target.stat(fp.value)) : info;
+    const followed = info.type === 'symlink' ? await followedAs(t.stat(fp.value)) : info;
     if (followed?.type === 'directory') return;
-    if (!(await this.fileCheck(b))(followed ?? info)) return;
+    if (!(await this.fileCheck(log, b))(followed ?? info)) return;
     await visit({ path: dirname(fp.value), filename: basename(fp.value), filepath: fp.value, info });
   }
 
   /** The match walk for a path or filepath that is not `equals`. */
   private async matchWalk(
+    t: Target,
+    log: ReadLog,
     entity: ResolvedEntity,
     kind: 'path' | 'filepath',
     b: Behaviors,
-    ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined,
+    ctx: Pick<ProbeContext, 'batch' | 'reads' | 'signal'> | undefined,
     visit: Visit,
     rules?: Omit<RecursionRules, 'enters'>,
   ): Promise<void> {
@@ -503,44 +551,48 @@ export class FileLocator {
       if (prune && (await prune('/')) === 'none') return;
       base = fixedPathPrefix(entity.value);
     }
-    const l = await absentAs(this.target.lstat(base));
+    const l = await absentAs(t.lstat(base));
     if (!l) return;
-    const start = l.type === 'symlink' ? await followedAs(this.target.stat(base)) : l;
+    const start = l.type === 'symlink' ? await followedAs(t.stat(base)) : l;
     if (!start) return;
-    const enters = await this.deviceCheck(b, start);
-    const reports = await this.fileCheck(b);
+    const enters = await this.deviceCheck(log, b, start);
+    const reports = await this.fileCheck(log, b);
     if (start.type !== 'directory') {
       // the start itself is the only candidate
       if (kind === 'filepath' && (await entityMatches(entity, base)) && reports(start)) await visit({ path: dirname(base), filename: basename(base), filepath: base, info: l });
       return;
     }
+    // the match walk lists everything below its start that the pattern may reach, and follows every link
+    log.walk({ start: base, depth: -1, pattern: `${entity.entity.operation} ${entity.value}`, links: true });
     const ticket: Ticket = { walkers: [] };
     const fail = (e: unknown): void => {
       ticket.error ??= e;
     };
+    const links = this.linkLog(log);
     let matched: MatchRules['matched'];
     if (kind === 'path' && rules) {
-      const recursion: RecursionRules = { ...rules, enters };
+      const recursion: RecursionRules = { ...rules, enters, ...(links ? { onLink: links.onLink } : {}) };
       matched = async (node, spawn) => {
-        if (b.direction === 'up') await this.upward(node.path, recursion, visit);
+        if (b.direction === 'up') await this.upward(t, node.path, recursion, visit);
         else if (b.direction === 'none' && rules.filename === undefined) {
           const info = await node.lstat();
           if (info) await visit({ path: node.path, filepath: node.path, info });
         } else spawn(new Recursion(recursion, visit, fail, this.files));
       };
     }
-    ticket.walkers.push([base, new MatchWalk({ kind, entity, prune, enters, reports, ...(matched ? { matched } : {}) }, visit, fail)]);
+    ticket.walkers.push([base, new MatchWalk({ kind, entity, prune, enters, reports, ...(matched ? { matched } : {}), ...(links ? { onLink: links.onLink } : {}) }, visit, fail)]);
     await this.walk(ticket, ctx);
+    await links?.done();
   }
 
   /** recurse_direction="up": the directory and its ancestors, max_depth of them, each listed on its own. */
-  private async upward(start: string, r: RecursionRules, visit: Visit): Promise<void> {
+  private async upward(t: Target, start: string, r: RecursionRules, visit: Visit): Promise<void> {
     let cur = start;
     for (let depth = 0; r.b.maxDepth === -1 || depth <= r.b.maxDepth; depth++) {
-      const dir = await followedAs(openDirectory(this.target, cur));
+      const dir = await followedAs(openDirectory(t, cur));
       if (dir && r.enters(dir.info)) {
         if (r.filename === undefined) {
-          const info = await absentAs(this.target.lstat(cur));
+          const info = await absentAs(t.lstat(cur));
           if (info) await visit({ path: cur, filepath: cur, info });
         } else {
           for (const e of (await absentAs(dir.entries())) ?? []) {
@@ -560,7 +612,7 @@ export class FileLocator {
    * any) to register theirs, then runs one traversal for every walk pending
    * by then, or waits for the one already serving this ticket.
    */
-  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch' | 'signal'> | undefined): Promise<void> {
+  private async walk(ticket: Ticket, ctx: Pick<ProbeContext, 'batch' | 'reads' | 'signal'> | undefined): Promise<void> {
     this.pending.push(ticket);
     if (ctx?.batch) await ctx.batch.ready();
     if (!ticket.run) {
@@ -600,25 +652,28 @@ export class FileLocator {
   }
 
   /** Which directories a walk may enter: on a local filesystem, on the start's device, or any. */
-  private async deviceCheck(b: Behaviors, start: FileInfo): Promise<DeviceCheck> {
+  private async deviceCheck(log: ReadLog, b: Behaviors, start: FileInfo): Promise<DeviceCheck> {
     if (b.fileSystem === 'defined') return (i) => i.dev === start.dev;
-    return this.fileCheck(b);
+    return this.fileCheck(log, b);
   }
 
   /** Which filepaths may be reported: with "local", those on a local filesystem. */
-  private async fileCheck(b: Behaviors): Promise<DeviceCheck> {
+  private async fileCheck(log: ReadLog, b: Behaviors): Promise<DeviceCheck> {
     if (b.fileSystem !== 'local') return () => true;
+    // the mount table, read once for the scan, decides
+    if (this.target.has('kernel')) {
+      log.path('/proc/self/mounts');
+      log.input('mounts', '*');
+    }
     const devs = await this.localDevices();
     return devs ? (i) => devs.has(i.dev) : () => true;
   }
 }
 
-/** The per-evaluation locator shared by every file-based probe. */
-export function fileLocator(shared: Map<string, unknown>, target: Target): FileLocator {
-  let l = shared.get('file-locator') as FileLocator | undefined;
-  if (!l) {
-    l = new FileLocator(target);
-    shared.set('file-locator', l);
-  }
-  return l;
+/** The scan's file locator, shared by every file-based probe (its walks serve them all). */
+export const FILE_LOCATOR = serviceKey('file-locator', (target) => new FileLocator(target));
+
+/** The scan's locator, from the probe's services. */
+export function fileLocator(ctx: Pick<ProbeContext, 'services'>): FileLocator {
+  return ctx.services.get(FILE_LOCATOR);
 }

@@ -14,8 +14,10 @@ import type { OvalDefinitions } from '../../model/oval/types.js';
 import { offlineRootTarget } from '../../target/fs-target.js';
 import { wrapTarget, type DirHandle, type FileInfo, type Target } from '../../target/target.js';
 import { mockTarget, type MockEntry } from '../../target/memory-target.js';
+import { NO_READS } from '../../target/reads.js';
 import { caseDocument, type ProbeCase } from '../../testing/probe-oracle.js';
 import { OvalEngine } from '../engine.js';
+import { ServiceScope } from '../services.js';
 import type { CollectedObject, ItemData, ProbeContext, ProbeRequest } from '../types.js';
 import { fixedPathPrefix, pathPatternTest } from './path-prefix.js';
 import { probeTable } from './registry.js';
@@ -242,7 +244,8 @@ describe('filters run during the walk, on the entries an object selects', () => 
     const judged: string[] = [];
     const ctx: ProbeContext = {
       target: c.target,
-      shared: new Map(),
+      services: new ServiceScope(c.target),
+      reads: NO_READS,
       variables: { value: () => Promise.reject(new Error('no variables')) },
       keep: async (item: ItemData) => {
         judged.push(item.entities.find((e) => e.name === 'filepath')!.value);
@@ -270,7 +273,7 @@ describe('file items judged by name', () => {
     }) as OvalDefinitions;
     for (const object of doc.objects.values()) {
       const req: ProbeRequest = { object, entities: new Map(object.entities.map((e) => [e.name, { entity: e, value: e.value }])), behaviors: object.behaviors };
-      await fileProbe.collect(req, { target: offlineRootTarget(root), shared: new Map(), variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
+      await fileProbe.collect(req, { target: offlineRootTarget(root), services: new ServiceScope(offlineRootTarget(root)), reads: NO_READS, variables: { value: () => Promise.reject(new Error('none')) }, keep: (item) => (judged.push(item), false) });
     }
     assert.ok(judged.some((i) => i.entities.some((e) => e.name === 'filepath')) && judged.some((i) => !i.entities.some((e) => e.name === 'filepath')));
     for (const item of judged) {

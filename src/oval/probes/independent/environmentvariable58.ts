@@ -26,6 +26,7 @@ export const environmentvariable58Probe: Probe = {
     const pid = req.entities.get('pid');
     const name = req.entities.get('name');
     if (!pid || !name) return { flag: 'error', items: [], messages: ['environmentvariable58_object needs pid and name'] };
+    ctx.reads.input('environment', pid.entity.nil || pid.value === '' ? 'self' : '*');
     const pids: string[] = [];
     if (pid.entity.nil || pid.value === '') pids.push(String((await ctx.target.self()).pid));
     else if (pid.entity.operation === 'equals') pids.push(pid.value.trim());

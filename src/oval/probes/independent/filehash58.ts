@@ -47,7 +47,7 @@ export const filehash58Probe: Probe = {
     }
     const types = await matching(hashType, HASH_TYPES, ([oval]) => oval);
     if (types.length === 0) return { items: [] };
-    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, async (f): Promise<ItemData[]> => {
+    const items = await fileLocator(ctx).collect(req, ctx, async (f): Promise<ItemData[]> => {
       if (f.filename === undefined) return [];
       const kind = await ftsKind(ctx.target, f, filepath !== undefined);
       if (kind === undefined) return [];

@@ -15,6 +15,7 @@ import type { ItemData, Probe, ProbeContext, ProbeRequest, ProbeResult } from '.
 import { failureMessage, isDeadLink } from '../absence.js';
 import { behaviorFlag, field } from '../entity.js';
 import { fileLocator, walksFilesystem } from '../files.js';
+import { serviceKey } from '../../services.js';
 
 /** Files up to this size are decoded once per evaluation and shared by every object that reads them. */
 const SHARED_FILE_LIMIT = 1 << 20;
@@ -26,17 +27,18 @@ interface ContentCache {
   readonly texts: Map<string, Promise<string>>;
 }
 
+/** Decoded file contents, shared by the scan's textfilecontent54 objects; bounded by SHARED_TOTAL_LIMIT. */
+const FILE_TEXT = serviceKey('file-text', (): ContentCache => ({ bytes: 0, texts: new Map() }));
+
 /** The file's text up to its first NUL byte, read once per evaluation when it is small. */
 function fileText(ctx: ProbeContext, path: string, size: number): Promise<string> {
   const decode = (buf: Buffer): string => {
     const nul = buf.indexOf(0);
     return (nul >= 0 ? buf.subarray(0, nul) : buf).toString('utf8');
   };
-  let cache = ctx.shared.get('file-text') as ContentCache | undefined;
-  if (!cache) {
-    cache = { bytes: 0, texts: new Map() };
-    ctx.shared.set('file-text', cache);
-  }
+  const cache = ctx.services.get(FILE_TEXT);
+  // a shared copy was read for every object that uses it
+  ctx.reads.path(path);
   const hit = cache.texts.get(path);
   if (hit) return hit;
   const text = ctx.target.readFile(path).then(decode);
@@ -73,7 +75,7 @@ export const textfilecontent54Probe: Probe = {
     }
     const messages: string[] = [];
     let failed = false;
-    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, async (f): Promise<ItemData[]> => {
+    const items = await fileLocator(ctx).collect(req, ctx, async (f): Promise<ItemData[]> => {
       if (f.filename === undefined) return [];
       const items: ItemData[] = [];
       let info;

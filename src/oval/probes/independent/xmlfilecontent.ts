@@ -214,7 +214,7 @@ export const xmlfilecontentProbe: Probe = {
     const items: ItemData[] = [];
     const messages: string[] = [];
     let failed = false;
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req, ctx)) {
+    for (const f of await fileLocator(ctx).locate(req, ctx)) {
       if (f.filename === undefined) continue;
       const kind = await ftsKind(ctx.target, f, byFilepath);
       if (kind === undefined) continue;

@@ -359,7 +359,7 @@ export const yamlfilecontentProbe: Probe = {
       messages.push(msg);
       failed = true;
     };
-    for (const f of await fileLocator(ctx.shared, ctx.target).locate(req, ctx)) {
+    for (const f of await fileLocator(ctx).locate(req, ctx)) {
       if (f.filename === undefined) continue;
       const kind = await ftsKind(ctx.target, f, filepathEnt !== undefined);
       if (kind !== 'file' && kind !== 'symlink') continue;

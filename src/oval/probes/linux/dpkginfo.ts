@@ -6,6 +6,7 @@
  * the first "-", as OpenSCAP does. Offline, the root's own database is read.
  */
 import { isNotFound, type Target } from '../../../target/target.js';
+import { serviceKey } from '../../services.js';
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 
@@ -68,6 +69,12 @@ function item(name: string, p: Package): ItemData {
   };
 }
 
+/** The target's dpkg database, parsed once per scan. */
+const DPKG_STATUS = serviceKey('dpkg-status', (target) => {
+  let db: Promise<Package[] | Error | undefined> | undefined;
+  return { packages: () => (db ??= readStatus(target)) };
+});
+
 export const dpkginfoProbe: Probe = {
   family: 'linux',
   objectType: 'dpkginfo_object',
@@ -76,12 +83,10 @@ export const dpkginfoProbe: Probe = {
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['dpkginfo_object needs name'] };
-    let db = ctx.shared.get('dpkg-status') as Promise<Package[] | Error | undefined> | undefined;
-    if (!db) {
-      db = readStatus(ctx.target);
-      ctx.shared.set('dpkg-status', db);
-    }
-    const packages = await db;
+    // parsed once per scan: each object that uses it read it
+    ctx.reads.path('/var/lib/dpkg/status');
+    ctx.reads.input('packages', 'dpkg');
+    const packages = await ctx.services.get(DPKG_STATUS).packages();
     if (packages instanceof Error) {
       return { flag: 'error', items: [{ family: 'linux', type: 'dpkginfo_item', status: 'error', entities: [field('name', name.value)] }], messages: [packages.message] };
     }

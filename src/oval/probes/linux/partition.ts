@@ -27,6 +27,7 @@ export const partitionProbe: Probe = {
   async collect(req, ctx): Promise<ProbeResult> {
     const mp = req.entities.get('mount_point');
     if (!mp) return { flag: 'error', items: [], messages: ['partition_object needs mount_point'] };
+    ctx.reads.input('mounts', '*');
     let text: string;
     try {
       text = (await ctx.target.readFile('/proc/mounts')).toString('utf8');

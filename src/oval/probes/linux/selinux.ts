@@ -262,7 +262,7 @@ export const selinuxsecuritycontextProbe: Probe = {
     if (!byFile && !pid) return { flag: 'error', items: [], messages: ['selinuxsecuritycontext_object needs filepath, path and filename, or pid'] };
     const items: ItemData[] = [];
     if (byFile) {
-      items.push(...(await fileItems(await fileLocator(ctx.shared, ctx.target).locate(req), ctx.target)));
+      items.push(...(await fileItems(await fileLocator(ctx).locate(req, ctx), ctx.target)));
     }
     if (pid) {
       if (!/^[+-]?\d+$/.test(pid.value.trim())) return { flag: 'error', items: [], messages: [`pid "${pid.value}" is not an integer`] };

@@ -46,6 +46,7 @@
  * names, "@" removed); this follows 1.3.7, the version Vigil agrees with.
  */
 import type { Target } from '../../../target/target.js';
+import { serviceKey } from '../../services.js';
 import type { ItemData, ItemEntity, Probe, ProbeContext, ProbeResult } from '../../types.js';
 import { entityMatches, field, matching } from '../entity.js';
 
@@ -429,15 +430,11 @@ class SystemdSession {
   }
 }
 
+/** The scan's systemd session: its answers are asked once per scan; none on a target that cannot run busctl. */
+const SYSTEMD = serviceKey('systemd', (target) => (typeof target.exec === 'function' ? new SystemdSession(target as Target & Required<Pick<Target, 'exec'>>) : undefined));
+
 function sessionOf(ctx: ProbeContext): SystemdSession | undefined {
-  const target = ctx.target;
-  if (typeof target.exec !== 'function') return undefined;
-  let s = ctx.shared.get('systemd') as SystemdSession | undefined;
-  if (!s) {
-    s = new SystemdSession(target as Target & Required<Pick<Target, 'exec'>>);
-    ctx.shared.set('systemd', s);
-  }
-  return s;
+  return ctx.services.get(SYSTEMD);
 }
 
 /** What oscap reports when it cannot list the units. */
@@ -482,6 +479,8 @@ export const systemdunitpropertyProbe: Probe = {
     if (!unit || !property) return { flag: 'error', items: [], messages: ['systemdunitproperty_object needs unit and property'] };
     const session = sessionOf(ctx);
     if (!session) return NO_EXEC;
+    // the session asks systemd once per scan: every object that uses its answers depends on the units
+    ctx.reads.input('systemd', unit.entity.operation === 'equals' ? unit.value : '*');
     const units = await session.units();
     if (isFailure(units)) return unreachable(units);
     const matched = await matching(unit, units.ok, (u) => u.name);
@@ -526,6 +525,8 @@ export const systemdunitdependencyProbe: Probe = {
     if (!unit) return { flag: 'error', items: [], messages: ['systemdunitdependency_object needs unit'] };
     const session = sessionOf(ctx);
     if (!session) return NO_EXEC;
+    // the session asks systemd once per scan: every object that uses its answers depends on the units
+    ctx.reads.input('systemd', unit.entity.operation === 'equals' ? unit.value : '*');
     const units = await session.units();
     if (isFailure(units)) return unreachable(units);
     const matched = await matching(unit, units.ok, (u) => u.name);

@@ -19,7 +19,8 @@
  * kept item makes them all.
  */
 import { isNotFound, TargetError, type FileType, type Target } from '../../../target/target.js';
-import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
+import { serviceKey } from '../../services.js';
+import type { ItemData, ItemEntity, Probe, ProbeContext, ProbeResult } from '../../types.js';
 import { field } from '../entity.js';
 import { Lru } from '../../lru.js';
 import { fileLocator, walksFilesystem, type LocatedFile } from '../files.js';
@@ -213,18 +214,16 @@ interface LastItem {
   item: ItemData | undefined;
 }
 
+const LAST_ITEM = serviceKey('file-item', (): LastItem => ({ f: undefined, item: undefined }));
+
 /**
  * The item for a located entry, made once however many objects locate the
  * same entry: a shared walk asks every object about an entry before going
  * on to the next (SSG walks / three times over), so remembering the last
  * item made is enough, and keeps nothing alive.
  */
-function sharedItem(shared: Map<string, unknown>, f: LocatedFile): ItemData {
-  let last = shared.get('file-item') as LastItem | undefined;
-  if (!last) {
-    last = { f: undefined, item: undefined };
-    shared.set('file-item', last);
-  }
+function sharedItem(ctx: ProbeContext, f: LocatedFile): ItemData {
+  const last = ctx.services.get(LAST_ITEM);
   const p = last.f;
   if (p && last.item && (p === f || (p.info === f.info && p.filepath === f.filepath && p.path === f.path && p.filename === f.filename))) return last.item;
   const item = new FileItem(f);
@@ -240,8 +239,8 @@ export const fileProbe: Probe = {
   description: 'lstat of the located paths (path+filename or filepath, recursion behaviors); identical offline',
   sharesWork: walksFilesystem,
   async collect(req, ctx): Promise<ProbeResult> {
-    const items = await fileLocator(ctx.shared, ctx.target).collect(req, ctx, (f): readonly ItemData[] | Promise<readonly ItemData[]> => {
-      const item = sharedItem(ctx.shared, f);
+    const items = await fileLocator(ctx).collect(req, ctx, (f): readonly ItemData[] | Promise<readonly ItemData[]> => {
+      const item = sharedItem(ctx, f);
       // Filters run as items are found, so a walk of / keeps only what survives them.
       const keep = ctx.keep(item);
       if (typeof keep === 'boolean') return keep ? [item] : NO_ITEMS;

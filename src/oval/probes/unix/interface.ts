@@ -350,6 +350,7 @@ export const interfaceProbe: Probe = {
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['interface_object needs name'] };
+    ctx.reads.input('interfaces', '*');
     const messages: string[] = [];
     const items = (await matching(name, await readInterfaceAddresses(ctx.target, messages), (a) => a.link.name)).map(interfaceItem);
     return { items, ...(messages.length ? { messages } : {}) };

@@ -24,6 +24,7 @@ export const unameProbe: Probe = {
   unavailable: 'not applicable',
   description: 'uname of the live target (Target.describe); not applicable offline',
   async collect(_req, ctx): Promise<ProbeResult> {
+    ctx.reads.input('kernel', 'uname');
     const { uname } = await ctx.target.describe();
     if (!uname) return { flag: 'error', items: [], messages: [`the target ${ctx.target.name} does not report its uname`] };
     return {
@@ -55,6 +56,7 @@ export const sysctlProbe: Probe = {
   async collect(req, ctx): Promise<ProbeResult> {
     const name = req.entities.get('name');
     if (!name) return { flag: 'error', items: [], messages: ['sysctl_object needs name'] };
+    ctx.reads.input('kernel', name.entity.operation === 'equals' ? name.value : '*');
     const names: string[] = [];
     const messages: string[] = [];
     let failed = false;

@@ -3,14 +3,20 @@
  * /etc/passwd and /etc/shadow, matched by username. Offline, the root's files.
  */
 import { isNotFound } from '../../../target/target.js';
+import { serviceKey } from '../../services.js';
 import type { ItemData, Probe, ProbeResult, ProbeContext, ProbeRequest } from '../../types.js';
 import { field, matching } from '../entity.js';
 
+/** The account files' rows by path, read once per scan. */
+const ACCOUNT_FILES = serviceKey('account-files', (target) => ({ target, rows: new Map<string, Promise<string[][] | Error | undefined>>() }));
+
 async function lines(ctx: ProbeContext, path: string): Promise<string[][] | Error | undefined> {
-  const key = `lines:${path}`;
-  let p = ctx.shared.get(key) as Promise<string[][] | Error | undefined> | undefined;
+  const files = ctx.services.get(ACCOUNT_FILES);
+  // read once per scan: each object that uses the rows read the file
+  ctx.reads.path(path);
+  let p = files.rows.get(path);
   if (!p) {
-    p = ctx.target.readFile(path).then(
+    p = files.target.readFile(path).then(
       (b) =>
         b
           .toString('utf8')
@@ -19,7 +25,7 @@ async function lines(ctx: ProbeContext, path: string): Promise<string[][] | Erro
           .map((l) => l.split(':')),
       (e: unknown) => (isNotFound(e) ? undefined : (e as Error)),
     );
-    ctx.shared.set(key, p);
+    files.rows.set(path, p);
   }
   return p;
 }

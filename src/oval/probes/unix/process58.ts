@@ -439,6 +439,7 @@ export const process58Probe: Probe = {
     const cmdEnt = req.entities.get('command_line');
     const pidEnt = req.entities.get('pid');
     if (!cmdEnt && !pidEnt) return { flag: 'error', items: [], messages: ['process58_object needs command_line or pid'] };
+    ctx.reads.input('processes', '*');
     const target = ctx.target;
     let entries;
     try {

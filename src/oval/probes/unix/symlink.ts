@@ -17,7 +17,7 @@ export const symlinkProbe: Probe = {
       // OpenSCAP lstats the path itself: a link to a directory is a link too
       const info = await absentAs(ctx.target.lstat(filepath.value));
       found = info ? [{ path: '', filepath: filepath.value, info }] : [];
-    } else found = await fileLocator(ctx.shared, ctx.target).locate(req, ctx);
+    } else found = await fileLocator(ctx).locate(req, ctx);
     const items: ItemData[] = [];
     for (const f of found) {
       if (f.info.type !== 'symlink') continue;
