@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSoundnessRoot, runSoundness } from '../src/testing/read-soundness.ts';
+import { buildSoundnessRoot, runSoundness } from '../src/conformance/read-soundness.ts';
 
 const CONTENT = process.env.VIGIL_SSG_CONTENT ?? '/usr/share/xml/scap/ssg/content';
 let changes = 300;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CONTENT, prerequisites } from '../testing/oracle.js';
-import { buildSoundnessRoot, runSoundness } from '../testing/read-soundness.js';
+import { buildSoundnessRoot, runSoundness } from './read-soundness.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-read-soundness-'));
 after(() => rmSync(base, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { readsPath, type ReadSet } from '../target/reads.js';
 import type { XccdfResult } from '../xccdf/result-types.js';
-import { SSG_TARGETS, writeSsgRoot } from './ssg-roots.js';
+import { SSG_TARGETS, writeSsgRoot } from '../testing/ssg-roots.js';
 
 export type ChangeKind = 'content' | 'mode' | 'owner' | 'create' | 'delete';
 
