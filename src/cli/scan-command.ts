@@ -8,6 +8,7 @@ import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
 import type { Rule } from '../model/xccdf/types.js';
 import { countResults, XCCDF_RESULTS, type RuleResult } from '../xccdf/result-types.js';
+import { skippedChecks } from '../results/report-common.js';
 import { exitCodeOf, rootOption, type CliIo } from './xccdf-commands.js';
 
 interface ScanFlags {
@@ -133,6 +134,11 @@ function summary(report: XccdfEvalReport, htmlPath: string | undefined): string 
   ];
   const main = tr.scores.find((s) => s.system === 'urn:xccdf:scoring:default') ?? tr.scores[0];
   if (main) lines.push(`Score:   ${main.score.toFixed(1)} / ${main.maximum.toFixed(0)}`);
+  const skipped = skippedChecks(report);
+  if (skipped.size > 0) {
+    const types = [...new Set([...skipped.values()].flat().map((s) => s.type.replace(/^\w+:/, '').replace(/_object$/, '')))].sort();
+    lines.push(`Skipped: ${skipped.size} rules include checks this target cannot answer (${types.join(', ')}): see the report${report.target.kind === 'offline-root' ? '; for a chroot or a running container, --host-kernel reads this host\'s kernel' : ''}`);
+  }
   const failed = evaluated
     .filter((r) => r.result === 'fail' || r.result === 'error' || r.result === 'unknown')
     .sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9));

@@ -38,6 +38,8 @@ import {
   shortId,
   subResolver,
   type RuleEntry,
+  skippedChecks,
+  skippedText,
 } from './report-common.js';
 import { XmlFileWriter } from './xml-writer.js';
 
@@ -612,6 +614,7 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
   const rules = indexRules(report.benchmark);
   const resolve = subResolver(report);
   const values = new Map(tr.setValues.map((v) => [v.idref, v.value]));
+  const skipped = skippedChecks(report);
   const counts = countResults(tr.ruleResults);
   const severities = new Set(tr.ruleResults.map((r) => r.severity));
 
@@ -661,7 +664,7 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
 <section class="hero"><div class="eyebrow">Scan of <b>${esc(tr.target.name)}</b> · ${esc(fmtTime(tr.startTime))}</div><h1>${esc(tr.benchmark.title || tr.benchmark.id)}</h1>
 <div class="subtitle">${tr.profile ? `Profile <b>${esc(tr.profile.title || tr.profile.id)}</b>` : 'Default selection (no profile)'}</div>${verdict(counts)}</section>
 <section class="cards">${scoreCard(report, counts)}${resultsCard(counts)}${severityCard(tr.ruleResults)}</section>
-${infoCards(report)}
+${infoCards(report)}${skippedNote(skipped.size)}
 </div>
 ${toolbar(counts, severities)}
 <div class="wrap"><noscript><p class="note">Filters and rule details need JavaScript; the rule list below works without it.</p></noscript>
@@ -697,7 +700,7 @@ ${toolbar(counts, severities)}
           w: (rule?.warnings ?? []).map((m) => sanitizeMarkup(m, resolve)),
           id: (r.idents.length ? r.idents : (rule?.idents ?? [])).map((x) => [x.system, x.value]),
           rf: [...refGroups.values()],
-          ms: r.messages.map((m) => [m.severity, m.text]),
+          ms: [...r.messages.map((m): [string, string] => [m.severity, m.text]), ...(skipped.get(i) ?? []).map((s): [string, string] => ['info', skippedText(s)])],
           ck: r.check ? checkData(r.check) : null,
           fx: (rule?.fixes ?? []).map((f) => fixData(f, resolve)),
           ft: (rule?.fixtexts ?? []).map((f) => sanitizeMarkup(f.text, resolve)),
@@ -720,4 +723,10 @@ ${toolbar(counts, severities)}
   } finally {
     w.close();
   }
+}
+
+/** Says that some checks could not run on this target, when any could not. */
+function skippedNote(rules: number): string {
+  if (rules === 0) return '';
+  return `<p class="note">${rules} ${rules === 1 ? 'rule includes' : 'rules include'} checks that could not run on this target (an offline root has no live kernel, processes or service manager); each rule's details name them. For a chroot or a running container, <code>--host-kernel</code> reads this host's kernel.</p>`;
 }

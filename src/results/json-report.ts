@@ -25,6 +25,8 @@
  *     "references": [{ "href", "text" }],
  *     "messages": [{ "severity", "text" }],
  *     "check": { "system", "href", "name", "negate" } | null,
+ *     "skipped": [{ "object", "type", "needs", "flag" }], // only when some of its checks could not run on this
+ *                                                  //   target (an offline root has no live kernel): what was skipped
  *     "reads": {                                    // only with `vigil scan --reads`: what the result depends on
  *       "paths": [target paths read or examined, missing ones included],
  *       "walks": [{ "start", "depth", "filename"?, "pattern"?, "links"? }],   // directories listed
@@ -38,7 +40,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Role, Severity } from '../model/xccdf/types.js';
 import type { ReadSet } from '../target/reads.js';
 import { countResults, type CheckedBy, type RuleMessage, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
-import { durationSeconds, indexRules } from './report-common.js';
+import { durationSeconds, indexRules, skippedChecks } from './report-common.js';
 
 export const JSON_SCHEMA = 'vigil.scan/v1';
 
@@ -57,6 +59,8 @@ export interface JsonRule {
   readonly check: { readonly system: string; readonly href: string | null; readonly name: string | null; readonly negate: boolean } | null;
   /** Present when the scan recorded read sets (target/reads.ts). */
   readonly reads?: ReadSet;
+  /** Present when some of the rule's checks could not run on this target (report-common.ts, skippedChecks). */
+  readonly skipped?: ReadonlyArray<{ readonly object: string; readonly type: string; readonly needs: readonly string[]; readonly flag: string }>;
 }
 
 export interface JsonScan {
@@ -91,6 +95,7 @@ function checkOf(c: CheckedBy | undefined): JsonRule['check'] {
 export function jsonReport(report: ScanReport): JsonScan {
   const tr = report.testResult;
   const rules = indexRules(report.benchmark);
+  const skipped = skippedChecks(report);
   return {
     schema: JSON_SCHEMA,
     testResultId: tr.id,
@@ -111,8 +116,9 @@ export function jsonReport(report: ScanReport): JsonScan {
     scores: tr.scores.map((s) => ({ system: s.system, score: s.score, maximum: s.maximum })),
     counts: countResults(tr.ruleResults),
     values: tr.setValues.map((v) => ({ id: v.idref, value: v.value })),
-    rules: tr.ruleResults.map((r): JsonRule => {
+    rules: tr.ruleResults.map((r, i): JsonRule => {
       const e = rules.get(r.ruleId);
+      const s = skipped.get(i);
       return {
         id: r.ruleId,
         title: e?.rule.title ?? r.ruleId,
@@ -127,6 +133,7 @@ export function jsonReport(report: ScanReport): JsonScan {
         messages: r.messages.map((m) => ({ severity: m.severity, text: m.text })),
         check: checkOf(r.check),
         ...(r.reads ? { reads: r.reads } : {}),
+        ...(s ? { skipped: s.map((x) => ({ object: x.objectId, type: x.type, needs: [...x.needs], flag: x.flag })) } : {}),
       };
     }),
   };

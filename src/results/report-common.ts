@@ -4,7 +4,9 @@
  * content, and the names and orders used to present results and severities.
  */
 import type { Benchmark, Fix, FixPart, Group, Rule, Severity } from '../model/xccdf/types.js';
-import type { ScanReport, XccdfResult } from '../xccdf/result-types.js';
+import type { CriteriaResult } from '../oval/engine.js';
+import type { CheckedBy, ScanReport, XccdfResult } from '../xccdf/result-types.js';
+import { EvidenceIndex } from './evidence-index.js';
 import type { SubResolver } from './markup.js';
 
 export interface RuleEntry {
@@ -138,4 +140,58 @@ export function xmlText(s: string): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
     .replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+}
+
+/** A check a rule depends on that was not run on this target: the object, its type, and what the target lacks. */
+export interface SkippedCheck {
+  readonly objectId: string;
+  /** `family:type`, e.g. `unix:sysctl_object`. */
+  readonly type: string;
+  readonly needs: readonly string[];
+  readonly flag: string;
+}
+
+/**
+ * For each rule result (by index in the TestResult), the objects of its
+ * checks that were not collected because the target lacks what their probe
+ * needs (an offline root has no live kernel, processes or service
+ * manager): what the reports show as skipped. Rules without any are absent.
+ */
+export function skippedChecks(report: ScanReport): Map<number, SkippedCheck[]> {
+  const indexes = new Map(report.oval.map((ev) => [ev.href, new EvidenceIndex(ev)] as const));
+  const out = new Map<number, SkippedCheck[]>();
+  const fromDefinition = (ix: EvidenceIndex, id: string, found: Map<string, SkippedCheck>, seen: Set<string>): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const criteria = ix.definitionResults.get(id)?.criteria;
+    const walk = (c: CriteriaResult): void => {
+      if (c.kind === 'criteria') c.children.forEach(walk);
+      else if (c.kind === 'extend_definition') fromDefinition(ix, c.definitionRef, found, seen);
+      else {
+        const objectId = ix.testResults.get(c.testRef)?.objectId;
+        const o = objectId !== undefined ? ix.collected.get(objectId) : undefined;
+        if (!o?.unavailable || found.has(o.objectId)) return;
+        const model = ix.objects.get(o.objectId);
+        found.set(o.objectId, { objectId: o.objectId, type: model ? `${model.family}:${model.type}` : 'unknown', needs: [...o.unavailable], flag: o.flag });
+      }
+    };
+    if (criteria) walk(criteria);
+  };
+  const fromCheck = (c: CheckedBy, found: Map<string, SkippedCheck>): void => {
+    if (c.complex) for (const k of c.complex.children) fromCheck(k, found);
+    const ix = c.href !== undefined ? indexes.get(c.href) : undefined;
+    if (ix && c.name !== undefined) fromDefinition(ix, c.name, found, new Set());
+  };
+  report.testResult.ruleResults.forEach((r, i) => {
+    if (!r.check) return;
+    const found = new Map<string, SkippedCheck>();
+    fromCheck(r.check, found);
+    if (found.size > 0) out.set(i, [...found.values()]);
+  });
+  return out;
+}
+
+/** One line for a skipped check, as the reports say it. */
+export function skippedText(s: SkippedCheck): string {
+  return `Not checked on this target: ${s.type} ${s.objectId} needs ${s.needs.join(', ')} (${s.flag})`;
 }

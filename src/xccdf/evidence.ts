@@ -39,7 +39,7 @@ export function buildOvalEvidence(href: string, doc: OvalDefinitions, sessions: 
     }
     for (const o of s.objects) {
       if (objects.has(o.objectId)) continue;
-      objects.set(o.objectId, { objectId: o.objectId, flag: o.flag, messages: o.messages, bindings: o.bindings, items: o.items.map((i) => items.id(i)) });
+      objects.set(o.objectId, { objectId: o.objectId, flag: o.flag, messages: o.messages, bindings: o.bindings, items: o.items.map((i) => items.id(i)), ...(o.unavailable ? { unavailable: o.unavailable } : {}) });
     }
   }
   return {

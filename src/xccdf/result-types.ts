@@ -6,6 +6,7 @@
  */
 import type { OvalDefinition, OvalObject, OvalState, OvalTest, OvalVariable } from '../model/oval/types.js';
 import type { ReadSet } from '../target/reads.js';
+import type { TargetCapability } from '../target/target.js';
 import { XCCDF_RESULTS, type Benchmark, type CheckExport, type Role, type Severity, type XccdfResult } from '../model/xccdf/types.js';
 import type { DefinitionResult } from '../oval/engine.js';
 import type { CollectionFlag, OvalResult } from '../oval/result.js';
@@ -113,6 +114,8 @@ export interface ObjectEvidence {
   readonly messages: readonly string[];
   readonly bindings: readonly VariableBinding[];
   readonly items: readonly number[];
+  /** Set when the probe did not run because the target lacks these capabilities (an offline root has no live kernel). */
+  readonly unavailable?: readonly TargetCapability[];
 }
 
 /**
