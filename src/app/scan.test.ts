@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { ContentError } from '../model/errors.js';
 import { mockTarget } from '../target/memory-target.js';
 import { BASELINE_PROFILE, baselineDataStreamPath } from './baseline.js';
-import { chooseScanContent, detectContent, parseOsRelease, productCandidates } from './scan.js';
+import { chooseScanContent, detectContent, parseOsRelease, productCandidates, readOsRelease } from './scan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-scan-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,5 +80,18 @@ describe('the built-in baseline', () => {
     const near = await chooseScanContent(mockTarget({ files: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n' } }), dir, { nearest: true });
     assert.equal(near.file, join(dir, 'ssg-debian11-ds.xml'));
     assert.match(near.note ?? '', /--nearest/);
+  });
+});
+
+describe('readOsRelease', () => {
+  it('tries /usr/lib/os-release only when /etc/os-release is absent', async () => {
+    const r = await readOsRelease(mockTarget({ files: { '/usr/lib/os-release': 'ID=debian\nVERSION_ID="12"\n' } }));
+    assert.equal(r?.id, 'debian');
+  });
+  it('an os-release that cannot be read is an error, not a system without one', async () => {
+    await assert.rejects(
+      readOsRelease(mockTarget({ files: { '/etc/os-release': { error: 'EACCES' }, '/usr/lib/os-release': 'ID=debian\n' } })),
+      (e: unknown) => e instanceof ContentError && /cannot read \/etc\/os-release/.test(e.message) && /EACCES/.test(e.message),
+    );
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checklist } from '../model/checklist.js';
 import { ContentError } from '../model/errors.js';
-import type { Target } from '../target/target.js';
+import { isNotFound, type Target } from '../target/target.js';
 import { BASELINE_PROFILE, baselineDataStreamPath, hasBaseline } from './baseline.js';
 
 export const DEFAULT_CONTENT_DIR = '/usr/share/xml/scap/ssg/content';
@@ -89,8 +89,9 @@ export async function readOsRelease(target: Target): Promise<OsRelease | undefin
   for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
     try {
       return parseOsRelease((await target.readFile(p)).toString('utf8'));
-    } catch {
-      // try the next location
+    } catch (e) {
+      // only absence sends us to the next location: a file that cannot be read says nothing of the target
+      if (!isNotFound(e)) throw new ContentError('io', `cannot read ${p} on ${target.name} to choose content: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return undefined;

@@ -319,6 +319,15 @@ describe('process58: items', () => {
     assert.deepEqual(entity(c, 10, 'selinux_domain_label'), ['sshd_t']);
   });
 
+  it("with SELinux enabled, a domain that cannot be read is an error entity, never a missing label", async () => {
+    const files = proc({ 10: { comm: 'sshd', ppid: 1, cmdline: 'sshd\0', extra: { 'attr/current': { error: 'EACCES' } } } });
+    const doc = readDocument({ text: ovalXml({ objects: `<unix:process58_object id="oval:t:obj:1" version="1">${obj('.*', '0')}</unix:process58_object>` }), name: 't.xml' }) as OvalDefinitions;
+    const target = mockTarget({ files: { ...files, '/proc/mounts': 'selinuxfs /sys/fs/selinux selinuxfs rw,relatime 0 0\n' }, capabilities: ['processes'] });
+    const c = await new OvalEngine(doc, { target, probes: new Map([['unix/process58_object', process58Probe]]) }).collect('oval:t:obj:1');
+    const label = c.items[0]!.entities.filter((e) => e.name === 'selinux_domain_label');
+    assert.deepEqual(label.map((e) => e.status), ['error']);
+  });
+
   it('an empty process table is an error (OpenSCAP: permission denied)', async () => {
     const c = await collect(obj('.*', '0'), { '/proc/stat': 'btime 1\n' });
     assert.equal(c.flag, 'error');

@@ -44,7 +44,7 @@ import type { OvalDatatype } from '../../../model/oval/types.js';
 import type { ItemData, ItemEntity, Probe, ProbeResult } from '../../types.js';
 import { failureMessage } from '../absence.js';
 import { entityMatches, field } from '../entity.js';
-import { processContext, selinuxfsMount } from '../linux/selinux.js';
+import { readProcessContext, selinuxfsMount } from '../linux/selinux.js';
 
 const TICKS = 100; // sysconf(_SC_CLK_TCK): USER_HZ, 100 on every Linux architecture
 
@@ -496,7 +496,12 @@ export const process58Probe: Probe = {
       const execShield = maps !== undefined && !(maps instanceof TargetError) && execShieldStatus(maps.toString('latin1')) > 0;
       selinux ??= selinuxfsMount(target).then((m) => m !== undefined);
       let label: string | undefined;
-      if (await selinux) label = (await processContext(target, pid))?.type;
+      let labelError: string | undefined;
+      if (await selinux) {
+        const c = await readProcessContext(target, pid);
+        label = c.context?.type;
+        labelError = c.error;
+      }
       const started = new Date((boot + Math.floor(st.starttime / TICKS)) * 1000);
 
       const entities: ItemEntity[] = [
@@ -518,6 +523,7 @@ export const process58Probe: Probe = {
             ? capabilityNames(capEff).map((c) => field('posix_capability', c))
             : []),
         ...(label !== undefined ? [field('selinux_domain_label', label)] : []),
+        ...(labelError !== undefined ? [{ name: 'selinux_domain_label', value: '', datatype: 'string' as const, status: 'error' as const }] : []),
         field('session_id', st.session, 'int'),
       ];
       items.push({ family: 'unix', type: 'process58_item', status: 'exists', entities, ...(messages.length > 0 ? { messages: [...new Set(messages)] } : {}) });
