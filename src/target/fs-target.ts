@@ -17,7 +17,12 @@ import { direntType, infoOfStats as info, readHostDirectory } from './dir-reader
 import {
   checkEntryName,
   childPath,
+  DEFAULT_READ_LIMIT,
   describeFromFiles,
+  fileTypeOfMode,
+  notRegular,
+  tooLarge,
+  type ReadOptions,
   splitPath,
   TargetError,
   throwIfAborted,
@@ -56,21 +61,46 @@ async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Reads a whole file through a handle opened with `flags`. */
-async function readWhole(hostPath: string, flags: string | number, signal?: AbortSignal): Promise<Buffer> {
-  const fh = await open(hostPath, flags);
+/**
+ * Reads a whole file through a handle opened with `flags`: a regular file
+ * only, unless `opts.special` (the open does not block, so a FIFO is refused
+ * at once instead of hanging the scan), and at most `opts.maxBytes`, read in
+ * pieces so that a file that keeps growing, or lies about its size as /proc
+ * files do, is stopped at the limit.
+ */
+async function readWhole(hostPath: string, targetPath: string, flags: number, opts: ReadOptions): Promise<Buffer> {
+  const limit = opts.maxBytes ?? DEFAULT_READ_LIMIT;
+  const fh = await open(hostPath, opts.special ? flags : flags | constants.O_NONBLOCK);
   try {
-    return await fh.readFile(signal ? { signal } : {});
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new TargetError('EISDIR', targetPath);
+    if (!st.isFile() && !opts.special) throw notRegular(targetPath, fileTypeOfMode(st.mode));
+    if (st.size > limit) throw tooLarge(targetPath, limit);
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (let want = Math.min(Math.max(st.size + 1, 16 * 1024), limit + 1); ; want = Math.min(Math.max(total, 64 * 1024), limit + 1 - total)) {
+      throwIfAborted(opts.signal, targetPath);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > limit) throw tooLarge(targetPath, limit);
+      parts.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   } finally {
     await fh.close();
   }
 }
 
-/** Reads at most `length` bytes from `offset` through a handle opened with `flags`. */
-async function readSome(hostPath: string, flags: string | number, offset: number, length: number): Promise<Buffer> {
-  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new TargetError('EINVAL', hostPath, `bad range: ${offset}+${length}`);
-  const fh = await open(hostPath, flags);
+/** Reads at most `length` bytes from `offset` of a regular file, through a handle opened with `flags` (never blocking). */
+async function readSome(hostPath: string, targetPath: string, flags: number, offset: number, length: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new TargetError('EINVAL', targetPath, `bad range: ${offset}+${length}`);
+  const fh = await open(hostPath, flags | constants.O_NONBLOCK);
   try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new TargetError('EISDIR', targetPath);
+    if (!st.isFile()) throw notRegular(targetPath, fileTypeOfMode(st.mode));
     const buf = Buffer.alloc(length);
     let got = 0;
     while (got < length) {
@@ -184,15 +214,15 @@ class LocalTarget implements Target {
     };
   }
 
-  async readFile(path: string, opts: Abortable = {}): Promise<Buffer> {
+  async readFile(path: string, opts: ReadOptions = {}): Promise<Buffer> {
     splitPath(path);
     throwIfAborted(opts.signal, path);
-    return guarded(path, () => readWhole(path, 'r', opts.signal));
+    return guarded(path, () => readWhole(path, path, constants.O_RDONLY, opts));
   }
 
   async readRange(path: string, offset: number, length: number): Promise<Buffer> {
     splitPath(path);
-    return guarded(path, () => readSome(path, 'r', offset, length));
+    return guarded(path, () => readSome(path, path, constants.O_RDONLY, offset, length));
   }
 
   async statfs(path: string): Promise<FsStats> {
@@ -302,7 +332,7 @@ class OfflineRootTarget implements Target {
 
   async readRange(path: string, offset: number, length: number): Promise<Buffer> {
     const host = this.host(await this.resolve(path, true));
-    return guarded(path, () => readSome(host, constants.O_RDONLY | constants.O_NOFOLLOW, offset, length));
+    return guarded(path, () => readSome(host, path, constants.O_RDONLY | constants.O_NOFOLLOW, offset, length));
   }
 
   /** The filesystem holding the file the path resolves to inside the root. */
@@ -381,10 +411,10 @@ class OfflineRootTarget implements Target {
     return `/${components.join('/')}`;
   }
 
-  async readFile(path: string, opts: Abortable = {}): Promise<Buffer> {
+  async readFile(path: string, opts: ReadOptions = {}): Promise<Buffer> {
     throwIfAborted(opts.signal, path);
     const host = this.host(await this.resolve(path, true));
-    return guarded(path, () => readWhole(host, constants.O_RDONLY | constants.O_NOFOLLOW, opts.signal));
+    return guarded(path, () => readWhole(host, path, constants.O_RDONLY | constants.O_NOFOLLOW, opts));
   }
 
   async lstat(path: string): Promise<FileInfo> {

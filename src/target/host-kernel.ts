@@ -7,7 +7,7 @@
  * (`--host-kernel`): an image on disk has no kernel, and lending it the
  * scanner's would describe the wrong machine.
  */
-import type { Abortable, DirEntry, DirHandle, ExecOptions, ExecResult, FileInfo, FollowOption, FsStats, ProcessIdentity, Target, TargetCapability, TargetDescription } from './target.js';
+import type { Abortable, ReadOptions, DirEntry, DirHandle, ExecOptions, ExecResult, FileInfo, FollowOption, FsStats, ProcessIdentity, Target, TargetCapability, TargetDescription } from './target.js';
 import { splitPath, TargetError } from './target.js';
 
 /** The top-level directories whose contents the kernel makes: read from the host. */
@@ -71,7 +71,7 @@ class HostKernelTarget implements Target {
     };
   }
 
-  readFile(path: string, opts?: Abortable): Promise<Buffer> {
+  readFile(path: string, opts?: ReadOptions): Promise<Buffer> {
     return this.on(path, true, (t, p) => t.readFile(p, opts));
   }
 

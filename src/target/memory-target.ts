@@ -30,7 +30,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MANAGER_PATH, SYSTEMD_DEST } from './systemd-bus.js';
 import {
+  DEFAULT_READ_LIMIT,
   describeFromFiles,
+  notRegular,
+  tooLarge,
+  type ReadOptions,
   splitPath,
   TargetError,
   throwIfAborted,
@@ -308,10 +312,13 @@ export class MockTarget implements Target {
   }
 
   /** The content of the file `path` points at. */
-  private content(path: string): Buffer {
+  private content(path: string, opts: ReadOptions = {}): Buffer {
     const n = this.nodes.get(this.resolve(path, true))!;
     if (n.error !== undefined) throw new TargetError(n.error, path);
     if (n.type === 'directory') throw new TargetError('EISDIR', path);
+    if (n.type !== 'regular' && !opts.special) throw notRegular(path, n.type);
+    const limit = opts.maxBytes ?? DEFAULT_READ_LIMIT;
+    if (n.content.length > limit) throw tooLarge(path, limit);
     return n.content;
   }
 
@@ -326,9 +333,9 @@ export class MockTarget implements Target {
     };
   }
 
-  async readFile(path: string, opts: Abortable = {}): Promise<Buffer> {
+  async readFile(path: string, opts: ReadOptions = {}): Promise<Buffer> {
     throwIfAborted(opts.signal, path);
-    return this.content(path);
+    return this.content(path, opts);
   }
 
   async readRange(path: string, offset: number, length: number): Promise<Buffer> {

@@ -53,6 +53,32 @@ export interface Abortable {
   readonly signal?: AbortSignal;
 }
 
+/** How much of a file `readFile` reads at most, unless asked otherwise: a target's file larger than this is refused (EFBIG), not read into memory. */
+export const DEFAULT_READ_LIMIT = 128 * 1024 * 1024;
+
+/** Options of `readFile`. */
+export interface ReadOptions extends Abortable {
+  /** Refuse (EFBIG) a file longer than this many bytes; default DEFAULT_READ_LIMIT. */
+  readonly maxBytes?: number;
+  /**
+   * Read what is not a regular file too (a FIFO, a device). By default
+   * only regular files are read: a FIFO would hang a scan and a character
+   * device such as /dev/zero never ends, so both are refused (EINVAL) after
+   * a non-blocking open.
+   */
+  readonly special?: boolean;
+}
+
+/** The error for a target file that is not a regular file, named by its type. */
+export function notRegular(path: string, type: FileType): TargetError {
+  return new TargetError('EINVAL', path, `${path} is a ${type}, not a regular file: not read`);
+}
+
+/** The error for a target file longer than a read may take. */
+export function tooLarge(path: string, maxBytes: number): TargetError {
+  return new TargetError('EFBIG', path, `${path} is larger than ${maxBytes} bytes: not read`);
+}
+
 /** The kernel's uname(2) fields. */
 export interface Uname {
   readonly sysname: string;
@@ -125,12 +151,16 @@ export interface Target {
   has(capability: TargetCapability): boolean;
   /** Describes the system (host name, os-release, uname, interfaces). Read anew on each call: a scan calls it once. */
   describe(opts?: Abortable): Promise<TargetDescription>;
-  /** Reads a whole file, following symlinks (inside the target). */
-  readFile(path: string, opts?: Abortable): Promise<Buffer>;
+  /**
+   * Reads a whole file, following symlinks (inside the target): a regular
+   * file only, at most `maxBytes` (ReadOptions), unless asked otherwise.
+   */
+  readFile(path: string, opts?: ReadOptions): Promise<Buffer>;
   /**
    * Reads at most `length` bytes of a file from byte `offset` (symlinks
    * followed inside the target); fewer at the end of the file, none past
-   * it. `readChunks` streams a file with it.
+   * it. `readChunks` streams a file with it. A regular file only (EINVAL
+   * for a FIFO or a device).
    */
   readRange(path: string, offset: number, length: number): Promise<Buffer>;
   /** statfs of the filesystem holding `path` (symlinks followed inside the target). */
