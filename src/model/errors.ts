@@ -7,6 +7,8 @@ export type ContentErrorCode =
   | 'io'
   | 'xml-malformed'
   | 'xml-doctype'
+  /** Elements nested deeper than the readers allow (MAX_XML_DEPTH). */
+  | 'xml-too-deep'
   | 'wrong-root'
   | 'missing-attribute'
   | 'missing-component'

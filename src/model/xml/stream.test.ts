@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContentError } from '../errors.js';
 import { readDocument } from '../load.js';
-import { CAPTURE, SKIP, streamXml, type FrameHandler } from './stream.js';
+import { CAPTURE, MAX_XML_DEPTH, SKIP, streamXml, type FrameHandler } from './stream.js';
 import type { XmlElement } from './element.js';
 
 function failure(text: string): ContentError {
@@ -143,4 +143,20 @@ describe('wrong documents', () => {
       assert.equal(e.location?.line, 1);
     });
   }
+});
+
+describe('nesting depth', () => {
+  const nested = (levels: number, inner = 'x'): string => `${'<a>'.repeat(levels)}${inner}${'</a>'.repeat(levels)}`;
+  const capturing: FrameHandler = { child: () => CAPTURE };
+  it(`reads ${MAX_XML_DEPTH} levels, as libxml2 and oscap do`, () => {
+    assert.doesNotThrow(() => streamXml({ text: nested(MAX_XML_DEPTH), name: 'ok.xml' }, capturing));
+  });
+  it('refuses one level more with its position, and 10,000 levels without exhausting the stack', () => {
+    for (const levels of [MAX_XML_DEPTH + 1, 10_000]) {
+      assert.throws(
+        () => streamXml({ text: nested(levels), name: 'deep.xml' }, capturing),
+        (e: unknown) => e instanceof ContentError && e.code === 'xml-too-deep' && e.location?.file === 'deep.xml' && e.location.line === 1 && e.location.col > 3 * MAX_XML_DEPTH,
+      );
+    }
+  });
 });

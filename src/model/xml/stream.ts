@@ -62,6 +62,15 @@ export interface XmlSource {
 }
 
 /**
+ * How many levels elements may nest, the document element being level 1:
+ * libxml2's limit without XML_PARSE_HUGE (256 open elements before the
+ * next), which oscap 1.3.7 keeps; measured, both accept 257 levels and
+ * refuse 258. Deeper input is refused with its position, so nothing that
+ * walks the model recurses as deep as the input asks.
+ */
+export const MAX_XML_DEPTH = 257;
+
+/**
  * Streams a document through `root`. `root.child` is called once, for the
  * document element. Throws ContentError with file:line:col on malformed XML.
  */
@@ -131,6 +140,10 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   });
   parser.on('opentag', (tag) => {
     if (failure) return;
+    if (stack.length > MAX_XML_DEPTH) {
+      failure = new ContentError('xml-too-deep', `elements nest more than ${MAX_XML_DEPTH} levels deep: refused, as libxml2 (and oscap) refuse it`, position());
+      return;
+    }
     const top = stack[stack.length - 1]!;
     const rawAttrs = tag.attributes as Record<string, string>;
     let scope = scopes[scopes.length - 1]!;
