@@ -5,6 +5,7 @@
  * probes and the target through interfaces only; the app layer wires them.
  */
 import type { Component, Criteria, OvalDefinitions, OvalEntity, OvalFilter, OvalObject, OvalSet, OvalState, OvalTest } from '../model/oval/types.js';
+import { referencedElements } from '../model/oval/references.js';
 import type { Target } from '../target/target.js';
 import { compareValues, plainInt, type PendingMatch } from './compare.js';
 import { MAX_MATCH_WAITS } from './regex/bounded.js';
@@ -90,8 +91,6 @@ export function probeKey(family: string, objectType: string): string {
 
 export class OvalEngine {
   private readonly objects = new Map<string, Promise<CollectedObject>>();
-  /** objectsNeededBy's answers: the document's structure, which never changes. */
-  private readonly needed = new Map<string, Set<string>>();
   /** Each simple object's read set, once collected (EngineOptions.reads). */
   private readonly objectReads = new Map<string, ReadSet>();
   private readonly tests = new Map<string, Promise<TestResult>>();
@@ -251,51 +250,7 @@ export class OvalEngine {
    * (yet): call it once the definition is evaluated.
    */
   definitionReads(definitionId: string): ReadSet {
-    const objects = new Set<string>();
-    const seenDefs = new Set<string>();
-    const seenVars = new Set<string>();
-    const object = (id: string): void => {
-      if (objects.has(id)) return;
-      objects.add(id);
-      for (const d of this.objectsNeededBy(id, this.needed)) objects.add(d);
-    };
-    const component = (c: Component): void => {
-      if (c.fn === 'object') object(c.objectRef);
-      else if (c.fn === 'variable') variable(c.varRef);
-      else if ('args' in c) c.args.forEach(component);
-      else if ('arg' in c) component(c.arg);
-    };
-    const variable = (id: string): void => {
-      if (seenVars.has(id)) return;
-      seenVars.add(id);
-      const v = this.doc.variables.get(id);
-      if (v?.kind === 'local') component(v.component);
-    };
-    const entities = (list: readonly OvalEntity[]): void => {
-      for (const e of list) {
-        if (e.varRef !== undefined) variable(e.varRef);
-        if (e.fields) entities(e.fields);
-      }
-    };
-    const criteria = (c: Criteria): void => {
-      for (const k of c.children) {
-        if (k.kind === 'criteria') criteria(k);
-        else if (k.kind === 'extend_definition') definition(k.definitionRef);
-        else {
-          const t = this.doc.tests.get(k.testRef);
-          if (!t) continue;
-          if (t.objectRef !== undefined) object(t.objectRef);
-          for (const ref of t.stateRefs) entities(this.doc.states.get(ref)?.entities ?? []);
-        }
-      }
-    };
-    const definition = (id: string): void => {
-      if (seenDefs.has(id)) return;
-      seenDefs.add(id);
-      const d = this.doc.definitions.get(id);
-      if (d?.criteria) criteria(d.criteria);
-    };
-    definition(definitionId);
+    const { objects } = referencedElements(this.doc, { definitions: [definitionId] });
     const sets: ReadSet[] = [];
     for (const id of objects) {
       const r = this.objectReads.get(id);

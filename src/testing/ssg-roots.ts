@@ -10,7 +10,8 @@ import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Checklist, CheckTarget } from '../model/checklist.js';
 import { findPlatform, type LogicalTest } from '../model/cpe/types.js';
-import type { Component, Criteria, OvalDefinitions, OvalSet } from '../model/oval/types.js';
+import type { OvalDefinitions } from '../model/oval/types.js';
+import { referencedElements } from '../model/oval/references.js';
 import type { BenchmarkIndex } from '../model/xccdf/index.js';
 import type { Check, ComplexCheck, Rule } from '../model/xccdf/types.js';
 import { PROBES } from '../oval/probes/registry.js';
@@ -151,62 +152,11 @@ export async function buildSsgRoot(root: string, platform: Files, hardened: bool
 /** The object types a definition's evaluation can touch, through criteria, tests, sets, filters and variables; with `ids`, the objects too. */
 export function objectTypes(doc: OvalDefinitions, defId: string, ids?: Set<string>): Set<string> {
   const types = new Set<string>();
-  const seenDefs = new Set<string>();
-  const seenObjects = new Set<string>();
-  const seenVars = new Set<string>();
-  const state = (id: string): void => {
-    for (const e of doc.states.get(id)?.entities ?? []) {
-      if (e.varRef) variable(e.varRef);
-      for (const f of e.fields ?? []) if (f.varRef) variable(f.varRef);
-    }
-  };
-  const component = (c: Component): void => {
-    if (c.fn === 'object') object(c.objectRef);
-    else if (c.fn === 'variable') variable(c.varRef);
-    else if ('args' in c) c.args.forEach(component);
-    else if ('arg' in c) component(c.arg);
-  };
-  const variable = (id: string): void => {
-    if (seenVars.has(id)) return;
-    seenVars.add(id);
-    const v = doc.variables.get(id);
-    if (v?.kind === 'local') component(v.component);
-  };
-  const set = (s: OvalSet): void => {
-    s.objectRefs.forEach(object);
-    s.sets.forEach(set);
-    s.filters.forEach((f) => state(f.stateRef));
-  };
-  const object = (id: string): void => {
-    if (seenObjects.has(id)) return;
-    seenObjects.add(id);
+  for (const id of referencedElements(doc, { definitions: [defId] }).objects) {
     ids?.add(id);
     const o = doc.objects.get(id);
-    if (!o) return;
-    types.add(`${o.family}/${o.type}`);
-    for (const e of o.entities) if (e.varRef) variable(e.varRef);
-    if (o.type === 'variable_object') for (const e of o.entities) if (e.name === 'var_ref') variable(e.value.trim());
-    o.filters.forEach((f) => state(f.stateRef));
-    if (o.set) set(o.set);
-  };
-  const criteria = (c: Criteria): void => {
-    for (const k of c.children) {
-      if (k.kind === 'criteria') criteria(k);
-      else if (k.kind === 'extend_definition') definition(k.definitionRef);
-      else {
-        const t = doc.tests.get(k.testRef);
-        if (t?.objectRef) object(t.objectRef);
-        t?.stateRefs.forEach(state);
-      }
-    }
-  };
-  const definition = (id: string): void => {
-    if (seenDefs.has(id)) return;
-    seenDefs.add(id);
-    const d = doc.definitions.get(id);
-    if (d?.criteria) criteria(d.criteria);
-  };
-  definition(defId);
+    if (o) types.add(`${o.family}/${o.type}`);
+  }
   return types;
 }
 

@@ -5,7 +5,8 @@
  * whose id an earlier session's item already has gets a new id, so that one
  * document's evidence names each item by one id.
  */
-import type { Component, OvalDefinitions, OvalEntity, OvalSet } from '../model/oval/types.js';
+import type { OvalDefinitions } from '../model/oval/types.js';
+import { referencedElements } from '../model/oval/references.js';
 import type { DefinitionResult, TestResult } from '../oval/engine.js';
 import type { CollectedObject, OvalItem } from '../oval/types.js';
 import type { ObjectEvidence, OvalEvidence, OvalSourceData, TestEvidence } from './result-types.js';
@@ -75,74 +76,7 @@ class ItemTable {
 
 /** The document's elements that the given ones refer to, transitively, in document order. */
 function sourceClosure(doc: OvalDefinitions, definitionIds: readonly string[], testIds: readonly string[], objectIds: readonly string[]): OvalSourceData {
-  const defs = new Set<string>();
-  const tests = new Set<string>();
-  const objects = new Set<string>();
-  const states = new Set<string>();
-  const variables = new Set<string>();
-
-  const entities = (es: readonly OvalEntity[]): void => {
-    for (const e of es) {
-      if (e.varRef !== undefined) variable(e.varRef);
-      if (e.fields) entities(e.fields);
-    }
-  };
-  const component = (c: Component): void => {
-    if (c.fn === 'object') object(c.objectRef);
-    else if (c.fn === 'variable') variable(c.varRef);
-    else if ('args' in c) c.args.forEach(component);
-    else if ('arg' in c) component(c.arg);
-  };
-  const variable = (id: string): void => {
-    if (variables.has(id)) return;
-    variables.add(id);
-    const v = doc.variables.get(id);
-    if (v?.kind === 'local') component(v.component);
-  };
-  const state = (id: string): void => {
-    if (states.has(id)) return;
-    states.add(id);
-    entities(doc.states.get(id)?.entities ?? []);
-  };
-  const set = (s: OvalSet): void => {
-    s.objectRefs.forEach(object);
-    s.sets.forEach(set);
-    for (const f of s.filters) state(f.stateRef);
-  };
-  function object(id: string): void {
-    if (objects.has(id)) return;
-    objects.add(id);
-    const o = doc.objects.get(id);
-    if (!o) return;
-    entities(o.entities);
-    for (const f of o.filters) state(f.stateRef);
-    if (o.set) set(o.set);
-  }
-  const test = (id: string): void => {
-    if (tests.has(id)) return;
-    tests.add(id);
-    const t = doc.tests.get(id);
-    if (!t) return;
-    if (t.objectRef !== undefined) object(t.objectRef);
-    t.stateRefs.forEach(state);
-  };
-  const criteria = (c: NonNullable<ReturnType<OvalDefinitions['definitions']['get']>>['criteria']): void => {
-    if (!c) return;
-    for (const k of c.children) {
-      if (k.kind === 'criteria') criteria(k);
-      else if (k.kind === 'criterion') test(k.testRef);
-      else definition(k.definitionRef);
-    }
-  };
-  function definition(id: string): void {
-    if (defs.has(id)) return;
-    defs.add(id);
-    criteria(doc.definitions.get(id)?.criteria);
-  }
-  definitionIds.forEach(definition);
-  testIds.forEach(test);
-  objectIds.forEach(object);
-
+  const { definitions: defs, tests, objects, states, variables } = referencedElements(doc, { definitions: definitionIds, tests: testIds, objects: objectIds });
   const pick = <T>(m: ReadonlyMap<string, T>, ids: ReadonlySet<string>): T[] => [...m].filter(([id]) => ids.has(id)).map(([, v]) => v);
   return {
     definitions: pick(doc.definitions, defs),
