@@ -34,6 +34,8 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
   // test support: content builders, fake targets, the oscap oracle; below app, so that a model test that uses it does not pull in the app
   testing: { rank: 4.5, testOnly: true },
   app: { rank: 5 },
+  // the long-running side: vigil watch's event sources, state store, HTTP API and notifications, over the app
+  daemon: { rank: 5.5 },
   cli: { rank: 6 },
   // a rules module written with the SDK; app ships its compiled data stream and never imports it
   baseline: { rank: 6 },
