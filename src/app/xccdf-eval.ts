@@ -138,7 +138,16 @@ async function hostFacts(target: Target, system: TargetDescription): Promise<Hos
   return { name: name ?? 'unknown', addresses, facts, ...(identity ? { identity } : {}), ...(name ? { hostname: name } : {}) };
 }
 
-export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): Promise<XccdfEvalReport> {
+/** Content opened and a profile resolved for evaluation: what every evaluation of the same checklist and profile shares. */
+export interface PreparedChecklist {
+  readonly loaded: ReturnType<typeof openContent>;
+  readonly checklist: Checklist;
+  readonly resolved: ResolvedProfile;
+  readonly tailoring?: Tailoring;
+}
+
+/** Opens the content, validates it and resolves the profile (with the tailoring), as `xccdf eval` does before it evaluates. */
+export function prepareChecklist(file: string, opts: XccdfEvalOptions = {}): PreparedChecklist {
   const loaded = openContent(file, { evaluationOnly: opts.evaluationOnly === true });
   const checklist = openChecklist(loaded, {
     ...(opts.datastreamId !== undefined ? { streamId: opts.datastreamId } : {}),
@@ -150,6 +159,11 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const wanted = opts.profile ?? opts.chooseProfile?.(checklist);
   const profileId = wanted !== undefined ? findProfileId(checklist, wanted, tailoring) : undefined;
   const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
+  return { loaded, checklist, resolved, ...(tailoring ? { tailoring } : {}) };
+}
+
+export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): Promise<XccdfEvalReport> {
+  const { loaded, checklist, resolved } = prepareChecklist(file, opts);
   const target = opts.target ?? targetFor(opts);
   return withScanServices(target, (services) => evaluateOn(file, opts, { loaded, checklist, resolved, target, services }));
 }
@@ -162,12 +176,17 @@ interface ScanSetup {
   readonly services: ScanServices;
 }
 
-async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checklist, resolved, target, services }: ScanSetup): Promise<XccdfEvalReport> {
-  const probes = probeTable();
-  // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
-  const share = services.share;
-  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share, ...(opts.reads ? { reads: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+/** The checking systems of one evaluation over a checklist: the OVAL engine for the rules' checks and for the CPE platforms, and the applicability it decides. */
+export interface CheckEngines {
+  readonly checks: OvalCheckEngine;
+  readonly cpeOval: OvalCheckEngine;
+  readonly applicability: Applicability;
+}
 
+/** Builds the check engines of one evaluation; every OVAL session shares `share` (its probe services and target-only objects). */
+export function checkEngines(checklist: Checklist, target: Target, share: ScanServices['share'], opts: { readonly reads?: boolean; readonly signal?: AbortSignal } = {}): CheckEngines {
+  const probes = probeTable();
+  const factory = (doc: OvalDefinitions, external: { get(id: string): readonly string[] | undefined }) => new OvalEngine(doc, { target, probes, external, share, ...(opts.reads ? { reads: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const checks = new OvalCheckEngine((href) => ovalOf(checklist.checks.get(href)), factory);
   const cpeOval = new OvalCheckEngine((href) => {
     for (const d of checklist.dictionaries) {
@@ -180,6 +199,12 @@ async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checkl
     { platformSpecification: checklist.benchmark.platformSpecification, dictionaries: checklist.dictionaries.map((d) => d.dictionary) },
     cpeOval,
   );
+  return { checks, cpeOval, applicability };
+}
+
+async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checklist, resolved, target, services }: ScanSetup): Promise<XccdfEvalReport> {
+  // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
+  const { checks, cpeOval, applicability } = checkEngines(checklist, target, services.share, opts);
 
   const start = new Date();
   opts.onStart?.({
