@@ -15,7 +15,7 @@
  * daemon/watch-equivalence.test.ts checks it on synthetic roots.
  */
 import { cpuUsage } from 'node:process';
-import type { ReadChange } from '../target/read-index.js';
+import type { AffectedOptions, ReadChange } from '../target/read-index.js';
 import { ReadIndex } from '../target/read-index.js';
 import { EMPTY_READS, unionReads, type ReadSet } from '../target/reads.js';
 import type { Target } from '../target/target.js';
@@ -104,8 +104,8 @@ export class WatchSession {
   }
 
   /** The rules a change may have changed, each with the paths (or `kind:key` inputs) that touched it. */
-  affected(change: ReadChange): Map<string, Set<string>> {
-    return this.index.affected(change);
+  affected(change: ReadChange, opts: AffectedOptions = {}): Map<string, Set<string>> {
+    return this.index.affected(change, opts);
   }
 
   /** Rule ids decided so far. */

@@ -145,6 +145,8 @@ export interface ChangeBatch {
   readonly dirs: readonly string[];
   /** Non-file inputs that changed (kernel keys, units, processes, interfaces), or were polled and must be re-checked. */
   readonly inputs: readonly InputRead[];
+  /** Walk starts whose scheduled re-run is due (walks too large to watch or re-run on every change): the rules that walked them are re-evaluated. */
+  readonly walks?: readonly string[];
   /** Set when the sources lost track (queue overflow, a watch that could not be placed or was lost): a full re-evaluation is due. */
   readonly full?: string;
 }
@@ -169,6 +171,8 @@ export interface SourceStatus {
  */
 export interface EventSources {
   update(reads: ReadSet): Promise<void>;
+  /** Starts of the walks on a schedule (too large to watch exactly): changed paths below them do not re-run them; `ChangeBatch.walks` does. */
+  scheduledWalks(): ReadonlySet<string>;
   status(): SourceStatus;
   close(): Promise<void>;
 }

@@ -57,9 +57,12 @@ export interface WatchDaemonOptions {
   readonly open: (policy: PolicyState | undefined) => WatchSession;
   /** The store's key for a session: content, profile, tailoring, target. */
   readonly scopeOf: (session: WatchSession, policy: PolicyState | undefined) => WatchScope;
-  readonly store: WatchStore;
-  /** A store in memory, used when `store` fails (read-only or full disk) until it works again. */
-  readonly memoryStore: () => WatchStore;
+  /**
+   * Opens the state store; called at start, and again while it fails
+   * (read-only or full disk), every `storeRetryMs`. Until it works, state
+   * and events are kept in memory.
+   */
+  readonly openStore: () => WatchStore;
   /** Builds the event sources; they call `onChange` with debounced batches. */
   readonly sources: (onChange: (batch: ChangeBatch) => void) => EventSources;
   readonly log: Logger;
@@ -93,7 +96,9 @@ function mergeBatch(a: ChangeBatch | undefined, b: ChangeBatch): ChangeBatch {
   const inputs = new Map<string, InputRead>();
   for (const i of [...a.inputs, ...b.inputs]) inputs.set(`${i.kind}\0${i.key}`, i);
   const full = a.full ?? b.full;
+  const walks = [...new Set([...(a.walks ?? []), ...(b.walks ?? [])])];
   return {
+    ...(walks.length > 0 ? { walks } : {}),
     paths: [...new Set([...a.paths, ...b.paths])],
     dirs: [...new Set([...a.dirs, ...b.dirs])],
     inputs: [...inputs.values()],
@@ -106,7 +111,7 @@ export class WatchDaemon implements WatchView {
   private policyNow: PolicyState | undefined;
   private scope: WatchScope | undefined;
   private sources: EventSources | undefined;
-  private store: WatchStore;
+  private store: WatchStore | undefined;
   private storeFailure: string | undefined;
   /** Events not yet in the disk store while it fails, in id order. */
   private unsaved: StoredEvent[] = [];
@@ -125,7 +130,6 @@ export class WatchDaemon implements WatchView {
   private readonly clock: () => Date;
 
   constructor(private readonly opts: WatchDaemonOptions) {
-    this.store = opts.store;
     this.clock = opts.clock ?? (() => new Date());
   }
 
@@ -135,7 +139,8 @@ export class WatchDaemon implements WatchView {
   async start(): Promise<void> {
     this.policyNow = this.opts.policy?.at(this.clock());
     try {
-      this.lastId = this.guard(() => this.store.lastEventId()) ?? 0;
+      this.store = this.guard(() => this.opts.openStore());
+      this.lastId = this.guard(() => this.store?.lastEventId() ?? 0) ?? 0;
       await this.openSession('start');
     } catch (e) {
       this.startError = e instanceof Error ? e.message : String(e);
@@ -163,7 +168,7 @@ export class WatchDaemon implements WatchView {
     await this.opts.notifier?.close(5000);
     await this.session?.close();
     try {
-      this.store.close();
+      this.store?.close();
     } catch {
       // closing is best effort: every commit is already durable or reported
     }
@@ -200,7 +205,7 @@ export class WatchDaemon implements WatchView {
 
   events(since: number, limit: number): StoredEvent[] {
     if (!this.storeFailure) {
-      const got = this.guard(() => this.store.events(since, limit));
+      const got = this.guard(() => this.store?.events(since, limit));
       if (got) return got;
     }
     return this.recent.filter((e) => e.id > since).slice(0, limit);
@@ -233,7 +238,7 @@ export class WatchDaemon implements WatchView {
     this.session = this.opts.open(this.policyNow);
     await old?.close();
     this.scope = this.opts.scopeOf(this.session, this.policyNow);
-    const stored = this.guard(() => this.store.load(this.scope!));
+    const stored = this.guard(() => this.store?.load(this.scope!));
     const run = await this.session.evaluate(undefined, this.abort.signal);
     const events: WatchEvent[] = [];
     const time = this.clock().toISOString();
@@ -280,7 +285,7 @@ export class WatchDaemon implements WatchView {
       this.sweep({ time, reason: batch.full, durationMs: Math.round(run.durationMs), score: session.score(), counts: countResults(run.outcomes.values()) });
       return;
     }
-    const affected = session.affected(batch);
+    const affected = session.affected(batch, this.sources ? { scheduledWalks: this.sources.scheduledWalks() } : {});
     if (affected.size === 0) return;
     const before = session.current();
     const run = await session.evaluate(affected.keys(), this.abort.signal);
@@ -346,7 +351,7 @@ export class WatchDaemon implements WatchView {
   /** Commits states and events: to the store, or in memory while it fails. Publishes the events either way. */
   private commit(states: readonly RuleState[], events: readonly WatchEvent[]): void {
     let stored: StoredEvent[] | undefined;
-    if (!this.storeFailure) stored = this.guard(() => this.store.commit(this.scope!, states, events));
+    if (!this.storeFailure) stored = this.guard(() => this.store?.commit(this.scope!, states, events));
     if (!stored) {
       stored = events.map((e) => ({ ...e, id: ++this.lastId }) as StoredEvent);
       this.unsaved.push(...stored);
@@ -378,16 +383,18 @@ export class WatchDaemon implements WatchView {
   }
 
   private sweep(summary: SweepSummary): void {
-    if (!this.storeFailure) this.guard(() => this.store.recordSweep(this.scope!, summary));
+    if (!this.storeFailure) this.guard(() => this.store?.recordSweep(this.scope!, summary));
   }
 
   /** Writes what was kept in memory to the store once it works again. Returns false to keep retrying. */
   private retryStore(): boolean {
     if (!this.storeFailure || !this.session || !this.scope) return true;
     try {
+      if (!this.store) this.store = this.opts.openStore();
       const states: RuleState[] = [...this.session.current().values()].map((o) => ({ rule: o.rule, result: o.result, severity: o.severity, time: o.time }));
       const events = this.unsaved.map(({ id: _id, ...e }) => e as WatchEvent);
       const stored = this.store.commit(this.scope, states, events);
+      this.lastId = Math.max(this.lastId, stored.at(-1)?.id ?? 0);
       const drift = stored.findIndex((s, i) => s.id !== this.unsaved[i]!.id);
       if (drift >= 0) this.opts.log.warn('event ids given while the store failed differ from the stored ones', { from: this.unsaved[drift]!.id, stored: stored[drift]!.id });
       this.unsaved = [];
@@ -397,13 +404,22 @@ export class WatchDaemon implements WatchView {
       return true;
     } catch (e) {
       this.storeFailure = e instanceof Error ? e.message : String(e);
+      if (this.store) {
+        // a store that failed is opened afresh next time (the disk may have been remounted)
+        try {
+          this.store.close();
+        } catch {
+          // already broken
+        }
+        this.store = undefined;
+      }
       return false;
     }
   }
 
   private prune(): boolean {
     if (this.storeFailure) return false;
-    const dropped = this.guard(() => this.store.prune(this.opts.retention ?? DEFAULT_RETENTION, this.clock()));
+    const dropped = this.guard(() => this.store?.prune(this.opts.retention ?? DEFAULT_RETENTION, this.clock()));
     if (dropped) this.opts.log.info('old events dropped by the retention', { dropped });
     return false;
   }

@@ -88,3 +88,24 @@ describe('ReadIndex', () => {
     assert.equal(index.affected({ paths: ['relative/path'] }).size, 0);
   });
 });
+
+describe('ReadIndex with scheduled walks', () => {
+  const index = new ReadIndex<string>([
+    ['world-writable', { paths: ['/proc/self/mounts'], walks: [{ start: '/', depth: -1 }], inputs: [] }],
+    ['sshd', { paths: ['/etc/ssh/sshd_config'], walks: [], inputs: [] }],
+  ]);
+  const scheduledWalks = new Set(['/']);
+
+  it('a changed path does not re-run a walk on a schedule, but still touches the paths its rule read', () => {
+    assert.deepEqual([...index.affected({ paths: ['/etc/ssh/sshd_config'] }, { scheduledWalks }).keys()], ['sshd']);
+    assert.deepEqual([...index.affected({ paths: ['/proc/self/mounts'] }, { scheduledWalks }).keys()], ['world-writable']);
+    // without the schedule, the walk takes every path
+    assert.deepEqual([...index.affected({ paths: ['/etc/ssh/sshd_config'] }).keys()].sort(), ['sshd', 'world-writable']);
+  });
+
+  it('the schedule re-runs the walks from its start, and names it as the cause', () => {
+    const a = index.affected({ paths: [], walks: ['/'] }, { scheduledWalks });
+    assert.deepEqual([...a.keys()], ['world-writable']);
+    assert.deepEqual([...a.get('world-writable')!], ['walk:/']);
+  });
+});

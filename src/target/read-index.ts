@@ -22,6 +22,17 @@ export interface ReadChange {
   readonly paths: readonly string[];
   readonly dirs?: readonly string[];
   readonly inputs?: readonly InputRead[];
+  /** Walk starts whose walks are due again (a schedule): every read set with a walk from there. */
+  readonly walks?: readonly string[];
+}
+
+export interface AffectedOptions {
+  /**
+   * Walks from these starts are not matched by changed paths and
+   * directories: they are re-run on a schedule instead (`ReadChange.walks`),
+   * because watching or re-walking them on every change would cost too much.
+   */
+  readonly scheduledWalks?: ReadonlySet<string>;
 }
 
 const norm = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') : p);
@@ -111,7 +122,8 @@ export class ReadIndex<K> {
    * The keys a change touches, each with what touched it: the changed
    * paths (and directories) as given, inputs as `kind:key`.
    */
-  affected(change: ReadChange): Map<K, Set<string>> {
+  affected(change: ReadChange, opts: AffectedOptions = {}): Map<K, Set<string>> {
+    const scheduled = opts.scheduledWalks;
     const out = new Map<K, Set<string>>();
     const hit = (k: K, cause: string): void => {
       let s = out.get(k);
@@ -122,19 +134,24 @@ export class ReadIndex<K> {
       if (!raw.startsWith('/')) continue;
       const p = norm(raw);
       for (const k of this.byPath.get(p) ?? []) hit(k, p);
-      for (const e of this.byWalk.get(p) ?? []) hit(e.key, p);
+      if (!scheduled?.has(p)) for (const e of this.byWalk.get(p) ?? []) hit(e.key, p);
       // what was read below p (p removed or renamed, or a directory event without a name)
       for (const q of this.below(p)) {
         for (const k of this.byPath.get(q) ?? []) hit(k, p);
-        for (const e of this.byWalk.get(q) ?? []) hit(e.key, p);
+        if (!scheduled?.has(q)) for (const e of this.byWalk.get(q) ?? []) hit(e.key, p);
       }
       // walks above p that reached its level
       const parts = splitPath(p);
       for (let n = parts.length - 1; n >= 0; n--) {
         const start = n === 0 ? '/' : `/${parts.slice(0, n).join('/')}`;
         const levels = parts.length - n;
+        if (scheduled?.has(start)) continue;
         for (const e of this.byWalk.get(start) ?? []) if (e.depth < 0 || levels <= e.depth + 1) hit(e.key, p);
       }
+    }
+    for (const raw of change.walks ?? []) {
+      const start = norm(raw);
+      for (const e of this.byWalk.get(start) ?? []) hit(e.key, `walk:${start}`);
     }
     for (const i of change.inputs ?? []) {
       const m = this.byInput.get(i.kind);
