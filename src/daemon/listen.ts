@@ -160,10 +160,17 @@ export async function listen(app: Hono, addr: string, opts: ListenOptions = {}):
     opts.log?.info('api: listening', { address });
   }
 
+  // Once closing, a keep-alive connection whose response ends (an event
+  // stream closeStreams() ended, a request under way) is closed as soon as
+  // it goes idle, instead of after the keep-alive timeout.
   let closing: Promise<void> | undefined;
+  server.on('request', (_req, res) => {
+    res.once('finish', () => {
+      if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
-      closeStreams(app);
       const timer = setTimeout(() => server.closeAllConnections(), opts.graceMs ?? 2000);
       timer.unref();
       server.close(() => {
@@ -171,8 +178,7 @@ export async function listen(app: Hono, addr: string, opts: ListenOptions = {}):
         resolve();
       });
       server.closeIdleConnections();
-      // Connections that finish their last response after this go idle; close them as they do.
-      server.on('request', (_req, res) => res.once('finish', () => server.closeIdleConnections()));
+      closeStreams(app);
     });
     return closing;
   };
