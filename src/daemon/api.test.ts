@@ -175,7 +175,7 @@ describe('watch API over HTTP', () => {
 
   it('refuses everything else without the right bearer token, with WWW-Authenticate', async () => {
     for (const path of ['/metrics', '/api/v1/state', '/api/v1/events', '/api/v1/events/stream', '/nowhere']) {
-      for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Authorization: `Basic ${TOKEN}` }, { Authorization: `Bearer ${TOKEN}x` }]) {
+      for (const headers of [{} as Record<string, string>, { Authorization: 'Bearer wrong' }, { Authorization: `Basic ${TOKEN}` }, { Authorization: `Bearer ${TOKEN}x` }]) {
         const r = await fetch(`${base}${path}`, { headers });
         assert.equal(r.status, 401, `${path} ${JSON.stringify(headers)}`);
         assert.equal(r.headers.get('www-authenticate'), 'Bearer');
