@@ -425,3 +425,63 @@ describe('listen().close() with an open event stream', () => {
     await assert.rejects(fetch(`http://${server.address}/healthz`));
   });
 });
+
+describe('event stream body, read in process', () => {
+  /** Reads the stream until `n` events arrived (or it ended); returns their ids and the raw text. */
+  async function readEvents(body: ReadableStream<Uint8Array>, n: number): Promise<{ ids: number[]; text: string; done: boolean }> {
+    const reader = body.getReader();
+    const dec = new TextDecoder();
+    let text = '';
+    let done = false;
+    while ([...text.matchAll(/^id: /gm)].length < n) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      text += dec.decode(r.value);
+    }
+    reader.releaseLock();
+    return { ids: [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), text, done };
+  }
+
+  it('a client too slow for the live events loses its buffer but no event: it is fed from the view again', { timeout: 5000 }, async () => {
+    const view = new FakeView();
+    for (let i = 0; i < 3; i++) view.commit();
+    const app = createApi(view, { streamBuffer: 5 });
+    const res = await app.request('/api/v1/events/stream', { headers: { 'Last-Event-ID': '1' } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const body = res.body!;
+    assert.deepEqual((await readEvents(body, 2)).ids, [2, 3], 'the replay, after which the stream is live');
+    // Not read meanwhile: 40 live events overflow the buffer of 5 several times.
+    const eventsCalls = view.eventsCalls;
+    for (let i = 0; i < 40; i++) view.commit();
+    const got = await readEvents(body, 40);
+    assert.deepEqual(got.ids, Array.from({ length: 40 }, (_, i) => i + 4));
+    assert.ok(view.eventsCalls > eventsCalls, 'replayed from the view');
+    // And live again afterwards.
+    view.commit();
+    const more = await readEvents(body, 1);
+    assert.deepEqual(more.ids, [44]);
+    await body.cancel();
+    assert.equal(view.listeners.size, 0);
+  });
+
+  it('ends the stream with an error comment when the view cannot replay', async () => {
+    const view = new FakeView();
+    view.commit();
+    view.onEvents = () => {
+      throw new Error('database disk image is malformed');
+    };
+    const errors: string[] = [];
+    const app = createApi(view, { log: { info: () => {}, warn: () => {}, error: (m, f) => errors.push(`${m} ${String(f?.error)}`) } });
+    const res = await app.request('/api/v1/events/stream?since=0');
+    const got = await readEvents(res.body!, 1);
+    assert.equal(got.done, true);
+    assert.deepEqual(got.ids, []);
+    assert.match(got.text, /^: error: database disk image is malformed$/m);
+    assert.deepEqual(errors, ['api: event replay failed database disk image is malformed']);
+    assert.equal(view.listeners.size, 0);
+  });
+});

@@ -19,6 +19,12 @@ export interface ApiOptions {
   readonly heartbeatMs?: number;
   /** Where errors in the view's methods are logged (they answer 500). */
   readonly log?: Logger;
+  /**
+   * Live events held per event stream whose client reads slowly; beyond
+   * that the stream drops them and replays from the view instead. Default
+   * 10 000.
+   */
+  readonly streamBuffer?: number;
 }
 
 /** `limit` of GET /api/v1/events when not given, and its largest value. */
@@ -27,8 +33,6 @@ export const EVENTS_MAX_LIMIT = 10_000;
 
 /** Events read from the view per page while an SSE stream replays. */
 const REPLAY_PAGE = 1000;
-/** Live events held for a stream whose client reads slowly; beyond that the stream replays from the view instead. */
-const MAX_BUFFERED = 10_000;
 
 const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -128,7 +132,7 @@ export function createApi(view: WatchView, opts: ApiOptions = {}): Hono {
       lastId = nonNegativeInt(raw.trim());
       if (lastId === undefined) return jsonError(c, 400, 'Last-Event-ID (or "since") must be a non-negative integer');
     }
-    const body = eventStream(view, lastId, heartbeatMs, streams, c.req.raw.signal, opts.log);
+    const body = eventStream(view, lastId, { heartbeatMs, maxBuffered: opts.streamBuffer ?? 10_000, log: opts.log }, streams, c.req.raw.signal);
     return new Response(body, {
       status: 200,
       headers: {
@@ -165,11 +169,11 @@ function sseEvent(e: StoredEvent): string {
 function eventStream(
   view: WatchView,
   lastId: number | undefined,
-  heartbeatMs: number,
+  opts: { readonly heartbeatMs: number; readonly maxBuffered: number; readonly log: Logger | undefined },
   streams: Set<() => void>,
   signal: AbortSignal,
-  log: Logger | undefined,
 ): ReadableStream<Uint8Array> {
+  const { heartbeatMs, maxBuffered, log } = opts;
   const enc = new TextEncoder();
   /** The id of the last event sent; undefined for a client that asked for live events only and has not had one yet. */
   let sent = lastId;
@@ -225,7 +229,7 @@ function eventStream(
           // A live-only client starts at the first event after it subscribed.
           if (sent === undefined) sent = e.id - 1;
           buffer.push(e);
-          if (buffer.length > MAX_BUFFERED) {
+          if (buffer.length > maxBuffered) {
             buffer.length = 0;
             replaying = true;
           }
