@@ -179,6 +179,7 @@ describe('watch API over HTTP', () => {
         const r = await fetch(`${base}${path}`, { headers });
         assert.equal(r.status, 401, `${path} ${JSON.stringify(headers)}`);
         assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+        assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
         assert.match(((await r.json()) as { error: string }).error, /Bearer/);
       }
     }
@@ -218,11 +219,13 @@ describe('watch API over HTTP', () => {
   it('answers 404 in JSON for an unknown path, and 500 in JSON when the view throws, and goes on serving', async () => {
     const nf = await fetch(`${base}/api/v2/nothing`, { headers: auth });
     assert.equal(nf.status, 404);
+    assert.equal(nf.headers.get('x-content-type-options'), 'nosniff');
     assert.match(((await nf.json()) as { error: string }).error, /no such endpoint/);
     view.failState = true;
     try {
       const r = await fetch(`${base}/api/v1/state`, { headers: auth });
       assert.equal(r.status, 500);
+      assert.equal(r.headers.get('cache-control'), 'no-store');
       assert.deepEqual(await r.json(), { error: 'state store is gone' });
     } finally {
       view.failState = false;
