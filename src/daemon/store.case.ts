@@ -182,6 +182,7 @@ export function storeCases(name: string, open: () => WatchStore): void {
         // 7 Jan minus 3 days is 4 Jan: older is dropped, exactly 3 days old is kept.
         assert.equal(s.prune({ maxEvents: 100, maxAgeDays: 3 }, now), 2);
         assert.deepEqual(s.events(0, 10).map((e) => e.id), [4, 5, 6]);
+        assert.deepEqual(s.events(2, 2).map((e) => e.id), [4, 5], 'since in the pruned part');
         assert.deepEqual(s.sweeps(SCOPE, 10).map((w) => w.time), [day(5)]);
         assert.equal(s.prune({ maxEvents: 1, maxAgeDays: 2.5 }, now), 2, 'both bounds at once: 4 Jan by age, 5 Jan by count');
         assert.deepEqual(s.events(0, 10).map((e) => e.id), [6]);

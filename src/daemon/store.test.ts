@@ -103,6 +103,9 @@ describe('openWatchStore on disk', () => {
     s = openWatchStore(dir, { retention: { maxEvents: 1000, maxAgeDays: 365 } });
     assert.deepEqual(s.events(0, 10).map((e) => e.id), [3, 4]);
     s.close();
+    const other = freshDir();
+    assert.throws(() => openWatchStore(other, { retention: { maxEvents: -1, maxAgeDays: 1 } }), RangeError);
+    assert.ok(!existsSync(other), 'a retention that means nothing is refused before anything is made');
   });
 
   it('refuses a file of a newer schema, and an SQLite file that is not a state store', () => {
@@ -180,6 +183,7 @@ describe('openWatchStore on disk', () => {
     const dir = freshDir();
     openWatchStore(dir).close(); // an existing store, opened without a migration
     let holder = 0;
+    let refused: unknown;
     const held = child(
       `const { openWatchStore } = await import(process.env.STORE_URL);
        openWatchStore(process.env.DIR);
@@ -189,19 +193,18 @@ describe('openWatchStore on disk', () => {
       (line, kill) => {
         if (line !== 'ready') return;
         try {
-          assert.throws(() => openWatchStore(dir, { lockWaitMs: 0 }), storeError('SQLITE_BUSY', dir));
-          try {
-            openWatchStore(dir, { lockWaitMs: 0 });
-          } catch (e) {
-            holder = Number(/\(pid (\d+)\)/.exec((e as Error).message)?.[1]);
-          }
-        } finally {
-          kill();
+          openWatchStore(dir, { lockWaitMs: 0 }).close();
+          refused = 'opened';
+        } catch (e) {
+          refused = e;
+          holder = Number(/\(pid (\d+)\)/.exec((e as Error).message)?.[1]);
         }
+        kill();
       },
     );
     const r = await held;
     assert.equal(r.signal, 'SIGKILL', r.err);
+    assert.ok(storeError('SQLITE_BUSY', dir, /is in use by another vigil watch \(pid \d+\)/)(refused));
     assert.ok(holder > 0 && holder !== process.pid, `the message named the holder (pid ${holder})`);
     assert.equal(readFileSync(join(dir, PID_FILE), 'utf8').trim(), String(holder), 'the killed holder left its pid file');
     const s = openWatchStore(dir, { lockWaitMs: 0 });

@@ -205,12 +205,16 @@ export function memoryStore(): WatchStore {
     events(since, limit) {
       return guard('events', () => {
         const w = window(since, limit);
-        const out: StoredEvent[] = [];
-        for (const r of events) {
-          if (out.length >= w.limit) break;
-          if (r.id > w.since) out.push(storedEvent(r.id, r.body));
+        // ids increase along the array: find the first one after `since`.
+        let lo = 0;
+        let hi = events.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (events[mid]!.id > w.since) hi = mid;
+          else lo = mid + 1;
         }
-        return out;
+        const end = Number.isFinite(w.limit) ? lo + w.limit : events.length;
+        return events.slice(lo, end).map((r) => storedEvent(r.id, r.body));
       });
     },
     lastEventId() {
@@ -285,6 +289,7 @@ function holderPid(dir: string): number | undefined {
  */
 export function openWatchStore(dir: string, opts: WatchStoreOptions = {}): WatchStore {
   const file = join(dir, STATE_FILE);
+  if (opts.retention) checkRetention(opts.retention, new Date());
   try {
     makeDir(dir);
   } catch (err) {
@@ -322,7 +327,14 @@ export function openWatchStore(dir: string, opts: WatchStoreOptions = {}): Watch
     // informational only: the lock is SQLite's, and dies with the process
   }
   const store = sqliteStore(db, dir, file);
-  if (opts.retention) store.prune(opts.retention, new Date());
+  if (opts.retention) {
+    try {
+      store.prune(opts.retention, new Date());
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
   return store;
 }
 
