@@ -163,7 +163,7 @@ export function memoryStore(): WatchStore {
   const where = '(memory)';
 
   const open = (what: string): void => {
-    if (closed) throw new StoreError(`state store ${where}: ${what}: the store is closed`, 'SQLITE_MISUSE');
+    if (closed) throw new StoreError(`state store ${where}: cannot ${what}: the store is closed`, 'SQLITE_MISUSE');
   };
   const scopeOf = (scope: WatchScope): MemScope => {
     const k = scopeKey(scope);
@@ -177,7 +177,7 @@ export function memoryStore(): WatchStore {
       return fn();
     } catch (err) {
       if (err instanceof RangeError) throw err;
-      throw storeError(where, what, err);
+      throw storeError(where, `cannot ${what}`, err);
     }
   };
 
@@ -203,7 +203,7 @@ export function memoryStore(): WatchStore {
       });
     },
     events(since, limit) {
-      return guard('events', () => {
+      return guard('read events', () => {
         const w = window(since, limit);
         // ids increase along the array: find the first one after `since`.
         let lo = 0;
@@ -218,16 +218,16 @@ export function memoryStore(): WatchStore {
       });
     },
     lastEventId() {
-      return guard('lastEventId', () => lastId);
+      return guard('read the last event id', () => lastId);
     },
     recordSweep(scope, sweep) {
-      guard('recordSweep', () => {
+      guard('record a sweep', () => {
         const body = JSON.stringify(sweep);
         scopeOf(scope).sweeps.push({ id: ++lastSweep, at: atOf(sweep.time), body });
       });
     },
     sweeps(scope, limit) {
-      return guard('sweeps', () => {
+      return guard('read sweeps', () => {
         const s = scopes.get(scopeKey(scope));
         const n = window(0, limit).limit;
         if (!s || n === 0) return [];
@@ -434,7 +434,7 @@ function sqliteStore(db: Database.Database, dir: string, file: string): WatchSto
   let closed = false;
 
   const guard = <T>(what: string, fn: () => T): T => {
-    if (closed) throw new StoreError(`state store ${file}: ${what}: the store is closed`, 'SQLITE_MISUSE');
+    if (closed) throw new StoreError(`state store ${file}: cannot ${what}: the store is closed`, 'SQLITE_MISUSE');
     try {
       return fn();
     } catch (err) {
@@ -536,6 +536,8 @@ function sqliteStore(db: Database.Database, dir: string, file: string): WatchSto
       closed = true;
       try {
         db.close();
+      } catch (err) {
+        throw storeError(file, 'cannot close', err);
       } finally {
         try {
           if (readFileSync(join(dir, PID_FILE), 'utf8').trim() === String(process.pid)) rmSync(join(dir, PID_FILE));
