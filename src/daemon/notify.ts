@@ -70,20 +70,16 @@ export function verifySignature(body: string | Uint8Array, header: string | null
   return timingSafeEqual(Buffer.from(m[1]!, 'hex'), expected);
 }
 
-/** Throws unless the URL is an absolute http: or https: URL without credentials. */
+/** Throws unless the URL is an absolute http: or https: URL without credentials; the message completes "webhook url …". */
 export function checkWebhookUrl(url: string): URL {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`webhook url is not a URL: ${JSON.stringify(url.slice(0, 100))}`);
+    throw new Error(`is not a URL: ${JSON.stringify(url.slice(0, 100))}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new Error(`webhook url must be http: or https:, not ${u.protocol}`);
-  }
-  if (u.username !== '' || u.password !== '') {
-    throw new Error('webhook url must not carry credentials (use the signature secret)');
-  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`must be http: or https:, not ${u.protocol}`);
+  if (u.username !== '' || u.password !== '') throw new Error('must not carry credentials (the signature secret authenticates)');
   return u;
 }
 
@@ -98,7 +94,12 @@ interface Outcome {
 }
 
 export function webhookNotifier(opts: WebhookOptions): WebhookNotifier {
-  const url = checkWebhookUrl(opts.url);
+  let url: URL;
+  try {
+    url = checkWebhookUrl(opts.url);
+  } catch (e) {
+    throw new Error(`webhook url ${(e as Error).message}`);
+  }
   const { log, secret } = opts;
   const maxAttempts = positive(opts.maxAttempts, 8, 'maxAttempts');
   const initialDelayMs = positive(opts.initialDelayMs, 500, 'initialDelayMs');
