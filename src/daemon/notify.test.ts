@@ -197,6 +197,46 @@ describe('webhookNotifier', () => {
     assert.ok(log.lines.some((l) => l.msg.includes('closed with events undelivered')));
   });
 
+  it('times out an attempt that gets no answer, and retries it', async () => {
+    let n = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      if (++n > 1) req.on('end', () => res.writeHead(200).end());
+      // The first request is never answered.
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const log = memoryLog();
+    const notifier = webhookNotifier({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, log, timeoutMs: 150, initialDelayMs: 10 });
+    const t0 = performance.now();
+    notifier.send(drift(1));
+    await until(() => notifier.delivered() === 1);
+    assert.ok(performance.now() - t0 >= 140, 'waited for the timeout');
+    assert.equal(n, 2);
+    assert.ok(log.lines.some((l) => l.msg.includes('retrying') && l.fields.error === 'timeout'), JSON.stringify(log.lines));
+    await notifier.close(1000);
+  });
+
+  it('close(timeout) waits that long at most, then aborts the delivery under way', async () => {
+    const server = createServer((req) => req.resume()); // never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const log = memoryLog();
+    const notifier = webhookNotifier({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, log, timeoutMs: 30_000 });
+    notifier.send(drift(1));
+    notifier.send(drift(2));
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    await notifier.close(150);
+    const took = performance.now() - t0;
+    assert.ok(took >= 140 && took < 2000, `close took ${took} ms`);
+    assert.equal(notifier.delivered(), 0);
+    assert.equal(notifier.dropped(), 2);
+    assert.ok(log.lines.some((l) => l.msg.includes('closed with events undelivered') && l.fields.undelivered === 2), JSON.stringify(log.lines));
+    notifier.send(drift(3)); // after close: counted, not sent
+    assert.equal(notifier.dropped(), 3);
+  });
+
   it('bounds its queue: the oldest are dropped and counted, one warning per burst', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
