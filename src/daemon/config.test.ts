@@ -87,6 +87,7 @@ describe('parseWatchConfig', () => {
     ['compound duration', 'attest: { every: 1h30m }\n', /attest\.every must be a duration such as/, 1],
     ['missing window key', 'windows:\n  - name: a\n    cron: "0 0 * * *"\n', /windows\[0\] needs duration/, 2],
     ['bad cron', 'windows:\n  - { name: a, cron: "61 * * * *", duration: 1h }\n', /windows\[0\]\.cron is not a valid cron pattern/, 2],
+    ['a cron that never matches', 'windows:\n  - { name: a, cron: "0 0 30 2 *", duration: 1h }\n', /windows\[0\]\.cron never matches a date: 0 0 30 2 \*/, 2],
     ['one-off date', 'windows:\n  - { name: a, cron: "2026-12-24T18:00:00", duration: 1h }\n', /one-off dates are not supported/, 2],
     ['duplicate window name', 'windows:\n  - { name: a, cron: "0 0 * * *", duration: 1h }\n  - { name: a, cron: "0 1 * * *", duration: 1h }\n', /windows\[1\]\.name names a window already named: a/, 3],
     ['bad window name', 'windows:\n  - { name: "a b", cron: "0 0 * * *", duration: 1h }\n', /windows\[0\]\.name must be 1 to 64/, 2],

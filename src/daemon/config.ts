@@ -273,11 +273,14 @@ class Reader {
       const cron = this.required(m, key, 'cron', node, (v, k) => {
         const s = this.string(v, k);
         if (s.includes(':')) this.fail(v, k, 'must be a cron pattern (one-off dates are not supported)');
+        let cron: Cron;
         try {
-          new Cron(s, { timezone, paused: true });
+          cron = new Cron(s, { timezone, paused: true });
         } catch (e) {
           this.fail(v, k, `is not a valid cron pattern: ${(e as Error).message}`);
         }
+        const now = new Date();
+        if (cron.nextRun(now) === null && cron.previousRuns(1, now).length === 0) this.fail(v, k, `never matches a date: ${s}`);
         return s;
       });
       const durationMs = this.required(m, key, 'duration', node, (v, k) => this.duration(v, k, BOUNDS.duration));
