@@ -139,6 +139,22 @@ describe('parseWatchConfig', () => {
   });
 });
 
+describe('loadWatchConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file, and refuses what is not a regular file at once', () => {
+    const ok = join(dir, 'watch.yaml');
+    writeFileSync(ok, 'timezone: Asia/Tokyo\n');
+    assert.equal(loadWatchConfig(ok).timezone, 'Asia/Tokyo');
+    const fifo = join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    assert.throws(() => loadWatchConfig(fifo), /config is not a regular file/);
+    assert.throws(() => loadWatchConfig(dir), /config is not a regular file/);
+    assert.throws(() => loadWatchConfig(join(dir, 'missing.yaml')), /cannot open the config: ENOENT/);
+  });
+});
+
 describe('parseDuration', () => {
   it('reads one whole number and one unit', () => {
     assert.deepEqual(

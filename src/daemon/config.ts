@@ -34,7 +34,7 @@
  * window at the first instant after the gap; one that happens twice (when
  * they go back) opens it once, at the first.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
@@ -150,14 +150,11 @@ function showDuration(ms: number): string {
   return ms >= MS.d ? `${(ms / MS.d).toFixed(1)}d` : `${ms}ms`;
 }
 
+/** The most a config file may hold. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function loadWatchConfig(file: string): WatchConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read the config: ${(e as Error).message}`, file);
-  }
-  return parseWatchConfig(text, file);
+  return parseWatchConfig(readBounded(file, MAX_CONFIG_BYTES, 'config', false), file);
 }
 
 export function parseWatchConfig(text: string, file: string): WatchConfig {
@@ -492,26 +489,36 @@ const MAX_SECRET_BYTES = 64 * 1024;
  * at most 64 KiB; surrounding white space (the final newline) is dropped.
  */
 export function readSecretFile(path: string): string {
+  const secret = readBounded(path, MAX_SECRET_BYTES, 'secret file', true).trim();
+  if (secret === '') throw new ConfigError('the secret file is empty', path);
+  return secret;
+}
+
+/**
+ * A regular file's text, at most `max` bytes, opened without blocking (a
+ * FIFO or a device is refused at once, not waited on); with `secret`, a
+ * file open to group or others is refused.
+ */
+function readBounded(path: string, max: number, what: string, secret: boolean): string {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
-    throw new ConfigError(`cannot open the secret file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    throw new ConfigError(`cannot open the ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new ConfigError('the secret file is not a regular file', path);
-    if ((st.mode & 0o077) !== 0) {
-      throw new ConfigError(`the secret file is open to group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it`, path);
+    if (!st.isFile()) throw new ConfigError(`the ${what} is not a regular file`, path);
+    if (secret && (st.mode & 0o077) !== 0) {
+      throw new ConfigError(`the ${what} is open to group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it`, path);
     }
-    if (st.size > MAX_SECRET_BYTES) throw new ConfigError(`the secret file is larger than ${MAX_SECRET_BYTES} bytes`, path);
-    const buf = Buffer.alloc(MAX_SECRET_BYTES + 1);
+    const tooLarge = `the ${what} is larger than ${max} bytes`;
+    if (st.size > max) throw new ConfigError(tooLarge, path);
+    const buf = Buffer.alloc(max + 1);
     let n = 0;
     for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
-    if (n > MAX_SECRET_BYTES) throw new ConfigError(`the secret file is larger than ${MAX_SECRET_BYTES} bytes`, path);
-    const secret = buf.subarray(0, n).toString('utf8').trim();
-    if (secret === '') throw new ConfigError('the secret file is empty', path);
-    return secret;
+    if (n > max) throw new ConfigError(tooLarge, path);
+    return buf.subarray(0, n).toString('utf8');
   } finally {
     closeSync(fd);
   }
