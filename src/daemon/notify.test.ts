@@ -286,7 +286,7 @@ describe('Attestor', () => {
     const a = new Attestor({ everyMs: 40, produce: attestation, emit: () => ticks.push(performance.now()) });
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const t0 = performance.now();
-    a.begin();
+    a.start();
     assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, before, 'its timer holds no process alive');
     await new Promise((r) => setTimeout(r, 230));
     a.stop();
@@ -304,7 +304,7 @@ describe('Attestor', () => {
     Date.now = () => realNow() + 86_400_000 * 3; // the wall clock jumps three days ahead
     try {
       const a = new Attestor({ everyMs: 30, produce: attestation, emit: () => ticks.push(performance.now()) });
-      a.begin();
+      a.start();
       await new Promise((r) => setTimeout(r, 100));
       a.stop();
     } finally {
@@ -329,7 +329,7 @@ describe('Attestor', () => {
       emit: () => emitted.push(clock),
       log,
     });
-    a.begin(); // grid: 1000, 2000, …, on the injected clock; the real timer waits 1000 ms, so drive tick() by hand
+    a.start(); // grid: 1000, 2000, …, on the injected clock; the real timer waits 1000 ms, so drive tick() by hand
     const tick = (a as unknown as { tick(): void }).tick.bind(a);
     clock = 999;
     tick(); // early: nothing

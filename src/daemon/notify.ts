@@ -326,7 +326,7 @@ export interface AttestorOptions {
  */
 export class Attestor {
   private timer: NodeJS.Timeout | undefined;
-  private start = 0;
+  private origin = 0;
   private next = 0;
   private running = false;
   private readonly now: () => number;
@@ -339,11 +339,11 @@ export class Attestor {
   }
 
   /** Starts the ticks (the first one `everyMs` from now). Starting twice does nothing. */
-  begin(): this {
+  start(): this {
     if (this.running) return this;
     this.running = true;
-    this.start = this.now();
-    this.next = this.start + this.opts.everyMs;
+    this.origin = this.now();
+    this.next = this.origin + this.opts.everyMs;
     this.arm();
     return this;
   }
@@ -370,7 +370,7 @@ export class Attestor {
     if (t >= this.next) {
       const every = this.opts.everyMs;
       // The next tick after now, on the grid start + k × every.
-      this.next = this.start + (Math.floor((t - this.start) / every) + 1) * every;
+      this.next = this.origin + (Math.floor((t - this.origin) / every) + 1) * every;
       try {
         const e = this.opts.produce();
         if (e !== undefined) this.opts.emit(e);
