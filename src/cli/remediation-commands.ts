@@ -3,8 +3,8 @@
  * generate fix`, plus filters) and `vigil collection build`. The use cases
  * are loaded when a command runs, so other commands do not pay for them.
  */
-import { writeFileSync } from 'node:fs';
 import { Command } from './commander.js';
+import { checkOutputPath, saveFileContent } from '../results/atomic-file.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { subcommand } from './subcommand.js';
 
@@ -66,7 +66,10 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       .option('--output <file>', 'write to this file instead of stdout')
       .option('--verbose', 'show stack traces for errors'),
   ).action(async (file: string, o: FilterFlags & { fixType: string; profile?: string; tailoringFile?: string; resultId?: string; output?: string }) => {
-    const { generateFix } = await import('../app/generate-fix.js');
+    const [{ generateFix }, { requireRegularFile }] = await Promise.all([import('../app/generate-fix.js'), import('../app/input-files.js')]);
+    requireRegularFile(file, 'the content');
+    if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
+    if (o.output !== undefined) checkOutputPath(o.output);
     const result = generateFix(file, {
       fixType: o.fixType,
       ...(o.profile !== undefined ? { profile: o.profile } : {}),
@@ -76,7 +79,7 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
     });
     for (const n of result.notes) io.err(`vigil: note: ${n}\n`);
     // as oscap creates it: readable, writable and executable by its owner only
-    if (o.output !== undefined) writeFileSync(o.output, result.text, { mode: 0o700 });
+    if (o.output !== undefined) saveFileContent(o.output, result.text, { mode: 0o700 });
     else io.out(result.text);
   });
 
