@@ -72,13 +72,16 @@ const WRITERS: Record<Exclude<OutputKind, 'oval-results'>, (path: string, report
 export function checkOutputs(requests: readonly OutputRequest[]): void {
   const seen = new Map<string, string>();
   for (const r of requests) {
-    if (r.kind === 'oval-results') checkOutputDirectory(r.path);
-    else {
-      checkOutputPath(r.path);
-      const other = seen.get(r.path);
-      if (other !== undefined) throw new OutputError(r.path, `asked for by both ${other} and ${r.option}`);
-      seen.set(r.path, r.option);
+    try {
+      if (r.kind === 'oval-results') checkOutputDirectory(r.path);
+      else checkOutputPath(r.path);
+    } catch (e) {
+      throw e instanceof OutputError ? e.withOption(r.option) : e;
     }
+    if (r.kind === 'oval-results') continue;
+    const other = seen.get(r.path);
+    if (other !== undefined) throw new OutputError(r.path, `asked for by both ${other} and ${r.option}`);
+    seen.set(r.path, r.option);
   }
 }
 
@@ -102,7 +105,7 @@ export async function writeOutputs(report: ScanReport, requests: readonly Output
       await write();
     } catch (e) {
       if (!(e instanceof OutputError)) throw e;
-      failures.push({ request, error: e });
+      failures.push({ request, error: e.withOption(request.option) });
     }
   };
   for (const r of requests) {

@@ -2,7 +2,7 @@
  * The process entry point: runs the CLI with the real stdout and stderr and
  * sets the exit code. bin/vigil.js loads the compiled copy of this module.
  */
-import { removePendingFiles } from '../results/atomic-file.js';
+import { installOutputCleanup } from './signals.js';
 import { run } from './main.js';
 
 // A closed pipe (`vigil ... | head`) ends the output quietly, as other tools do.
@@ -11,19 +11,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-// Told to stop while an output is being written: its temporary file goes, so
-// nothing half-written is left at or beside the requested path; then the
-// signal takes its usual course (unless a command, as `watch`, handles it).
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  const onSignal = (): void => {
-    removePendingFiles();
-    if (process.listenerCount(signal) > 1) return;
-    process.removeListener(signal, onSignal);
-    process.kill(process.pid, signal);
-  };
-  process.on(signal, onSignal);
-}
-process.on('exit', removePendingFiles);
+// Told to stop while an output is being written: its temporary file goes first.
+installOutputCleanup();
 
 process.exitCode = await run(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),

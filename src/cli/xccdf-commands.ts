@@ -42,7 +42,7 @@ export function rootOption(root: string | undefined, io: CliIo): string | undefi
 
 /** Says which outputs could not be saved (the others were written); the command then exits 1. */
 export function reportOutputFailure(io: CliIo, f: OutputFailure): void {
-  io.err(`vigil: error: ${printable(f.error.message)} (${f.request.option})\n`);
+  io.err(`vigil: error: ${printable(f.error.message)}\n`);
 }
 
 interface EvalFlags {

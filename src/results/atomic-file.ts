@@ -26,13 +26,21 @@ export class OutputError extends Error {
   override readonly name = 'OutputError';
   /** The errno code when the system gave one (ENOSPC, ENOENT, EISDIR...). */
   readonly code: string | undefined;
+  /** The option that asked for the file (`--results`), when the caller said. */
+  readonly option: string | undefined;
   constructor(
     readonly path: string,
     readonly reason: string,
-    options?: { cause?: unknown; code?: string },
+    options?: { cause?: unknown; code?: string; option?: string },
   ) {
-    super(`Could not save file: ${path}: ${reason}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    super(`Could not save file: ${path}: ${reason}${options?.option !== undefined ? ` (${options.option})` : ''}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = options?.code;
+    this.option = options?.option;
+  }
+
+  /** The same error, naming the option that asked for the file. */
+  withOption(option: string): OutputError {
+    return new OutputError(this.path, this.reason, { cause: this.cause, option, ...(this.code !== undefined ? { code: this.code } : {}) });
   }
 }
 
