@@ -209,3 +209,9 @@ describe('content that can be read only once', () => {
     });
   }
 });
+
+it('vigil scan --output without --format is refused: it would name nothing', async () => {
+  const r = await vigil(['scan', '--output', join(dir, 'x.json'), '--no-html-report']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--output needs --format/);
+});

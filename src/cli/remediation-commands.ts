@@ -7,6 +7,7 @@ import { Command } from './commander.js';
 import { checkOutputPath, saveFileContent } from '../results/atomic-file.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { subcommand } from './subcommand.js';
+import { printable } from './terminal-text.js';
 
 export interface RemediationIo {
   out(s: string): void;
@@ -77,7 +78,7 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       ...(o.resultId !== undefined ? { resultId: o.resultId } : {}),
       filter: filterArguments(o),
     });
-    for (const n of result.notes) io.err(`vigil: note: ${n}\n`);
+    for (const n of result.notes) io.err(`vigil: note: ${printable(n)}\n`);
     // as oscap creates it: readable, writable and executable by its owner only
     if (o.output !== undefined) saveFileContent(o.output, result.text, { mode: 0o700 });
     else io.out(result.text);
@@ -111,7 +112,7 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       ...(o.license.length ? { license: o.license } : {}),
       filter: filterArguments(o),
     });
-    for (const n of result.notes) io.err(`vigil: note: ${n}\n`);
+    for (const n of result.notes) io.err(`vigil: note: ${printable(n)}\n`);
     io.out(`${result.archive}\n`);
     for (const r of result.roles) io.out(`  role ${r.fqcn}: ${r.ruleCount} rules, ${r.taskCount} tasks (${r.profileId})\n`);
   });
