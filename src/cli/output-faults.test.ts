@@ -2,7 +2,8 @@
  * Every output the command writes, under every fault an output meets: a
  * full disk (a 64 KiB tmpfs, filled, in a private mount namespace), a
  * missing directory, a directory as the path; and SIGTERM at random points
- * of a large ARF. Each run is the real command in a child process. What
+ * of a large ARF. Runs that write are the real command in a child process
+ * (refusals before the scan run in this one). What
  * must hold: exit 1 with "Could not save file: <path>" naming the option,
  * the requested path holding what it held before (nothing, or the old
  * file), no temporary file left; bad paths refused before any scan; and the
@@ -19,6 +20,8 @@ import { baselineDataStreamPath, BASELINE_PROFILE } from '../app/baseline.js';
 import { SaxesParser } from '../model/xml/saxes.js';
 import { isTemporaryName } from '../results/atomic-file.js';
 import { ovalXml } from '../testing/content.js';
+import { findOscap, oracleMissing } from '../testing/oracle.js';
+import { run } from './main.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const BIN = join(REPO, 'src/cli/bin.ts');
@@ -112,6 +115,14 @@ function spawnCollect(cmd: string, args: readonly string[], opts: { cwd?: string
 
 const ENV = { ...process.env, OSCAP_PROBE_ROOT: '' };
 const vigil = (args: readonly string[], cwd: string): Promise<Outcome> => spawnCollect(process.execPath, ['--import', TSX, BIN, ...args], { cwd, env: ENV });
+/** The command in this process: for refusals, which need no child of their own. */
+async function vigilHere(args: readonly string[]): Promise<Outcome> {
+  let out = '';
+  let err = '';
+  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s), env: { OSCAP_PROBE_ROOT: '' } });
+  return { code, signal: null, out, err };
+}
+
 /** Cases of a table run this many at a time. */
 const CONCURRENCY = 3;
 
@@ -126,7 +137,11 @@ function canMountTmpfs(): boolean {
  * holding `old` at `file` and otherwise full; reports the exit and what the
  * tmpfs held afterwards (it vanishes with the namespace).
  */
-async function vigilOnFullDisk(dir: string, file: string, args: readonly string[], cwd: string): Promise<Outcome & { listing: string[]; after: string | undefined }> {
+function vigilOnFullDisk(dir: string, file: string, args: readonly string[], cwd: string): Promise<Outcome & { listing: string[]; after: string | undefined }> {
+  return onFullDisk(dir, file, [process.execPath, '--import', TSX, BIN, ...args], cwd, ENV);
+}
+
+async function onFullDisk(dir: string, file: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome & { listing: string[]; after: string | undefined }> {
   const report = mkdtempSync(join(work, 'report-'));
   const script = [
     'mount -t tmpfs -o size=64k tmpfs "$D" || exit 99',
@@ -138,7 +153,7 @@ async function vigilOnFullDisk(dir: string, file: string, args: readonly string[
     'ls -A "$D" > "$R/ls"',
     'if [ -e "$F" ]; then cat "$F" > "$R/after"; fi',
   ].join('\n');
-  const r = await spawnCollect('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, '--import', TSX, BIN, ...args], { env: { ...ENV, D: dir, F: file, C: cwd, R: report } });
+  const r = await spawnCollect('unshare', ['-m', 'sh', '-c', script, 'sh', ...argv], { env: { ...env, D: dir, F: file, C: cwd, R: report } });
   assert.equal(r.code, 0, `the namespace ran: ${r.err}`);
   const read = (n: string): string => readFileSync(join(report, n), 'utf8');
   return {
@@ -202,7 +217,7 @@ describe('a missing directory, or a directory as the path', { concurrency: CONCU
         return;
       }
       const missing = join(base, 'no-such-dir', 'out.file');
-      const o = await vigil(w.args(missing), REPO);
+      const o = await vigilHere(w.args(missing));
       if (w.createsDirectories) {
         assert.equal(o.code, 0, o.err);
         assert.ok(statSync(missing).size > 0);
@@ -214,7 +229,7 @@ describe('a missing directory, or a directory as the path', { concurrency: CONCU
       }
       const asDir = join(base, 'a-directory');
       mkdirSync(asDir);
-      const d = await vigil(w.args(asDir), REPO);
+      const d = await vigilHere(w.args(asDir));
       assertSaveError(d, asDir, /Is a directory/, w.single ? undefined : w.option);
       assert.doesNotMatch(d.out, /Starting Evaluation|Title\t|Definition /, 'nothing was evaluated');
       assert.deepEqual(readdirSync(asDir), []);
@@ -329,6 +344,47 @@ setInterval(() => out.write('<b/>'), 10);
       const r = await exited;
       assert.equal(r.signal, signal);
       assert.deepEqual(readdirSync(dir).sort(), ['writer.ts']);
+    });
+  }
+});
+
+describe('the same faults given to oscap 1.3.7', { concurrency: CONCURRENCY }, () => {
+  // Where oscap has an answer (exit 1, "Could not save file: PATH" on --results) Vigil gives the same exit code and words,
+  // and adds the reason; it refuses a bad path before the scan where oscap scans first (docs/CONFORMANCE.md).
+  const PROFILE_ID = 'xccdf_dev.vigil_profile_baseline';
+  const faults: Array<{ name: string; setup: (base: string) => string; fullDisk?: boolean }> = [
+    { name: 'a full disk', setup: (base) => join(base, 'out.xml'), fullDisk: true },
+    { name: 'a missing directory', setup: (base) => join(base, 'missing', 'out.xml') },
+    {
+      name: 'a directory as the path',
+      setup: (base) => {
+        mkdirSync(join(base, 'dir.xml'));
+        return join(base, 'dir.xml');
+      },
+    },
+  ];
+  for (const f of faults) {
+    it(`--results on ${f.name}: exit 1 and "Could not save file: <path>" from both`, async (t) => {
+      if ((await findOscap()) === undefined) {
+        oracleMissing(t, 'oscap is not installed');
+        return;
+      }
+      if (f.fullDisk && !canMountTmpfs()) {
+        t.skip('cannot mount a tmpfs in a private mount namespace here');
+        return;
+      }
+      const results: Record<string, Outcome> = {};
+      for (const tool of ['oscap', 'vigil'] as const) {
+        const base = mkdtempSync(join(work, `oracle-${tool}-`));
+        const out = f.setup(base);
+        const argv = tool === 'oscap' ? ['oscap', 'xccdf', 'eval', '--profile', PROFILE_ID, '--results', out, CONTENT] : [process.execPath, '--import', TSX, BIN, 'xccdf', 'eval', '--profile', PROFILE_ID, '--results', out, CONTENT];
+        const env = { ...process.env, OSCAP_PROBE_ROOT: root };
+        const o = f.fullDisk ? await onFullDisk(base, out, argv, REPO, env) : await spawnCollect(argv[0]!, argv.slice(1), { cwd: REPO, env });
+        assert.equal(o.code, 1, `${tool}: exit 1: ${o.err}`);
+        assert.ok(o.err.includes(`Could not save file: ${out}`), `${tool} says which file: ${o.err}`);
+        results[tool] = o;
+      }
+      assert.match(results['vigil']!.err, /^vigil: error: Could not save file: \S+: (No space left on device|No such file or directory|Is a directory)/m);
     });
   }
 });
