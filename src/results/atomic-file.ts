@@ -15,7 +15,8 @@
  *
  * A path that exists and is not a regular file (/dev/stdout, /dev/null, a
  * FIFO) cannot be replaced by a rename: it is written in place, every write
- * still checked. A symbolic link is followed, as a plain open would.
+ * still checked; so is a writable file in a directory where no file can be
+ * created. A symbolic link is followed, as a plain open would.
  */
 import { accessSync, closeSync, constants, fchmodSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -136,6 +137,12 @@ function resolveTarget(path: string): { final: string; inPlace: boolean; keepMod
     accessSync(final, constants.W_OK);
   } catch (e) {
     throw outputError(path, e);
+  }
+  // a writable file in a directory the user may not create files in cannot be replaced: it is rewritten in place, as before
+  try {
+    accessSync(dirname(final), constants.W_OK);
+  } catch {
+    return { final, inPlace: true };
   }
   return { final, inPlace: false, keepMode: st.mode & 0o7777 };
 }
