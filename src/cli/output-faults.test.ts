@@ -137,17 +137,19 @@ function canMountTmpfs(): boolean {
  * holding `old` at `file` and otherwise full; reports the exit and what the
  * tmpfs held afterwards (it vanishes with the namespace).
  */
-function vigilOnFullDisk(dir: string, file: string, args: readonly string[], cwd: string): Promise<Outcome & { listing: string[]; after: string | undefined }> {
-  return onFullDisk(dir, file, [process.execPath, '--import', TSX, BIN, ...args], cwd, ENV);
+type Disk = 'full' | 'read-only';
+
+function vigilOnFullDisk(dir: string, file: string, args: readonly string[], cwd: string, disk: Disk = 'full'): Promise<Outcome & { listing: string[]; after: string | undefined }> {
+  return onFullDisk(dir, file, [process.execPath, '--import', TSX, BIN, ...args], cwd, ENV, disk);
 }
 
-async function onFullDisk(dir: string, file: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome & { listing: string[]; after: string | undefined }> {
+async function onFullDisk(dir: string, file: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, disk: Disk = 'full'): Promise<Outcome & { listing: string[]; after: string | undefined }> {
   const report = mkdtempSync(join(work, 'report-'));
   const script = [
     'mount -t tmpfs -o size=64k tmpfs "$D" || exit 99',
     'printf OLD > "$F"',
-    // fill every byte that is left
-    'head -c 1048576 /dev/zero > "$D/filler" 2>/dev/null',
+    // fill every byte that is left; or make the file system read-only
+    disk === 'full' ? 'head -c 1048576 /dev/zero > "$D/filler" 2>/dev/null' : 'mount -o remount,ro "$D" || exit 98',
     'cd "$C"',
     '"$@" > "$R/out" 2> "$R/err"; echo $? > "$R/rc"',
     'ls -A "$D" > "$R/ls"',
@@ -198,6 +200,30 @@ describe('every output on a full disk', { concurrency: CONCURRENCY }, () => {
       assert.equal(o.after, 'OLD', 'the old file is still at the path, whole');
       assert.deepEqual(o.listing.filter(isTemporaryName), []);
       assert.deepEqual(o.listing.sort(), [basename(file), 'filler'].sort());
+    });
+  }
+});
+
+describe('every output on a read-only file system', { concurrency: CONCURRENCY }, () => {
+  let mountable = false;
+  before(() => {
+    mountable = canMountTmpfs();
+  });
+  for (const w of WRITERS) {
+    it(`${w.name}: refused${w.createsDirectories ? '' : ' before the scan'}, exit 1, the old file kept`, async (t) => {
+      if (!mountable) {
+        t.skip('cannot mount a tmpfs in a private mount namespace here');
+        return;
+      }
+      const dir = mkdtempSync(join(work, 'ro-'));
+      const out = join(dir, 'out.file');
+      const file = w.file(dir, out);
+      const o = await vigilOnFullDisk(dir, file, w.args(out), w.inCwd ? dir : REPO, 'read-only');
+      assert.equal(o.code, 1, o.err);
+      assert.match(o.err, /^vigil: error: Could not save file: .*Read-only file system/m);
+      assert.doesNotMatch(o.out, /Starting Evaluation|Title\t|Definition /, 'nothing was evaluated');
+      assert.equal(o.after, 'OLD');
+      assert.deepEqual(o.listing, [basename(file)]);
     });
   }
 });
