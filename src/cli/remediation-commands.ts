@@ -4,7 +4,7 @@
  * are loaded when a command runs, so other commands do not pay for them.
  */
 import { Command } from './commander.js';
-import { checkOutputPath, saveFileContent } from '../results/atomic-file.js';
+import { checkOutputDirectory, checkOutputPath, OutputError, saveFileContent } from '../results/atomic-file.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { subcommand } from './subcommand.js';
 import { printable } from './terminal-text.js';
@@ -100,7 +100,14 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       .option('--output-dir <dir>', 'where to write the archive', '.')
       .option('--verbose', 'show stack traces for errors'),
   ).action(async (file: string, o: FilterFlags & { namespace: string; name: string; version: string; profile: string[]; tailoringFile?: string; outputDir: string; author: string[]; license: string[] }) => {
-    const { buildCollection } = await import('../app/collection.js');
+    const [{ buildCollection }, { requireRegularFile }] = await Promise.all([import('../app/collection.js'), import('../app/input-files.js')]);
+    requireRegularFile(file, 'the content');
+    if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
+    try {
+      checkOutputDirectory(o.outputDir);
+    } catch (e) {
+      throw e instanceof OutputError ? e.withOption('--output-dir') : e;
+    }
     const result = buildCollection(file, {
       namespace: o.namespace,
       name: o.name,

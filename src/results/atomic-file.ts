@@ -172,9 +172,21 @@ export function checkOutputPath(path: string): void {
   }
 }
 
-/** Checks that `dir` is a directory files can be created in (for outputs named later, as OVAL results). */
+/** Checks that `dir` is a directory files can be created in (for outputs named later, as OVAL results); errors name `dir`. */
 export function checkOutputDirectory(dir: string): void {
-  checkOutputPath(join(dir, `.vigil-check-${randomBytes(6).toString('hex')}`));
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    throw outputError(dir, e);
+  }
+  if (!st.isDirectory()) throw new OutputError(dir, `${REASONS['ENOTDIR']}`, { code: 'ENOTDIR' });
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = errnoCode(e);
+    throw new OutputError(dir, `${reasonOf(e)} (the directory is not writable)`, { cause: e, ...(code !== undefined ? { code } : {}) });
+  }
 }
 
 const FLUSH_AT = 1 << 20;
