@@ -414,3 +414,28 @@ describe('the same faults given to oscap 1.3.7', { concurrency: CONCURRENCY }, (
     });
   }
 });
+
+describe('a directory the user may not write', () => {
+  // root may write anywhere, so the command runs as nobody (setpriv, util-linux)
+  const canDropPrivileges = (): boolean => process.getuid?.() === 0 && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+  const cases: Array<{ name: string; args: (out: string) => string[]; option: string }> = [
+    { name: 'xccdf eval --results', args: (o) => evalArgs(['--results', o]), option: '--results' },
+    { name: 'scan --format sarif --output', args: (o) => scanArgs(['--format', 'sarif', '--output', o]), option: '--output' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: refused before the scan, "Permission denied"`, async (t) => {
+      if (!canDropPrivileges()) {
+        t.skip('needs root and setpriv to run as an unprivileged user');
+        return;
+      }
+      const base = mkdtempSync(join(work, 'perm-'));
+      chmodSync(base, 0o755);
+      chmodSync(work, 0o755);
+      const out = join(base, 'out.file');
+      const o = await spawnCollect('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', TSX, BIN, ...c.args(out)], { cwd: REPO, env: ENV });
+      assertSaveError(o, out, /Permission denied \(the directory .* is not writable\)/, c.option);
+      assert.doesNotMatch(o.out, /Starting Evaluation|Title\t/);
+      assert.deepEqual(readdirSync(base), []);
+    });
+  }
+});
