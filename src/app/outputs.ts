@@ -14,7 +14,7 @@ import { jsonReport, writeJsonReport } from '../results/json-report.js';
 import { junitXml, writeJunitReport } from '../results/junit.js';
 import { writeOvalResults } from '../results/oval-results.js';
 import { sarifLog, writeSarifReport } from '../results/sarif.js';
-import { writeArf, writeXccdfResults } from '../results/xccdf-results.js';
+import { arfOvalReports, writeArf, writeXccdfResults } from '../results/xccdf-results.js';
 import type { ScanReport } from '../xccdf/result-types.js';
 
 export { OutputError };
@@ -85,9 +85,13 @@ export function checkOutputs(requests: readonly OutputRequest[]): void {
   }
 }
 
-/** The OVAL results files of a report, as oscap names them: `<href>.result.xml` in `dir`. */
+/**
+ * The OVAL results files of a report, as oscap names them: `<href>.result.xml`
+ * in `dir`, for the rules' OVAL documents and the CPE checks' (oscap 1.3.7
+ * writes `ssg-debian11-oval.xml.result.xml` and `ssg-debian11-cpe-oval.xml.result.xml`).
+ */
 export function ovalResultsFiles(report: ScanReport, dir: string): Array<{ path: string; write: () => void }> {
-  return report.oval.map((ev) => {
+  return arfOvalReports(report).map((ev) => {
     const path = join(dir, `${basename(ev.href)}.result.xml`);
     return { path, write: () => writeOvalResults(path, ev, { system: report.system, productVersion: report.productVersion }) };
   });

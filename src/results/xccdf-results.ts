@@ -95,8 +95,8 @@ export interface ArfOptions {
   readonly now?: Date;
 }
 
-/** The OVAL reports of an ARF: the rules' documents, then the CPE checks' (a document in both is reported once, with the CPE sessions' evidence). */
-function arfOvalReports(report: ScanReport): OvalEvidence[] {
+/** The OVAL reports of an ARF (and `--oval-results`' files): the rules' documents, then the CPE checks' (a document in both is reported once, with the CPE sessions' evidence). */
+export function arfOvalReports(report: ScanReport): OvalEvidence[] {
   const byHref = new Map<string, OvalEvidence>();
   for (const ev of [...report.oval, ...report.platformOval]) byHref.set(ev.href, ev);
   return [...byHref.values()];
