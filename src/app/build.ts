@@ -10,6 +10,7 @@
  * copy of Vigil: a benchmark is plain data, recognised by its shape.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { saveFileContent } from '../results/atomic-file.js';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,6 +79,53 @@ export async function loadBenchmark(file: string, exportName?: string): Promise<
   throw new ContentError('no-content', `${file} exports several benchmarks (${found.map(([k]) => k).join(', ')}); choose one with --export`);
 }
 
+type Shape = Record<string, 'string' | 'array' | 'boolean'>;
+const SHAPES: Record<string, Shape> = {
+  benchmark: { id: 'string', namespace: 'string', title: 'string', description: 'string', version: 'string', status: 'string', date: 'string', publisher: 'string', source: 'string', platforms: 'array', children: 'array', profiles: 'array', stem: 'string' },
+  group: { id: 'string', title: 'string', description: 'string', platforms: 'array', children: 'array' },
+  rule: { id: 'string', title: 'string', description: 'string', rationale: 'string', severity: 'string', references: 'array', idents: 'array', platforms: 'array', selected: 'boolean' },
+  profile: { id: 'string', title: 'string', description: 'string', select: 'array', unselect: 'array', values: 'array' },
+};
+
+/**
+ * What is wrong with a benchmark that the SDK's functions did not build (a
+ * module may export any object with `kind: 'benchmark'`): the first missing
+ * or mistyped field of it, its groups, rules or profiles; undefined when the
+ * shape is the SDK's. The compiler relies on that shape, so it is checked
+ * here, where the module's name can be given, instead of failing inside it.
+ */
+export function benchmarkShapeProblem(b: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const check = (x: unknown, where: string, kinds: readonly string[]): string | undefined => {
+    if (typeof x !== 'object' || x === null) return `${where} is ${x === null ? 'null' : typeof x}, not an object`;
+    if (seen.has(x)) return undefined;
+    seen.add(x);
+    const o = x as Record<string, unknown>;
+    const kind = o['kind'];
+    if (typeof kind !== 'string' || !kinds.includes(kind)) return `${where} has kind ${JSON.stringify(kind)}, not ${kinds.map((k) => `"${k}"`).join(' or ')}`;
+    const name = `${where} (${kind} ${typeof o['id'] === 'string' ? o['id'] : '?'})`;
+    for (const [field, type] of Object.entries(SHAPES[kind]!)) {
+      const v = o[field];
+      const ok = type === 'array' ? Array.isArray(v) : typeof v === type;
+      if (!ok) return `${name} has no ${field} (${type === 'array' ? 'an array' : `a ${type}`})`;
+    }
+    if (kind === 'benchmark' || kind === 'group') {
+      for (const [i, c] of (o['children'] as unknown[]).entries()) {
+        const p = check(c, `${name}.children[${i}]`, ['group', 'rule']);
+        if (p !== undefined) return p;
+      }
+    }
+    if (kind === 'benchmark') {
+      for (const [i, c] of (o['profiles'] as unknown[]).entries()) {
+        const p = check(c, `${name}.profiles[${i}]`, ['profile']);
+        if (p !== undefined) return p;
+      }
+    }
+    return undefined;
+  };
+  return check(b, 'the benchmark', ['benchmark']);
+}
+
 /** Compiles `b` and checks the result as Vigil reads content: it must parse, and every reference must land. */
 export function compileChecked(b: Benchmark): string {
   const ds = compile(b).dataStream;
@@ -94,9 +142,13 @@ export function compileChecked(b: Benchmark): string {
 
 export async function buildDataStream(input: string, opts: BuildOptions): Promise<BuildResult> {
   const b = await loadBenchmark(input, opts.exportName);
+  const problem = benchmarkShapeProblem(b);
+  if (problem !== undefined) {
+    throw new ContentError('invalid-value', `${input} exports a benchmark the SDK did not build: ${problem}. Build it with benchmark(), group() and rule() from the SDK, which fill in and check every field`);
+  }
   const ds = compileChecked(b);
   mkdirSync(dirname(resolve(opts.output)), { recursive: true });
-  writeFileSync(opts.output, ds);
+  saveFileContent(opts.output, ds);
   let rules = 0;
   forEachItem(b.children, (item) => {
     if (item.kind === 'rule') rules++;

@@ -3,7 +3,8 @@
  * profile, built from the same plan as `generate fix --fix-type ansible`
  * (remediation/collection/content.ts has the layout).
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { saveFileContent } from '../results/atomic-file.js';
 import { join } from 'node:path';
 import { ContentError } from '../model/errors.js';
 import { indexBenchmark } from '../model/xccdf/index.js';
@@ -104,7 +105,7 @@ export function buildCollection(input: string, opts: BuildCollectionOptions): Bu
     statSync(input).mtime,
   );
   const path = join(opts.outputDir, archive.fileName);
-  writeFileSync(path, archive.data);
+  saveFileContent(path, archive.data);
   return {
     archive: path,
     roles: roles.map((r) => ({ fqcn: `${opts.namespace}.${opts.name}.${r.role}`, profileId: r.profileId, ruleCount: r.plan.length, taskCount: playTaskTags(r.play).length })),

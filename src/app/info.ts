@@ -8,6 +8,7 @@ import { ContentError, type Warning } from '../model/errors.js';
 import { validateChecklist, validateOval } from '../model/validate.js';
 import type { Benchmark, Profile } from '../model/xccdf/types.js';
 import { resolveProfile } from '../xccdf/profile.js';
+import { matchProfileId } from './profile-id.js';
 
 export interface ProfileSummary {
   readonly id: string;
@@ -98,7 +99,9 @@ function checklistInfo(cl: Checklist, refId?: string): ChecklistInfo {
   };
 }
 
-function profileDetail(checklists: readonly Checklist[], id: string): ProfileDetail {
+function profileDetail(checklists: readonly Checklist[], wanted: string): ProfileDetail {
+  // the short id `xccdf eval --profile` takes (the part after `_profile_`) names the same profile here
+  const id = matchProfileId([...new Set(checklists.flatMap((c) => c.benchmark.profiles.map((p) => p.id)))], wanted) ?? wanted;
   for (const cl of checklists) {
     const p = cl.benchmark.profiles.find((x) => x.id === id);
     if (!p) continue;

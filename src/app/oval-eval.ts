@@ -14,6 +14,7 @@ import { hostKernelTarget } from '../target/host-kernel.js';
 import type { Target } from '../target/target.js';
 import { existsSync, statSync } from 'node:fs';
 import { writeOvalResults } from '../results/oval-results.js';
+import { checkOutputPath } from '../results/atomic-file.js';
 import { buildOvalEvidence } from '../xccdf/evidence.js';
 import { packageVersion } from './package-version.js';
 import { targetSystem } from './target-system.js';
@@ -62,6 +63,8 @@ export function targetFor(choice: TargetChoice = {}): Target {
 }
 
 export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {}): Promise<OvalEvalReport> {
+  // a path that cannot be written is refused before anything is evaluated
+  if (opts.resultsFile !== undefined) checkOutputPath(opts.resultsFile);
   const loaded = openContent(file);
   const doc = loaded.document;
   if (doc.kind !== 'oval-definitions') throw new ContentError('wrong-root', `${file} is not an OVAL definitions document`);

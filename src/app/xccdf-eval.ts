@@ -4,7 +4,6 @@
  * concrete pieces meet: the target, the probe table, the OVAL engine as the
  * OVAL checking system, and the result writers.
  */
-import { basename } from 'node:path';
 import { openChecklist, openContent, type CheckTarget, type Checklist } from '../model/checklist.js';
 import { ContentError } from '../model/errors.js';
 import { readDocumentFile } from '../model/load.js';
@@ -13,8 +12,6 @@ import { validateChecklist, validateTailoring } from '../model/validate.js';
 import type { Rule, Tailoring } from '../model/xccdf/types.js';
 import { OvalEngine } from '../oval/engine.js';
 import { probeTable } from '../oval/probes/registry.js';
-import { writeOvalResults } from '../results/oval-results.js';
-import { writeArf, writeXccdfResults } from '../results/xccdf-results.js';
 import type { Target, TargetDescription } from '../target/target.js';
 import { Applicability } from '../xccdf/applicability.js';
 import { evaluateBenchmark, xccdfTime } from '../xccdf/evaluate.js';
@@ -25,6 +22,8 @@ import { score, SCORING_DEFAULT } from '../xccdf/scoring.js';
 import { targetFor, vigilVersion } from './oval-eval.js';
 import { targetSystem } from './target-system.js';
 import { withScanServices, type ScanServices } from './scan-services.js';
+import { matchProfileId } from './profile-id.js';
+import { checkOutputs, writeOutputs, type OutputFailure, type OutputRequest } from './outputs.js';
 
 export interface XccdfEvalOptions {
   readonly profile?: string;
@@ -47,6 +46,14 @@ export interface XccdfEvalOptions {
   readonly arfFile?: string;
   /** Write one OVAL results file per OVAL document, named `<href>.result.xml`, into this directory. */
   readonly ovalResultsDir?: string;
+  /** Further outputs (the HTML report, machine formats), written after the three above. */
+  readonly outputs?: readonly OutputRequest[];
+  /**
+   * Told of each output that could not be saved, after all were tried; the
+   * scan then returns normally. Without it the first such failure is thrown
+   * (an OutputError), once every output was tried.
+   */
+  readonly onOutputFailure?: (failure: OutputFailure) => void;
   readonly onResult?: (result: RuleResult, rule: Rule, reported: boolean) => void;
   /**
    * Load only what evaluation needs (ReadOptions.evaluationOnly): the
@@ -76,10 +83,8 @@ export interface XccdfEvalReport extends ScanReport {
 /** Finds a profile by its id, or by a unique suffix after `_profile_` (as `--profile cis_level2_server`). */
 export function findProfileId(cl: Checklist, wanted: string, tailoring?: Tailoring): string {
   const ids = [...cl.benchmark.profiles.map((p) => p.id), ...(tailoring?.profiles.map((p) => p.id) ?? [])];
-  if (ids.includes(wanted)) return wanted;
-  const hits = [...new Set(ids.filter((id) => id.endsWith(`_${wanted}`)))];
-  if (hits.length === 1) return hits[0]!;
-  if (hits.length > 1) throw new ContentError('unknown-profile', `--profile ${wanted} is ambiguous: ${hits.join(', ')}`);
+  const found = matchProfileId(ids, wanted);
+  if (found !== undefined) return found;
   throw new ContentError('unknown-profile', `no profile "${wanted}" in ${cl.benchmark.id}; known profiles: ${ids.join(', ') || '(none)'}`);
 }
 
@@ -146,9 +151,22 @@ export interface PreparedChecklist {
   readonly tailoring?: Tailoring;
 }
 
+/** The outputs a scan was asked for, in the order they are written. */
+export function outputRequests(opts: XccdfEvalOptions): OutputRequest[] {
+  return [
+    ...(opts.resultsFile !== undefined ? [{ kind: 'xccdf-results', path: opts.resultsFile, option: '--results' } as const] : []),
+    ...(opts.arfFile !== undefined ? [{ kind: 'arf', path: opts.arfFile, option: '--results-arf' } as const] : []),
+    ...(opts.ovalResultsDir !== undefined ? [{ kind: 'oval-results', path: opts.ovalResultsDir, option: '--oval-results' } as const] : []),
+    ...(opts.outputs ?? []),
+  ];
+}
+
 /** Opens the content, validates it and resolves the profile (with the tailoring), as `xccdf eval` does before it evaluates. */
 export function prepareChecklist(file: string, opts: XccdfEvalOptions = {}): PreparedChecklist {
   const loaded = openContent(file, { evaluationOnly: opts.evaluationOnly === true });
+  if (opts.arfFile !== undefined && loaded.document.kind !== 'data-stream-collection') {
+    throw new ContentError('wrong-root', '--results-arf needs a source data stream as input, as with oscap');
+  }
   const checklist = openChecklist(loaded, {
     ...(opts.datastreamId !== undefined ? { streamId: opts.datastreamId } : {}),
     ...(opts.xccdfId !== undefined ? { checklistId: opts.xccdfId } : {}),
@@ -163,13 +181,19 @@ export function prepareChecklist(file: string, opts: XccdfEvalOptions = {}): Pre
 }
 
 export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): Promise<XccdfEvalReport> {
-  const { loaded, checklist, resolved } = prepareChecklist(file, opts);
+  // every output is checked before anything is read, so a bad path costs no scan
+  const outputs = outputRequests(opts);
+  checkOutputs(outputs);
+  const { checklist, resolved } = prepareChecklist(file, opts);
   const target = opts.target ?? targetFor(opts);
-  return withScanServices(target, (services) => evaluateOn(file, opts, { loaded, checklist, resolved, target, services }));
+  const report = await withScanServices(target, (services) => evaluateOn(file, opts, { checklist, resolved, target, services }));
+  const failures = await writeOutputs(report, outputs);
+  if (opts.onOutputFailure) for (const f of failures) opts.onOutputFailure(f);
+  else if (failures[0] !== undefined) throw failures[0].error;
+  return report;
 }
 
 interface ScanSetup {
-  readonly loaded: ReturnType<typeof openContent>;
   readonly checklist: Checklist;
   readonly resolved: ResolvedProfile;
   readonly target: Target;
@@ -202,7 +226,7 @@ export function checkEngines(checklist: Checklist, target: Target, share: ScanSe
   return { checks, cpeOval, applicability };
 }
 
-async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checklist, resolved, target, services }: ScanSetup): Promise<XccdfEvalReport> {
+async function evaluateOn(file: string, opts: XccdfEvalOptions, { checklist, resolved, target, services }: ScanSetup): Promise<XccdfEvalReport> {
   // every OVAL session of the scan (CPE checks, rule checks, rebound sessions) shares probe services and target-only objects
   const { checks, cpeOval, applicability } = checkEngines(checklist, target, services.share, opts);
 
@@ -261,18 +285,6 @@ async function evaluateOn(file: string, opts: XccdfEvalOptions, { loaded, checkl
     oval: await checks.evidence(),
     platformOval: await cpeOval.evidence(),
   };
-  if (opts.resultsFile !== undefined) writeXccdfResults(opts.resultsFile, report);
-  if (opts.arfFile !== undefined) {
-    if (loaded.document.kind !== 'data-stream-collection') {
-      throw new ContentError('wrong-root', '--results-arf needs a source data stream as input, as with oscap');
-    }
-    writeArf(opts.arfFile, report);
-  }
-  if (opts.ovalResultsDir !== undefined) {
-    for (const ev of report.oval) {
-      writeOvalResults(`${opts.ovalResultsDir}/${basename(ev.href)}.result.xml`, ev, { system: report.system, productVersion: report.productVersion });
-    }
-  }
   return {
     ...report,
     checklist,

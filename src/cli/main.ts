@@ -7,8 +7,10 @@ import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerRemediationCommands } from './remediation-commands.js';
 import { registerBuildCommand } from './build-command.js';
-import { registerXccdfCommands } from './xccdf-commands.js';
+import { registerXccdfCommands, rootOption } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
+import { OutputError } from '../results/atomic-file.js';
+import { printable } from './terminal-text.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -25,7 +27,7 @@ export interface Io {
 
 function describeWarning(w: Warning): string {
   const loc = w.location ? `${w.location.file}:${w.location.line}:${w.location.col}: ` : '';
-  return `WARNING: ${loc}${w.message}`;
+  return printable(`WARNING: ${loc}${w.message}`, { multiline: true });
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
@@ -50,13 +52,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--verbose', 'show stack traces for errors')
     .action(async (file: string, opts: { profile?: string; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
-      const { describeContent } = await import('../app/info.js');
+      const [{ describeContent }, { requireRegularFile }] = await Promise.all([import('../app/info.js'), import('../app/input-files.js')]);
+      requireRegularFile(file, 'the document');
       const report = describeContent(file, opts.profile !== undefined ? { profile: opts.profile } : {});
       if (opts.json) {
         io.out(JSON.stringify(report, null, 2) + '\n');
       } else {
         for (const w of report.warnings) io.err(describeWarning(w) + '\n');
-        io.out(renderInfo(report));
+        io.out(printable(renderInfo(report), { multiline: true }));
       }
     });
 
@@ -74,9 +77,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--verbose', 'show stack traces for errors')
     .action(async (file: string, opts: { root?: string; hostKernel?: boolean; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
-      const { evaluateOvalFile } = await import('../app/oval-eval.js');
+      const [{ evaluateOvalFile }, { requireRegularFile }] = await Promise.all([import('../app/oval-eval.js'), import('../app/input-files.js')]);
+      requireRegularFile(file, 'the definitions');
+      if (opts.variables !== undefined) requireRegularFile(opts.variables, '--variables');
+      const root = rootOption(opts.root, cliIo);
       const report = await evaluateOvalFile(file, {
-        ...(opts.root !== undefined ? { root: opts.root } : {}),
+        ...(root !== undefined ? { root } : {}),
         ...(opts.hostKernel ? { hostKernel: true } : {}),
         ...(opts.variables !== undefined ? { variablesFile: opts.variables } : {}),
         ...(opts.id.length > 0 ? { ids: opts.id } : {}),
@@ -85,7 +91,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       if (opts.json) {
         io.out(JSON.stringify({ file: report.file, target: report.target, definitions: report.definitions.map((d) => ({ id: d.definitionId, result: d.result })) }, null, 2) + '\n');
       } else {
-        for (const d of report.definitions) io.out(`Definition ${d.definitionId}: ${d.result}\n`);
+        for (const d of report.definitions) io.out(`Definition ${printable(d.definitionId)}: ${d.result}\n`);
         io.out('Evaluation done.\n');
       }
     });
@@ -105,12 +111,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
-    if (e instanceof ContentError) {
-      io.err(`vigil: error: ${e.describe()}\n`);
+    if (e instanceof OutputError) {
+      io.err(`vigil: error: ${printable(e.message)}\n`);
       if (verbose && e.stack) io.err(e.stack + '\n');
       return EXIT_ERROR;
     }
-    io.err(`vigil: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (e instanceof ContentError) {
+      io.err(`vigil: error: ${printable(e.describe(), { multiline: true })}\n`);
+      if (verbose && e.stack) io.err(e.stack + '\n');
+      return EXIT_ERROR;
+    }
+    io.err(`vigil: internal error: ${printable(e instanceof Error ? e.message : String(e), { multiline: true })}\n`);
     if (verbose && e instanceof Error && e.stack) io.err(e.stack + '\n');
     return EXIT_ERROR;
   }

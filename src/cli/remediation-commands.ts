@@ -3,10 +3,11 @@
  * generate fix`, plus filters) and `vigil collection build`. The use cases
  * are loaded when a command runs, so other commands do not pay for them.
  */
-import { writeFileSync } from 'node:fs';
 import { Command } from './commander.js';
+import { checkOutputDirectory, checkOutputPath, OutputError, saveFileContent } from '../results/atomic-file.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { subcommand } from './subcommand.js';
+import { printable } from './terminal-text.js';
 
 export interface RemediationIo {
   out(s: string): void;
@@ -66,7 +67,10 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       .option('--output <file>', 'write to this file instead of stdout')
       .option('--verbose', 'show stack traces for errors'),
   ).action(async (file: string, o: FilterFlags & { fixType: string; profile?: string; tailoringFile?: string; resultId?: string; output?: string }) => {
-    const { generateFix } = await import('../app/generate-fix.js');
+    const [{ generateFix }, { requireRegularFile }] = await Promise.all([import('../app/generate-fix.js'), import('../app/input-files.js')]);
+    requireRegularFile(file, 'the content');
+    if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
+    if (o.output !== undefined) checkOutputPath(o.output);
     const result = generateFix(file, {
       fixType: o.fixType,
       ...(o.profile !== undefined ? { profile: o.profile } : {}),
@@ -74,9 +78,9 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       ...(o.resultId !== undefined ? { resultId: o.resultId } : {}),
       filter: filterArguments(o),
     });
-    for (const n of result.notes) io.err(`vigil: note: ${n}\n`);
+    for (const n of result.notes) io.err(`vigil: note: ${printable(n)}\n`);
     // as oscap creates it: readable, writable and executable by its owner only
-    if (o.output !== undefined) writeFileSync(o.output, result.text, { mode: 0o700 });
+    if (o.output !== undefined) saveFileContent(o.output, result.text, { mode: 0o700 });
     else io.out(result.text);
   });
 
@@ -96,7 +100,14 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       .option('--output-dir <dir>', 'where to write the archive', '.')
       .option('--verbose', 'show stack traces for errors'),
   ).action(async (file: string, o: FilterFlags & { namespace: string; name: string; version: string; profile: string[]; tailoringFile?: string; outputDir: string; author: string[]; license: string[] }) => {
-    const { buildCollection } = await import('../app/collection.js');
+    const [{ buildCollection }, { requireRegularFile }] = await Promise.all([import('../app/collection.js'), import('../app/input-files.js')]);
+    requireRegularFile(file, 'the content');
+    if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
+    try {
+      checkOutputDirectory(o.outputDir);
+    } catch (e) {
+      throw e instanceof OutputError ? e.withOption('--output-dir') : e;
+    }
     const result = buildCollection(file, {
       namespace: o.namespace,
       name: o.name,
@@ -108,7 +119,7 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       ...(o.license.length ? { license: o.license } : {}),
       filter: filterArguments(o),
     });
-    for (const n of result.notes) io.err(`vigil: note: ${n}\n`);
+    for (const n of result.notes) io.err(`vigil: note: ${printable(n)}\n`);
     io.out(`${result.archive}\n`);
     for (const r of result.roles) io.out(`  role ${r.fqcn}: ${r.ruleCount} rules, ${r.taskCount} tasks (${r.profileId})\n`);
   });

@@ -2,10 +2,13 @@
  * `vigil xccdf eval`: oscap's options, stdout and exit codes.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { OutputFailure } from '../app/outputs.js';
 import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
 import type { RuleResult } from '../xccdf/result-types.js';
 import { subcommand } from './subcommand.js';
+import { printable } from './terminal-text.js';
 
 export const EXIT_FAIL = 2;
 
@@ -23,11 +26,23 @@ export function exitCodeOf(results: readonly RuleResult[]): number {
   return results.some((r) => r.result === 'fail' || r.result === 'error' || r.result === 'unknown') ? EXIT_FAIL : 0;
 }
 
-/** The offline root: `--root`, else OSCAP_PROBE_ROOT as oscap reads it. Only the CLI looks at the environment. */
+/**
+ * The offline root: `--root`, else OSCAP_PROBE_ROOT as oscap reads it. Both
+ * naming different directories is refused: which one a scan looked at must
+ * never be a guess. Only the CLI looks at the environment.
+ */
 export function rootOption(root: string | undefined, io: CliIo): string | undefined {
-  if (root !== undefined) return root;
   const env = io.env['OSCAP_PROBE_ROOT'];
-  return env !== undefined && env !== '' ? env : undefined;
+  const fromEnv = env !== undefined && env !== '' ? env : undefined;
+  if (root !== undefined && fromEnv !== undefined && resolve(root) !== resolve(fromEnv)) {
+    throw new ContentError('invalid-value', `--root ${root} and OSCAP_PROBE_ROOT=${fromEnv} name different roots; give one of them (or unset OSCAP_PROBE_ROOT)`);
+  }
+  return root ?? fromEnv;
+}
+
+/** Says which outputs could not be saved (the others were written); the command then exits 1. */
+export function reportOutputFailure(io: CliIo, f: OutputFailure): void {
+  io.err(`vigil: error: ${printable(f.error.message)}\n`);
 }
 
 interface EvalFlags {
@@ -74,8 +89,10 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
       const root = rootOption(o.root, io);
       const reportRules = o.rule.length > 0 ? new Set(o.rule) : undefined;
       // Loaded when run, so that other commands start quickly.
-      const { evaluateXccdf } = await import('../app/xccdf-eval.js');
-      io.out('--- Starting Evaluation ---\n\n');
+      const [{ evaluateXccdf }, { requireRegularFile }] = await Promise.all([import('../app/xccdf-eval.js'), import('../app/input-files.js')]);
+      requireRegularFile(file, 'the content');
+      if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
+      let failed = false;
       const report: XccdfEvalReport = await evaluateXccdf(file, {
         ...(o.profile !== undefined ? { profile: o.profile } : {}),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
@@ -89,21 +106,28 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         ...(o.results !== undefined ? { resultsFile: o.results } : {}),
         ...(o.resultsArf !== undefined ? { arfFile: o.resultsArf } : {}),
         ...(o.ovalResults ? { ovalResultsDir: '.' } : {}),
+        ...(o.report !== undefined ? { outputs: [{ kind: 'html', path: o.report, option: '--report' }] } : {}),
+        onOutputFailure: (f) => {
+          failed = true;
+          reportOutputFailure(io, f);
+        },
         // only the HTML report shows the rules' prose and fixes
         evaluationOnly: o.report === undefined,
+        // printed once the content has loaded, so that a load error comes alone, as with oscap
+        onStart: () => io.out('--- Starting Evaluation ---\n\n'),
         onResult: (r, rule, reported) => {
           if (!reported || r.result === 'notselected') return;
           if (reportRules && !reportRules.has(rule.id)) return;
-          const title = io.isTty ? `\x1b[1m${rule.title}\x1b[0;0m` : rule.title;
-          let s = `Title\r\t${title}\nRule\r\t${rule.id}\n`;
-          for (const i of rule.idents) s += `Ident\r\t${i.value}\n`;
+          const title = io.isTty ? `\x1b[1m${printable(rule.title)}\x1b[0;0m` : printable(rule.title);
+          let s = `Title\r\t${title}\nRule\r\t${printable(rule.id)}\n`;
+          for (const i of rule.idents) s += `Ident\r\t${printable(i.value)}\n`;
           s += `Result\r\t${io.isTty ? colour(r.result) : r.result}\n\n`;
           io.out(s);
         },
       });
-      for (const id of report.unknownRules) io.err(`WARNING: Rule '${id}' was not found in the benchmark.\n`);
-      if (o.report !== undefined) await (await import('../app/outputs.js')).writeHtmlReport(o.report, report);
-      setExit(exitCodeOf(report.testResult.ruleResults));
+      for (const id of report.unknownRules) io.err(`WARNING: Rule '${printable(id)}' was not found in the benchmark.\n`);
+      // an output that could not be saved is an error (1), whatever the rules gave, as with oscap
+      setExit(failed ? 1 : exitCodeOf(report.testResult.ruleResults));
     });
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -154,6 +154,9 @@ describe('vigil xccdf eval', () => {
     await evaluateXccdf(ds, { profile: 'all', root: good, ovalResultsDir: out });
     const res = readFileSync(join(out, 'oval.xml.result.xml'), 'utf8');
     assert.match(res, /<definition definition_id="oval:t:def:pass" result="true"/);
+    // the CPE checks' document too, as oscap writes it
+    assert.match(readFileSync(join(out, 'cpe-oval.xml.result.xml'), 'utf8'), /<definition definition_id="oval:t:def:is_test" result="true"/);
+    assert.deepEqual(readdirSync(out).sort(), ['cpe-oval.xml.result.xml', 'oval.xml.result.xml']);
     assert.match(res, /<variable_value variable_id="oval:t:var:1">\^zz\$<\/variable_value>/);
   });
 

@@ -41,7 +41,7 @@ import {
   skippedChecks,
   skippedText,
 } from './report-common.js';
-import { XmlFileWriter } from './xml-writer.js';
+import { saveFile, type XmlFileWriter } from './xml-writer.js';
 
 export interface HtmlReportOptions {
   /** Collected items embedded per test; the rest are counted. Default 100. */
@@ -649,8 +649,7 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
     return { ...base, x: t ? t.index : -1 };
   };
 
-  const w = new XmlFileWriter(path);
-  try {
+  saveFile(path, (w) => {
     const title = `${tr.benchmark.title || tr.benchmark.id}${tr.profile ? ` — ${tr.profile.title || tr.profile.id}` : ''} — ${tr.target.name}`;
     const now = (opts.now ?? new Date()).toISOString();
     w.write(`<!DOCTYPE html>
@@ -720,9 +719,7 @@ ${toolbar(counts, severities)}
     }
     w.write(`],\n"resultOrder":${embed(RESULT_ORDER)},"severityOrder":${embed(SEVERITY_ORDER)}}</script>\n`);
     w.write(`<script>${REPORT_JS}</script>\n</body></html>\n`);
-  } finally {
-    w.close();
-  }
+  });
 }
 
 /** Says that some checks could not run on this target, when any could not. */

@@ -36,7 +36,7 @@
  * }
  * ```
  */
-import { writeFile } from 'node:fs/promises';
+import { saveFileContent } from './atomic-file.js';
 import type { Role, Severity } from '../model/xccdf/types.js';
 import type { ReadSet } from '../target/reads.js';
 import { countResults, type CheckedBy, type RuleMessage, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
@@ -141,5 +141,5 @@ export function jsonReport(report: ScanReport): JsonScan {
 
 /** Writes the `vigil.scan/v1` document, indented, with a final newline. */
 export async function writeJsonReport(path: string, report: ScanReport): Promise<void> {
-  await writeFile(path, `${JSON.stringify(jsonReport(report), null, 2)}\n`, 'utf8');
+  saveFileContent(path, `${JSON.stringify(jsonReport(report), null, 2)}\n`);
 }

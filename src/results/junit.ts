@@ -11,7 +11,7 @@
  * | error, unknown                                            | `<error>`   |
  * | notapplicable, notchecked, notselected, informational     | `<skipped>` |
  */
-import { writeFile } from 'node:fs/promises';
+import { saveFileContent } from './atomic-file.js';
 import type { RuleResult, ScanReport, XccdfResult } from '../xccdf/result-types.js';
 import { durationSeconds, indexRules, RESULT_LABEL, type RuleEntry, xmlText } from './report-common.js';
 
@@ -112,5 +112,5 @@ export function junitXml(report: ScanReport, opts: JunitOptions = {}): string {
 }
 
 export async function writeJunitReport(path: string, report: ScanReport, opts: JunitOptions = {}): Promise<void> {
-  await writeFile(path, junitXml(report, opts), 'utf8');
+  saveFileContent(path, junitXml(report, opts));
 }

@@ -9,7 +9,7 @@ import type { CriteriaResult } from '../oval/engine.js';
 import type { OvalItem } from '../oval/types.js';
 import type { OvalEvidence, TargetSystem } from '../xccdf/result-types.js';
 import { EvidenceIndex } from './evidence-index.js';
-import { attrs, esc, XmlFileWriter } from './xml-writer.js';
+import { attrs, esc, saveFile } from './xml-writer.js';
 
 const NS = {
   res: 'http://oval.mitre.org/XMLSchema/oval-results-5',
@@ -70,10 +70,10 @@ export interface XmlSink {
 }
 
 export function writeOvalResults(path: string, evidence: OvalEvidence, opts: OvalResultsOptions): void {
-  const w = new XmlFileWriter(path);
-  w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
-  streamOvalResults(w, evidence, opts);
-  w.close();
+  saveFile(path, (w) => {
+    w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
+    streamOvalResults(w, evidence, opts);
+  });
 }
 
 /** Streams an `oval_results` element (no XML declaration) into `w`, e.g. inside an ARF report. */

@@ -6,7 +6,7 @@
  * level from the rule's severity and a location at the rule in the content.
  */
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { saveFileContent } from './atomic-file.js';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rule, Severity } from '../model/xccdf/types.js';
@@ -173,5 +173,5 @@ export function sarifLog(report: ScanReport): SarifLog {
 }
 
 export async function writeSarifReport(path: string, report: ScanReport): Promise<void> {
-  await writeFile(path, `${JSON.stringify(sarifLog(report), null, 2)}\n`, 'utf8');
+  saveFileContent(path, `${JSON.stringify(sarifLog(report), null, 2)}\n`);
 }

@@ -10,7 +10,7 @@
 import type { CheckedBy, OvalEvidence, ScanReport, TestResultData } from '../xccdf/result-types.js';
 import { streamOvalResults, type XmlSink } from './oval-results.js';
 import { copyDocumentElement, copyElement } from './source-copy.js';
-import { attrs, esc, XmlFileWriter } from './xml-writer.js';
+import { attrs, esc, saveFile } from './xml-writer.js';
 
 export const XCCDF12_NS = 'http://checklists.nist.gov/xccdf/1.2';
 export const XCCDF11_NS = 'http://checklists.nist.gov/xccdf/1.1';
@@ -70,8 +70,7 @@ export function writeTestResult(
 /** XCCDF results: the Benchmark copied from the source, with the TestResult appended. */
 export function writeXccdfResults(path: string, report: ScanReport): void {
   const { source, testResult: tr } = report;
-  const w = new XmlFileWriter(path);
-  try {
+  saveFile(path, (w) => {
     w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
     const ns = source.xccdfVersion === '1.1' ? XCCDF11_NS : XCCDF12_NS;
     const found = copyElement(source.file, w, {
@@ -88,9 +87,7 @@ export function writeXccdfResults(path: string, report: ScanReport): void {
     });
     if (!found) throw new Error(`the benchmark was not found again in ${source.file}`);
     w.write('\n');
-  } finally {
-    w.close();
-  }
+  });
 }
 
 export interface ArfOptions {
@@ -98,8 +95,8 @@ export interface ArfOptions {
   readonly now?: Date;
 }
 
-/** The OVAL reports of an ARF: the rules' documents, then the CPE checks' (a document in both is reported once, with the CPE sessions' evidence). */
-function arfOvalReports(report: ScanReport): OvalEvidence[] {
+/** The OVAL reports of an ARF (and `--oval-results`' files): the rules' documents, then the CPE checks' (a document in both is reported once, with the CPE sessions' evidence). */
+export function arfOvalReports(report: ScanReport): OvalEvidence[] {
   const byHref = new Map<string, OvalEvidence>();
   for (const ev of [...report.oval, ...report.platformOval]) byHref.set(ev.href, ev);
   return [...byHref.values()];
@@ -107,8 +104,7 @@ function arfOvalReports(report: ScanReport): OvalEvidence[] {
 
 /** ARF 1.1: relationships, the source as report request, the asset, the TestResult and OVAL results. */
 export function writeArf(path: string, report: ScanReport, opts: ArfOptions = {}): void {
-  const w = new XmlFileWriter(path);
-  try {
+  saveFile(path, (w) => {
     const ns = report.source.xccdfVersion === '1.1' ? XCCDF11_NS : XCCDF12_NS;
     w.write('<?xml version="1.0" encoding="UTF-8"?>\n');
     w.write(
@@ -146,7 +142,5 @@ export function writeArf(path: string, report: ScanReport, opts: ArfOptions = {}
       w.write('      </arf:content>\n    </arf:report>\n');
     }
     w.write('  </arf:reports>\n</arf:asset-report-collection>\n');
-  } finally {
-    w.close();
-  }
+  });
 }

@@ -1,36 +1,7 @@
 /**
- * A small streaming XML writer: text is buffered and flushed to a file
- * descriptor in large chunks, so documents with millions of items never sit
- * in memory as one string.
+ * Streamed XML goes to an OutputFile (atomic-file.ts): text is buffered and
+ * written in large chunks, so documents with millions of items never sit in
+ * memory as one string, and the file appears whole or not at all.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-
 export { attrs, esc } from '../model/xml/escape.js';
-
-export class XmlFileWriter {
-  private readonly fd: number;
-  private buf: string[] = [];
-  private size = 0;
-
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  write(s: string): void {
-    this.buf.push(s);
-    this.size += s.length;
-    if (this.size > 1 << 20) this.flush();
-  }
-
-  private flush(): void {
-    if (this.buf.length === 0) return;
-    writeSync(this.fd, this.buf.join(''));
-    this.buf = [];
-    this.size = 0;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
+export { OutputFile as XmlFileWriter, saveFile } from './atomic-file.js';
