@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { ContentError } from '../model/errors.js';
+import { parseAnsibleYaml } from '../testing/ansible-yaml.js';
 import { readDocument } from '../model/load.js';
 import { indexBenchmark } from '../model/xccdf/index.js';
 import type { Benchmark } from '../model/xccdf/types.js';
@@ -14,9 +14,7 @@ import { ansiblePlay, indentPart, renderPlaybook } from './ansible.js';
 import { ANSIBLE_SYSTEM } from './fix-systems.js';
 import { planRemediation, type PlannedRule } from './plan.js';
 
-/** Ansible's `!unsafe`: a string that is never templated. */
-const UNSAFE: ScalarTag = { tag: '!unsafe', resolve: (s: string) => s };
-const parse = (text: string, opts: { version?: '1.1' } = {}): any => parseYaml(text, { ...opts, customTags: [UNSAFE] });
+const parse = (text: string, _opts?: unknown): any => parseAnsibleYaml(text);
 
 const benchmark = readDocument({ text: remediationBenchmark(), name: 'b.xml' }) as Benchmark;
 const index = indexBenchmark(benchmark);
