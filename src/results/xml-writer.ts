@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 
-export { attrs, esc } from '../model/xml/escape.js';
+export { attrs, esc, escAttr } from '../model/xml/escape.js';
 
 export class XmlFileWriter {
   private readonly fd: number;
