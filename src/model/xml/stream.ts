@@ -9,10 +9,10 @@
  * never needs one.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from './saxes.js';
 import { ContentError, type SourceLocation } from '../errors.js';
 import type { XmlElement } from './element.js';
+import { sniffXmlEncoding, xmlDecoder } from './encoding.js';
 import { MAX_XML_TEXT, overTextLimit, textTooLong } from './limits.js';
 
 export { MAX_XML_TEXT } from './limits.js';
@@ -282,7 +282,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
     }
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
-      const decoder = new StringDecoder('utf8');
+      let decoder: { write(b: Uint8Array): string; end(): string } | undefined;
       for (;;) {
         let n: number;
         try {
@@ -291,13 +291,15 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
           throw new ContentError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, { cause: e });
         }
         if (n === 0) break;
+        // the first read holds the byte order mark or the declaration's first bytes (./encoding.ts)
+        decoder ??= xmlDecoder(sniffXmlEncoding(buf.subarray(0, n)), source.name);
         chunkNo++;
         parser.write(decoder.write(buf.subarray(0, n)));
         checkPending();
         if (failure) throw failure;
       }
       chunkNo++;
-      parser.write(decoder.end());
+      if (decoder) parser.write(decoder.end());
     } finally {
       closeSync(fd);
     }
