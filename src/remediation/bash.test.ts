@@ -131,3 +131,41 @@ describe('bash values are inert wherever they land', () => {
     );
   });
 });
+
+describe('bash values are inert: generated values', () => {
+  // A seeded generator (xorshift32): the same values on every run, made from the characters bash gives meaning to.
+  let seed = 0x2545f491;
+  const next = (n: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const ALPHABET = ['\'', '"', '`', '$', '(', ')', '{', '}', '[', ']', '\\', ';', '|', '&', '<', '>', '#', '!', '*', '?', '~', ' ', '\n', '\t', '=', '%', '-', 'EOF', 'a', '$(touch pwned)', '`touch pwned`', "'$(touch pwned)'", '"$(touch pwned)"', '\\\n'];
+  const value = (): string => Array.from({ length: 1 + next(8) }, () => ALPHABET[next(ALPHABET.length)]!).join('');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bash-gen-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const place of PLACES) {
+    it(`${place.name}: 150 generated values are each refused as expected or reach the script as themselves`, () => {
+      const cwd = join(dir, place.name.replace(/[^a-z]+/gi, '-'));
+      execFileSync('mkdir', [cwd]);
+      let script = '';
+      const expected = new Map<number, string>();
+      for (let k = 0; k < 150; k++) {
+        const v = value();
+        const [before, rest] = place.fix.replace(/\bout\b/g, `out${k}`).split('V') as [string, string];
+        const parts: ResolvedPart[] = [before, { sub: 'v', value: v }, rest];
+        if (place.refuses?.(v)) {
+          assert.throws(() => bashText(parts), ContentError, JSON.stringify(v));
+          continue;
+        }
+        script += `${bashText(parts)}\n`;
+        if (place.literal !== false) expected.set(k, place.name === 'comment' ? 'ok' : place.name.includes('inside a word') ? `pre-${v}-post` : v + (place.trail ?? ''));
+      }
+      execFileSync('bash', ['-c', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.equal(existsSync(join(cwd, 'pwned')), false, 'a command ran');
+      for (const [k, v] of expected) assert.equal(readFileSync(join(cwd, `out${k}`), 'utf8'), v, `value ${k}`);
+    });
+  }
+});
