@@ -3,7 +3,6 @@ import { parse, type ScalarTag } from 'yaml';
 
 const UNSAFE: ScalarTag = { tag: '!unsafe', resolve: (s: string) => s };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function parseAnsibleYaml(text: string): any {
   return parse(text, { version: '1.1', customTags: [UNSAFE] });
 }
