@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { parseAnsibleYaml } from '../testing/ansible-yaml.js';
 import { ContentError } from '../model/errors.js';
 import { PROFILE, RULE, VALUE, arfXml, remediationDataStream, resultsFileXml, testResultXml, writeTemp } from '../testing/remediation-content.js';
 import { generateFix, type GenerateFixOptions } from './generate-fix.js';
@@ -40,7 +40,7 @@ interface Play {
 
 function playbook(input: string, opts: Omit<GenerateFixOptions, 'fixType'>): { play: Play; text: string; notes: readonly string[] } {
   const r = generateFix(input, { fixType: 'ansible', ...opts });
-  const doc = parse(r.text, { version: '1.1' }) as Play[];
+  const doc = parseAnsibleYaml(r.text) as Play[];
   assert.equal(doc.length, 1, 'one play');
   return { play: doc[0]!, text: r.text, notes: r.notes };
 }

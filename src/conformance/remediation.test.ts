@@ -13,11 +13,11 @@
  *   its roles pass the syntax check.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { parse } from 'yaml';
+import { parseAnsibleYaml } from '../testing/ansible-yaml.js';
 import { buildCollection } from '../app/collection.js';
 import { generateFix } from '../app/generate-fix.js';
 import { skimContent } from '../model/selective-load.js';
@@ -41,7 +41,7 @@ function summary(t: Task): string {
 }
 
 function play(text: string): { vars: Record<string, unknown>; tasks: Task[] } {
-  const doc = parse(text, { version: '1.1' }) as Array<{ hosts: string; vars: Record<string, unknown> | null; tasks: Task[] | null }>;
+  const doc = parseAnsibleYaml(text) as Array<{ hosts: string; vars: Record<string, unknown> | null; tasks: Task[] | null }>;
   assert.equal(doc.length, 1, 'one play');
   assert.equal(doc[0]!.hosts, 'all');
   return { vars: doc[0]!.vars ?? {}, tasks: doc[0]!.tasks ?? [] };
@@ -140,6 +140,41 @@ test('profile-based fixes agree with oscap through a tailoring file (extends, de
   const ours = play(generateFix(ds, { fixType: 'ansible', profile: 'xccdf_org.vigil_profile_tailored', tailoringFile: tailoring }).text);
   assert.equal(ours.vars['var_accounts_user_umask'], '077');
   assert.equal(ours.vars['var_sudo_logfile'], '/var/log/sudo-tailored.log');
+});
+
+test('a hostile set-value: oscap writes it raw into the playbook and the script, Vigil writes it inert', { timeout: 600_000 }, async (t) => {
+  if (!(await prerequisites(t, { oscap: true, files: ['ssg-ubuntu2204-ds.xml'] }))) return;
+  const ssg = 'xccdf_org.ssgproject.content_';
+  const hostile = "/var/log/x{{ lookup('pipe', 'touch pwned') }}'$(touch pwned)'";
+  const tailoring = join(base, 'hostile-tailoring.xml');
+  writeFileSync(
+    tailoring,
+    `<?xml version="1.0" encoding="UTF-8"?>
+<xccdf:Tailoring xmlns:xccdf="http://checklists.nist.gov/xccdf/1.2" id="xccdf_org.vigil_tailoring_hostile">
+  <xccdf:version time="2024-01-01T00:00:00">1</xccdf:version>
+  <xccdf:Profile id="xccdf_org.vigil_profile_hostile" extends="${ssg}profile_cis_level1_server">
+    <xccdf:title>Hostile</xccdf:title>
+    <xccdf:set-value idref="${ssg}value_var_sudo_logfile">${hostile.replace(/'/g, '&apos;')}</xccdf:set-value>
+  </xccdf:Profile>
+</xccdf:Tailoring>
+`,
+  );
+  const ds = join(CONTENT, 'ssg-ubuntu2204-ds.xml');
+  const args = ['--profile', 'xccdf_org.vigil_profile_hostile', '--tailoring-file', tailoring, ds];
+  const line = (text: string, re: RegExp): string => text.split('\n').find((l) => re.test(l)) ?? '';
+  const theirs = await oscap(['xccdf', 'generate', 'fix', '--fix-type', 'ansible', ...args]);
+  assert.equal(line(theirs.stdout, /^    var_sudo_logfile:/), `    var_sudo_logfile: !!str ${hostile}`, 'oscap writes the value raw, for Jinja to evaluate');
+  const theirBash = await oscap(['xccdf', 'generate', 'fix', '--fix-type', 'bash', ...args]);
+  assert.equal(line(theirBash.stdout, /^var_sudo_logfile=/), `var_sudo_logfile='${hostile}'`, "oscap writes it raw between single quotes, so its quote ends them");
+  const opts = { profile: 'xccdf_org.vigil_profile_hostile', tailoringFile: tailoring };
+  const ours = generateFix(ds, { fixType: 'ansible', ...opts }).text;
+  assert.match(line(ours, /^    var_sudo_logfile:/), /^    var_sudo_logfile: !unsafe /);
+  assert.equal(play(ours).vars['var_sudo_logfile'], hostile);
+  const ourBash = line(generateFix(ds, { fixType: 'bash', ...opts }).text, /^var_sudo_logfile=/);
+  const cwd = mkdtempSync(join(base, 'hostile-'));
+  const r = await run('bash', ['-c', `${ourBash}; printf %s "$var_sudo_logfile"`], { cwd, timeoutMs: 10_000 });
+  assert.equal(r.stdout, hostile);
+  assert.equal(existsSync(join(cwd, 'pwned')), false);
 });
 
 test('every playbook Vigil wrote passes ansible-playbook --syntax-check', { timeout: 600_000 }, async (t) => {

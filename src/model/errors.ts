@@ -18,6 +18,10 @@ export type ContentErrorCode =
   | 'unknown-checklist'
   | 'invalid-value'
   | 'unsupported'
+  /** A value that cannot be written inert into a generated fix. */
+  | 'unsafe-value'
+  /** A text node longer than the readers allow (MAX_XML_TEXT). */
+  | 'xml-text-too-long'
   | 'no-content';
 
 export interface SourceLocation {

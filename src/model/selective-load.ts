@@ -27,6 +27,7 @@ import type { LoadedContent } from './checklist.js';
 import { DS_NS, type SourceDocument } from './datastream/types.js';
 import { ContentError, type SourceLocation } from './errors.js';
 import { readDocument } from './load.js';
+import { xmlBytesAsUtf8 } from './xml/encoding.js';
 import { isXccdfNs } from './xccdf/parse.js';
 import { readTestResult, type XccdfTestResult } from './xccdf/test-result.js';
 import type { Tailoring } from './xccdf/types.js';
@@ -102,7 +103,7 @@ export function skimContent(path: string): SkimmedContent {
   } catch (e) {
     throw new ContentError('io', `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, { cause: e });
   }
-  const outline = outlineXml(bytes, path, descendInto);
+  const outline = outlineXml(xmlBytesAsUtf8(bytes, path), path, descendInto);
   const root = outline.root;
   let kind: SkimmedContent['kind'];
   let top: OutlineNode; // the data stream collection or benchmark that load() rebuilds

@@ -5,9 +5,16 @@
  * variable. As oscap does (_parse_ansible_fix), those tasks are lifted out
  * of the fixes into the play's `vars` (each distinct line once, in order of
  * first use), and the rest of each fix is kept as tasks, in rule order.
- * Variables keep oscap's typing (`!!str`), but a value that would not read
- * back as itself when written plain is double-quoted.
+ * A value written plain would not always read back as itself, so one
+ * that needs it is double-quoted; and it would be a Jinja template to
+ * Ansible, so `{{ lookup('pipe', 'id') }}` would run on the controller. Every
+ * content-supplied value is therefore tagged `!unsafe` (in place of oscap's
+ * `!!str`: still a string, never templated; a task's `{{ var }}` gives the
+ * value as it is). A `<sub>` anywhere else in a fix (SSG never writes one
+ * there) lands in YAML and Jinja text that nothing here can quote, so it is
+ * written as it is only when it is a plain word, and refused otherwise.
  */
+import { ContentError } from '../model/errors.js';
 import type { PlannedRule } from './plan.js';
 import { yamlScalar } from './yaml-scalar.js';
 
@@ -19,6 +26,8 @@ export interface AnsiblePlay {
 }
 
 const MARK = '\u0000';
+/** A value that reads as itself as a plain YAML scalar in any block context and holds no Jinja: written raw where it is not a variable. */
+const INERT_WORD = /^[A-Za-z0-9_@%+=,./][A-Za-z0-9_@%+=,./ -]*$/;
 /** oscap's pattern, with `.` spelled `[^\n]` (PCRE's dot stops only at \n). */
 const PROMOTED = /- name: XCCDF Value [^ ]+ # promote to variable\n  set_fact:\n    ([^:]+): ([^\n]+)\n  tags:\n    - always\n/g;
 
@@ -30,13 +39,22 @@ export function ansiblePlay(plan: readonly PlannedRule[]): AnsiblePlay {
   for (const p of plan) {
     if (!p.parts) continue;
     // Values stand as marks while the fix is split, so that a value can never change how it splits.
-    const values: string[] = [];
-    const text = p.parts.map((x) => (typeof x === 'string' ? x : `${MARK}${values.push(x.value) - 1}${MARK}`)).join('');
-    const fill = (s: string): string => s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => values[Number(i)]!);
+    const values: { readonly sub: string; readonly value: string }[] = [];
+    const text = p.parts.map((x) => (typeof x === 'string' ? x : `${MARK}${values.push(x) - 1}${MARK}`)).join('');
+    const fill = (s: string): string =>
+      s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => {
+        const v = values[Number(i)]!;
+        if (INERT_WORD.test(v.value) && !v.value.endsWith(' ')) return v.value;
+        throw new ContentError(
+          'unsafe-value',
+          `rule ${p.rule.id}: the value of <sub idref="${v.sub}"> (${JSON.stringify(v.value.length > 80 ? `${v.value.slice(0, 80)}…` : v.value)}) lands in the text of an Ansible task, where only a plain word (${INERT_WORD.source}) is inert; the playbook is not written`,
+          p.rule.location,
+        );
+      });
     let at = 0;
     for (const m of text.matchAll(PROMOTED)) {
       const only = /^!!str \u0000(\d+)\u0000$/.exec(m[2]!);
-      const line = `${fill(m[1]!)}: ${only ? `!!str ${yamlScalar(values[Number(only[1])]!)}` : fill(m[2]!)}`;
+      const line = `${fill(m[1]!)}: ${only ? `!unsafe ${yamlScalar(values[Number(only[1])]!.value)}` : fill(m[2]!)}`;
       if (!seen.has(line)) {
         seen.add(line);
         vars.push(line);

@@ -82,7 +82,7 @@ test('JUnit: one suite, a testcase per rule result, classified by result', async
   assert.match(failure.textContent!, /Check: http:\/\/oval\.mitre\.org\S* \(oval:example:def:1 in example-oval\.xml\)/);
   // The message with markup characters and a control character is escaped and still well-formed.
   const err = elements(doc, 'error').find((e) => e.getAttribute('type') === 'error')!;
-  assert.equal(err.getAttribute('message'), 'Hostile <b>title</b> & "quotes" (low): probe failed: <boom> & "stop"\ufffd');
+  assert.equal(err.getAttribute('message'), 'Hostile <b>title</b> & "quotes" (low): probe failed: <boom> & "stop"\u2401');
   assert.match(xml, /probe failed: &lt;boom&gt; &amp; &quot;stop&quot;/);
 });
 

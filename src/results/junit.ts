@@ -14,6 +14,7 @@
 import { saveFileContent } from './atomic-file.js';
 import type { RuleResult, ScanReport, XccdfResult } from '../xccdf/result-types.js';
 import { durationSeconds, indexRules, RESULT_LABEL, type RuleEntry, xmlText } from './report-common.js';
+import { escAttr } from '../model/xml/escape.js';
 
 export type JunitOutcome = 'passed' | 'failure' | 'error' | 'skipped';
 
@@ -35,7 +36,7 @@ export interface JunitOptions {
 }
 
 /** An attribute value: escaped, line ends kept as character references. */
-const attr = (s: string): string => xmlText(s).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+const attr = escAttr;
 
 /** Jenkins' schema wants `YYYY-MM-DDThh:mm:ss` without a zone. */
 function timestamp(iso: string): string {

@@ -36,6 +36,6 @@ test('small helpers', () => {
   assert.equal(fixSystemLabel('urn:other'), 'urn:other');
   assert.equal(durationSeconds('2024-01-01T00:00:00Z', '2024-01-01T00:01:30Z'), 90);
   assert.equal(durationSeconds('bad', '2024-01-01T00:01:30Z'), undefined);
-  assert.equal(xmlText('a<b>&"c"\u0001\ud800'), 'a&lt;b&gt;&amp;&quot;c&quot;\ufffd\ufffd');
+  assert.equal(xmlText('a<b>&"c"\u0001\ud800'), 'a&lt;b&gt;&amp;&quot;c&quot;\u2401\ufffd');
   assert.equal(xmlText('emoji \ud83d\ude00 tab\t'), 'emoji \ud83d\ude00 tab\t');
 });

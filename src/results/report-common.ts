@@ -6,6 +6,7 @@
 import type { Benchmark, Fix, FixPart, Group, Rule, Severity } from '../model/xccdf/types.js';
 import type { CriteriaResult } from '../oval/engine.js';
 import type { CheckedBy, ScanReport, XccdfResult } from '../xccdf/result-types.js';
+import { esc } from '../model/xml/escape.js';
 import { EvidenceIndex } from './evidence-index.js';
 import type { SubResolver } from './markup.js';
 
@@ -134,12 +135,9 @@ export function durationSeconds(start: string, end: string): number | undefined 
   return Number.isFinite(a) && Number.isFinite(b) && b >= a ? (b - a) / 1000 : undefined;
 }
 
-/** Text for XML 1.0 content and attributes: escaped, with the characters XML cannot carry replaced. */
+/** Text for XML 1.0 content and attributes: escaped, with the characters XML cannot carry encoded (model/xml/escape.ts). */
 export function xmlText(s: string): string {
-  return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
-    .replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+  return esc(s);
 }
 
 /** A check a rule depends on that was not run on this target: the object, its type, and what the target lacks. */

@@ -5,6 +5,7 @@
  * request. Nothing is held in memory beyond a chunk.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { sniffXmlEncoding, xmlDecoder } from '../model/xml/encoding.js';
 import { SaxesParser } from '../model/xml/saxes.js';
 import type { XmlSink } from './oval-results.js';
 import { esc } from './xml-writer.js';
@@ -15,13 +16,15 @@ function* chunks(file: string): Generator<string> {
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(CHUNK);
-    const decoder = new TextDecoder('utf-8');
+    let decoder: ReturnType<typeof xmlDecoder> | undefined;
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) break;
-      yield decoder.decode(buf.subarray(0, n), { stream: true });
+      // a UTF-16 source (read before, so known good) is copied as text, and written out as UTF-8
+      decoder ??= xmlDecoder(sniffXmlEncoding(buf.subarray(0, n)), file);
+      yield decoder.write(buf.subarray(0, n));
     }
-    const rest = decoder.decode();
+    const rest = decoder?.end() ?? '';
     if (rest) yield rest;
   } finally {
     closeSync(fd);

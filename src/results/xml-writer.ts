@@ -3,5 +3,5 @@
  * written in large chunks, so documents with millions of items never sit in
  * memory as one string, and the file appears whole or not at all.
  */
-export { attrs, esc } from '../model/xml/escape.js';
+export { attrs, esc, escAttr } from '../model/xml/escape.js';
 export { OutputFile as XmlFileWriter, saveFile } from './atomic-file.js';

@@ -3,7 +3,7 @@
  * XCCDF rule); whole documents are streamed, never held as trees.
  */
 import { ContentError, type SourceLocation } from '../errors.js';
-import { esc } from './escape.js';
+import { esc, escAttr } from './escape.js';
 
 export interface XmlElement {
   /** Namespace URI ('' when none). */
@@ -76,7 +76,7 @@ export function outerMarkup(el: XmlElement): string {
   let s = `<${el.name}`;
   for (const [k, v] of Object.entries(el.attrs)) {
     if (k.startsWith('{')) continue;
-    s += ` ${k}="${esc(v)}"`;
+    s += ` ${k}="${escAttr(v)}"`;
   }
   if (el.children.length === 0) return `${s}/>`;
   return `${s}>${innerMarkup(el)}</${el.name}>`;

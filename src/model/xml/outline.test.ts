@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContentError } from '../errors.js';
+import { SIZE_CASES, textOfBytes, withTitle } from '../../testing/xml-limits.js';
+import { MAX_XML_TEXT } from './limits.js';
 import { outlineXml, standaloneStartTag, type OutlineNode } from './outline.js';
 
 const X = 'http://checklists.nist.gov/xccdf/1.2';
@@ -106,4 +108,22 @@ describe('outline: bad input is refused with a location', () => {
       assert.equal(e.location?.line, c.line);
     });
   }
+});
+
+describe('text node size in parts the outline skips', () => {
+  const skipAll = (): boolean => false;
+  for (const c of SIZE_CASES) {
+    it(`a ${c.kind} of ${MAX_XML_TEXT} bytes of ${JSON.stringify(c.unit)} is outlined, one byte more is refused`, () => {
+      assert.doesNotThrow(() => outlineXml(Buffer.from(withTitle(c.kind, textOfBytes(MAX_XML_TEXT, c.unit))), 'ok.xml', skipAll));
+      assert.throws(
+        () => outlineXml(Buffer.from(withTitle(c.kind, textOfBytes(MAX_XML_TEXT + 1, c.unit))), 'long.xml', skipAll),
+        (e: unknown) => e instanceof ContentError && e.code === 'xml-text-too-long' && e.location?.file === 'long.xml' && e.location.line === 2,
+      );
+    });
+  }
+  it('reads an attribute value and the text after its tag that are each under the limit, though together over it', () => {
+    const half = 'a'.repeat(MAX_XML_TEXT * 0.6);
+    const xml = `<Benchmark xmlns="${X}" id="b"><title xml:lang="${half}">${half}</title></Benchmark>`;
+    assert.doesNotThrow(() => outlineXml(Buffer.from(xml), 'ok.xml', skipAll));
+  });
 });

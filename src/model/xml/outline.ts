@@ -24,6 +24,7 @@
  * error, so no entity can be declared or fetched.
  */
 import { ContentError, type SourceLocation } from '../errors.js';
+import { checkTextRuns } from './limits.js';
 
 export interface OutlineNode {
   /** The name as written, with its prefix. */
@@ -130,6 +131,8 @@ export function outlineXml(bytes: Buffer, name: string, descend: DescendFn): Out
   const top: MutableNode[] = [];
   const hazards: Hazards = { from: -1, bang: -1, question: -1 };
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  // What the outline skips is never parsed, so its text sizes are checked here (./limits.ts).
+  checkTextRuns(bytes, locate);
   new Scanner(bytes, locate, hazards).scan(bom ? 3 : 0, bytes.length, top, PREDEFINED_SCOPE, (node, depth) => depth === 0 || descend(node, depth));
   const root = top[0];
   if (!root) throw new ContentError('xml-malformed', 'document has no root element', { file: name, line: 1, col: 1 });

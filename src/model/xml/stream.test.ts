@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ContentError } from '../errors.js';
 import { readDocument } from '../load.js';
-import { CAPTURE, MAX_XML_DEPTH, SKIP, streamXml, type FrameHandler } from './stream.js';
+import { CAPTURE, MAX_XML_DEPTH, MAX_XML_TEXT, SKIP, streamXml, type FrameHandler } from './stream.js';
 import type { XmlElement } from './element.js';
+import { SIZE_CASES, textOfBytes, withTitle } from '../../testing/xml-limits.js';
 
 function failure(text: string): ContentError {
   try {
@@ -157,6 +161,35 @@ describe('nesting depth', () => {
         () => streamXml({ text: nested(levels), name: 'deep.xml' }, capturing),
         (e: unknown) => e instanceof ContentError && e.code === 'xml-too-deep' && e.location?.file === 'deep.xml' && e.location.line === 1 && e.location.col > 3 * MAX_XML_DEPTH,
       );
+    }
+  });
+});
+
+describe('text node size', () => {
+  const capturing: FrameHandler = { child: () => CAPTURE };
+  for (const c of SIZE_CASES) {
+    it(`a ${c.kind} of ${MAX_XML_TEXT} bytes of ${JSON.stringify(c.unit)} is read, one byte more is refused`, () => {
+      assert.doesNotThrow(() => streamXml({ text: withTitle(c.kind, textOfBytes(MAX_XML_TEXT, c.unit)), name: 'ok.xml' }, capturing));
+      // one byte more: the multi-byte units keep their count and gain an ASCII byte, or lose one unit and gain its bytes + 1
+      assert.throws(
+        () => streamXml({ text: withTitle(c.kind, textOfBytes(MAX_XML_TEXT + 1, c.unit)), name: 'long.xml' }, capturing),
+        (e: unknown) => e instanceof ContentError && e.code === 'xml-text-too-long' && e.location?.file === 'long.xml' && e.location.line === 2,
+      );
+    });
+  }
+
+  it('refuses a 30 MB text node in a file as it streams, near where it crosses the limit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-xml-'));
+    try {
+      const path = join(dir, 'huge.xml');
+      writeFileSync(path, withTitle('text', 'a'.repeat(30_000_000)));
+      assert.throws(
+        () => readDocument({ path, name: path }),
+        (e: unknown) =>
+          e instanceof ContentError && e.code === 'xml-text-too-long' && e.location?.file === path && e.location.line === 2 && e.location.col > MAX_XML_TEXT && e.location.col < MAX_XML_TEXT + (1 << 20),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -9,10 +9,13 @@
  * never needs one.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from './saxes.js';
 import { ContentError, type SourceLocation } from '../errors.js';
 import type { XmlElement } from './element.js';
+import { sniffXmlEncoding, xmlDecoder } from './encoding.js';
+import { MAX_XML_TEXT, overTextLimit, textTooLong } from './limits.js';
+
+export { MAX_XML_TEXT } from './limits.js';
 
 export interface OpenTag {
   readonly ns: string;
@@ -78,7 +81,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   // Namespaces and positions are tracked here rather than by saxes: it is
   // markedly faster, and positions are only computed per start tag.
   const parser = new SaxesParser({ xmlns: false, position: false });
-  const internals = parser as unknown as { i: number; chunk: string };
+  const internals = parser as unknown as { i: number; chunk: string; text: string };
   const stack: Frame[] = [{ kind: 'handler', handler: root }];
   const scopes: Array<Record<string, string>> = [PREDEFINED_SCOPE];
   let failure: ContentError | undefined;
@@ -89,6 +92,9 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   let line = 1;
   let lineStart = 0; // index in the chunk where the current line starts (may be negative)
   let chunkSeen = '';
+  // Chunks are told apart by number, not by text: two chunks can be the same text.
+  let chunkNo = 0;
+  let seenNo = 0;
   let col = 0;
   /**
    * Advances `line`/`col` to the parser's current index or, with `atTagStart`,
@@ -96,7 +102,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
    */
   const advance = (atTagStart = false): void => {
     const chunk = internals.chunk;
-    if (chunk !== chunkSeen) {
+    if (chunkNo !== seenNo || chunk !== chunkSeen) {
       // a new chunk: finish counting the previous one
       if (chunkSeen) {
         for (let k = chunkSeen.indexOf('\n', scanned); k >= 0; k = chunkSeen.indexOf('\n', k + 1)) {
@@ -106,6 +112,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
         lineStart -= chunkSeen.length;
       }
       chunkSeen = chunk;
+      seenNo = chunkNo;
       scanned = 0;
     }
     let i = Math.min(internals.i, chunk.length);
@@ -123,6 +130,16 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   const position = (): SourceLocation => {
     advance();
     return { file: source.name, line, col };
+  };
+
+  // Longer text is refused as it streams (checked after every chunk), not after saxes has gathered all of it.
+  const tooLong = (what: string): ContentError => textTooLong(what, position());
+  /** The text saxes is gathering (a text node, CDATA section, comment or attribute value), checked as the input streams. */
+  const checkPending = (): void => {
+    // Count this chunk's lines now: a chunk with no start tag in it is otherwise never counted.
+    advance();
+    // Only the length here (no UTF-8 count of a growing string per chunk); the exact count is made when the node ends.
+    if (failure === undefined && internals.text.length > MAX_XML_TEXT) failure = tooLong('a text node, CDATA section, comment or attribute value');
   };
 
   parser.on('error', (err) => {
@@ -146,6 +163,12 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
     }
     const top = stack[stack.length - 1]!;
     const rawAttrs = tag.attributes as Record<string, string>;
+    for (const k in rawAttrs) {
+      if (overTextLimit(rawAttrs[k]!)) {
+        failure = tooLong(`the value of attribute ${k}`);
+        return;
+      }
+    }
     let scope = scopes[scopes.length - 1]!;
     if (top.kind === 'skip') {
       // namespace declarations still matter for nothing below a skipped element
@@ -211,6 +234,10 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   });
   const onText = (text: string): void => {
     if (failure) return;
+    if (overTextLimit(text)) {
+      failure = tooLong('a text node or CDATA section');
+      return;
+    }
     // text in a skipped element is dropped as it is, uncopied
     const top = stack[stack.length - 1]!;
     if (top.kind === 'capture') {
@@ -222,6 +249,9 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
+  parser.on('comment', (text) => {
+    if (failure === undefined && overTextLimit(text)) failure = tooLong('a comment');
+  });
   parser.on('closetag', () => {
     if (failure) return;
     scopes.pop();
@@ -235,7 +265,13 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
   });
 
   if (source.text !== undefined) {
-    parser.write(source.text);
+    // In pieces, as a file is read, so that an over-long node is refused before saxes has gathered all of it.
+    const text = source.text;
+    for (let at = 0; at < text.length && !failure; at += CHUNK) {
+      chunkNo++;
+      parser.write(text.slice(at, at + CHUNK));
+      checkPending();
+    }
   } else {
     const path = source.path!;
     let fd: number;
@@ -246,7 +282,7 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
     }
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
-      const decoder = new StringDecoder('utf8');
+      let decoder: { write(b: Uint8Array): string; end(): string } | undefined;
       for (;;) {
         let n: number;
         try {
@@ -255,10 +291,15 @@ export function streamXml(source: XmlSource, root: FrameHandler): void {
           throw new ContentError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, { cause: e });
         }
         if (n === 0) break;
+        // the first read holds the byte order mark or the declaration's first bytes (./encoding.ts)
+        decoder ??= xmlDecoder(sniffXmlEncoding(buf.subarray(0, n)), source.name);
+        chunkNo++;
         parser.write(decoder.write(buf.subarray(0, n)));
+        checkPending();
         if (failure) throw failure;
       }
-      parser.write(decoder.end());
+      chunkNo++;
+      if (decoder) parser.write(decoder.end());
     } finally {
       closeSync(fd);
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
+import { parseAnsibleYaml } from '../../testing/ansible-yaml.js';
 import { readDocument } from '../../model/load.js';
 import { indexBenchmark } from '../../model/xccdf/index.js';
 import type { Benchmark } from '../../model/xccdf/types.js';
@@ -71,7 +72,7 @@ describe('the collection layout', () => {
       tasks.map((t: { name: string }) => t.name),
       ['Set A', 'Disable B', 'Set D'],
     );
-    assert.deepEqual(parse(defaultsFile(spec.roles[0]!.play), { version: '1.1' }), { var_text: 'v', var_quote: 'v' });
+    assert.deepEqual(parseAnsibleYaml(defaultsFile(spec.roles[0]!.play)), { var_text: 'v', var_quote: 'v' });
     assert.equal(tasksFile(ansiblePlay([])), '--- []\n');
     assert.deepEqual(parse(defaultsFile(ansiblePlay([]))), {});
   });
