@@ -37,7 +37,9 @@ interface Harness {
 
 const FAST = { kernelMs: 60, processesMs: 100000, systemdMs: 100000, walksMs: 100000, reconcileMs: 100000, debounceMs: 20, maxDebounceMs: 150, verifyMs: 100000 };
 
-function harness(opts: Partial<EventSourceOptions> & { intervals?: Partial<typeof FAST> } = {}): Harness {
+/** Sources started a little after the files were made (file times are coarse: see CTIME_SLACK_MS). */
+async function harness(opts: Partial<EventSourceOptions> & { intervals?: Partial<typeof FAST> } = {}): Promise<Harness> {
+  await sleep(30);
   const batches: ChangeBatch[] = [];
   const warnings: string[] = [];
   const waiters: (() => void)[] = [];
@@ -91,7 +93,7 @@ describe('event sources: files', () => {
   for (const c of cases) {
     it(`reports ${c.name} within 500 ms`, async () => {
       const root = tempRoot(c.files);
-      const h = harness({ root });
+      const h = await harness({ root });
       try {
         await h.sources.update(reads([c.path]));
         const t0 = performance.now();
@@ -104,9 +106,32 @@ describe('event sources: files', () => {
     });
   }
 
+  it('reports a path changed between the start and the placement of its watch (read by the evaluation, then changed)', async () => {
+    const root = tempRoot({ 'etc/a.conf': 'x', 'etc/b.conf': 'x' });
+    const h = await harness({ root });
+    try {
+      writeFileSync(join(root, 'etc/a.conf'), 'changed while the first evaluation ran');
+      await h.sources.update(reads(['/etc/a.conf', '/etc/b.conf']));
+      const b = await h.waitFor(names('/etc/a.conf'));
+      assert.deepEqual(b.paths, ['/etc/a.conf']);
+      // a path new to the second update: changed before the first update started, not reported
+      const since = h.batches.length;
+      await h.sources.update(reads(['/etc/a.conf', '/etc/b.conf', '/etc/c.conf']));
+      writeFileSync(join(root, 'etc/c.conf'), 'created after');
+      await h.waitFor(names('/etc/c.conf'), 500, since);
+      await sleep(50);
+      writeFileSync(join(root, 'etc/d.conf'), 'created before the third update');
+      await h.sources.update(reads(['/etc/a.conf', '/etc/d.conf']));
+      await h.waitFor(names('/etc/d.conf'), 500, since);
+      assert.ok(!h.batches.slice(since).some((x) => x.paths.includes('/etc/b.conf')));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('ignores other files of a watched directory', async () => {
     const root = tempRoot({ 'etc/a.conf': 'x', 'etc/b.conf': 'x' });
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads(['/etc/a.conf']));
       writeFileSync(join(root, 'etc/b.conf'), 'y');
@@ -122,7 +147,7 @@ describe('event sources: files', () => {
 
   it('reports a path whose missing parent chain is created, then watches it where it is', async () => {
     const root = tempRoot({ etc: null });
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads(['/etc/x/y/z.conf']));
       assert.equal(h.sources.status().watches, 1); // /etc, the nearest existing ancestor
@@ -141,7 +166,7 @@ describe('event sources: files', () => {
 
   it('follows a watched directory deleted and recreated', async () => {
     const root = tempRoot({ 'etc/d/f': 'x' });
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads(['/etc/d/f'], [{ start: '/etc/d', depth: 0 }]));
       rmSync(join(root, 'etc/d'), { recursive: true });
@@ -165,7 +190,7 @@ describe('event sources: files', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 2000; i++) files[`s/f${i}`] = 'x';
     const root = tempRoot(files);
-    const h = harness({ root, intervals: { debounceMs: 50, maxDebounceMs: 500 } });
+    const h = await harness({ root, intervals: { debounceMs: 50, maxDebounceMs: 500 } });
     try {
       const paths = Object.keys(files).map((p) => `/${p}`);
       await h.sources.update(reads(paths));
@@ -188,7 +213,7 @@ describe('event sources: files', () => {
     const outside = tempRoot({ 'passwd': 'x' });
     const root = tempRoot({});
     symlinkSync(outside, join(root, 'etc'));
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads(['/etc/passwd']));
       writeFileSync(join(outside, 'passwd'), 'changed outside');
@@ -203,7 +228,7 @@ describe('event sources: files', () => {
 
   it('removes the watches a smaller read set no longer needs', async () => {
     const root = tempRoot({ 'a/f': 'x', 'b/f': 'x', 'c/f': 'x' });
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads(['/a/f', '/b/f', '/c/f']));
       assert.equal(h.sources.status().watches, 3);
@@ -221,7 +246,7 @@ describe('event sources: files', () => {
 describe('event sources: walks', () => {
   it('watches every directory of a walk within the limit, and directories created later', async () => {
     const root = tempRoot({ 'w/a/b/c/f': 'x', 'w/a/b2/f': 'x', 'w/d/f': 'x' });
-    const h = harness({ root, walkWatchLimit: 10 });
+    const h = await harness({ root, walkWatchLimit: 10 });
     try {
       await h.sources.update(reads([], [{ start: '/w', depth: -1 }]));
       assert.equal(h.sources.status().watches, 6); // w, w/a, w/a/b, w/a/b/c, w/a/b2, w/d
@@ -244,7 +269,7 @@ describe('event sources: walks', () => {
 
   it('watches a bounded walk only down to its depth', async () => {
     const root = tempRoot({ 'w/a/b/c/f': 'x' });
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads([], [{ start: '/w', depth: 1 }]));
       assert.equal(h.sources.status().watches, 2); // w, w/a: entries down to w/a/b matter
@@ -257,7 +282,7 @@ describe('event sources: walks', () => {
 
   it('schedules a walk over the limit', async () => {
     const root = tempRoot({ 'w/a/f': 'x', 'w/b/f': 'x', 'w/c/f': 'x' });
-    const h = harness({ root, walkWatchLimit: 2, intervals: { walksMs: 100 } });
+    const h = await harness({ root, walkWatchLimit: 2, intervals: { walksMs: 100 } });
     try {
       await h.sources.update(reads([], [{ start: '/w', depth: -1 }]));
       assert.equal(h.sources.status().watches, 0);
@@ -270,7 +295,7 @@ describe('event sources: walks', () => {
   });
 
   it('schedules a walk of / on this host', async () => {
-    const h = harness({ walkWatchLimit: 1_000_000, intervals: { walksMs: 80 } });
+    const h = await harness({ walkWatchLimit: 1_000_000, intervals: { walksMs: 80 } });
     try {
       await h.sources.update(reads([], [{ start: '/', depth: -1 }]));
       assert.equal(h.sources.status().watches, 0);
@@ -286,7 +311,7 @@ describe('event sources: never blind', () => {
     const files: Record<string, string> = {};
     for (const d of ['a', 'b', 'c', 'd', 'e', 'f']) files[`${d}/conf`] = 'x';
     const root = tempRoot(files);
-    const h = harness({ root, maxWatches: 3 });
+    const h = await harness({ root, maxWatches: 3 });
     try {
       await h.sources.update(reads(Object.keys(files).map((p) => `/${p}`)));
       const st = h.sources.status();
@@ -308,7 +333,7 @@ describe('event sources: never blind', () => {
   it('the verification sweep reports a change whose event was lost, and counts it', async () => {
     const root = tempRoot({ 'etc/a': 'x', 'etc/b': 'x' });
     let suppress = false;
-    const h = harness({ root, intervals: { verifyMs: 150 }, testHooks: { suppress: (p) => suppress && p === '/etc/a' } });
+    const h = await harness({ root, intervals: { verifyMs: 150 }, testHooks: { suppress: (p) => suppress && p === '/etc/a' } });
     try {
       await h.sources.update(reads(['/etc/a', '/etc/b']));
       writeFileSync(join(root, 'etc/b'), 'seen');
@@ -324,7 +349,7 @@ describe('event sources: never blind', () => {
   });
 
   it('asks for a full reconcile on its schedule', async () => {
-    const h = harness({ intervals: { reconcileMs: 80 } });
+    const h = await harness({ intervals: { reconcileMs: 80 } });
     try {
       const b = await h.waitFor((x) => x.full === 'reconcile');
       assert.deepEqual([b.paths, b.dirs, b.inputs], [[], [], []]);
@@ -337,7 +362,7 @@ describe('event sources: never blind', () => {
 describe('event sources: kernel values and inputs', () => {
   it('polls the content of paths under a polled prefix', async () => {
     const root = tempRoot({ 'proc/sys/net/ipv4/ip_forward': '0\n', 'proc/sys/kernel/x': '1\n' });
-    const h = harness({ root, pollPrefixes: ['/proc'] });
+    const h = await harness({ root, pollPrefixes: ['/proc'] });
     try {
       await h.sources.update(reads(['/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/x']));
       const st = h.sources.status();
@@ -353,7 +378,7 @@ describe('event sources: kernel values and inputs', () => {
 
   it("polls this host's sysctl keys read-only with hostKernel, quietly while they do not change", async () => {
     const root = tempRoot({ etc: null });
-    const h = harness({ root, hostKernel: true });
+    const h = await harness({ root, hostKernel: true });
     try {
       await h.sources.update(reads(['/proc/sys/kernel/ostype'], [], [{ kind: 'kernel', key: 'kernel.osrelease' }, { kind: 'mounts', key: '*' }]));
       assert.equal(h.sources.status().polled, 3); // ostype, osrelease, mountinfo
@@ -365,7 +390,7 @@ describe('event sources: kernel values and inputs', () => {
   });
 
   it("reports a process's files on the process schedule, without comparing them", async () => {
-    const h = harness({ root: tempRoot({}), hostKernel: true, intervals: { processesMs: 100 } });
+    const h = await harness({ root: tempRoot({}), hostKernel: true, intervals: { processesMs: 100 } });
     try {
       await h.sources.update(reads(['/proc/self/stat'], [], [{ kind: 'processes', key: '*' }]));
       const b = await h.waitFor(names('/proc/self/stat'));
@@ -376,7 +401,7 @@ describe('event sources: kernel values and inputs', () => {
   });
 
   it('has nothing to poll for processes on an offline root', async () => {
-    const h = harness({ root: tempRoot({}), intervals: { processesMs: 50, systemdMs: 50 } });
+    const h = await harness({ root: tempRoot({}), intervals: { processesMs: 50, systemdMs: 50 } });
     try {
       await h.sources.update(reads([], [], [{ kind: 'processes', key: '*' }, { kind: 'systemd', key: 'sshd.service' }, { kind: 'kernel', key: 'kernel.osrelease' }]));
       await sleep(200);
@@ -389,7 +414,7 @@ describe('event sources: kernel values and inputs', () => {
 
   it('reports a package database replaced by rename, with its input', async () => {
     const root = tempRoot({ 'var/lib/dpkg/status': 'Package: a\n' });
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       await h.sources.update(reads([], [], [{ kind: 'packages', key: 'dpkg' }]));
       writeFileSync(join(root, 'var/lib/dpkg/status-new'), 'Package: b\n');
@@ -407,7 +432,7 @@ describe('event sources: cost', () => {
     const files: Record<string, string> = {};
     for (let d = 0; d < 100; d++) for (let f = 0; f < 30; f++) files[`etc/d${d}/f${f}`] = 'x';
     const root = tempRoot(files);
-    const h = harness({ root });
+    const h = await harness({ root });
     try {
       const paths = Object.keys(files).map((p) => `/${p}`);
       let t = performance.now();
@@ -422,5 +447,52 @@ describe('event sources: cost', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('event sources: a real inotify limit', () => {
+  // In a user namespace of its own the limit of inotify watches is the namespace's (/proc/sys/user/max_inotify_watches):
+  // lowered there, fs.watch fails with ENOSPC as on a host whose limit is too low, and the machine is not changed.
+  const CHILD = `
+    import { mkdirSync, writeFileSync } from 'node:fs';
+    const { createEventSources } = await import(${JSON.stringify(new URL('./sources.ts', import.meta.url).pathname)});
+    const root = process.argv[1];
+    const warnings = [];
+    const batches = [];
+    const s = createEventSources({ root, log: { info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+      intervals: { kernelMs: 50, debounceMs: 20, maxDebounceMs: 100 }, onChange: (b) => batches.push(b) });
+    const dirs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await s.update({ paths: dirs.map((d) => '/' + d + '/conf'), walks: [], inputs: [] });
+    const status = s.status();
+    await new Promise((r) => setTimeout(r, 50));
+    for (const d of dirs) writeFileSync(root + '/' + d + '/conf', 'changed');
+    await new Promise((r) => setTimeout(r, 400));
+    await s.close();
+    console.log(JSON.stringify({ status, warnings, seen: [...new Set(batches.flatMap((b) => b.paths))].sort() }));
+  `;
+
+  it('falls back to polling the paths whose watch the kernel refuses (ENOSPC), and says so', async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const files: Record<string, string> = {};
+    for (const d of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) files[`${d}/conf`] = 'x';
+    const root = tempRoot(files);
+    await sleep(30);
+    const r = spawnSync(
+      'unshare',
+      ['-Ur', 'sh', '-c', 'echo 3 > /proc/sys/user/max_inotify_watches && exec "$0" --import tsx --input-type=module -e "$1" "$2"', process.execPath, CHILD, root],
+      { encoding: 'utf8', timeout: 20000 },
+    );
+    if (r.error || (r.status !== 0 && /unshare|Operation not permitted|max_inotify_watches/.test(r.stderr))) {
+      t.skip(`no user namespace here: ${r.error?.message ?? r.stderr.trim()}`);
+      return;
+    }
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { status: { watches: number; polled: number; ok: boolean; reason?: string }; warnings: string[]; seen: string[] };
+    assert.equal(out.status.watches, 3);
+    assert.equal(out.status.polled, 5);
+    assert.ok(out.status.ok);
+    assert.equal(out.status.reason, '5 paths polled: inotify watch limit reached');
+    assert.equal(out.warnings.length, 1);
+    assert.deepEqual(out.seen, Object.keys(files).map((p) => `/${p}`));
   });
 });

@@ -73,6 +73,8 @@ export interface EventSourceOptions {
 
 const DEFAULT_MAX_WATCHES = 8192;
 const DEFAULT_WALK_WATCH_LIMIT = 4096;
+/** File times come from a coarse clock (a jiffy or so behind): a change this close before a moment may be after it. */
+const CTIME_SLACK_MS = 20;
 
 /** Package database directories, by the `packages` input key. */
 const PACKAGE_DIRS: Readonly<Record<string, readonly string[]>> = {
@@ -199,6 +201,8 @@ class Sources implements EventSources {
   private interfacesHash = '';
 
   private lastReads: ReadSet | undefined;
+  /** Wall clock (ms) of the start of the last update(), or of the construction: see apply(). */
+  private changedSince = Date.now();
   private chain: Promise<void> = Promise.resolve();
   private replanTimer: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -265,12 +269,22 @@ class Sources implements EventSources {
   // ---- update ------------------------------------------------------------
 
   update(reads: ReadSet): Promise<void> {
-    const run = this.chain.then(() => this.apply(reads));
+    const started = Date.now();
+    const run = this.chain.then(async () => {
+      await this.apply(reads, this.changedSince);
+      this.changedSince = started;
+    });
     this.chain = run.catch(() => {});
     return run;
   }
 
-  private async apply(reads: ReadSet): Promise<void> {
+  /**
+   * Applies a read set. `since` (wall clock, ms): a path watched for the
+   * first time whose status changed at or after it is reported, since it
+   * may have changed after the evaluation read it and before its watch was
+   * in place; undefined for a re-placement (the sweep that follows does it).
+   */
+  private async apply(reads: ReadSet, since: number | undefined): Promise<void> {
     if (this.closed) return;
     this.lastReads = reads;
     const steps = new StepCache(this.map);
@@ -394,7 +408,7 @@ class Sources implements EventSources {
     }
 
     this.place(plans);
-    this.rebuildChecks(plans, wanted);
+    this.rebuildChecks(plans, wanted, since);
     await this.kernel.set(kernel.values());
     this.scheduledWalks = [...scheduled].sort();
     this.scheduledInputs = scheduledInputs;
@@ -479,16 +493,20 @@ class Sources implements EventSources {
     return w;
   }
 
-  private rebuildChecks(plans: Map<string, Plan>, wanted: Map<string, string>): void {
+  private rebuildChecks(plans: Map<string, Plan>, wanted: Map<string, string>, since: number | undefined): void {
     const next = new Map<string, Check>();
     const now = performance.now();
+    const fresh: Check[] = [];
     const keep = (key: string, kind: CheckKind, target: string, host: string, dir: string): void => {
       const old = this.checks.get(key);
       if (old && old.host === host) {
         next.set(key, { ...old, dir });
         return;
       }
-      next.set(key, { kind, target, host, dir, sig: checkSignature({ kind, host }), at: now });
+      // a listing first seen while re-placing watches (a directory just created) is compared by the sweep that follows
+      const c: Check = { kind, target, host, dir, sig: since === undefined && kind === 'listing' ? '' : checkSignature({ kind, host }), at: now };
+      next.set(key, c);
+      if (since !== undefined && kind !== 'self') fresh.push(c);
     };
     for (const [target, dir] of wanted) keep(`p:${target}`, 'path', target, this.map.host(components(target)), dir);
     for (const [host, plan] of plans) {
@@ -496,6 +514,11 @@ class Sources implements EventSources {
       if (plan.all) keep(`l:${host}`, 'listing', plan.target, host, host);
     }
     this.checks = next;
+    if (since === undefined) return;
+    for (const c of fresh) {
+      const st = lstatOrUndefined(c.host);
+      if (st && st.ctimeMs >= since - CTIME_SLACK_MS) this.report(c);
+    }
   }
 
   // ---- events ------------------------------------------------------------
@@ -590,9 +613,9 @@ class Sources implements EventSources {
       const reads = this.lastReads;
       if (!reads || this.closed) return;
       const run = this.chain.then(async () => {
-        await this.apply(reads);
+        await this.apply(reads, undefined);
         // what happened before the new watches were in place (mkdir -p and a write at once) is found by comparing
-        this.sweep(() => true, false);
+        this.sweep((c) => c.kind !== 'listing' || c.sig === '', false);
       });
       this.chain = run.catch((e: unknown) => this.opts.log.error('re-placing watches failed', { error: e instanceof Error ? e.message : String(e) }));
     }, this.iv.debounceMs);
