@@ -180,6 +180,14 @@ function under(dir: string, path: string): boolean {
   return path === dir || dir === '/' || path.startsWith(dir + '/');
 }
 
+/** Whether `path` is one of `dirs` or below one. */
+function inDirs(dirs: ReadonlySet<string>, path: string): boolean {
+  for (let p = path; ; p = p.slice(0, p.lastIndexOf('/')) || '/') {
+    if (dirs.has(p)) return true;
+    if (p === '/') return false;
+  }
+}
+
 class Sources implements EventSources {
   private readonly map: HostMap;
   private readonly iv: SourceIntervals;
@@ -487,7 +495,7 @@ class Sources implements EventSources {
   }
 
   private watchDir(host: string): FSWatcher {
-    const w = watch(host, { persistent: false, recursive: false });
+    const w = watch(host, { persistent: true, recursive: false });
     w.on('change', (_type, filename) => this.onEvent(host, w, filename === null ? null : String(filename)));
     w.on('error', () => this.lost(host, w));
     return w;
@@ -593,7 +601,10 @@ class Sources implements EventSources {
       const c = this.checks.get(`p:${p}`);
       if (c) refresh(c);
     }
-    if (batch.dirs.length > 0) for (const c of this.checks.values()) if (c.kind !== 'self' && batch.dirs.some((d) => under(d, c.target))) refresh(c);
+    if (batch.dirs.length > 0) {
+      const dirs = new Set(batch.dirs);
+      for (const c of this.checks.values()) if (c.kind !== 'self' && inDirs(dirs, c.target)) refresh(c);
+    }
     for (const host of this.touchedListings) {
       const c = this.checks.get(`l:${host}`);
       if (c) refresh(c);
