@@ -294,6 +294,20 @@ describe('event sources: walks', () => {
     }
   });
 
+  it("watches a walk of a root whose kernel is the host's, without its /proc, and schedules it too", async () => {
+    const root = tempRoot({ 'etc/f': 'x', 'proc/1/stat': 'x', 'sys/kernel/x': 'x' });
+    const h = await harness({ root, hostKernel: true, intervals: { walksMs: 100 } });
+    try {
+      await h.sources.update(reads([], [{ start: '/', depth: -1 }]));
+      assert.equal(h.sources.status().watches, 2); // the root and /etc
+      await h.waitFor((x) => x.paths.includes('/'));
+      writeFileSync(join(root, 'etc/g'), 'y');
+      await h.waitFor(names('/etc/g'));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('schedules a walk of / on this host', async () => {
     const h = await harness({ walkWatchLimit: 1_000_000, intervals: { walksMs: 80 } });
     try {

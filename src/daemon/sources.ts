@@ -144,6 +144,8 @@ interface Check {
 interface WalkPlan {
   /** Directories of the walk, with the levels still listed below each; undefined when over the limit. */
   readonly dirs: { readonly comps: readonly string[]; readonly below: number }[] | undefined;
+  /** The walk enters /proc or /sys, which are not watched: it is scheduled as well. */
+  readonly kernel: boolean;
 }
 
 function listingSignature(host: string): string {
@@ -377,13 +379,11 @@ class Sources implements EventSources {
       }
       const key = JSON.stringify([start, w.depth]);
       let wp = this.dirtyWalks.has(key) ? undefined : this.walkPlans.get(key);
-      if (!wp) wp = { dirs: this.walkDirs(comps, w.depth) };
+      if (!wp) wp = this.walkDirs(comps, w.depth);
       this.walkPlans.set(key, wp);
       this.dirtyWalks.delete(key);
-      if (!wp.dirs) {
-        scheduled.add(start);
-        continue;
-      }
+      if (!wp.dirs || wp.kernel) scheduled.add(start);
+      if (!wp.dirs) continue;
       for (const d of wp.dirs) {
         const p = planFor(d.comps);
         p.all = true;
@@ -425,13 +425,14 @@ class Sources implements EventSources {
   }
 
   /** The directories of a walk from `comps`, down to `depth` levels of listing (-1: all), or undefined beyond the limit. */
-  private walkDirs(comps: readonly string[], depth: number): WalkPlan['dirs'] {
+  private walkDirs(comps: readonly string[], depth: number): WalkPlan {
+    let kernel = false;
     const out: { comps: readonly string[]; below: number }[] = [];
     const queue: { comps: readonly string[]; level: number }[] = [{ comps, level: 0 }];
     while (queue.length > 0) {
       const d = queue.shift()!;
       out.push({ comps: d.comps, below: depth < 0 ? -1 : depth - d.level });
-      if (out.length > this.walkLimit) return undefined;
+      if (out.length > this.walkLimit) return { dirs: undefined, kernel };
       if (depth >= 0 && d.level >= depth) continue;
       let entries;
       try {
@@ -442,11 +443,14 @@ class Sources implements EventSources {
       for (const e of entries) {
         if (!e.isDirectory()) continue;
         const c = [...d.comps, e.name];
-        if (this.kernelHost(c) !== undefined) continue;
+        if (this.kernelHost(c) !== undefined) {
+          kernel = true;
+          continue;
+        }
         queue.push({ comps: c, level: d.level + 1 });
       }
     }
-    return out;
+    return { dirs: out, kernel };
   }
 
   /** Places (or keeps) a watch on each planned directory, within the budget; the rest are polled. */
