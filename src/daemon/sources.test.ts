@@ -362,6 +362,25 @@ describe('event sources: never blind', () => {
     }
   });
 
+  it('does not count as dropped what a watched directory\'s parent cannot report (its entries changing)', async () => {
+    const root = tempRoot({ 'etc/ssh/sshd_config': 'x' });
+    const h = await harness({ root, intervals: { verifyMs: 100 } });
+    try {
+      await h.sources.update(reads(['/etc/ssh']));
+      writeFileSync(join(root, 'etc/ssh/new'), 'y');
+      rmSync(join(root, 'etc/ssh/sshd_config'));
+      await sleep(450);
+      assert.deepEqual(h.batches, []);
+      assert.equal(h.sources.status().dropped, 0);
+      chmodSync(join(root, 'etc/ssh'), 0o700);
+      await h.waitFor(names('/etc/ssh'));
+      await sleep(300);
+      assert.equal(h.sources.status().dropped, 0);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('asks for a full reconcile on its schedule', async () => {
     const h = await harness({ intervals: { reconcileMs: 80 } });
     try {

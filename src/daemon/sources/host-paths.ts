@@ -40,9 +40,16 @@ export class HostMap {
   }
 }
 
-/** An lstat signature: what a change to a path changes (or `-` when it is absent). */
+/**
+ * An lstat signature: what a change to a path changes (or `-` when it is
+ * absent). A directory's size, times and link count change with its
+ * entries, which its parent's watch does not report (its own watch does,
+ * when it is listed): they are left out, so that a directory's signature
+ * changes with what the parent reports of it (mode, owner, identity).
+ */
 export function signature(st: Stats | undefined): string {
   if (!st) return '-';
+  if (st.isDirectory()) return `d:${st.ino}:${st.mode}:${st.uid}:${st.gid}`;
   return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}:${st.uid}:${st.gid}:${st.nlink}`;
 }
 
