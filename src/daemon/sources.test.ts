@@ -529,3 +529,40 @@ describe('event sources: a real inotify limit', () => {
     assert.deepEqual(out.seen, Object.keys(files).map((p) => `/${p}`));
   });
 });
+
+describe('event sources: mounts and interfaces of this host', () => {
+  // In mount and network namespaces of its own a child may mount and bring an interface up without changing the machine.
+  const CHILD = `
+    import { spawnSync } from 'node:child_process';
+    const { createEventSources } = await import(${JSON.stringify(new URL('./sources.ts', import.meta.url).pathname)});
+    const dir = process.argv[1];
+    const batches = [];
+    const s = createEventSources({ log: { info() {}, warn() {}, error() {} }, intervals: { kernelMs: 50, debounceMs: 20, maxDebounceMs: 100 }, onChange: (b) => batches.push(b) });
+    await s.update({ paths: [], walks: [], inputs: [{ kind: 'interfaces', key: '*' }, { kind: 'mounts', key: '*' }] });
+    const quiet = async () => { await new Promise((r) => setTimeout(r, 300)); return batches.splice(0).flatMap((b) => b.inputs.map((i) => i.kind)); };
+    const before = await quiet();
+    const run = (cmd, args) => { const r = spawnSync(cmd, args, { encoding: 'utf8' }); if (r.status !== 0) throw new Error(cmd + ': ' + r.stderr); };
+    run('mount', ['-t', 'tmpfs', 'none', dir]);
+    const mounted = await quiet();
+    run('ip', ['link', 'set', 'lo', 'up']);
+    const up = await quiet();
+    await s.close();
+    console.log(JSON.stringify({ before, mounted, up }));
+  `;
+
+  it('reports a mount and an interface brought up, and nothing while they stay as they are', async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = tempRoot({});
+    const r = spawnSync(
+      'unshare',
+      ['-mn', '--propagation', 'private', process.execPath, '--import', 'tsx', '--input-type=module', '-e', CHILD, dir],
+      { encoding: 'utf8', timeout: 20000 },
+    );
+    if (r.error || (r.status !== 0 && /unshare|Operation not permitted/.test(r.stderr))) {
+      t.skip(`no mount and network namespaces here: ${r.error?.message ?? r.stderr.trim()}`);
+      return;
+    }
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { before: [], mounted: ['mounts'], up: ['interfaces'] });
+  });
+});

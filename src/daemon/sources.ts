@@ -315,9 +315,10 @@ class Sources implements EventSources {
     const addTags = (p: Plan, tags: readonly InputRead[]): void => {
       for (const t of tags) if (!p.tags.some((x) => inputKey(x) === inputKey(t))) p.tags.push(t);
     };
-    const addKernel = (target: string, host: string, listing: boolean, tags: readonly InputRead[]): void => {
+    const addKernel = (target: string, host: string, listing: boolean, tags: readonly InputRead[], compare = false): void => {
       const old = kernel.get(target);
-      kernel.set(target, { target, host, listing: listing || (old?.listing ?? false), tags: [...(old?.tags ?? []), ...tags] });
+      const w: KernelWatch = { target, host, listing: listing || (old?.listing ?? false), tags: [...(old?.tags ?? []), ...tags] };
+      kernel.set(target, compare || old?.compare ? { ...w, compare: true } : w);
     };
     /** A missing path (or listing): the nearest existing ancestor reports the creation of the next name down. */
     const addPending = (comps: readonly string[], k: number, target: string, tags: readonly InputRead[]): void => {
@@ -412,7 +413,7 @@ class Sources implements EventSources {
           }
         }
       }
-      if (mounts.length > 0) addKernel('/proc/self/mountinfo', '/proc/self/mountinfo', false, mounts);
+      if (mounts.length > 0) addKernel('/proc/self/mountinfo', '/proc/self/mountinfo', false, mounts, true);
     }
 
     this.place(plans);

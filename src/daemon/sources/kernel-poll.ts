@@ -27,6 +27,8 @@ export interface KernelWatch {
   readonly listing: boolean;
   /** Inputs reported with the path when it changes. */
   readonly tags: readonly InputRead[];
+  /** Compared even though it is a per-process file (this process's mount table). */
+  readonly compare?: boolean;
 }
 
 interface Entry {
@@ -85,7 +87,7 @@ export class KernelPoller {
         next.set(w.target, { ...old, watch: w });
         continue;
       }
-      if (perProcess(w.target)) {
+      if (perProcess(w.target) && w.compare !== true) {
         next.set(w.target, { watch: w, hash: '', volatile: true, streak: 0 });
         continue;
       }
