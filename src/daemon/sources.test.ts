@@ -362,6 +362,25 @@ describe('event sources: never blind', () => {
     }
   });
 
+  it('the verification sweep reports a lost event even when update() is called while it waits', async () => {
+    const root = tempRoot({ 'etc/a': 'x' });
+    const h = await harness({ root, intervals: { verifyMs: 200, maxDebounceMs: 300 }, testHooks: { suppress: () => true } });
+    try {
+      await h.sources.update(reads(['/etc/a']));
+      writeFileSync(join(root, 'etc/a'), 'missed');
+      // the sweep at 200 ms finds the difference and waits 350 ms for an event; updates come meanwhile
+      const updates = setInterval(() => void h.sources.update(reads(['/etc/a'])), 40);
+      try {
+        await h.waitFor(names('/etc/a'), 1500);
+      } finally {
+        clearInterval(updates);
+      }
+      assert.equal(h.sources.status().dropped, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('does not count as dropped what a watched directory\'s parent cannot report (its entries changing)', async () => {
     const root = tempRoot({ 'etc/ssh/sshd_config': 'x' });
     const h = await harness({ root, intervals: { verifyMs: 100 } });

@@ -135,7 +135,7 @@ interface Check {
   readonly target: string;
   readonly host: string;
   /** The watched directory it belongs to (for polling and tags). */
-  readonly dir: string;
+  dir: string;
   sig: string;
   /** performance.now() when `sig` was taken. */
   at: number;
@@ -513,7 +513,8 @@ class Sources implements EventSources {
     const keep = (key: string, kind: CheckKind, target: string, host: string, dir: string): void => {
       const old = this.checks.get(key);
       if (old && old.host === host) {
-        next.set(key, { ...old, dir });
+        old.dir = dir; // the same object: a verification sweep under way still finds it
+        next.set(key, old);
         return;
       }
       // a listing first seen while re-placing watches (a directory just created) is compared by the sweep that follows
