@@ -72,9 +72,12 @@ try {
   await s.update(reads);
   const first = performance.now() - t;
   t = performance.now();
-  await s.update(reads);
+  await s.update({ ...reads, paths: [...paths] });
   const again = performance.now() - t;
-  console.log(`update(): ${nPaths} paths in ${nDirs} directories: first ${fmt(first)}, unchanged again ${fmt(again)}; ${s.status().watches} watches`);
+  t = performance.now();
+  await s.update({ ...reads, paths: [...paths, '/etc/d0/another'] });
+  const more = performance.now() - t;
+  console.log(`update(): ${nPaths} paths in ${nDirs} directories: first ${fmt(first)}, the same again ${fmt(again)}, one path more ${fmt(more)}; ${s.status().watches} watches`);
 
   // a walk
   const walkReads = { paths, walks: [{ start: '/usr', depth: -1 }], inputs: [] };
@@ -82,9 +85,9 @@ try {
   await s.update(walkReads);
   const walk = performance.now() - t;
   t = performance.now();
-  await s.update(walkReads);
+  await s.update({ ...walkReads, paths: [...paths, '/etc/d0/another'] });
   const walkAgain = performance.now() - t;
-  console.log(`update(): + a walk of ${nWalkDirs + 21} directories (${nWalkDirs * 10} files): ${fmt(walk)}, again ${fmt(walkAgain)}; ${s.status().watches} watches`);
+  console.log(`update(): + a walk of ${nWalkDirs + 21} directories (${nWalkDirs * 10} files): ${fmt(walk)}, with one path more ${fmt(walkAgain)}; ${s.status().watches} watches`);
 
   // latency of one write (the debounce is 50 ms of it)
   const lat = [];

@@ -182,6 +182,22 @@ function under(dir: string, path: string): boolean {
   return path === dir || dir === '/' || path.startsWith(dir + '/');
 }
 
+function sameList<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!eq(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+function sameReads(a: ReadSet, b: ReadSet): boolean {
+  return (
+    a === b ||
+    (sameList(a.paths, b.paths, (x, y) => x === y) &&
+      sameList(a.walks, b.walks, (x, y) => x.start === y.start && x.depth === y.depth) &&
+      sameList(a.inputs, b.inputs, (x, y) => x.kind === y.kind && x.key === y.key))
+  );
+}
+
 /** Whether `path` is one of `dirs` or below one. */
 function inDirs(dirs: ReadonlySet<string>, path: string): boolean {
   for (let p = path; ; p = p.slice(0, p.lastIndexOf('/')) || '/') {
@@ -296,6 +312,8 @@ class Sources implements EventSources {
    */
   private async apply(reads: ReadSet, since: number | undefined): Promise<void> {
     if (this.closed) return;
+    // the same read set again (an evaluation that read nothing new): the watches are as planned
+    if (since !== undefined && this.lastReads && this.dirtyWalks.size === 0 && sameReads(this.lastReads, reads)) return;
     this.lastReads = reads;
     const steps = new StepCache(this.map);
     const plans = new Map<string, Plan>();
