@@ -348,16 +348,24 @@ class Sources implements EventSources {
       addTags(p, tags);
       wanted.set(target, p.host);
     };
-    const addPath = (target: string): void => {
-      const comps = components(target);
+    /** Per parent directory: its plan, when it is there to watch (most paths share a parent). */
+    const parents = new Map<string, Plan | undefined>();
+    const addPath = (path: string): void => {
+      const comps = components(path);
       const kh = this.kernelHost(comps);
-      if (kh !== undefined) return addKernel(targetOf(comps), kh, false, []);
+      const target = targetOf(comps);
+      if (kh !== undefined) return addKernel(target, kh, false, []);
       if (comps.length === 0) return void wanted.set('/', this.map.host([]));
-      const k = steps.depthOfDirs(comps, comps.length - 1);
-      if (k < comps.length - 1) return addPending(comps, k, targetOf(comps), []);
-      const p = planFor(comps.slice(0, k));
-      p.names.add(comps[k]!);
-      wanted.set(targetOf(comps), p.host);
+      const parent = target.slice(0, target.length - comps[comps.length - 1]!.length - 1);
+      let p = parents.get(parent);
+      if (!parents.has(parent)) {
+        const k = steps.depthOfDirs(comps, comps.length - 1);
+        p = k === comps.length - 1 ? planFor(comps.slice(0, k)) : undefined;
+        parents.set(parent, p);
+      }
+      if (!p) return addPending(comps, steps.depthOfDirs(comps, comps.length - 1), target, []);
+      p.names.add(comps[comps.length - 1]!);
+      wanted.set(target, p.host);
     };
     /** A directory listed: a watch on it (every entry's events), or pending on its nearest ancestor. */
     const addListing = (target: string, tags: readonly InputRead[]): Plan | undefined => {
@@ -528,19 +536,20 @@ class Sources implements EventSources {
     const next = new Map<string, Check>();
     const now = performance.now();
     const fresh: Check[] = [];
-    const keep = (key: string, kind: CheckKind, target: string, host: string, dir: string): void => {
-      const old = this.checks.get(key);
-      if (old && old.host === host) {
+    const keep = (key: string, kind: CheckKind, target: string, hostOf: string | (() => string), dir: string): void => {
+      const old = this.checks.get(key); // the key names the host path
+      if (old) {
         old.dir = dir; // the same object: a verification sweep under way still finds it
         next.set(key, old);
         return;
       }
+      const host = typeof hostOf === 'string' ? hostOf : hostOf();
       // a listing first seen while re-placing watches (a directory just created) is compared by the sweep that follows
       const c: Check = { kind, target, host, dir, sig: since === undefined && kind === 'listing' ? '' : checkSignature({ kind, host }), at: now };
       next.set(key, c);
       if (since !== undefined && kind !== 'self') fresh.push(c);
     };
-    for (const [target, dir] of wanted) keep(`p:${target}`, 'path', target, this.map.host(components(target)), dir);
+    for (const [target, dir] of wanted) keep(`p:${target}`, 'path', target, () => this.map.host(components(target)), dir);
     for (const [host, plan] of plans) {
       keep(`s:${host}`, 'self', plan.target, host, host);
       if (plan.all) keep(`l:${host}`, 'listing', plan.target, host, host);
