@@ -87,7 +87,8 @@ export class KernelPoller {
         next.set(w.target, { ...old, watch: w });
         continue;
       }
-      if (perProcess(w.target) && w.compare !== true) {
+      // the listing of /proc is the process table: as volatile as a process's own files
+      if ((perProcess(w.target) || (w.listing && w.target === '/proc')) && w.compare !== true) {
         next.set(w.target, { watch: w, hash: '', volatile: true, streak: 0 });
         continue;
       }
