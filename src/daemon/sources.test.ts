@@ -344,6 +344,48 @@ describe('event sources: never blind', () => {
     }
   });
 
+  it('moves the watch down a missing chain whose creation the sweep found (its event lost)', async () => {
+    const root = tempRoot({ etc: null });
+    let suppress = false;
+    const h = await harness({ root, intervals: { verifyMs: 100 }, testHooks: { suppress: (p) => suppress && p === '/etc/x' } });
+    try {
+      await h.sources.update(reads(['/etc/x/y/z.conf']));
+      suppress = true;
+      mkdirSync(join(root, 'etc/x/y'), { recursive: true });
+      writeFileSync(join(root, 'etc/x/y/z.conf'), '1');
+      await h.waitFor(names('/etc/x/y/z.conf'), 1000);
+      assert.equal(h.sources.status().dropped, 1);
+      await sleep(150); // re-placed: /etc/x/y is watched now
+      const since = h.batches.length;
+      writeFileSync(join(root, 'etc/x/y/z.conf'), '22');
+      await h.waitFor(names('/etc/x/y/z.conf'), 500, since);
+      await sleep(250);
+      assert.equal(h.sources.status().dropped, 1); // an event reported it, not the sweep
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('watches a directory created in a walk that the sweep found (its event lost)', async () => {
+    const root = tempRoot({ 'w/a/f': 'x' });
+    let suppress = false;
+    const h = await harness({ root, intervals: { verifyMs: 100 }, testHooks: { suppress: (p) => suppress && p === '/w/n' } });
+    try {
+      await h.sources.update(reads([], [{ start: '/w', depth: -1 }]));
+      assert.equal(h.sources.status().watches, 2);
+      suppress = true;
+      mkdirSync(join(root, 'w/n'));
+      await h.waitFor((b) => b.dirs.includes('/w'), 1000);
+      await sleep(150);
+      assert.equal(h.sources.status().watches, 3);
+      assert.ok(h.sources.status().dropped >= 1);
+      writeFileSync(join(root, 'w/n/f'), 'y');
+      await h.waitFor(names('/w/n/f'));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('the verification sweep reports a change whose event was lost, and counts it', async () => {
     const root = tempRoot({ 'etc/a': 'x', 'etc/b': 'x' });
     let suppress = false;

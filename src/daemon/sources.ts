@@ -456,8 +456,8 @@ class Sources implements EventSources {
     let kernel = false;
     const out: { comps: readonly string[]; below: number }[] = [];
     const queue: { comps: readonly string[]; level: number }[] = [{ comps, level: 0 }];
-    while (queue.length > 0) {
-      const d = queue.shift()!;
+    for (let next = 0; next < queue.length; next++) {
+      const d = queue[next]!;
       out.push({ comps: d.comps, below: depth < 0 ? -1 : depth - d.level });
       if (out.length > this.walkLimit) return { dirs: undefined, kernel };
       if (depth >= 0 && d.level >= depth) continue;
@@ -685,6 +685,17 @@ class Sources implements EventSources {
     if (c.kind === 'listing') this.batcher.dir(c.target);
     else this.batcher.path(c.target);
     for (const t of st?.plan.tags ?? []) this.batcher.input(t);
+    if (!st) return;
+    // found by comparing, not by an event: where that changes what is watched, re-place the watches
+    const plan = st.plan;
+    if (c.kind === 'listing' && plan.walkBelow !== undefined && plan.walkBelow !== 0) {
+      for (const k of plan.walks) this.dirtyWalks.add(k);
+      this.replanSoon();
+    } else if (c.kind === 'path' && plan.pending.size > 0 && under(plan.target, c.target)) {
+      const rest = c.target.slice(plan.target === '/' ? 1 : plan.target.length + 1);
+      const name = rest.split('/')[0]!;
+      if (plan.pending.has(name)) this.replanSoon();
+    }
   }
 
   /**
