@@ -238,6 +238,7 @@ class Sources implements EventSources {
   private dropped = 0;
   private limitHit = false;
   private warned = false;
+  private lastSummary = '';
 
   constructor(private readonly opts: EventSourceOptions) {
     this.map = new HostMap(opts.root);
@@ -449,6 +450,12 @@ class Sources implements EventSources {
     this.scheduledInputs = scheduledInputs;
     if (interfaces.length > 0 && this.interfacesInputs.length === 0) this.interfacesHash = await this.hashInterfaces();
     this.interfacesInputs = interfaces;
+    const st = this.status();
+    const summary = `${st.watches}/${st.polled}/${this.scheduledWalks.length}`;
+    if (summary !== this.lastSummary) {
+      this.lastSummary = summary;
+      this.opts.log.info('event sources placed', { watches: st.watches, polled: st.polled, scheduled_walks: this.scheduledWalks.length });
+    }
   }
 
   /** The directories of a walk from `comps`, down to `depth` levels of listing (-1: all), or undefined beyond the limit. */
@@ -798,6 +805,14 @@ class Sources implements EventSources {
   }
 }
 
+/**
+ * Event sources for the read sets given to `update()`. Create them before
+ * the first evaluation: a path whose status changed after their creation
+ * (or, later, after the previous `update()` began) is reported when it is
+ * first watched, since the evaluation may have read it before the change.
+ * Their watches keep the process alive until `close()`; their timers do
+ * not.
+ */
 export function createEventSources(opts: EventSourceOptions): EventSources {
   return new Sources(opts);
 }
