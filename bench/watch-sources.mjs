@@ -5,9 +5,14 @@
 // sweep costs (the CPU of an idle period with a short sweep interval).
 //
 // Usage: node bench/watch-sources.mjs [--dev] [--paths N] [--dirs N] [--walk-dirs N]
+//        node bench/watch-sources.mjs [--dev] --reads SCAN.json [--root DIR] [--idle S]
 //   --dev          import the sources from src/ through tsx (default: dist/, run `npm run build` first)
 //   --paths N      paths read (default 3000), spread over --dirs directories (default 100)
 //   --walk-dirs N  directories of the walked tree (default 2000, 10 files each)
+//   --reads F      instead: the union of the read sets in F (`vigil scan --format json --reads`),
+//                  watched on this host (or the offline root --root DIR, --host-kernel as the scan
+//                  had it) for --idle S seconds (default 10): update() time, watches, polled paths,
+//                  scheduled walks, batches and CPU while idle. Only watches; changes nothing.
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,11 +38,54 @@ const mod = await import(new URL(dev ? '../src/daemon/sources.ts' : '../dist/dae
 });
 const { createEventSources } = mod;
 
-const root = mkdtempSync(join(tmpdir(), 'vigil-bench-sources-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = { info() {}, warn() {}, error() {} };
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+const readsFile = args.includes('--reads') ? args[args.indexOf('--reads') + 1] : undefined;
+if (readsFile) {
+  const { readFileSync } = await import('node:fs');
+  const scan = JSON.parse(readFileSync(readsFile, 'utf8'));
+  const paths = new Set();
+  const walks = new Map();
+  const inputs = new Map();
+  for (const r of scan.rules ?? []) {
+    for (const p of r.reads?.paths ?? []) paths.add(p);
+    for (const w of r.reads?.walks ?? []) walks.set(JSON.stringify([w.start, w.depth]), w);
+    for (const i of r.reads?.inputs ?? []) inputs.set(`${i.kind}\0${i.key}`, i);
+  }
+  const reads = { paths: [...paths].sort(), walks: [...walks.values()], inputs: [...inputs.values()] };
+  const at = args.includes('--root') ? args[args.indexOf('--root') + 1] : undefined;
+  const idleS = opt('--idle', 10);
+  const batches = [];
+  const infos = [];
+  const s = createEventSources({
+    ...(at ? { root: at, hostKernel: args.includes('--host-kernel') } : {}),
+    log: { info: (m, f) => infos.push(`${m} ${JSON.stringify(f ?? {})}`), warn: (m, f) => console.log(`warning: ${m} ${JSON.stringify(f ?? {})}`), error: (m) => console.log(`error: ${m}`) },
+    onChange: (b) => batches.push(b),
+  });
+  const kinds = {};
+  for (const i of reads.inputs) kinds[i.kind] = (kinds[i.kind] ?? 0) + 1;
+  console.log(`read sets of ${(scan.rules ?? []).filter((r) => r.reads && (r.reads.paths.length || r.reads.walks.length || r.reads.inputs.length)).length} rules: ${reads.paths.length} paths, ${reads.walks.length} walks (${reads.walks.filter((w) => w.depth !== 0).length} deeper than a listing), inputs ${JSON.stringify(kinds)}`);
+  let t = performance.now();
+  await s.update(reads);
+  const first = performance.now() - t;
+  t = performance.now();
+  await s.update({ ...reads, paths: [...reads.paths] });
+  const again = performance.now() - t;
+  const st = s.status();
+  console.log(`update(): ${fmt(first)}, the same again ${fmt(again)}; ${st.watches} watches, ${st.polled} polled${st.reason ? ` (${st.reason})` : ''}; ${infos.join('; ')}`);
+  const c0 = process.cpuUsage();
+  await sleep(idleS * 1000);
+  const c = process.cpuUsage(c0);
+  const named = batches.flatMap((b) => [...b.paths, ...b.dirs.map((d) => `${d}/`), ...b.inputs.map((i) => `${i.kind}:${i.key}`)]);
+  console.log(`idle ${idleS} s: ${fmt((c.user + c.system) / 1000)} CPU (${(((c.user + c.system) / 1000 / (idleS * 1000)) * 100).toFixed(2)}% of a core), ${batches.length} batches naming ${new Set(named).size} paths and inputs${named.length ? `: ${[...new Set(named)].slice(0, 8).join(', ')}${named.length > 8 ? ', …' : ''}` : ''}; dropped ${s.status().dropped}`);
+  await s.close();
+  process.exit(0);
+}
+
+const root = mkdtempSync(join(tmpdir(), 'vigil-bench-sources-'));
 
 try {
   const paths = [];

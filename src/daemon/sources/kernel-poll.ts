@@ -4,8 +4,9 @@
  * file whose content differs between two reads in a row (a counter, a
  * random uuid, a process's own state) is *volatile*: comparing it would
  * report it every time, so it is reported on the slow schedule instead,
- * without comparing. Per-process files (/proc/PID/…, /proc/self/…) are
- * volatile from the start and never read here.
+ * without comparing. Other processes' files (/proc/PID/…) and the process
+ * table (the listing of /proc) are volatile from the start and never read
+ * here.
  */
 import { createHash } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
@@ -13,11 +14,17 @@ import type { InputRead } from '../../target/reads.js';
 
 export const KERNEL_READ_LIMIT = 64 * 1024;
 
-/** /proc/PID, /proc/self, /proc/thread-self and what is below them. */
-const PER_PROCESS = /^\/proc\/(?:\d+|self|thread-self)(?:\/|$)/;
+/** /proc/PID and what is below it. */
+const PER_PROCESS = /^\/proc\/(\d+)(?:\/|$)/;
 
+/**
+ * A file of another process than this one (/proc/PID/…): there are many
+ * and they change all the time. This process's own (/proc/self/…, its
+ * mount table, its environment) are few and mostly stable: compared.
+ */
 export function perProcess(target: string): boolean {
-  return PER_PROCESS.test(target);
+  const m = PER_PROCESS.exec(target);
+  return m !== null && Number(m[1]) !== process.pid;
 }
 
 export interface KernelWatch {
