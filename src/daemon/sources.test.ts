@@ -226,6 +226,20 @@ describe('event sources: files', () => {
     }
   });
 
+  it('stops everything on close', async () => {
+    const root = tempRoot({ 'etc/a': 'x', 'proc/x': '1' });
+    const h = await harness({ root, pollPrefixes: ['/proc'], intervals: { reconcileMs: 50, verifyMs: 50 } });
+    await h.sources.update(reads(['/etc/a', '/proc/x'], [{ start: '/etc', depth: 0 }], [{ kind: 'packages', key: 'dpkg' }]));
+    await h.close();
+    const n = h.batches.length;
+    writeFileSync(join(root, 'etc/a'), 'y');
+    writeFileSync(join(root, 'etc/b'), 'y');
+    writeFileSync(join(root, 'proc/x'), '2');
+    await sleep(200);
+    assert.equal(h.batches.length, n);
+    assert.deepEqual(h.sources.status(), { ok: true, watches: 0, polled: 0, dropped: 0 });
+  });
+
   it('removes the watches a smaller read set no longer needs', async () => {
     const root = tempRoot({ 'a/f': 'x', 'b/f': 'x', 'c/f': 'x' });
     const h = await harness({ root });
