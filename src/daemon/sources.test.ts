@@ -85,7 +85,8 @@ describe('event sources: files', () => {
       },
     },
     { name: 'a chmod', files: { 'etc/a.conf': 'x' }, path: '/etc/a.conf', change: (r) => chmodSync(join(r, 'etc/a.conf'), 0o600) },
-    { name: 'a chown', files: { 'etc/a.conf': 'x' }, path: '/etc/a.conf', change: (r) => chownSync(join(r, 'etc/a.conf'), 1234, 1234) },
+    // as root to another owner; otherwise to oneself (a chown that changes nothing still changes ctime and is reported)
+    { name: 'a chown', files: { 'etc/a.conf': 'x' }, path: '/etc/a.conf', change: (r) => chownSync(join(r, 'etc/a.conf'), process.getuid?.() === 0 ? 1234 : process.getuid!(), process.getuid?.() === 0 ? 1234 : process.getgid!()) },
     { name: 'the creation of a missing file', files: { 'etc/other': 'x' }, path: '/etc/new.conf', change: (r) => writeFileSync(join(r, 'etc/new.conf'), 'y') },
     { name: 'a deletion', files: { 'etc/a.conf': 'x' }, path: '/etc/a.conf', change: (r) => rmSync(join(r, 'etc/a.conf')) },
     { name: 'a chmod of a watched directory', files: { 'etc/ssh/sshd_config': 'x' }, path: '/etc/ssh', change: (r) => chmodSync(join(r, 'etc/ssh'), 0o700) },
