@@ -53,7 +53,7 @@ async function harness(opts: Partial<EventSourceOptions> & { intervals?: Partial
       for (const w of waiters.splice(0)) w();
     },
   });
-  const waitFor = (pred: (b: ChangeBatch) => boolean, ms = 500, since = batches.length): Promise<ChangeBatch> =>
+  const waitFor = (pred: (b: ChangeBatch) => boolean, ms = 2000, since = batches.length): Promise<ChangeBatch> =>
     new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no batch matched within ${ms} ms; got ${JSON.stringify(batches.slice(since))}`)), ms);
       const check = (): void => {
@@ -71,6 +71,14 @@ async function harness(opts: Partial<EventSourceOptions> & { intervals?: Partial
 const reads = (paths: string[], walks: WalkRead[] = [], inputs: InputRead[] = []): ReadSet => ({ paths, walks, inputs });
 const names = (p: string) => (b: ChangeBatch) => b.paths.includes(p);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until `pred` holds (the sources re-place watches a little after the event that calls for it). */
+async function until(what: string, pred: () => boolean, ms = 2000): Promise<void> {
+  const t0 = performance.now();
+  while (!pred()) {
+    if (performance.now() - t0 > ms) assert.fail(`not within ${ms} ms: ${what}`);
+    await sleep(10);
+  }
+}
 
 describe('event sources: files', () => {
   const cases: { name: string; files: Record<string, string | null>; path: string; change: (root: string) => void }[] = [
@@ -119,11 +127,11 @@ describe('event sources: files', () => {
       const since = h.batches.length;
       await h.sources.update(reads(['/etc/a.conf', '/etc/b.conf', '/etc/c.conf']));
       writeFileSync(join(root, 'etc/c.conf'), 'created after');
-      await h.waitFor(names('/etc/c.conf'), 500, since);
+      await h.waitFor(names('/etc/c.conf'), 2000, since);
       await sleep(50);
       writeFileSync(join(root, 'etc/d.conf'), 'created before the third update');
       await h.sources.update(reads(['/etc/a.conf', '/etc/d.conf']));
-      await h.waitFor(names('/etc/d.conf'), 500, since);
+      await h.waitFor(names('/etc/d.conf'), 2000, since);
       assert.ok(!h.batches.slice(since).some((x) => x.paths.includes('/etc/b.conf')));
     } finally {
       await h.close();
@@ -159,7 +167,7 @@ describe('event sources: files', () => {
       assert.equal(h.sources.status().watches, 1);
       const since = h.batches.length;
       writeFileSync(join(root, 'etc/x/y/z.conf'), '22');
-      await h.waitFor(names('/etc/x/y/z.conf'), 500, since);
+      await h.waitFor(names('/etc/x/y/z.conf'), 2000, since);
     } finally {
       await h.close();
     }
@@ -179,9 +187,9 @@ describe('event sources: files', () => {
       await sleep(150);
       const since = h.batches.length;
       writeFileSync(join(root, 'etc/d/f'), 'zz');
-      await h.waitFor(names('/etc/d/f'), 500, since);
+      await h.waitFor(names('/etc/d/f'), 2000, since);
       writeFileSync(join(root, 'etc/d/g'), 'new');
-      await h.waitFor(names('/etc/d/g'), 500, since);
+      await h.waitFor(names('/etc/d/g'), 2000, since);
     } finally {
       await h.close();
     }
@@ -269,14 +277,12 @@ describe('event sources: walks', () => {
       await h.waitFor(names('/w/a/b/c/new'));
       mkdirSync(join(root, 'w/n'));
       await h.waitFor(names('/w/n'));
-      await sleep(150);
-      assert.equal(h.sources.status().watches, 7);
+      await until('7 watches', () => h.sources.status().watches === 7);
       writeFileSync(join(root, 'w/n/later'), 'z');
       await h.waitFor(names('/w/n/later'));
       rmSync(join(root, 'w/a'), { recursive: true });
       await h.waitFor(names('/w/a'));
-      await sleep(150);
-      assert.equal(h.sources.status().watches, 3);
+      await until('3 watches', () => h.sources.status().watches === 3);
     } finally {
       await h.close();
     }
@@ -301,9 +307,9 @@ describe('event sources: walks', () => {
     try {
       await h.sources.update(reads([], [{ start: '/w', depth: -1 }]));
       assert.equal(h.sources.status().watches, 0);
-      const b = await h.waitFor((x) => x.paths.includes('/w'), 500);
+      const b = await h.waitFor((x) => x.paths.includes('/w'), 2000);
       assert.deepEqual(b.paths, ['/w']);
-      await h.waitFor((x) => x.paths.includes('/w'), 500); // and again
+      await h.waitFor((x) => x.paths.includes('/w'), 2000); // and again
     } finally {
       await h.close();
     }
@@ -328,7 +334,7 @@ describe('event sources: walks', () => {
     try {
       await h.sources.update(reads([], [{ start: '/', depth: -1 }]));
       assert.equal(h.sources.status().watches, 0);
-      await h.waitFor((x) => x.paths.includes('/'), 500);
+      await h.waitFor((x) => x.paths.includes('/'), 2000);
     } finally {
       await h.close();
     }
@@ -368,12 +374,12 @@ describe('event sources: never blind', () => {
       suppress = true;
       mkdirSync(join(root, 'etc/x/y'), { recursive: true });
       writeFileSync(join(root, 'etc/x/y/z.conf'), '1');
-      await h.waitFor(names('/etc/x/y/z.conf'), 1000);
+      await h.waitFor(names('/etc/x/y/z.conf'), 3000);
       assert.equal(h.sources.status().dropped, 1);
       await sleep(150); // re-placed: /etc/x/y is watched now
       const since = h.batches.length;
       writeFileSync(join(root, 'etc/x/y/z.conf'), '22');
-      await h.waitFor(names('/etc/x/y/z.conf'), 500, since);
+      await h.waitFor(names('/etc/x/y/z.conf'), 2000, since);
       await sleep(250);
       assert.equal(h.sources.status().dropped, 1); // an event reported it, not the sweep
     } finally {
@@ -390,9 +396,8 @@ describe('event sources: never blind', () => {
       assert.equal(h.sources.status().watches, 2);
       suppress = true;
       mkdirSync(join(root, 'w/n'));
-      await h.waitFor((b) => b.dirs.includes('/w'), 1000);
-      await sleep(150);
-      assert.equal(h.sources.status().watches, 3);
+      await h.waitFor((b) => b.dirs.includes('/w'), 3000);
+      await until('3 watches', () => h.sources.status().watches === 3);
       assert.ok(h.sources.status().dropped >= 1);
       writeFileSync(join(root, 'w/n/f'), 'y');
       await h.waitFor(names('/w/n/f'));
@@ -411,7 +416,7 @@ describe('event sources: never blind', () => {
       await h.waitFor(names('/etc/b'));
       suppress = true;
       writeFileSync(join(root, 'etc/a'), 'missed');
-      const b = await h.waitFor(names('/etc/a'), 1000);
+      const b = await h.waitFor(names('/etc/a'), 3000);
       assert.deepEqual(b.paths, ['/etc/a']);
       assert.equal(h.sources.status().dropped, 1); // /etc/b's change was delivered: not counted
     } finally {
@@ -428,7 +433,7 @@ describe('event sources: never blind', () => {
       // the sweep at 200 ms finds the difference and waits 350 ms for an event; updates come meanwhile
       const updates = setInterval(() => void h.sources.update(reads(['/etc/a'])), 40);
       try {
-        await h.waitFor(names('/etc/a'), 1500);
+        await h.waitFor(names('/etc/a'), 3000);
       } finally {
         clearInterval(updates);
       }
