@@ -288,6 +288,34 @@ describe('event sources: walks', () => {
     }
   });
 
+  it('follows links to directories in a walk that follows them, inside the root, reporting paths through the link', async () => {
+    const outside = tempRoot({ 'd/f': 'x' });
+    const root = tempRoot({ 'etc/w/plain/f': 'x', 'data/target/sub/f': 'x', 'data/abs/f': 'x' });
+    symlinkSync('../../data/target', join(root, 'etc/w/rel'));
+    symlinkSync('/data/abs', join(root, 'etc/w/abs'));
+    symlinkSync(join(outside, 'd'), join(root, 'etc/w/out')); // leads to <root><outside>/d: nothing
+    symlinkSync('../../../../../../../..' + outside, join(root, 'etc/w/up')); // `..` stops at the root: nothing
+    symlinkSync('.', join(root, 'etc/w/loop'));
+    const h = await harness({ root });
+    try {
+      await h.sources.update(reads([], [{ start: '/etc/w', depth: -1 }]));
+      assert.equal(h.sources.status().watches, 2); // /etc/w, /etc/w/plain: links not followed
+      await h.sources.update(reads([], [{ start: '/etc/w', depth: -1, links: true }]));
+      assert.equal(h.sources.status().watches, 5); // and /data/target, /data/target/sub, /data/abs
+      writeFileSync(join(root, 'data/target/sub/f'), 'y');
+      const b = await h.waitFor(names('/etc/w/rel/sub/f'));
+      assert.ok(b.paths.includes('/data/target/sub/f'));
+      writeFileSync(join(root, 'data/abs/g'), 'new');
+      await h.waitFor(names('/etc/w/abs/g'));
+      const n = h.batches.length;
+      writeFileSync(join(outside, 'd/f'), 'changed outside the root');
+      await sleep(200);
+      assert.equal(h.batches.length, n);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('watches a bounded walk only down to its depth', async () => {
     const root = tempRoot({ 'w/a/b/c/f': 'x' });
     const h = await harness({ root });

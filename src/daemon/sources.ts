@@ -118,6 +118,13 @@ interface Plan {
   /** For a walk's directory: levels still listed below it (-1: no bound), the largest over its walks. */
   walkBelow: number | undefined;
   readonly walks: Set<string>;
+  /** Other target paths of this directory: where a walk that follows links reached it through one. */
+  readonly aliases: Set<string>;
+}
+
+/** The target paths a directory's events are reported under. */
+function targetsOf(plan: Plan): string[] {
+  return plan.aliases.size === 0 ? [plan.target] : [plan.target, ...plan.aliases];
 }
 
 interface DirState {
@@ -142,8 +149,12 @@ interface Check {
 }
 
 interface WalkPlan {
-  /** Directories of the walk, with the levels still listed below each; undefined when over the limit. */
-  readonly dirs: { readonly comps: readonly string[]; readonly below: number }[] | undefined;
+  /**
+   * Directories of the walk (where they are, and the target path the walk
+   * reached them by, through links when it follows them), with the levels
+   * still listed below each; undefined when over the limit.
+   */
+  readonly dirs: { readonly comps: readonly string[]; readonly via: readonly string[]; readonly below: number }[] | undefined;
   /** The walk enters /proc or /sys, which are not watched: it is scheduled as well. */
   readonly kernel: boolean;
 }
@@ -182,6 +193,10 @@ function under(dir: string, path: string): boolean {
   return path === dir || dir === '/' || path.startsWith(dir + '/');
 }
 
+function sameComps(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function sameList<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
@@ -193,7 +208,7 @@ function sameReads(a: ReadSet, b: ReadSet): boolean {
   return (
     a === b ||
     (sameList(a.paths, b.paths, (x, y) => x === y) &&
-      sameList(a.walks, b.walks, (x, y) => x.start === y.start && x.depth === y.depth) &&
+      sameList(a.walks, b.walks, (x, y) => x.start === y.start && x.depth === y.depth && (x.links ?? false) === (y.links ?? false)) &&
       sameList(a.inputs, b.inputs, (x, y) => x.kind === y.kind && x.key === y.key))
   );
 }
@@ -326,7 +341,7 @@ class Sources implements EventSources {
       const host = this.map.host(comps);
       let p = plans.get(host);
       if (!p) {
-        p = { host, target: targetOf(comps), comps, names: new Set(), pending: new Map(), all: false, tags: [], walkBelow: undefined, walks: new Set() };
+        p = { host, target: targetOf(comps), comps, names: new Set(), pending: new Map(), all: false, tags: [], walkBelow: undefined, walks: new Set(), aliases: new Set() };
         plans.set(host, p);
       }
       return p;
@@ -405,9 +420,9 @@ class Sources implements EventSources {
         addListing(start, []); // the walk starts once its start exists; its creation is reported
         continue;
       }
-      const key = JSON.stringify([start, w.depth]);
+      const key = JSON.stringify([start, w.depth, w.links === true]);
       let wp = this.dirtyWalks.has(key) ? undefined : this.walkPlans.get(key);
-      if (!wp) wp = this.walkDirs(comps, w.depth);
+      if (!wp) wp = this.walkDirs(comps, w.depth, w.links === true);
       this.walkPlans.set(key, wp);
       this.dirtyWalks.delete(key);
       if (!wp.dirs || wp.kernel) scheduled.add(start);
@@ -417,9 +432,10 @@ class Sources implements EventSources {
         p.all = true;
         p.walks.add(key);
         p.walkBelow = p.walkBelow === undefined ? d.below : p.walkBelow < 0 || d.below < 0 ? -1 : Math.max(p.walkBelow, d.below);
+        if (d.via !== d.comps) p.aliases.add(targetOf(d.via));
       }
     }
-    const walkKeys = new Set(reads.walks.map((w) => JSON.stringify([targetOf(components(w.start)), w.depth])));
+    const walkKeys = new Set(reads.walks.map((w) => JSON.stringify([targetOf(components(w.start)), w.depth, w.links === true])));
     for (const k of [...this.walkPlans.keys()]) if (!walkKeys.has(k)) this.walkPlans.delete(k);
 
     const scheduledInputs: { processesMs: InputRead[]; systemdMs: InputRead[] } = { processesMs: [], systemdMs: [] };
@@ -458,14 +474,20 @@ class Sources implements EventSources {
     }
   }
 
-  /** The directories of a walk from `comps`, down to `depth` levels of listing (-1: all), or undefined beyond the limit. */
-  private walkDirs(comps: readonly string[], depth: number): WalkPlan {
+  /**
+   * The directories of a walk from `comps`, down to `depth` levels of
+   * listing (-1: all), or undefined beyond the limit. With `links`, links
+   * to directories are followed (resolved inside the root), each directory
+   * counted once.
+   */
+  private walkDirs(comps: readonly string[], depth: number, links: boolean): WalkPlan {
     let kernel = false;
-    const out: { comps: readonly string[]; below: number }[] = [];
-    const queue: { comps: readonly string[]; level: number }[] = [{ comps, level: 0 }];
+    const out: { comps: readonly string[]; via: readonly string[]; below: number }[] = [];
+    const queue: { comps: readonly string[]; via: readonly string[]; level: number }[] = [{ comps, via: comps, level: 0 }];
+    const seen = new Set<string>([this.map.host(comps)]);
     for (let next = 0; next < queue.length; next++) {
       const d = queue[next]!;
-      out.push({ comps: d.comps, below: depth < 0 ? -1 : depth - d.level });
+      out.push({ comps: d.comps, via: d.via, below: depth < 0 ? -1 : depth - d.level });
       if (out.length > this.walkLimit) return { dirs: undefined, kernel };
       if (depth >= 0 && d.level >= depth) continue;
       let entries;
@@ -475,13 +497,21 @@ class Sources implements EventSources {
         continue;
       }
       for (const e of entries) {
-        if (!e.isDirectory()) continue;
-        const c = [...d.comps, e.name];
+        let c: readonly string[] = [...d.comps, e.name];
+        const via = d.via === d.comps ? c : [...d.via, e.name];
+        if (e.isSymbolicLink() && links) {
+          const real = this.map.resolve(c);
+          if (!real || !lstatOrUndefined(this.map.host(real))?.isDirectory()) continue;
+          c = real;
+        } else if (!e.isDirectory()) continue;
         if (this.kernelHost(c) !== undefined) {
           kernel = true;
           continue;
         }
-        queue.push({ comps: c, level: d.level + 1 });
+        const host = this.map.host(c);
+        if (seen.has(host)) continue;
+        seen.add(host);
+        queue.push({ comps: c, via: sameComps(c, via) ? c : via, level: d.level + 1 });
       }
     }
     return { dirs: out, kernel };
@@ -577,12 +607,13 @@ class Sources implements EventSources {
     const plan = st.plan;
     if (name === null) {
       if (this.opts.testHooks?.suppress?.(plan.target)) return;
-      this.batcher.dir(plan.target);
+      for (const t of targetsOf(plan)) this.batcher.dir(t);
       for (const t of plan.tags) this.batcher.input(t);
       return;
     }
     const child = childTarget(plan.target, name);
     if (this.opts.testHooks?.suppress?.(child)) return;
+    for (const a of plan.aliases) this.batcher.path(childTarget(a, name));
     // the watched directory's own events (a chmod, its removal) come under its own name
     if (plan.comps.length > 0 && name === plan.comps[plan.comps.length - 1]) this.selfSuspects.add(host);
     const pend = plan.pending.get(name);
@@ -611,7 +642,7 @@ class Sources implements EventSources {
     st.watcher?.close();
     st.watcher = undefined;
     st.ino = undefined;
-    this.batcher.path(st.plan.target);
+    for (const t of targetsOf(st.plan)) this.batcher.path(t);
     for (const k of st.plan.walks) this.dirtyWalks.add(k);
     // every walk that contains it recounts (a parent walk's directory went away)
     for (const [, other] of this.dirs) if (other.plan.walkBelow !== undefined && under(other.plan.target, st.plan.target)) for (const k of other.plan.walks) this.dirtyWalks.add(k);
@@ -625,7 +656,7 @@ class Sources implements EventSources {
       if (!st || !st.watcher) continue;
       const now = lstatOrUndefined(host);
       if (!now || !now.isDirectory() || now.ino !== st.ino) this.lost(host);
-      else this.batcher.path(st.plan.target);
+      else for (const t of targetsOf(st.plan)) this.batcher.path(t);
     }
     this.selfSuspects.clear();
   }
@@ -689,7 +720,7 @@ class Sources implements EventSources {
       }
       return;
     }
-    if (c.kind === 'listing') this.batcher.dir(c.target);
+    if (c.kind === 'listing') for (const t of st ? targetsOf(st.plan) : [c.target]) this.batcher.dir(t);
     else this.batcher.path(c.target);
     for (const t of st?.plan.tags ?? []) this.batcher.input(t);
     if (!st) return;

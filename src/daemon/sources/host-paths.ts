@@ -4,7 +4,7 @@
  * `..` stopping at the root), never through a link: what is watched is the
  * directory named, confined to the root.
  */
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
 
 /** The components of `path` with `.` and `..` resolved as text (`..` stops at /). */
 export function components(path: string): string[] {
@@ -37,6 +37,45 @@ export class HostMap {
   host(comps: readonly string[]): string {
     if (comps.length === 0) return this.root === '' ? '/' : this.root;
     return this.root + '/' + comps.join('/');
+  }
+
+  /**
+   * Where the target path `comps` leads with its symbolic links resolved
+   * inside the root, as the offline target resolves them (an absolute link
+   * starts again at the root; `..` stops there), or undefined when it leads
+   * nowhere (a missing component, more than 40 links).
+   */
+  resolve(comps: readonly string[]): string[] | undefined {
+    const todo = [...comps];
+    const out: string[] = [];
+    let hops = 0;
+    while (todo.length > 0) {
+      const c = todo.shift()!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        out.pop();
+        continue;
+      }
+      out.push(c);
+      let st: Stats;
+      try {
+        st = lstatSync(this.host(out));
+      } catch {
+        return undefined;
+      }
+      if (!st.isSymbolicLink()) continue;
+      if (++hops > 40) return undefined;
+      let link: string;
+      try {
+        link = readlinkSync(this.host(out), 'utf8');
+      } catch {
+        return undefined;
+      }
+      out.pop();
+      if (link.startsWith('/')) out.length = 0;
+      todo.unshift(...link.split('/'));
+    }
+    return out;
   }
 }
 
