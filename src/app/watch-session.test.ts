@@ -39,7 +39,7 @@ for (const [ds, profile, seed] of [
     const reference = WatchSession.open(file, { root, profile });
     try {
       await session.evaluate();
-      const mutate = new RootMutator(root, prng(seed));
+      const mutate = new RootMutator(root, prng(seed), Object.keys(target.platform));
       let partialCpu = 0;
       let partialRules = 0;
       let changedResults = 0;
@@ -63,6 +63,8 @@ for (const [ds, profile, seed] of [
       const full = await reference.evaluate();
       t.diagnostic(`${changedResults} result changes; mean rules re-evaluated per change ${(partialRules / 200).toFixed(1)} of ${full.outcomes.size}; mean CPU per change ${(partialCpu / 200).toFixed(1)} ms, full evaluation ${full.cpuMs.toFixed(1)} ms`);
       assert.ok(changedResults > 20, `the changes turned results (${changedResults})`);
+      const applicable = [...session.current().values()].filter((o) => o.result !== 'notapplicable').length;
+      assert.ok(applicable * 2 > session.current().size, `the content still applies at the end (${applicable} rules applicable)`);
     } finally {
       await session.close();
       await reference.close();

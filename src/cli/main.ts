@@ -11,6 +11,7 @@ import { registerXccdfCommands, rootOption } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
 import { OutputError } from '../results/atomic-file.js';
 import { printable } from './terminal-text.js';
+import { registerWatchCommand } from './watch-command.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -100,6 +101,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     exitCode = code;
   });
   registerScanCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
+
+  registerWatchCommand(program, cliIo, (code) => {
     exitCode = code;
   });
 

@@ -335,9 +335,11 @@ describe('event sources: walks', () => {
     try {
       await h.sources.update(reads([], [{ start: '/w', depth: -1 }]));
       assert.equal(h.sources.status().watches, 0);
-      const b = await h.waitFor((x) => x.paths.includes('/w'), 2000);
-      assert.deepEqual(b.paths, ['/w']);
-      await h.waitFor((x) => x.paths.includes('/w'), 2000); // and again
+      const b = await h.waitFor((x) => x.walks?.includes('/w') === true, 2000);
+      assert.deepEqual(b.walks, ['/w']);
+      assert.deepEqual(b.paths, []);
+      assert.deepEqual([...h.sources.scheduledWalks()], ['/w']);
+      await h.waitFor((x) => x.walks?.includes('/w') === true, 2000); // and again
     } finally {
       await h.close();
     }
@@ -349,7 +351,7 @@ describe('event sources: walks', () => {
     try {
       await h.sources.update(reads([], [{ start: '/', depth: -1 }]));
       assert.equal(h.sources.status().watches, 2); // the root and /etc
-      await h.waitFor((x) => x.paths.includes('/'));
+      await h.waitFor((x) => x.walks?.includes('/') === true);
       writeFileSync(join(root, 'etc/g'), 'y');
       await h.waitFor(names('/etc/g'));
     } finally {
@@ -362,7 +364,8 @@ describe('event sources: walks', () => {
     try {
       await h.sources.update(reads([], [{ start: '/', depth: -1 }]));
       assert.equal(h.sources.status().watches, 0);
-      await h.waitFor((x) => x.paths.includes('/'), 2000);
+      await h.waitFor((x) => x.walks?.includes('/') === true, 2000);
+      assert.ok(h.sources.scheduledWalks().has('/'));
     } finally {
       await h.close();
     }

@@ -235,7 +235,8 @@ class Sources implements EventSources {
   private checks = new Map<string, Check>();
   private walkPlans = new Map<string, WalkPlan>();
   private readonly dirtyWalks = new Set<string>();
-  private scheduledWalks: string[] = [];
+  private scheduled: string[] = [];
+  private scheduledSet: ReadonlySet<string> = new Set();
   /** Inputs reported on a schedule, by interval. */
   private scheduledInputs: { processesMs: InputRead[]; systemdMs: InputRead[] } = { processesMs: [], systemdMs: [] };
   private interfacesInputs: InputRead[] = [];
@@ -272,7 +273,7 @@ class Sources implements EventSources {
     this.every(this.iv.processesMs, () => this.scheduledTick('processesMs'));
     this.every(this.iv.systemdMs, () => this.scheduledTick('systemdMs'));
     this.every(this.iv.walksMs, () => {
-      for (const s of this.scheduledWalks) this.batcher.path(s);
+      for (const s of this.scheduled) this.batcher.walk(s);
     });
     this.every(this.iv.reconcileMs, () => this.batcher.fullRescan('reconcile'));
     this.every(this.iv.verifyMs, () => this.verify());
@@ -462,15 +463,16 @@ class Sources implements EventSources {
     this.place(plans);
     this.rebuildChecks(plans, wanted, since);
     await this.kernel.set(kernel.values());
-    this.scheduledWalks = [...scheduled].sort();
+    this.scheduled = [...scheduled].sort();
+    this.scheduledSet = new Set(this.scheduled);
     this.scheduledInputs = scheduledInputs;
     if (interfaces.length > 0 && this.interfacesInputs.length === 0) this.interfacesHash = await this.hashInterfaces();
     this.interfacesInputs = interfaces;
     const st = this.status();
-    const summary = `${st.watches}/${st.polled}/${this.scheduledWalks.length}`;
+    const summary = `${st.watches}/${st.polled}/${this.scheduled.length}`;
     if (summary !== this.lastSummary) {
       this.lastSummary = summary;
-      this.opts.log.info('event sources placed', { watches: st.watches, polled: st.polled, scheduled_walks: this.scheduledWalks.length });
+      this.opts.log.info('event sources placed', { watches: st.watches, polled: st.polled, scheduled_walks: this.scheduled.length });
     }
   }
 
@@ -806,6 +808,10 @@ class Sources implements EventSources {
   }
 
   // ---- status, close -----------------------------------------------------
+
+  scheduledWalks(): ReadonlySet<string> {
+    return this.scheduledSet;
+  }
 
   status(): SourceStatus {
     let watches = 0;

@@ -119,6 +119,9 @@ export class WatchDaemon implements WatchView {
   private recent: StoredEvent[] = [];
   private lastId = 0;
   private ready = false;
+  /** A new session is being opened (a policy window switched the profile): changes wait. */
+  private switching = false;
+  private updating: Promise<void> = Promise.resolve();
   private startError: string | undefined;
   private evaluatedAt: Date | undefined;
   private pending: ChangeBatch | undefined;
@@ -138,6 +141,9 @@ export class WatchDaemon implements WatchView {
   /** The first full evaluation; resolves once the daemon is ready (the `ready` event is out). */
   async start(): Promise<void> {
     this.policyNow = this.opts.policy?.at(this.clock());
+    // the sources exist before the first evaluation reads anything, so that a change made
+    // between a read and the placing of its watch is still reported (sources.ts)
+    this.sources = this.opts.sources((b) => this.onChange(b));
     try {
       this.store = this.guard(() => this.opts.openStore());
       this.lastId = this.guard(() => this.store?.lastEventId() ?? 0) ?? 0;
@@ -146,10 +152,10 @@ export class WatchDaemon implements WatchView {
       this.startError = e instanceof Error ? e.message : String(e);
       throw e;
     }
-    this.sources = this.opts.sources((b) => this.onChange(b));
     await this.sources.update(this.session!.reads());
     this.opts.metrics?.sources(this.sources.status());
     this.ready = true;
+    this.kick();
     this.schedulePolicy();
     if (this.opts.attestEveryMs) this.every(this.opts.attestEveryMs, () => this.attest());
     this.every(24 * 3600_000, () => this.prune());
@@ -178,12 +184,22 @@ export class WatchDaemon implements WatchView {
   onChange(batch: ChangeBatch): void {
     if (this.stopped) return;
     this.pending = mergeBatch(this.pending, batch);
-    if (!this.draining) this.draining = this.drain().finally(() => (this.draining = undefined));
+    this.kick();
+  }
+
+  /** Starts working through the pending changes, unless a full evaluation (start, a policy switch) is under way. */
+  private kick(): void {
+    if (!this.ready || this.switching || this.draining || !this.pending) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      this.kick();
+    });
   }
 
   /** Resolves once every change handed in so far is evaluated. */
   async settled(): Promise<void> {
     while (this.draining) await this.draining;
+    await this.updating;
   }
 
   // ------------------------------------------------------------ WatchView
@@ -313,12 +329,16 @@ export class WatchDaemon implements WatchView {
       for (const [id, o] of session.current()) results.set(id, o.result);
       m.setResults(results, session.score());
     }
-    if (this.sources) {
+    if (this.sources && this.ready) {
+      // one update at a time, in order: the last one leaves the watches on the last read sets
+      const sources = this.sources;
       const reads = session.reads();
-      this.sources.update(reads).then(
-        () => this.opts.metrics?.sources(this.sources!.status()),
-        (e: unknown) => this.opts.log.error('could not update the watches', { error: e instanceof Error ? e.message : String(e) }),
-      );
+      this.updating = this.updating
+        .then(() => sources.update(reads))
+        .then(
+          () => this.opts.metrics?.sources(sources.status()),
+          (e: unknown) => this.opts.log.error('could not update the watches', { error: e instanceof Error ? e.message : String(e) }),
+        );
     }
   }
 
@@ -474,13 +494,19 @@ export class WatchDaemon implements WatchView {
     if (opened.length === 0 && closed.length === 0) return;
     this.opts.log.info('policy windows changed', { opened, closed, mute: now.mute, freeze: now.freeze });
     if (now.profile !== before?.profile || now.tailoringFile !== before?.tailoringFile) {
-      await this.settled();
+      this.switching = true;
       const reason = `policy: ${[...opened.map((w) => `${w} opened`), ...closed.map((w) => `${w} closed`)].join(', ')}`;
       try {
+        await this.settled();
+        // changes from now on are evaluated by the new session, which evaluates everything first
+        this.pending = undefined;
         await this.openSession(reason);
         await this.sources?.update(this.session!.reads());
       } catch (e) {
         this.opts.log.error('could not switch the profile for the policy window', { error: e instanceof Error ? e.message : String(e) });
+      } finally {
+        this.switching = false;
+        this.kick();
       }
     }
   }

@@ -48,9 +48,15 @@ export class RootMutator {
   private readonly lines: string[];
   private readonly files: string[];
 
+  /**
+   * `keep`: paths never deleted (the files that make the content's platform
+   * apply: without them every rule is notapplicable and the rest of a run
+   * would test nothing).
+   */
   constructor(
     private readonly root: string,
     private readonly rnd: () => number,
+    private readonly keep: readonly string[] = [],
   ) {
     const a = commonFiles(false);
     const b = commonFiles(true);
@@ -169,7 +175,7 @@ export class RootMutator {
   }
 
   private remove(): Mutation {
-    const all = this.existing();
+    const all = this.existing().filter((p) => !this.keep.includes(p));
     const p = this.pick(all);
     unlinkSync(this.host(p));
     return { kind: 'delete', paths: [p], text: `delete ${p}` };

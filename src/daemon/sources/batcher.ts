@@ -17,6 +17,7 @@ export class Batcher {
   private paths = new Set<string>();
   private dirs = new Set<string>();
   private inputs = new Map<string, InputRead>();
+  private walks = new Set<string>();
   private full: string | undefined;
   private first = 0;
   private last = 0;
@@ -46,6 +47,12 @@ export class Batcher {
 
   input(i: InputRead): void {
     this.inputs.set(`${i.kind}\0${i.key}`, i);
+    this.touch();
+  }
+
+  /** A scheduled walk is due again. */
+  walk(start: string): void {
+    this.walks.add(start);
     this.touch();
   }
 
@@ -92,13 +99,15 @@ export class Batcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.paths.size === 0 && this.dirs.size === 0 && this.inputs.size === 0 && this.full === undefined) return;
+    if (this.paths.size === 0 && this.dirs.size === 0 && this.inputs.size === 0 && this.walks.size === 0 && this.full === undefined) return;
     const batch: ChangeBatch = {
       paths: [...this.paths].sort(),
       dirs: [...this.dirs].sort(),
       inputs: [...this.inputs.values()].sort((a, b) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1)),
+      ...(this.walks.size > 0 ? { walks: [...this.walks].sort() } : {}),
       ...(this.full !== undefined ? { full: this.full } : {}),
     };
+    this.walks = new Set();
     this.paths = new Set();
     this.dirs = new Set();
     this.inputs = new Map();

@@ -1,0 +1,152 @@
+/**
+ * `vigil watch` put together: the content and profile chosen as `vigil
+ * scan` chooses them, the state store, the event sources, the metrics, the
+ * HTTP API, the webhook and the policy windows, around one WatchDaemon.
+ * Runs until `signal` aborts (SIGTERM, SIGINT), then shuts down cleanly.
+ */
+import { chooseScanContent, defaultProfile } from '../app/scan.js';
+import { targetFor } from '../app/oval-eval.js';
+import { WatchSession } from '../app/watch-session.js';
+import type { Target } from '../target/target.js';
+import { DEFAULT_WATCH_CONFIG, loadWatchConfig, nextPolicyChange, policyAt, readSecretFile, type WatchConfig } from './config.js';
+import { createApi } from './api.js';
+import { listen, readTokenFile } from './listen.js';
+import { createLogger } from './log.js';
+import { WatchMetrics } from './metrics.js';
+import { webhookNotifier } from './notify.js';
+import { createEventSources } from './sources.js';
+import { memoryStore, openWatchStore } from './store.js';
+import type { Logger, Notifier, StoredEvent, WatchStore } from './types.js';
+import { WatchDaemon, type PolicyClock } from './watch.js';
+
+export interface WatchRunOptions {
+  readonly content?: string;
+  readonly contentDir: string;
+  readonly profile?: string;
+  readonly tailoringFile?: string;
+  readonly root?: string;
+  readonly hostKernel?: boolean;
+  /** Where the state and history live; in memory only when absent. */
+  readonly stateDir?: string;
+  /** `127.0.0.1:PORT`, `[::1]:PORT` or `unix:/path`. */
+  readonly listen?: string;
+  readonly tokenFile?: string;
+  readonly config?: string;
+  readonly json: boolean;
+  readonly logFormat: 'text' | 'json';
+  /** Called with the API's address once it listens (tests, the log). */
+  readonly onListening?: (address: string) => void;
+  /** Called once the daemon is ready. */
+  readonly onReady?: (daemon: WatchDaemon) => void;
+}
+
+export interface WatchIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const RULE_PREFIX = /^xccdf_[^_]+(?:\.[^_]+)*_rule_/;
+/** Control characters from target-supplied text are never printed raw. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** One readable line per event (without --json). */
+export function eventLine(e: StoredEvent): string {
+  const clean = (s: string): string => s.replace(CONTROL, '?');
+  switch (e.type) {
+    case 'drift': {
+      const where = e.paths.length > 0 ? `  (${e.paths.map(clean).join(', ')})` : '';
+      return `${e.time} drift   ${e.rule.replace(RULE_PREFIX, '')}: ${e.from ?? 'new'} -> ${e.to} [${e.severity}]${where}`;
+    }
+    case 'ready':
+      return `${e.time} ready   ${e.rules} rules in ${(e.durationMs / 1000).toFixed(2)} s, score ${e.score.toFixed(1)}: ${Object.entries(e.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`;
+    case 'rescan':
+      return `${e.time} rescan  ${e.reason}${e.rules !== undefined ? ` (${e.rules} rules)` : ''}`;
+    case 'attestation':
+      return `${e.time} attest  score ${e.score.toFixed(1)}: ${Object.entries(e.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`;
+    case 'status':
+      return `${e.time} status  ${e.ok ? 'ok' : 'degraded'}: ${clean(e.reason)}`;
+  }
+}
+
+/** Runs the watch daemon until `signal` aborts; returns the exit code. */
+export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: AbortSignal): Promise<number> {
+  const log: Logger = createLogger(opts.logFormat);
+  const config: WatchConfig = opts.config !== undefined ? loadWatchConfig(opts.config) : DEFAULT_WATCH_CONFIG;
+  const token = opts.tokenFile !== undefined ? await readTokenFile(opts.tokenFile) : undefined;
+  const target: Target = targetFor({ ...(opts.root !== undefined ? { root: opts.root } : {}), hostKernel: opts.hostKernel === true });
+
+  let content = opts.content;
+  let profile = opts.profile;
+  if (content === undefined) {
+    const chosen = await chooseScanContent(target, opts.contentDir);
+    if (chosen.note !== undefined) log.warn(chosen.note);
+    content = chosen.file;
+    profile ??= chosen.profile;
+  }
+  const file = content;
+
+  const metrics = new WatchMetrics();
+  let notifier: Notifier | undefined;
+  if (config.webhook) {
+    notifier = webhookNotifier({
+      url: config.webhook.url,
+      ...(config.webhook.secretFile !== undefined ? { secret: readSecretFile(config.webhook.secretFile) } : {}),
+      ...(config.webhook.timeoutMs !== undefined ? { timeoutMs: config.webhook.timeoutMs } : {}),
+      ...(config.webhook.maxAttempts !== undefined ? { maxAttempts: config.webhook.maxAttempts } : {}),
+      log,
+    });
+  }
+  const policy: PolicyClock | undefined = config.windows.length > 0 ? { at: (d) => policyAt(config, d), next: (d) => nextPolicyChange(config, d) } : undefined;
+  const targetName = opts.root !== undefined ? `root:${opts.root}` : `host:${target.name}`;
+
+  const daemon = new WatchDaemon({
+    open: (p) =>
+      WatchSession.open(file, {
+        target,
+        ...((p?.profile ?? profile) !== undefined ? { profile: (p?.profile ?? profile)! } : { chooseProfile: defaultProfile }),
+        ...((p?.tailoringFile ?? opts.tailoringFile) !== undefined ? { tailoringFile: (p?.tailoringFile ?? opts.tailoringFile)! } : {}),
+      }),
+    scopeOf: (s, p) => ({ content: file, profile: s.profileId, tailoring: p?.tailoringFile ?? opts.tailoringFile ?? '', target: targetName }),
+    openStore: (): WatchStore => (opts.stateDir !== undefined ? openWatchStore(opts.stateDir, { retention: config.retention }) : memoryStore()),
+    sources: (onChange) =>
+      createEventSources({
+        ...(opts.root !== undefined ? { root: opts.root } : {}),
+        hostKernel: opts.hostKernel === true,
+        onChange,
+        log,
+        intervals: config.intervals,
+      }),
+    log,
+    emit: (e) => io.out(`${opts.json ? JSON.stringify(e) : eventLine(e)}\n`),
+    ...(notifier ? { notifier } : {}),
+    metrics,
+    ...(policy ? { policy } : {}),
+    retention: config.retention,
+    ...(config.attest ? { attestEveryMs: config.attest.everyMs } : {}),
+  });
+
+  // the API answers /healthz and /readyz (503) while the first evaluation runs
+  let server: { address: string; close(): Promise<void> } | undefined;
+  if (opts.listen !== undefined) {
+    server = await listen(createApi(daemon, { log, ...(token !== undefined ? { token } : {}) }), opts.listen, { ...(token !== undefined ? { token } : {}), log });
+    log.info('listening', { address: server.address });
+    opts.onListening?.(server.address);
+  }
+  const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  try {
+    await Promise.race([daemon.start(), stopped]);
+    if (!signal.aborted) {
+      opts.onReady?.(daemon);
+      await stopped;
+    }
+    log.info('stopping');
+    return 0;
+  } catch (e) {
+    log.error('vigil watch failed', { error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  } finally {
+    await daemon.stop();
+    await server?.close();
+    await target.close?.();
+  }
+}
