@@ -44,7 +44,7 @@ describe('bounded regular-expression matching', () => {
   it('a hung worker is replaced: the next risky match answers, and well within its deadline', async () => {
     const w = regexWorker();
     const started = w.started;
-    assert.equal(await boundedMatchAll(CATASTROPHIC, `b${EVIL}`, 200), 'timeout');
+    assert.equal(await boundedMatchAll(CATASTROPHIC, `b${EVIL}`, { timeoutMs: 200 }), 'timeout');
     const t0 = Date.now();
     const re = compilePcre('^Ciphers[ \\t]+([\\w,-@]+)+$', { multiline: true });
     assert.equal(await boundedTest(re, 'Ciphers aes256-ctr,aes128-ctr', 2000), true);
