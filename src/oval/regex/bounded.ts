@@ -30,10 +30,13 @@ import { Worker } from 'node:worker_threads';
 import { Lru } from '../lru.js';
 import { costOf, longestWithin } from './cost.js';
 
-/** A match's deadline in the worker, before the time its input's length adds (deadlineFor). */
-export const DEFAULT_REGEX_TIMEOUT_MS = 1000;
+/** A match's deadline in the worker, before the time its input's length adds (deadlineFor); oscap's PCRE match limit answers in about 0.4 s. */
+export const DEFAULT_REGEX_TIMEOUT_MS = 500;
 
-/** The deadline for an input of `length` characters: 1 s, and 1 ms more per 50,000 characters (a linear pass over 128 MiB takes a few hundred ms). */
+/** After this many timeouts, a pattern's next matches in the worker answer `'timeout'` at once (a walk over many hostile names). */
+export const TIMEOUTS_BEFORE_GIVING_UP = 3;
+
+/** The deadline for an input of `length` characters: 0.5 s, and 1 ms more per 50,000 characters (a linear pass over 128 MiB takes a few hundred ms). */
 export function deadlineFor(length: number): number {
   return DEFAULT_REGEX_TIMEOUT_MS + Math.ceil(length / 50_000);
 }
@@ -194,6 +197,8 @@ export class RegexWorker {
   private nextId = 1;
   /** Workers started so far (one more after each timeout). */
   started = 0;
+  /** Timeouts per pattern (flags/source): one that ran out of time often is given up at once. */
+  private readonly timeouts = new Lru<string, number>(256);
 
   run(re: RegExp, input: string, kind: Kind, timeoutMs: number, maxMatches = MAX_MATCHES, maxChars = MAX_CAPTURED_CHARS): Promise<unknown> {
     return new Promise((done) => {
@@ -216,7 +221,8 @@ export class RegexWorker {
   }
 
   private next(): void {
-    const job = this.queue.shift();
+    let job: Job | undefined;
+    while ((job = this.queue.shift()) && (this.timeouts.get(`${job.flags}/${job.source}`) ?? 0) >= TIMEOUTS_BEFORE_GIVING_UP) job.done('timeout');
     if (!job) {
       this.worker?.unref();
       return;
@@ -249,6 +255,10 @@ export class RegexWorker {
     this.running = undefined;
     if (r) {
       clearTimeout(r.timer);
+      if (why === 'timeout') {
+        const key = `${r.job.flags}/${r.job.source}`;
+        this.timeouts.set(key, (this.timeouts.get(key) ?? 0) + 1);
+      }
       r.job.done(why);
     }
     this.next();
