@@ -359,6 +359,12 @@ export function boundedFirst(re: RegExp, input: string, timeoutMs = deadlineFor(
   return r.ok ? (r.value as Captures | null) : r.failure;
 }
 
+/** Forgets every worker answer kept (for tests: a comparison whose answers are pushed out before it can use them). */
+export function forgetRegexAnswers(): void {
+  answers.clear();
+  long.length = 0;
+}
+
 /** How many worker answers are kept (for tests of the bound). */
 export const REGEX_ANSWERS_KEPT = answers.capacity;
 
