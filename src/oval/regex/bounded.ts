@@ -33,7 +33,7 @@ import { costOf, longestWithin } from './cost.js';
 /** A match's deadline in the worker, before the time its input's length adds (deadlineFor); oscap's PCRE match limit answers in about 0.4 s. */
 export const DEFAULT_REGEX_TIMEOUT_MS = 500;
 
-/** After this many timeouts, a pattern's next matches in the worker answer `'timeout'` at once (a walk over many hostile names). */
+/** After this many timeouts, a pattern's next matches in the worker, on inputs at least as long as the shortest that timed out, answer `'timeout'` at once (a walk over many hostile names). */
 export const TIMEOUTS_BEFORE_GIVING_UP = 3;
 
 /** The deadline for an input of `length` characters: 0.5 s, and 1 ms more per 50,000 characters (a linear pass over 128 MiB takes a few hundred ms). */
@@ -197,8 +197,13 @@ export class RegexWorker {
   private nextId = 1;
   /** Workers started so far (one more after each timeout). */
   started = 0;
-  /** Timeouts per pattern (flags/source): one that ran out of time often is given up at once. */
-  private readonly timeouts = new Lru<string, number>(256);
+  /** Timeouts per pattern (flags/source), and the shortest input that timed out: a pattern that ran out of time often is given up at once on inputs as long. */
+  private readonly timeouts = new Lru<string, { count: number; shortest: number }>(256);
+
+  private givenUp(job: Job): boolean {
+    const t = this.timeouts.get(`${job.flags}/${job.source}`);
+    return t !== undefined && t.count >= TIMEOUTS_BEFORE_GIVING_UP && job.input.length >= t.shortest;
+  }
 
   run(re: RegExp, input: string, kind: Kind, timeoutMs: number, maxMatches = MAX_MATCHES, maxChars = MAX_CAPTURED_CHARS): Promise<unknown> {
     return new Promise((done) => {
@@ -222,7 +227,7 @@ export class RegexWorker {
 
   private next(): void {
     let job: Job | undefined;
-    while ((job = this.queue.shift()) && (this.timeouts.get(`${job.flags}/${job.source}`) ?? 0) >= TIMEOUTS_BEFORE_GIVING_UP) job.done('timeout');
+    while ((job = this.queue.shift()) && this.givenUp(job)) job.done('timeout');
     if (!job) {
       this.worker?.unref();
       return;
@@ -257,7 +262,8 @@ export class RegexWorker {
       clearTimeout(r.timer);
       if (why === 'timeout') {
         const key = `${r.job.flags}/${r.job.source}`;
-        this.timeouts.set(key, (this.timeouts.get(key) ?? 0) + 1);
+        const t = this.timeouts.get(key);
+        this.timeouts.set(key, { count: (t?.count ?? 0) + 1, shortest: Math.min(t?.shortest ?? Infinity, r.job.input.length) });
       }
       r.job.done(why);
     }
