@@ -109,8 +109,8 @@ export function pathPatternTest(pattern: string): ((path: string) => PrefixVerdi
   // synchronous, unless the regex worker must match
   return (path) => {
     const f = boundedTest(fullRe, path);
-    if (f instanceof Promise) return f.then((g) => verdict(g, g === true ? false : boundedTest(prefixRe, path), path));
-    return verdict(f, f === true ? false : boundedTest(prefixRe, path), path);
+    if (f instanceof Promise) return f.then((g) => verdict(g, g === false ? boundedTest(prefixRe, path) : false, path));
+    return verdict(f, f === false ? boundedTest(prefixRe, path) : false, path);
   };
 }
 
