@@ -19,6 +19,8 @@ import { offlineRootTarget } from '../target/fs-target.js';
 import { OvalEngine } from './engine.js';
 import { PROBES } from './probes/registry.js';
 import { MAX_MATCHES } from './regex/bounded.js';
+import { compilePcre } from './regex/pcre.js';
+import { catastrophicFamily, HOSTILE_SUBJECT } from '../testing/catastrophic-patterns.js';
 
 /** Names V8 and PCRE both backtrack on for ever with `(a+)+$`: a run of a's, then what the pattern cannot match. */
 const HOSTILE_NAMES = Array.from({ length: 20 }, (_, i) => `${'a'.repeat(26 + i)}!`);
@@ -31,6 +33,7 @@ const ENTRIES: Record<string, RootEntry> = {
 };
 for (const n of HOSTILE_NAMES) ENTRIES[`hostile/${n}`] = '';
 ENTRIES['hostile/ok'] = '';
+ENTRIES[`family/${HOSTILE_SUBJECT}`] = `${HOSTILE_SUBJECT}\n`;
 
 /** The case whose state the filters use. */
 const STATE_CASE = 5;
@@ -219,5 +222,70 @@ describe('catastrophic and oversized patterns on a hostile root are errors, in b
     // which it reports as "does not exist", and the none_exist test passes; Vigil's variable is an error
     assert.equal(capture.objects.get('oval:vigil:obj:1')?.flag, 'does not exist');
     assert.equal(capture.definitions.get('oval:vigil:def:1'), 'true');
+  });
+});
+
+/**
+ * The catastrophic family (every fourth that the translator takes, to keep
+ * the run short: each costs the 0.5 s deadline) as a filename pattern, a
+ * textfilecontent54 pattern and a regex_capture pattern in a local variable:
+ * every object and every test is an error.
+ */
+describe('the catastrophic family through the engine: walk, textfilecontent54, regex_capture', () => {
+  const sample = catastrophicFamily()
+    .filter((p) => {
+      try {
+        compilePcre(p);
+        return true;
+      } catch {
+        return false; // refused by the translator: an error at once (bounded.test.ts)
+      }
+    })
+    .filter((_, i) => i % 4 === 0);
+  const kinds = ['filename', 'textfilecontent54', 'regex_capture'] as const;
+  const rows = sample.flatMap((pattern) => kinds.map((kind) => ({ pattern, kind })));
+  const definitions: string[] = [];
+  const tests: string[] = [];
+  const objects: string[] = [];
+  const variables: string[] = [];
+  rows.forEach(({ pattern, kind }, i) => {
+    const n = i + 1;
+    const p = esc(pattern);
+    definitions.push(`<definition id="oval:vigil:def:${n}" version="1" class="compliance"><metadata><title>${kind}</title><description>d</description></metadata><criteria><criterion test_ref="oval:vigil:tst:${n}"/></criteria></definition>`);
+    if (kind === 'textfilecontent54') {
+      tests.push(`<ind:textfilecontent54_test id="oval:vigil:tst:${n}" version="1" check="all" check_existence="none_exist" comment="c"><ind:object object_ref="oval:vigil:obj:${n}"/></ind:textfilecontent54_test>`);
+      objects.push(`<ind:textfilecontent54_object id="oval:vigil:obj:${n}" version="1"><ind:path>/family</ind:path><ind:filename>${HOSTILE_SUBJECT}</ind:filename><ind:pattern operation="pattern match">${p}</ind:pattern><ind:instance datatype="int" operation="greater than or equal">1</ind:instance></ind:textfilecontent54_object>`);
+      return;
+    }
+    tests.push(`<unix:file_test id="oval:vigil:tst:${n}" version="1" check="all" check_existence="none_exist" comment="c"><unix:object object_ref="oval:vigil:obj:${n}"/></unix:file_test>`);
+    if (kind === 'filename') {
+      objects.push(`<unix:file_object id="oval:vigil:obj:${n}" version="1"><unix:path>/family</unix:path><unix:filename operation="pattern match">${p}</unix:filename></unix:file_object>`);
+      return;
+    }
+    objects.push(`<unix:file_object id="oval:vigil:obj:${n}" version="1"><unix:filepath var_ref="oval:vigil:var:${n}" var_check="all"/></unix:file_object>`);
+    variables.push(`<local_variable id="oval:vigil:var:${n}" version="1" datatype="string" comment="c"><regex_capture pattern="${p}"><literal_component>${HOSTILE_SUBJECT}</literal_component></regex_capture></local_variable>`);
+  });
+  const doc = ovalXml({ definitions: definitions.join('\n'), tests: tests.join('\n'), objects: objects.join('\n'), variables: variables.join('\n') });
+  const root = tempRoot('vigil-catastrophic-family-', ENTRIES);
+  let vigil: RootOutcome;
+  let took = 0;
+  before(async () => {
+    const t0 = Date.now();
+    vigil = await vigilRootOutcome(doc, root.root, PROBES);
+    took = Date.now() - t0;
+  });
+  after(() => root.dispose());
+
+  rows.forEach(({ pattern, kind }, i) => {
+    it(`${kind}: ${pattern}`, () => {
+      assert.equal(vigil.objects.get(`oval:vigil:obj:${i + 1}`)?.flag, 'error');
+      assert.equal(vigil.definitions.get(`oval:vigil:def:${i + 1}`), 'error');
+    });
+  });
+
+  it('each comes back within the deadline, one after another in the worker', (t) => {
+    t.diagnostic(`${rows.length} objects (${sample.length} patterns x ${kinds.length} uses): ${took} ms, ${Math.round(took / rows.length)} ms each`);
+    assert.ok(sample.length >= 4);
+    assert.ok(took < rows.length * 2000, `${took} ms`);
   });
 });

@@ -17,36 +17,11 @@ import {
   SYNC_BUDGET,
 } from './bounded.js';
 import { costAt, costOf } from './cost.js';
+import { catastrophicFamily, HOSTILE_SUBJECT } from '../../testing/catastrophic-patterns.js';
 
 /** `(a+)+$` on a long run of a's that ends in what it cannot match: V8 backtracks for ever. */
 const CATASTROPHIC = compilePcre('(a+)+$');
-const EVIL = `${'a'.repeat(40)}!`;
-
-/**
- * Catastrophic patterns, built by construction: a quantified core (a
- * repeat, a repeat of a repeat, overlapping alternatives), wrapped in
- * quantified groups 1 to 3 deep (capturing, not, doubly grouped, an
- * alternation with a branch that overlaps), then anchored or not, or inside
- * a lookaround. Every one backtracks exponentially on `a…a!`.
- */
-export function catastrophicFamily(): string[] {
-  const cores = ['a+', '(?:a|aa)', 'a*a', '\\w+'];
-  const wraps: Array<(p: string) => string> = [(p) => `(${p})+`, (p) => `(?:${p})+`, (p) => `((${p}))+`, (p) => `(?:(${p}))*`, (p) => `(?:${p}|a)+`, (p) => `(${p}|${p}){1,}`];
-  const outer: Array<(p: string) => string> = [(p) => `${p}$`, (p) => `^${p}$`, (p) => `^(?=${p}$)`, (p) => `(?!${p}$)a`, (p) => `${p}\\z`];
-  const out: string[] = [];
-  let k = 0;
-  for (const core of cores) {
-    for (let w = 0; w < wraps.length; w++) {
-      // depth 1 to 3: the wrap, then the next ones in turn
-      const depth = 1 + (k % 3);
-      let p = core;
-      for (let d = 0; d < depth; d++) p = wraps[(w + d) % wraps.length]!(p);
-      out.push(outer[k % outer.length]!(p));
-      k++;
-    }
-  }
-  return out;
-}
+const EVIL = HOSTILE_SUBJECT;
 
 /**
  * Patterns with a polynomial bound, each with an input built to make V8
