@@ -119,7 +119,16 @@ class Reader {
     private readonly vMode: boolean,
     /** Case-insensitive: a character's set is not what it says, and no sets are compared. */
     private readonly caseless: boolean,
+    /** `.` matches line terminators too. */
+    private readonly dotAll: boolean,
+    /** Code points (u, v); otherwise code units. */
+    private readonly unicode: boolean,
   ) {}
+
+  /** The character at i, as the pattern's mode reads it. */
+  private charAt(i: number): number {
+    return this.unicode ? this.s.codePointAt(i)! : this.s.charCodeAt(i);
+  }
 
   /** The whole source, and whether its first item is `^` in the only branch. */
   read(): { part: Part; startsWithCaret: boolean } {
@@ -168,21 +177,22 @@ class Reader {
     const c = s[this.i]!;
     if (c === '\\') {
       const e = this.escape(false);
-      return e === 'backref' ? BACKREF : { ...PLAIN, set: e };
+      // an assertion (\b, \B) is no character: no set
+      return e === 'backref' ? BACKREF : e === 'assert' ? PLAIN : { ...PLAIN, set: e };
     }
     if (c === '[') return { ...PLAIN, set: this.charClass() };
     if (c === '(') return this.group();
     if (c === '*' || c === '+' || c === '?') throw new Unknown('nothing to repeat');
     if (c === ')' || c === '|') throw new Unknown(`unexpected ${c}`);
-    const cp = s.codePointAt(this.i)!;
+    const cp = this.charAt(this.i);
     this.i += cp > 0xffff ? 2 : 1;
     if (c === '^' || c === '$') return PLAIN;
-    if (c === '.') return { ...PLAIN, set: complement([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]) };
+    if (c === '.') return { ...PLAIN, set: this.dotAll ? ANY : complement([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]) };
     return { ...PLAIN, set: [[cp, cp]] };
   }
 
-  /** Skips an escape: the characters it matches, or 'backref'. */
-  private escape(inClass: boolean): Ranges | 'backref' {
+  /** Skips an escape: the characters it matches, 'backref', or 'assert' (\b, \B outside a class). */
+  private escape(inClass: boolean): Ranges | 'backref' | 'assert' {
     const s = this.s;
     this.i++; // the backslash
     const c = s[this.i];
@@ -222,14 +232,15 @@ class Reader {
       case 'S':
         return complement(SPACE);
       case 'b':
-        if (inClass) return [[8, 8]];
-        return [];
+        return inClass ? [[8, 8]] : 'assert';
       case 'B':
-        return [];
+        if (inClass) throw new Unknown('\\B in a class');
+        return 'assert';
     }
     const control = CONTROL[c];
     if (control !== undefined) return [[control, control]];
-    const cp = c.codePointAt(0)!;
+    const cp = this.charAt(this.i - 1);
+    if (this.unicode && cp > 0xffff) this.i++;
     return [[cp, cp]];
   }
 
@@ -250,7 +261,7 @@ class Reader {
         const e = this.escape(true) as Ranges;
         return e.length === 1 && e[0]![0] === e[0]![1] ? e[0]![0] : e;
       }
-      const cp = s.codePointAt(this.i)!;
+      const cp = this.charAt(this.i);
       this.i += cp > 0xffff ? 2 : 1;
       return cp;
     };
@@ -359,7 +370,7 @@ function repeated(atom: Part, { min, max }: Quantifier, stops: boolean): Part {
  */
 export function costOf(source: string, flags: string): Poly {
   let read: ReturnType<Reader['read']>;
-  const reader = new Reader(source, flags.includes('v'), flags.includes('i'));
+  const reader = new Reader(source, flags.includes('v'), flags.includes('i'), flags.includes('s'), flags.includes('u') || flags.includes('v'));
   try {
     read = reader.read();
   } catch (e) {
