@@ -12,12 +12,16 @@
  *   input: the content of a file) runs in a worker thread, one at a time,
  *   each with a deadline; a match that runs out of time has its worker
  *   terminated (a new one takes the next match) and answers `'timeout'`.
- *   The worker's heap is capped; a worker that dies answers `'error'`.
+ *   The worker's heap is capped; a worker that dies answers `'error'`. A
+ *   pattern that timed out TIMEOUTS_BEFORE_GIVING_UP times answers
+ *   `'timeout'` at once on inputs as long, so a walk over many hostile
+ *   names does not wait for each.
  *
  * Every match, wherever it runs, collects at most MAX_MATCHES matches and
  * MAX_CAPTURED_CHARS characters of captured text; past either it answers
- * `'too-many'`. Callers turn every failure into an error of their item or
- * object (an undecided match is never "no match").
+ * `'too-many'`. Callers turn every failure into an error of their item,
+ * object or variable (an undecided match is never "no match"); a filter
+ * whose state cannot be decided filters nothing out, as oscap.
  *
  * Comparisons are synchronous where they can be (compare.ts, engine.ts): a
  * test whose answer the worker gave recently is answered at once from a
