@@ -34,9 +34,10 @@ const ENTRIES: Record<string, RootEntry> = {
 for (const n of HOSTILE_NAMES) ENTRIES[`hostile/${n}`] = '';
 ENTRIES['hostile/ok'] = '';
 ENTRIES[`family/${HOSTILE_SUBJECT}`] = `${HOSTILE_SUBJECT}\n`;
+for (const n of HOSTILE_NAMES.slice(0, 5)) ENTRIES[`dirs/${n}`] = { dir: true };
 
 /** The case whose state the filters use. */
-const STATE_CASE = 5;
+const STATE_CASE = 6;
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -79,7 +80,22 @@ const CASES: readonly Case[] = [
     oscapDiffers: {
       flag: 'does not exist',
       result: 'true',
-      why: "oscap's filepath match walk counts PCRE's match-limit error as no match (its filename and path walks answer error): the cause-3 bug, in oscap",
+      why: "oscap's filepath match walk counts PCRE's match-limit error as no match (its filename test answers error): the cause-3 bug, in oscap",
+    },
+  },
+  {
+    name: 'a path pattern that times out on hostile directory names',
+    family: 'unix',
+    type: 'file',
+    object: `<unix:path operation="pattern match">${esc('^/dirs/(a+)+$')}</unix:path><unix:filename xsi:nil="true"/>`,
+    existence: 'none_exist',
+    flag: 'error',
+    result: 'error',
+    oracle: true,
+    oscapDiffers: {
+      flag: 'does not exist',
+      result: 'true',
+      why: "oscap's path match walk, like its filepath one, counts PCRE's match-limit error as no match",
     },
   },
   {
