@@ -151,6 +151,28 @@ const CASES: readonly Case[] = [
     items: HOSTILE_NAMES.length,
     oracle: true,
   },
+  {
+    name: 'a filename pattern that cannot be compiled is an error, not a walk that found nothing (as oscap)',
+    family: 'unix',
+    type: 'file',
+    object: `<unix:path>/srv</unix:path><unix:filename operation="pattern match">(x</unix:filename>`,
+    existence: 'none_exist',
+    flag: 'error',
+    result: 'error',
+    message: 'missing )',
+    oracle: true,
+  },
+  {
+    name: 'a filepath pattern that cannot be compiled is an error',
+    family: 'unix',
+    type: 'file',
+    object: `<unix:filepath operation="pattern match">^/srv/(x</unix:filepath>`,
+    existence: 'none_exist',
+    flag: 'error',
+    result: 'error',
+    oracle: true,
+    oscapDiffers: { flag: 'does not exist', result: 'true', why: "oscap's filepath match walk takes a pattern pcre_compile refuses as matching nothing" },
+  },
   // last: oscap is not asked (it would collect 100,000 items; Vigil refuses)
   {
     name: 'a textfilecontent54 pattern with more matches than the cap',

@@ -14,7 +14,7 @@ import type { ItemEntity, ProbeRequest, ResolvedEntity } from '../types.js';
 export async function entityMatches(r: ResolvedEntity, candidate: string): Promise<boolean> {
   if (r.entity.operation === 'pattern match' && r.entity.datatype === 'string') {
     const re = ovalPattern(r.value);
-    if (re instanceof Error) return false;
+    if (re instanceof Error) throw new Error(`cannot use pattern ${JSON.stringify(r.value)}: ${re.message}`);
     const a = await boundedTest(re, candidate);
     if (isFailure(a)) throw new UndecidedMatch(a, r.value, JSON.stringify(candidate));
     return a;

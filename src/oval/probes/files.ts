@@ -175,7 +175,8 @@ function nameTest(r: ResolvedEntity): NameTest {
   const { operation, datatype } = r.entity;
   if (datatype === 'string' && operation === 'pattern match') {
     const re = ovalPattern(r.value);
-    if (re instanceof Error) return () => false;
+    // a pattern that cannot be used decides nothing: the object is an error, not a walk that found nothing
+    if (re instanceof Error) throw new Error(`cannot use pattern ${JSON.stringify(r.value)}: ${re.message}`);
     // a pattern that matches any line needs no matching (SSG's ".*" and "^.*$" on every file of /)
     if (MATCHES_ANY_LINE.has(r.value)) return (c) => !c.includes('\n') || decided(boundedTest(re, c), r.value, c);
     return (c) => decided(boundedTest(re, c), r.value, c);
