@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OvalDatatype, OvalOperation } from '../model/oval/types.js';
 import { parseDouble, parseInt64 } from './c-numbers.js';
-import { compareValues } from './compare.js';
+import { compareValues, compareValuesLater, settled } from './compare.js';
+import { forgetRegexAnswers, MAX_MATCH_WAITS } from './regex/bounded.js';
 
 type Row = [state: string, datatype: OvalDatatype, op: OvalOperation, sys: string, want: string];
 
@@ -113,4 +114,33 @@ describe('C number parsing', () => {
   for (const [s, want] of ints) it(`strtoimax(${JSON.stringify(s)})`, () => assert.equal(parseInt64(s), want));
   const doubles: Array<[string, number | undefined]> = [['1.5', 1.5], ['.5e1', 5], ['-inf', -Infinity], ['1.5x', undefined]];
   for (const [s, want] of doubles) it(`strtod(${JSON.stringify(s)})`, () => assert.equal(parseDouble(s), want));
+});
+
+describe('waiting for the regex worker gives up after MAX_MATCH_WAITS rounds', () => {
+  it('a comparison whose answers are forgotten before it can use them answers error, after exactly MAX_MATCH_WAITS waits', async () => {
+    const pattern = '^(?:x+y?)+$'; // never matched on the main thread
+    let attempts = 0;
+    const r = await settled(() => {
+      attempts++;
+      forgetRegexAnswers(); // the cache lost the answer the last wait brought
+      return compareValues(pattern, 'string', 'xxyxyx', 'pattern match');
+    });
+    assert.equal(r, 'error');
+    assert.equal(attempts, MAX_MATCH_WAITS);
+  });
+
+  it('a comparison that waits once answers with the worker\'s answer', async () => {
+    let attempts = 0;
+    const r = await settled(() => {
+      attempts++;
+      return compareValues('^(?:q+r?)+$', 'string', 'qqrqr', 'pattern match');
+    });
+    assert.equal(r, 'true');
+    assert.equal(attempts, 2);
+    assert.equal(await compareValuesLater('^(?:q+r?)+$', 'string', 'qqrq!', 'pattern match'), 'false');
+  });
+
+  it('a match that runs out of time is an error, not "false"', async () => {
+    assert.equal(await compareValuesLater('^(a|a)+$', 'string', `${'a'.repeat(40)}!`, 'pattern match'), 'error');
+  });
 });

@@ -278,13 +278,22 @@ export function compareValues(stateValue: string, datatype: OvalDatatype, sysVal
 }
 
 /** compareValues, waiting for the regex worker when it must. */
-export async function compareValuesLater(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): Promise<OvalResult> {
+export function compareValuesLater(stateValue: string, datatype: OvalDatatype, sysValue: string, operation: OvalOperation): Promise<OvalResult> {
+  return settled(() => compareValues(stateValue, datatype, sysValue, operation));
+}
+
+/**
+ * A comparison run again after each wait until it answers, at most
+ * MAX_MATCH_WAITS times: then 'error' (the answers it waited for were
+ * pushed out of the cache before it could use them).
+ */
+export async function settled(attempt: () => Comparison): Promise<OvalResult> {
   for (let waits = 0; waits < MAX_MATCH_WAITS; waits++) {
-    const r = compareValues(stateValue, datatype, sysValue, operation);
+    const r = attempt();
     if (typeof r === 'string') return r;
     await r.wait;
   }
-  return 'error'; // the answers it waited for were pushed out of the cache before it could use them
+  return 'error';
 }
 
 // (a comparison function and its arguments, not a closure: a closure in

@@ -485,6 +485,9 @@ export class OvalEngine {
       if (!state) continue;
       const r = this.matchStateNow(item, state);
       if (typeof r !== 'string') return r;
+      // a state that cannot be decided (a pattern out of time) filters nothing out, as oscap:
+      // the item stays, and is judged again (and found an error) by the test's state
+      if (r === 'error') continue;
       const matches = r === 'true';
       if ((f.action === 'exclude' && matches) || (f.action === 'include' && !matches)) return false;
     }

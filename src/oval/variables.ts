@@ -30,6 +30,7 @@ import { ResultCounts, type CollectionFlag } from './result.js';
 import type { CollectedObject, ExternalVariableSource, VariableValue } from './types.js';
 import { formatArithmetic, numericValue } from './variables/arithmetic.js';
 import { compileRegex, firstCapture } from './variables/capture.js';
+import { failureText } from './regex/bounded.js';
 import { nodesOnCycles } from './variables/cycles.js';
 import { parseDateTime } from './variables/datetime.js';
 import { escapeRegex, globToRegex } from './variables/glob.js';
@@ -405,7 +406,13 @@ export class VariableEvaluator {
     let flag = sub.flag;
     const values: Val[] = [];
     for (const x of sub.values) {
-      values.push(str(firstCapture(re, x.text)));
+      const captured = await firstCapture(re, x.text);
+      if (typeof captured !== 'string') {
+        // an undecided match is an error of the variable, never a value
+        msgs.push(`regex_capture: ${failureText(captured.failure, c.pattern, JSON.stringify(x.text.length > 80 ? `${x.text.slice(0, 80)}…` : x.text))}`);
+        return { flag: 'error', values: [] };
+      }
+      values.push(str(captured));
       // Every processed value sets the flag to complete, whatever the component's flag was.
       flag = 'complete';
     }

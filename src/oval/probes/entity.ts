@@ -1,5 +1,6 @@
 /** Helpers probes share for matching object entities against candidates. */
-import { compareValuesLater } from '../compare.js';
+import { compareValuesLater, ovalPattern } from '../compare.js';
+import { boundedTest, isFailure, UndecidedMatch } from '../regex/bounded.js';
 import type { OvalDatatype } from '../../model/oval/types.js';
 import type { ItemEntity, ProbeRequest, ResolvedEntity } from '../types.js';
 
@@ -7,8 +8,17 @@ import type { ItemEntity, ProbeRequest, ResolvedEntity } from '../types.js';
  * True when `candidate` satisfies the object entity (its operation and
  * datatype). A promise, because a pattern that could backtrack badly is
  * matched in the regex worker (regex/bounded.ts); any other answers at once.
+ * A pattern match that cannot be decided (out of time, the worker failed)
+ * rejects with an UndecidedMatch: its object is an error, never "no match".
  */
 export async function entityMatches(r: ResolvedEntity, candidate: string): Promise<boolean> {
+  if (r.entity.operation === 'pattern match' && r.entity.datatype === 'string') {
+    const re = ovalPattern(r.value);
+    if (re instanceof Error) throw new Error(`cannot use pattern ${JSON.stringify(r.value)}: ${re.message}`);
+    const a = await boundedTest(re, candidate);
+    if (isFailure(a)) throw new UndecidedMatch(a, r.value, JSON.stringify(candidate));
+    return a;
+  }
   return (await compareValuesLater(r.value, r.entity.datatype, candidate, r.entity.operation)) === 'true';
 }
 

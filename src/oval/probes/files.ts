@@ -45,7 +45,7 @@ import { absentAs, followedAs } from './absence.js';
 import { serviceKey } from '../services.js';
 import type { ProbeContext, ProbeRequest, ResolvedEntity } from '../types.js';
 import { compareValues, ovalPattern } from '../compare.js';
-import { boundedTest, mayBacktrackBadly, type TestAnswer } from '../regex/bounded.js';
+import { boundedTest, isFailure, UndecidedMatch, type TestAnswer } from '../regex/bounded.js';
 import { entityMatches } from './entity.js';
 import { fixedPathPrefix, pathPatternTest, type PrefixVerdict } from './path-prefix.js';
 import { DEFAULT_TRAVERSAL_LIMITS, Traversal, type Spawn, type TraversalLimits, type WalkEntry, type WalkNode, type Walker } from './walk.js';
@@ -164,8 +164,10 @@ type OnLink = (node: WalkNode, depth: number) => void;
 
 /**
  * A test of names or paths against an object entity, compiled once for a
- * walk's many entries: synchronous, except for a pattern that could
- * backtrack badly, which the regex worker matches (regex/bounded.ts).
+ * walk's many entries: synchronous, except where the regex worker must
+ * match (regex/bounded.ts). A match that cannot be decided throws (or
+ * rejects) an UndecidedMatch, which fails the walker: its object is an
+ * error, never a walk that found nothing.
  */
 type NameTest = (candidate: string) => boolean | Promise<boolean>;
 
@@ -173,11 +175,11 @@ function nameTest(r: ResolvedEntity): NameTest {
   const { operation, datatype } = r.entity;
   if (datatype === 'string' && operation === 'pattern match') {
     const re = ovalPattern(r.value);
-    if (re instanceof Error) return () => false;
+    // a pattern that cannot be used decides nothing: the object is an error, not a walk that found nothing
+    if (re instanceof Error) throw new Error(`cannot use pattern ${JSON.stringify(r.value)}: ${re.message}`);
     // a pattern that matches any line needs no matching (SSG's ".*" and "^.*$" on every file of /)
-    if (MATCHES_ANY_LINE.has(r.value)) return (c) => !c.includes('\n') || boundedTest(re, c) === true;
-    if (mayBacktrackBadly(re)) return (c) => isTrue(boundedTest(re, c));
-    return (c) => boundedTest(re, c) === true;
+    if (MATCHES_ANY_LINE.has(r.value)) return (c) => !c.includes('\n') || decided(boundedTest(re, c), r.value, c);
+    return (c) => decided(boundedTest(re, c), r.value, c);
   }
   if (datatype === 'string' && operation === 'equals') return (c) => c === r.value;
   return (c) => entityMatchNow(r, c);
@@ -189,9 +191,15 @@ function entityMatchNow(r: ResolvedEntity, c: string): boolean | Promise<boolean
   return typeof x === 'string' ? x === 'true' : entityMatches(r, c);
 }
 
-/** A match's answer as a boolean (out of time or failed: no match), waiting for the worker when it must. */
-function isTrue(a: TestAnswer | Promise<TestAnswer>): boolean | Promise<boolean> {
-  return a instanceof Promise ? a.then((x) => x === true) : a === true;
+/** A match's answer as a boolean, waiting for the worker when it must; an undecided match throws. */
+function decided(a: TestAnswer | Promise<TestAnswer>, pattern: string, candidate: string): boolean | Promise<boolean> {
+  if (a instanceof Promise) return a.then((x) => decidedNow(x, pattern, candidate));
+  return decidedNow(a, pattern, candidate);
+}
+
+function decidedNow(a: TestAnswer, pattern: string, candidate: string): boolean {
+  if (isFailure(a)) throw new UndecidedMatch(a, pattern, JSON.stringify(candidate));
+  return a;
 }
 
 /** Patterns that match any string without a newline. */
@@ -309,6 +317,8 @@ class Recursion implements Walker {
   }
 }
 
+function ignore(): void {}
+
 // Promise handlers are made in functions of their own, so that the walkers'
 // per-entry methods create no closure (and allocate no context) when they
 // answer at once.
@@ -376,7 +386,10 @@ class MatchWalk implements Walker {
     if (this.m.kind !== 'filepath') return false;
     const m = this.matches(e.path);
     if (m === true) return this.entryExamined(node, e);
-    return m instanceof Promise ? this.entryExamined(node, e) : false;
+    if (!(m instanceof Promise)) return false;
+    // entryExamined asks again, and gets the same answer (or failure) then
+    m.catch(ignore);
+    return this.entryExamined(node, e);
   }
 
   private async entryExamined(node: WalkNode, e: WalkEntry): Promise<boolean> {

@@ -11,7 +11,7 @@
  * and assertions other than `^` are widened), which walks more and never
  * loses a match.
  */
-import { boundedTest, type TestAnswer } from '../regex/bounded.js';
+import { boundedTest, isFailure, UndecidedMatch, type TestAnswer } from '../regex/bounded.js';
 import { emitTree, parsePcre, type PcreNode, type PcreTree } from '../regex/pcre.js';
 
 /** `match`: the pattern matches from the start; `partial`: the path could still grow into a match; `none`: neither. */
@@ -99,16 +99,18 @@ export function pathPatternTest(pattern: string): ((path: string) => PrefixVerdi
   } catch {
     return undefined;
   }
-  const verdict = (f: TestAnswer, p: TestAnswer | Promise<TestAnswer>): PrefixVerdict | Promise<PrefixVerdict> => {
+  const verdict = (f: TestAnswer, p: TestAnswer | Promise<TestAnswer>, path: string): PrefixVerdict | Promise<PrefixVerdict> => {
+    // whether the path matches must be decided: the object is an error otherwise
+    if (isFailure(f)) throw new UndecidedMatch(f, pattern, JSON.stringify(path));
     if (f === true) return 'match';
-    if (p instanceof Promise) return p.then((q) => verdict(false, q));
-    return p === false ? 'none' : 'partial'; // out of time: keep walking
+    if (p instanceof Promise) return p.then((q) => verdict(false, q, path));
+    return p === false ? 'none' : 'partial'; // the prefix only prunes: out of time, keep walking
   };
-  // synchronous, unless a pattern that could backtrack badly waits for the regex worker
+  // synchronous, unless the regex worker must match
   return (path) => {
     const f = boundedTest(fullRe, path);
-    if (f instanceof Promise) return f.then((g) => verdict(g, boundedTest(prefixRe, path)));
-    return verdict(f, f === true ? false : boundedTest(prefixRe, path));
+    if (f instanceof Promise) return f.then((g) => verdict(g, g === false ? boundedTest(prefixRe, path) : false, path));
+    return verdict(f, f === false ? boundedTest(prefixRe, path) : false, path);
   };
 }
 

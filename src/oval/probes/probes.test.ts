@@ -61,7 +61,7 @@ describe('textfilecontent54', () => {
   it('a catastrophically backtracking pattern makes the object an error, not a hang', async () => {
     const c = await collect(tfc('<ind:filepath>/etc/big.txt</ind:filepath>', '^Ciphers[ \\t]+([\\w,-@]+)+$'));
     assert.equal(c.flag, 'error');
-    assert.match(c.messages.join(), /ran out of time/);
+    assert.match(c.messages.join(), /catastrophic backtracking/);
   });
 });
 

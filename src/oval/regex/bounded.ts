@@ -1,83 +1,184 @@
 /**
- * Regular-expression matching that never blocks the main thread. V8
- * backtracks exponentially on patterns like `([\w,-@]+)+` (PCRE gives up
- * with a match limit error instead), so:
+ * Matching of content-supplied patterns, bounded in time and memory, never
+ * blocking the main thread. V8 backtracks without limit where PCRE stops
+ * at its match limit, so every match is bounded by one of two means:
  *
- * - a pattern without nested repeats (nearly all of them, and every one a
- *   walk's filters judge on each of hundreds of thousands of entries) is
- *   matched at once, synchronously, at full speed;
- * - a pattern that could backtrack catastrophically is matched in a worker
- *   thread, and the answer is a promise. The worker takes one match at a
- *   time, each with a deadline; a match that runs out of time has its worker
- *   terminated (a new one takes the next match) and answers `'timeout'`,
- *   which callers turn into an OVAL error.
+ * - cost.ts bounds, by construction, what V8 can spend on a pattern for an
+ *   input of length n. A match whose bound is within SYNC_BUDGET steps (a
+ *   few milliseconds at most) runs at once, synchronously: a walk's filters
+ *   judge hundreds of thousands of short names this way, without a promise
+ *   each.
+ * - Every other match (a repeat or an alternation under a repeat, a long
+ *   input: the content of a file) runs in a worker thread, one at a time,
+ *   each with a deadline; a match that runs out of time has its worker
+ *   terminated (a new one takes the next match) and answers `'timeout'`.
+ *   The worker's heap is capped; a worker that dies answers `'error'`. A
+ *   pattern that timed out TIMEOUTS_BEFORE_GIVING_UP times answers
+ *   `'timeout'` at once on inputs as long, so a walk over many hostile
+ *   names does not wait for each.
+ *
+ * Every match, wherever it runs, collects at most MAX_MATCHES matches and
+ * MAX_CAPTURED_CHARS characters of captured text; past either it answers
+ * `'too-many'`. Callers turn every failure into an error of their item,
+ * object or variable (an undecided match is never "no match"); a filter
+ * whose state cannot be decided filters nothing out, as oscap.
  *
  * Comparisons are synchronous where they can be (compare.ts, engine.ts): a
  * test whose answer the worker gave recently is answered at once from a
  * bounded cache, so a comparison that had to wait simply runs again. A
- * comparison that needs more risky answers at once than the cache holds
- * (over a thousand distinct risky patterns for one item; SSG's content has
- * a few dozen in all) would wait for ever: callers give up after
- * MAX_MATCH_WAITS rounds and answer error.
+ * comparison that needs more worker answers at once than the cache holds
+ * would wait for ever: callers give up after MAX_MATCH_WAITS rounds and
+ * answer error.
  */
 import { Worker } from 'node:worker_threads';
 import { Lru } from '../lru.js';
+import { costOf, longestWithin } from './cost.js';
 
-export const DEFAULT_REGEX_TIMEOUT_MS = 2000;
+/** A match's deadline in the worker, before the time its input's length adds (deadlineFor); oscap's PCRE match limit answers in about 0.4 s. */
+export const DEFAULT_REGEX_TIMEOUT_MS = 500;
+
+/** After this many timeouts, a pattern's next matches in the worker, on inputs at least as long as the shortest that timed out, answer `'timeout'` at once (a walk over many hostile names). */
+export const TIMEOUTS_BEFORE_GIVING_UP = 3;
+
+/** The deadline for an input of `length` characters: 0.5 s, and 1 ms more per 50,000 characters (a linear pass over 128 MiB takes a few hundred ms). */
+export function deadlineFor(length: number): number {
+  return DEFAULT_REGEX_TIMEOUT_MS + Math.ceil(length / 50_000);
+}
 
 /** How many times one comparison waits for the worker before it answers error (each wait brings one answer into the cache). */
 export const MAX_MATCH_WAITS = 64;
 
-/** Why a match has no answer: out of time, or the worker failed. */
-export type MatchFailure = 'timeout' | 'error';
+/** The bound (cost.ts steps) under which a match runs synchronously. */
+export const SYNC_BUDGET = 10_000_000;
+
+/** At most this many matches of one pattern in one input (textfilecontent54's instances). */
+export const MAX_MATCHES = 100_000;
+
+/** At most this many characters of captured text (whole matches and groups) from one input. */
+export const MAX_CAPTURED_CHARS = 32 * 1024 * 1024;
+
+/** The worker's heap (MiB): a match that needs more kills its worker, and answers error. */
+export const WORKER_HEAP_MB = 1024;
+
+/** Why a match has no answer: out of time, too many matches or too much captured text, or the worker failed. */
+export type MatchFailure = 'timeout' | 'too-many' | 'error';
 export type TestAnswer = boolean | MatchFailure;
-/** Every match as its capture array, groups that took no part as null. */
-export type MatchesAnswer = Array<Array<string | null>> | MatchFailure;
+/** A match as its capture array, groups that took no part as null. */
+export type Captures = Array<string | null>;
+/** Every match. */
+export type MatchesAnswer = Captures[] | MatchFailure;
+/** The first match, or null. */
+export type FirstAnswer = Captures | null | MatchFailure;
 
-/** Nested unbounded repeats, the shape of every catastrophic pattern: a repeated group that itself repeats. */
-const NESTED_REPEAT = /\((?:[^()\\[]|\\.|\[(?:[^\]\\]|\\.)*\])*[+*](?:[^()\\[]|\\.|\[(?:[^\]\\]|\\.)*\])*\)(?:[+*]|\{\d+,\})/;
-
-const backtracks = new WeakMap<RegExp, boolean>();
-
-export function mayBacktrackBadly(re: RegExp): boolean {
-  let b = backtracks.get(re);
-  if (b === undefined) {
-    b = NESTED_REPEAT.test(re.source);
-    backtracks.set(re, b);
-  }
-  return b;
+export function isFailure(a: unknown): a is MatchFailure {
+  return a === 'timeout' || a === 'too-many' || a === 'error';
 }
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ id, source, flags, input, all }) => {
-  let result;
-  try {
-    const re = new RegExp(source, all ? (flags.includes('g') ? flags : flags + 'g') : flags.replace('g', ''));
-    if (!all) result = { id, ok: true, value: re.test(input) };
-    else {
-      const out = [];
-      let m;
-      while ((m = re.exec(input)) !== null) {
-        out.push(Array.from(m, (x) => (x === undefined ? null : x)));
-        if (m[0] === '') re.lastIndex++;
-        if (re.lastIndex > input.length) break;
-      }
-      result = { id, ok: true, value: out };
-    }
-  } catch (e) {
-    result = { id, ok: false, error: String((e && e.message) || e) };
+/** What a failure means, for an item's or object's message. */
+export function failureText(f: MatchFailure, pattern: string, subject: string, timeoutMs = DEFAULT_REGEX_TIMEOUT_MS): string {
+  const p = JSON.stringify(pattern);
+  switch (f) {
+    case 'timeout':
+      return `matching pattern ${p} against ${subject} was given up after ${timeoutMs} ms (catastrophic backtracking)`;
+    case 'too-many':
+      return `matching pattern ${p} against ${subject} found more than ${MAX_MATCHES} matches or ${MAX_CAPTURED_CHARS} characters of captured text`;
+    case 'error':
+      return `matching pattern ${p} against ${subject} failed in the regex worker`;
   }
-  parentPort.postMessage(result);
-});
-`;
+}
 
-interface Job {
+/**
+ * A match that could not be decided, thrown where a boolean was expected
+ * (a walk's name test, an object entity): its object is an error.
+ */
+export class UndecidedMatch extends Error {
+  constructor(
+    readonly failure: MatchFailure,
+    readonly pattern: string,
+    subject: string,
+  ) {
+    super(failureText(failure, pattern, subject));
+    this.name = 'UndecidedMatch';
+  }
+}
+
+const limits = new WeakMap<RegExp, number>();
+
+/** The longest input `re` is matched against on the main thread (-1: none; Infinity: any). */
+export function syncLimit(re: RegExp): number {
+  let n = limits.get(re);
+  if (n === undefined) {
+    n = longestWithin(costOf(re.source, re.flags), SYNC_BUDGET);
+    limits.set(re, n);
+  }
+  return n;
+}
+
+/** True when no input, however short, is matched against `re` on the main thread. */
+export function mayBacktrackBadly(re: RegExp): boolean {
+  return syncLimit(re) < 0;
+}
+
+/** Whether `input` is matched against `re` at once. */
+function atOnce(re: RegExp, input: string): boolean {
+  return input.length <= syncLimit(re);
+}
+
+type Kind = 'test' | 'all' | 'first';
+
+interface Request {
   readonly id: number;
   readonly source: string;
   readonly flags: string;
   readonly input: string;
-  readonly all: boolean;
+  readonly kind: Kind;
+  readonly maxMatches: number;
+  readonly maxChars: number;
+}
+
+/**
+ * The matching itself, the same on both sides: this function's source is
+ * the worker's (it must use nothing from outside it).
+ */
+function runMatch(req: Omit<Request, 'id'>): { ok: true; value: unknown } | { ok: false; failure: MatchFailure } {
+  const { source, flags, input, kind, maxMatches, maxChars } = req;
+  try {
+    if (kind === 'test') {
+      const re = new RegExp(source, flags.replace('g', ''));
+      return { ok: true, value: re.test(input) };
+    }
+    const nullish = (m: RegExpExecArray): Array<string | null> => Array.from(m, (x) => (x === undefined ? null : x));
+    if (kind === 'first') {
+      const re = new RegExp(source, flags.replace('g', ''));
+      const m = re.exec(input);
+      return { ok: true, value: m ? nullish(m) : null };
+    }
+    const re = new RegExp(source, flags.includes('g') ? flags : `${flags}g`);
+    const out: Array<Array<string | null>> = [];
+    let chars = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(input)) !== null) {
+      for (const g of m) if (g !== undefined) chars += g.length;
+      if (out.length >= maxMatches || chars > maxChars) return { ok: false, failure: 'too-many' };
+      out.push(nullish(m));
+      if (m[0] === '') re.lastIndex++;
+      if (re.lastIndex > input.length) break;
+    }
+    return { ok: true, value: out };
+  } catch {
+    // V8's backtracking stack overflowed, or the pattern does not compile
+    return { ok: false, failure: 'error' };
+  }
+}
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const __name = (f) => f; // what a transpiler that keeps names wraps functions in
+const runMatch = ${runMatch.toString()};
+parentPort.on('message', (req) => parentPort.postMessage({ id: req.id, ...runMatch(req) }));
+`;
+
+interface Job extends Request {
   readonly timeoutMs: number;
   readonly done: (answer: unknown) => void;
 }
@@ -86,6 +187,7 @@ interface Reply {
   readonly id: number;
   readonly ok: boolean;
   readonly value?: unknown;
+  readonly failure?: MatchFailure;
 }
 
 /**
@@ -99,17 +201,24 @@ export class RegexWorker {
   private nextId = 1;
   /** Workers started so far (one more after each timeout). */
   started = 0;
+  /** Timeouts per pattern (flags/source), and the shortest input that timed out: a pattern that ran out of time often is given up at once on inputs as long. */
+  private readonly timeouts = new Lru<string, { count: number; shortest: number }>(256);
 
-  run(re: RegExp, input: string, all: boolean, timeoutMs: number): Promise<unknown> {
+  private givenUp(job: Job): boolean {
+    const t = this.timeouts.get(`${job.flags}/${job.source}`);
+    return t !== undefined && t.count >= TIMEOUTS_BEFORE_GIVING_UP && job.input.length >= t.shortest;
+  }
+
+  run(re: RegExp, input: string, kind: Kind, timeoutMs: number, maxMatches = MAX_MATCHES, maxChars = MAX_CAPTURED_CHARS): Promise<unknown> {
     return new Promise((done) => {
-      this.queue.push({ id: this.nextId++, source: re.source, flags: re.flags, input, all, timeoutMs, done });
+      this.queue.push({ id: this.nextId++, source: re.source, flags: re.flags, input, kind, maxMatches, maxChars, timeoutMs, done });
       if (!this.running) this.next();
     });
   }
 
   private ensure(): Worker {
     if (!this.worker) {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
       this.started++;
       w.on('message', (m: Reply) => this.reply(w, m));
       // a worker that dies (out of memory, say) fails its match; the next match gets a new one
@@ -121,7 +230,8 @@ export class RegexWorker {
   }
 
   private next(): void {
-    const job = this.queue.shift();
+    let job: Job | undefined;
+    while ((job = this.queue.shift()) && this.givenUp(job)) job.done('timeout');
     if (!job) {
       this.worker?.unref();
       return;
@@ -130,8 +240,9 @@ export class RegexWorker {
     w.ref();
     const timer = setTimeout(() => this.fail(w, 'timeout'), job.timeoutMs);
     this.running = { job, timer };
-    const { id, source, flags, input, all } = job;
-    w.postMessage({ id, source, flags, input, all });
+    const { id, source, flags, input, kind, maxMatches, maxChars } = job;
+    const req: Request = { id, source, flags, input, kind, maxMatches, maxChars };
+    w.postMessage(req);
   }
 
   private reply(w: Worker, m: Reply): void {
@@ -139,7 +250,7 @@ export class RegexWorker {
     if (w !== this.worker || !r || r.job.id !== m.id) return;
     clearTimeout(r.timer);
     this.running = undefined;
-    r.job.done(m.ok ? m.value : 'error');
+    r.job.done(m.ok ? m.value : (m.failure ?? 'error'));
     this.next();
   }
 
@@ -153,6 +264,11 @@ export class RegexWorker {
     this.running = undefined;
     if (r) {
       clearTimeout(r.timer);
+      if (why === 'timeout') {
+        const key = `${r.job.flags}/${r.job.source}`;
+        const t = this.timeouts.get(key);
+        this.timeouts.set(key, { count: (t?.count ?? 0) + 1, shortest: Math.min(t?.shortest ?? Infinity, r.job.input.length) });
+      }
       r.job.done(why);
     }
     this.next();
@@ -166,57 +282,103 @@ export function regexWorker(): RegexWorker {
   return (shared ??= new RegexWorker());
 }
 
-/** Answers of risky tests, so that a comparison that waited for one finds it when it runs again. */
+const ids = new WeakMap<RegExp, number>();
+let lastId = 0;
+const idOf = (re: RegExp): number => {
+  let id = ids.get(re);
+  if (id === undefined) ids.set(re, (id = ++lastId));
+  return id;
+};
+
+/** Inputs up to this length are keys of the answer cache; a longer one is kept in `long` (a handful), by reference. */
+const KEYED_INPUT = 4096;
+
+/** Answers of the worker's tests, so that a comparison that waited for one finds it when it runs again. */
 const answers = new Lru<string, TestAnswer>(1024);
-/** Risky tests under way, so that the same one is asked once. */
+/** The same for long inputs, compared by identity first: a key would copy the input. */
+const long: Array<{ readonly re: RegExp; readonly input: string; readonly answer: TestAnswer }> = [];
+const LONG_KEPT = 8;
+/** Tests under way, so that the same one is asked once. */
 const asked = new Map<string, Promise<TestAnswer>>();
 
-/**
- * `re.test(input)`: at once for a safe pattern, or when the worker answered
- * the same test recently; otherwise a promise of the worker's answer,
- * `'timeout'` past the deadline.
- */
-export function boundedTest(re: RegExp, input: string, timeoutMs = DEFAULT_REGEX_TIMEOUT_MS): TestAnswer | Promise<TestAnswer> {
-  if (!mayBacktrackBadly(re)) {
-    re.lastIndex = 0;
-    return re.test(input);
+function remembered(re: RegExp, input: string, key: string | undefined): TestAnswer | undefined {
+  if (key !== undefined) return answers.get(key);
+  return long.find((x) => x.re === re && x.input === input)?.answer;
+}
+
+function remember(re: RegExp, input: string, key: string | undefined, answer: TestAnswer): void {
+  if (key !== undefined) answers.set(key, answer);
+  else {
+    long.push({ re, input, answer });
+    if (long.length > LONG_KEPT) long.shift();
   }
-  const key = `${re.flags}/${re.source}\0${input}`;
-  const known = answers.get(key);
+}
+
+/**
+ * `re.test(input)`: at once when the bound allows, or when the worker
+ * answered the same test recently; otherwise a promise of the worker's
+ * answer (`'timeout'` past the deadline).
+ */
+export function boundedTest(re: RegExp, input: string, timeoutMs = deadlineFor(input.length)): TestAnswer | Promise<TestAnswer> {
+  if (atOnce(re, input)) {
+    re.lastIndex = 0;
+    try {
+      return re.test(input);
+    } catch {
+      return 'error';
+    }
+  }
+  const key = input.length <= KEYED_INPUT ? `${idOf(re)}\0${input}` : undefined;
+  const known = remembered(re, input, key);
   if (known !== undefined) return known;
-  let p = asked.get(key);
+  let p = key !== undefined ? asked.get(key) : undefined;
   if (!p) {
     p = regexWorker()
-      .run(re, input, false, timeoutMs)
+      .run(re, input, 'test', timeoutMs)
       .then((a) => {
         const answer = a as TestAnswer;
-        answers.set(key, answer);
-        asked.delete(key);
+        remember(re, input, key, answer);
+        if (key !== undefined) asked.delete(key);
         return answer;
       });
-    asked.set(key, p);
+    if (key !== undefined) asked.set(key, p);
   }
   return p;
 }
 
-/** Every match: at once for a safe pattern, otherwise a promise of the worker's answer. */
-export function boundedMatchAll(re: RegExp, input: string, timeoutMs = DEFAULT_REGEX_TIMEOUT_MS): MatchesAnswer | Promise<MatchesAnswer> {
-  if (mayBacktrackBadly(re)) return regexWorker().run(re, input, true, timeoutMs) as Promise<MatchesAnswer>;
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
-  const out: Array<Array<string | null>> = [];
-  let m: RegExpExecArray | null;
-  while ((m = g.exec(input)) !== null) {
-    out.push(Array.from(m, (x) => (x === undefined ? null : x)));
-    if (m[0] === '') g.lastIndex++;
-    if (g.lastIndex > input.length) break;
-  }
-  return out;
+export interface MatchLimits {
+  readonly timeoutMs?: number;
+  readonly maxMatches?: number;
+  readonly maxChars?: number;
 }
 
-/** How many risky answers are kept (for tests of the bound). */
+/** Every match (at most `maxMatches`, `maxChars` of captured text): at once when the bound allows, otherwise a promise of the worker's answer. */
+export function boundedMatchAll(re: RegExp, input: string, lim: MatchLimits = {}): MatchesAnswer | Promise<MatchesAnswer> {
+  const maxMatches = lim.maxMatches ?? MAX_MATCHES;
+  const maxChars = lim.maxChars ?? MAX_CAPTURED_CHARS;
+  if (!atOnce(re, input)) return regexWorker().run(re, input, 'all', lim.timeoutMs ?? deadlineFor(input.length), maxMatches, maxChars) as Promise<MatchesAnswer>;
+  const r = runMatch({ source: re.source, flags: re.flags, input, kind: 'all', maxMatches, maxChars });
+  return r.ok ? (r.value as Captures[]) : r.failure;
+}
+
+/** The first match (`re.exec`), or null: at once when the bound allows, otherwise a promise of the worker's answer. */
+export function boundedFirst(re: RegExp, input: string, timeoutMs = deadlineFor(input.length)): FirstAnswer | Promise<FirstAnswer> {
+  const req = { source: re.source, flags: re.flags, input, kind: 'first' as const, maxMatches: MAX_MATCHES, maxChars: MAX_CAPTURED_CHARS };
+  if (!atOnce(re, input)) return regexWorker().run(re, input, 'first', timeoutMs) as Promise<FirstAnswer>;
+  const r = runMatch(req);
+  return r.ok ? (r.value as Captures | null) : r.failure;
+}
+
+/** Forgets every worker answer kept (for tests: a comparison whose answers are pushed out before it can use them). */
+export function forgetRegexAnswers(): void {
+  answers.clear();
+  long.length = 0;
+}
+
+/** How many worker answers are kept (for tests of the bound). */
 export const REGEX_ANSWERS_KEPT = answers.capacity;
 
-/** The number of risky answers kept now. */
+/** The number of worker answers kept now. */
 export function regexAnswersKept(): number {
   return answers.size;
 }

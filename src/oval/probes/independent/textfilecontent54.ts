@@ -8,7 +8,7 @@
  * stopped after a time limit and the object is an error (PCRE stops at its
  * match limit, which oscap reports as an error too). Works the same offline.
  */
-import { boundedMatchAll } from '../../regex/bounded.js';
+import { boundedMatchAll, deadlineFor, failureText } from '../../regex/bounded.js';
 import { anchoredByDotStar, emitTree, parsePcre } from '../../regex/pcre.js';
 import { compareValues } from '../../compare.js';
 import type { ItemData, Probe, ProbeContext, ProbeRequest, ProbeResult } from '../../types.js';
@@ -96,13 +96,10 @@ export const textfilecontent54Probe: Probe = {
         failed = true;
         return [];
       }
+      // bounded in time and in what it collects (regex/bounded.ts): past either, the object is an error
       const found = await boundedMatchAll(re, content);
       if (typeof found === 'string') {
-        messages.push(
-          found === 'timeout'
-            ? `matching ${JSON.stringify(pattern.value)} against ${f.filepath} ran out of time (catastrophic backtracking)`
-            : `matching ${JSON.stringify(pattern.value)} against ${f.filepath} failed in the regex worker`,
-        );
+        messages.push(failureText(found, pattern.value, f.filepath, deadlineFor(content.length)));
         failed = true;
         return [];
       }
