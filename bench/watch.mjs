@@ -100,12 +100,18 @@ await session.evaluate();
 const fulls = [];
 for (let i = 0; i < 3; i++) fulls.push((await session.evaluate()).cpuMs);
 const fullCpu = median(fulls);
+// On a live host the walks of / are on a schedule (the sources never watch them there); on an
+// offline root small enough they are watched exactly, and every change re-runs them.
+const asLive = { scheduledWalks: new Set(['/']) };
 const single = { '/etc/ssh/sshd_config': [], '/etc/login.defs': [], '/etc/passwd': [], '/etc/sysctl.conf': [], '/etc/modprobe.d/cis.conf': [] };
+const exact = [];
 for (let round = 0; round < 5; round++) {
   for (const p of Object.keys(single)) {
     appendFileSync(join(root, p), '\n');
-    const run = await session.evaluate(session.affected({ paths: [p] }).keys());
+    const run = await session.evaluate(session.affected({ paths: [p] }, asLive).keys());
     single[p].push({ cpu: run.cpuMs, rules: run.outcomes.size });
+    const all = await session.evaluate(session.affected({ paths: [p] }).keys());
+    exact.push({ cpu: all.cpuMs, rules: all.outcomes.size });
   }
 }
 await session.close();
@@ -188,8 +194,10 @@ console.log(`|---|---|---|---|`);
 const p50 = pct(latencies, 50);
 const p99 = pct(latencies, 99);
 console.log(`| file change → drift event | p50 ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms, max ${fmt(Math.max(...latencies), 0)} ms (${latencies.length} drift events from ${CHANGES} changes) | p50 ≤ 100 ms, p99 ≤ 1 s | ${verdict(p50 <= 100 && p99 <= 1000)} |`);
-console.log(`| re-evaluation, one changed file | median ${fmt(singleCpu)} ms CPU (${median(allSingle.map((x) => x.rules))} rules) vs full ${fmt(fullCpu)} ms: 1/${fmt(fullCpu / singleCpu)} | ≤ 1/20 | ${verdict(singleCpu * 20 <= fullCpu)} |`);
+console.log(`| re-evaluation, one changed file (walks of / on their schedule, as on a live host) | median ${fmt(singleCpu)} ms CPU (${median(allSingle.map((x) => x.rules))} rules) vs full ${fmt(fullCpu)} ms: 1/${fmt(fullCpu / singleCpu)} | ≤ 1/20 | ${verdict(singleCpu * 20 <= fullCpu)} |`);
 for (const [p, l] of Object.entries(single)) console.log(`| … ${p} | ${fmt(median(l.map((x) => x.cpu)))} ms CPU, ${l[0].rules} rules: 1/${fmt(fullCpu / median(l.map((x) => x.cpu)))} | | |`);
+const exactCpu = median(exact.map((x) => x.cpu));
+console.log(`| … with the walks of / watched exactly (small offline roots) | median ${fmt(exactCpu)} ms CPU (${median(exact.map((x) => x.rules))} rules): 1/${fmt(fullCpu / exactCpu)} | | |`);
 console.log(`| daemon CPU per change (process, incl. events and store) | ${fmt((changeCpu * 1000) / CHANGES)} ms | | |`);
 console.log(`| idle CPU | ${fmt(idleShare * 100, 2)} % of one core over ${IDLE_S} s | ≤ 1 % | ${verdict(idleShare <= 0.01)} |`);
 console.log(`| idle memory | RSS ${fmt(rss[0], 0)} → ${fmt(rss.at(-1), 0)} MB (min ${fmt(Math.min(...rss), 0)}, max ${fmt(Math.max(...rss), 0)}) | no growth | ${verdict(rss.at(-1) <= rss[0] * 1.05 + 2)} |`);

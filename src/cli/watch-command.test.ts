@@ -95,6 +95,24 @@ test('vigil watch: JSON events, SIGKILL and restart without lost or repeated eve
   assert.ok(rules2.includes(RULE('accounts_maximum_age_login_defs')), `the change made while down is reported: ${JSON.stringify(rules2)}`);
   assert.ok(!rules2.includes(RULE('sshd_disable_root_login')), 'what was reported before the kill is not reported again');
   assert.ok(drift2.every((e) => (e['id'] as number) > (drift['id'] as number) && (e['id'] as number) < (ready2['id'] as number)));
+
+  // the API: every event stored once, in order, across the kill
+  const address = /address=(\S+)/.exec(second.stderr())?.[1];
+  assert.ok(address, `the listening address is logged: ${second.stderr()}`);
+  const auth = { authorization: 'Bearer a-test-token-0123456789' };
+  assert.equal((await fetch(`http://${address}/readyz`)).status, 200);
+  assert.equal((await fetch(`http://${address}/api/v1/events?since=0`)).status, 401);
+  const page = (await (await fetch(`http://${address}/api/v1/events?since=0`, { headers: auth })).json()) as { events: Array<Record<string, unknown>> };
+  const ids = page.events.map((e) => e['id'] as number);
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  assert.equal(new Set(ids).size, ids.length, 'no event stored twice');
+  assert.equal(page.events.filter((e) => e['type'] === 'drift' && e['rule'] === RULE('sshd_disable_root_login')).length, 1, 'the drift reported before the kill is stored once');
+  assert.ok(ids.includes(drift['id'] as number) && ids.includes(ready['id'] as number) && ids.includes(ready2['id'] as number));
+  const st = (await (await fetch(`http://${address}/api/v1/state`, { headers: auth })).json()) as { rules: Record<string, string> };
+  assert.equal(st.rules[RULE('sshd_disable_root_login')], 'pass');
+  assert.equal(st.rules[RULE('accounts_maximum_age_login_defs')], 'pass');
+  const metrics = await (await fetch(`http://${address}/metrics`, { headers: auth })).text();
+  assert.match(metrics, /vigil_watch_rule_result\{[^}]*rule="xccdf_org\.ssgproject\.content_rule_sshd_disable_root_login"[^}]*\} 1/);
   second.child.kill('SIGTERM');
   const end = await second.exit();
   assert.equal(end.code, 0, second.stderr());
