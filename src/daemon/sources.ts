@@ -65,6 +65,12 @@ export interface EventSourceOptions {
   readonly maxWatches?: number;
   /** A walk of at most this many directories gets a watch on each; a larger one is scheduled (default 4096). */
   readonly walkWatchLimit?: number;
+  /**
+   * A walk listing more than this many entries is scheduled too, however few
+   * its directories (default 5000): a watched walk is re-run on every change
+   * below it, and re-walking costs per entry.
+   */
+  readonly walkEntryLimit?: number;
   /** Target path prefixes polled by content as /proc and /sys are, mapped through the root (tests). */
   readonly pollPrefixes?: readonly string[];
   /** Test hooks: an event for a target path for which `suppress` is true is dropped, as an overflowed queue would. */
@@ -73,6 +79,7 @@ export interface EventSourceOptions {
 
 const DEFAULT_MAX_WATCHES = 8192;
 const DEFAULT_WALK_WATCH_LIMIT = 4096;
+const DEFAULT_WALK_ENTRY_LIMIT = 5000;
 /** File times come from a coarse clock (a jiffy or so behind): a change this close before a moment may be after it. */
 const CTIME_SLACK_MS = 20;
 
@@ -226,6 +233,7 @@ class Sources implements EventSources {
   private readonly iv: SourceIntervals;
   private readonly maxWatches: number;
   private readonly walkLimit: number;
+  private readonly walkEntryLimit: number;
   private readonly kernelLive: boolean;
   private readonly pollPrefixes: readonly string[][];
   private readonly batcher: Batcher;
@@ -262,6 +270,7 @@ class Sources implements EventSources {
     const max = readMaxUserWatches();
     this.maxWatches = opts.maxWatches ?? Math.min(DEFAULT_MAX_WATCHES, max ?? DEFAULT_MAX_WATCHES);
     this.walkLimit = opts.walkWatchLimit ?? DEFAULT_WALK_WATCH_LIMIT;
+    this.walkEntryLimit = opts.walkEntryLimit ?? DEFAULT_WALK_ENTRY_LIMIT;
     this.kernelLive = !this.map.offline || opts.hostKernel === true;
     this.pollPrefixes = (opts.pollPrefixes ?? []).map(components);
     this.batcher = new Batcher(
@@ -487,6 +496,7 @@ class Sources implements EventSources {
     const out: { comps: readonly string[]; via: readonly string[]; below: number }[] = [];
     const queue: { comps: readonly string[]; via: readonly string[]; level: number }[] = [{ comps, via: comps, level: 0 }];
     const seen = new Set<string>([this.map.host(comps)]);
+    let listed = 0;
     for (let next = 0; next < queue.length; next++) {
       const d = queue[next]!;
       out.push({ comps: d.comps, via: d.via, below: depth < 0 ? -1 : depth - d.level });
@@ -498,6 +508,8 @@ class Sources implements EventSources {
       } catch {
         continue;
       }
+      listed += entries.length;
+      if (listed > this.walkEntryLimit) return { dirs: undefined, kernel };
       for (const e of entries) {
         let c: readonly string[] = [...d.comps, e.name];
         const via = d.via === d.comps ? c : [...d.via, e.name];
