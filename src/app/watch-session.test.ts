@@ -45,9 +45,11 @@ for (const [ds, profile, seed] of [
       let changedResults = 0;
       for (let i = 1; i <= 200; i++) {
         const m = mutate.step();
-        const affected = session.affected({ paths: m.paths });
+        const change = { paths: m.paths };
+        const affected = session.affected(change);
         const before = session.current();
-        const run = await session.evaluate(affected.keys());
+        // what was collected before and is untouched by the change is kept (the daemon's way)
+        const run = await session.evaluate(affected.keys(), undefined, { change });
         partialCpu += run.cpuMs;
         partialRules += run.outcomes.size;
         for (const o of run.outcomes.values()) if (before.get(o.rule)?.result !== o.result) changedResults++;

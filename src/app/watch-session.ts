@@ -117,11 +117,17 @@ export class WatchSession {
    * Evaluates the given rules again (all selected rules when `rules` is
    * undefined), on a fresh look at the target. Runs one at a time: a call
    * made while another runs waits for it.
+   *
+   * With `since`, the change that led here: the objects collected before
+   * whose reads it does not touch (by the same rule as `affected`) are kept
+   * rather than collected again; everything else, and the probe services'
+   * caches, start afresh. A full evaluation always starts afresh.
    */
-  evaluate(rules?: Iterable<string>, signal?: AbortSignal): Promise<SessionRun> {
+  evaluate(rules?: Iterable<string>, signal?: AbortSignal, since?: { readonly change: ReadChange; readonly opts?: AffectedOptions }): Promise<SessionRun> {
+    const only = rules === undefined ? undefined : new Set(rules);
     const next = this.running.then(
-      () => this.run(rules === undefined ? undefined : new Set(rules), signal),
-      () => this.run(rules === undefined ? undefined : new Set(rules), signal),
+      () => this.run(only, signal, since),
+      () => this.run(only, signal, since),
     );
     this.running = next.catch(() => undefined);
     return next;
@@ -134,13 +140,15 @@ export class WatchSession {
     await this.services.close();
   }
 
-  private async run(rules: ReadonlySet<string> | undefined, signal: AbortSignal | undefined): Promise<SessionRun> {
+  private async run(rules: ReadonlySet<string> | undefined, signal: AbortSignal | undefined, since: { readonly change: ReadChange; readonly opts?: AffectedOptions } | undefined): Promise<SessionRun> {
     if (this.closed) throw new Error('the watch session is closed');
     const t0 = performance.now();
     const c0 = cpuUsage();
     const outcomes = new Map<string, RuleOutcome>();
     if (rules !== undefined && rules.size === 0) return { outcomes, durationMs: 0, cpuMs: 0 };
-    await this.services.reset();
+    if (rules !== undefined && since !== undefined) {
+      await this.services.share.retain((collections) => new Set(new ReadIndex(collections).affected(since.change, since.opts ?? {}).keys()));
+    } else await this.services.reset();
     const { checklist, resolved } = this.prepared;
     const { checks, applicability } = checkEngines(checklist, this.target, this.services.share, { reads: true, ...(signal ? { signal } : {}) });
     const only = rules ?? (this.opts.rules ? new Set(this.opts.rules) : undefined);

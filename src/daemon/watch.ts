@@ -301,10 +301,11 @@ export class WatchDaemon implements WatchView {
       this.sweep({ time, reason: batch.full, durationMs: Math.round(run.durationMs), score: session.score(), counts: countResults(run.outcomes.values()) });
       return;
     }
-    const affected = session.affected(batch, this.sources ? { scheduledWalks: this.sources.scheduledWalks() } : {});
+    const opts = this.sources ? { scheduledWalks: this.sources.scheduledWalks() } : {};
+    const affected = session.affected(batch, opts);
     if (affected.size === 0) return;
     const before = session.current();
-    const run = await session.evaluate(affected.keys(), this.abort.signal);
+    const run = await session.evaluate(affected.keys(), this.abort.signal, { change: batch, opts });
     const time = this.clock().toISOString();
     const events: WatchEvent[] = [];
     for (const o of run.outcomes.values()) {

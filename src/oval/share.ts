@@ -34,6 +34,8 @@ export interface SharedCollection {
 
 export class CollectionShare {
   private readonly objects = new Map<string, Promise<SharedCollection>>();
+  /** The collections that completed, by key: what `retain` may keep. */
+  private readonly settled = new Map<string, SharedCollection>();
 
   /** `services`: ProbeContext.services for every engine of the scan; the share's owner opens and closes them. */
   constructor(readonly services: ServiceScope) {}
@@ -41,7 +43,30 @@ export class CollectionShare {
   /** Forgets every shared collection and drops the services, so that the next evaluation sees the target as it is now. */
   async reset(): Promise<void> {
     this.objects.clear();
+    this.settled.clear();
     await this.services.reset();
+  }
+
+  /**
+   * For another evaluation of the same target after a known change: keeps
+   * the completed collections that recorded their reads and that `stale`
+   * does not name (their reads were not touched), forgets every other
+   * collection, and drops the services' caches, so that whatever is
+   * collected again sees the target as it is now. Returns how many were
+   * kept.
+   */
+  async retain(stale: (collections: ReadonlyMap<string, ReadSet>) => ReadonlySet<string>): Promise<number> {
+    const withReads = new Map<string, ReadSet>();
+    for (const [k, c] of this.settled) if (c.reads) withReads.set(k, c.reads);
+    const drop = stale(withReads);
+    for (const k of [...this.objects.keys()]) {
+      if (!withReads.has(k) || drop.has(k)) {
+        this.objects.delete(k);
+        this.settled.delete(k);
+      }
+    }
+    await this.services.reset();
+    return this.objects.size;
   }
 
   /** Whether an object of this shape was collected (or is being collected) already. */
@@ -55,6 +80,12 @@ export class CollectionShare {
     if (!p) {
       p = collect();
       this.objects.set(key, p);
+      p.then(
+        (c) => {
+          if (this.objects.get(key) === p) this.settled.set(key, c);
+        },
+        () => undefined,
+      );
     }
     return p;
   }
@@ -64,10 +95,13 @@ export class CollectionShare {
  * The shape of a simple object, as a key for CollectionShare: everything
  * its collection depends on, without ids, comments or versions. Undefined
  * when the collection depends on more than the target: a set, a variable
- * in an entity, or a filter whose state is missing or uses a variable.
+ * in an entity, a variable_object (whose items are a variable's values), or
+ * a filter whose state is missing or uses a variable.
  */
 export function collectionKey(object: OvalObject, doc: OvalDefinitions): string | undefined {
   if (object.set) return undefined;
+  // a variable_object's items are its variable's values: they depend on the session, not the target
+  if (object.type === 'variable_object') return undefined;
   if (usesVariable(object.entities)) return undefined;
   const filters: unknown[] = [];
   for (const f of object.filters) {
