@@ -150,11 +150,20 @@ while (readyAt === undefined) {
   await sleep(50);
   if (performance.now() - started > 300_000) die('not ready after 5 minutes');
 }
-const afterReady = procStat(child.pid);
+// bin/vigil.js runs the daemon in a child Node with its memory settings: measure that one
+const kids = (() => {
+  try {
+    return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+})();
+const daemonPid = kids[0] ?? child.pid;
+const afterReady = procStat(daemonPid);
 
 // latency: random changes, spaced so that each is seen on its own
 const mutate = new RootMutator(root, prng(20261205), Object.keys(ubuntu.platform));
-const changeCpu0 = procStat(child.pid).cpuS;
+const changeCpu0 = procStat(daemonPid).cpuS;
 for (let i = 0; i < CHANGES; i++) {
   const t = performance.now();
   const m = mutate.step();
@@ -162,19 +171,19 @@ for (let i = 0; i < CHANGES; i++) {
   await sleep(250);
 }
 await sleep(2000);
-const changeCpu = procStat(child.pid).cpuS - changeCpu0;
+const changeCpu = procStat(daemonPid).cpuS - changeCpu0;
 
 // idle: nothing changes
 process.stderr.write(`idle for ${IDLE_S} s …\n`);
-const idle0 = procStat(child.pid);
+const idle0 = procStat(daemonPid);
 const t0 = performance.now();
 const rss = [idle0.rssMB];
 const steps = Math.max(1, Math.round(IDLE_S / 10));
 for (let i = 0; i < steps; i++) {
   await sleep((IDLE_S * 1000) / steps);
-  rss.push(procStat(child.pid).rssMB);
+  rss.push(procStat(daemonPid).rssMB);
 }
-const idle1 = procStat(child.pid);
+const idle1 = procStat(daemonPid);
 const idleShare = (idle1.cpuS - idle0.cpuS) / ((performance.now() - t0) / 1000);
 stopping = true;
 child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The installed entry point: runs the compiled CLI (npm run build).
 //
-// A scan (`scan`, `xccdf eval`, `oval eval`) runs in a child Node with two
+// A scan (`scan`, `xccdf eval`, `oval eval`) or `watch` runs in a child Node with two
 // V8 settings for its memory, which can only be given when Node starts:
 // - the new space holds at most 4 MB a half (not 16): a walk of / makes a
 //   few short-lived objects per file, and a bigger new space only adds
@@ -17,7 +17,8 @@ const SCAN_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
 
 const args = process.argv.slice(2);
 const words = args.filter((a) => !a.startsWith('-'));
-const scans = words[0] === 'scan' || ((words[0] === 'xccdf' || words[0] === 'oval') && words[1] === 'eval');
+// `watch` too: a daemon's resident memory matters for as long as it runs
+const scans = words[0] === 'scan' || words[0] === 'watch' || ((words[0] === 'xccdf' || words[0] === 'oval') && words[1] === 'eval');
 const tuned = process.execArgv.some((a) => a.startsWith('--max-semi-space-size'));
 
 if (scans && !tuned) {
