@@ -13,22 +13,12 @@ import { test } from 'node:test';
 import { oracleMissing } from '../../testing/oracle.js';
 import { syncLimit } from './bounded.js';
 import { compilePcre, PcreError } from './pcre.js';
+import { prng } from '../../testing/prng.js';
 
 const SEED = 0x13c0ffee;
 const PATTERNS = 4000;
 const INPUTS_PER_PATTERN = 6;
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Grammar {
   private groups = 0;

@@ -8,6 +8,7 @@ import type { Component, OvalDefinitions, OvalEntity } from '../../model/oval/ty
 import { boundedMatchAll } from './bounded.js';
 import { anchoredByDotStar, compilePcre, emitTree, parsePcre, PcreError, translatePcre, type CharRanges, type PcreErrorKind, type PcreNode, type PcreOptions } from './pcre.js';
 import { oracleMissing } from '../../testing/oracle.js';
+import { prng } from '../../testing/prng.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -389,17 +390,6 @@ function ssgPatterns(files: readonly string[]): { literal: Set<string>; fromVari
   return { literal, fromVariables, unresolvedRefs };
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(s: string): number {
   let h = 2166136261;
