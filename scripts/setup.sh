@@ -3,12 +3,15 @@
 #   - Debian packages: OpenSCAP (the oracle the tests compare against), the SSG content,
 #     rpm (the oracle for rpm version ordering), and dbus with python3-dbus and python3-gi
 #     (a fake systemd on a private bus, to compare the systemd probes with oscap);
+#   - openssh-server (test hosts in network namespaces, each with its own sshd), postgresql
+#     (the results store's server, started on loopback by the tests), db5.3-util and
+#     python3-bsddb3 (Berkeley DB rpm databases for the rpm tests);
 #   - npm dependencies (pinned in package-lock.json), then compiles the TypeScript.
 # Safe to run again: packages already present are not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm dbus python3-dbus python3-gi chromium ansible-core ansible libxml2-utils time)
+APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm dbus python3-dbus python3-gi chromium ansible-core ansible libxml2-utils time openssh-server postgresql db5.3-util python3-bsddb3 iproute2)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -19,7 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "setup: installing Debian packages: ${missing[*]}" >&2
   $SUDO apt-get update -qq
+  # Packages install without starting their services (sshd, postgresql): the tests start their own.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d && policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 
 # Native modules (none yet) must build against the system's Node headers, never download them.
