@@ -7,10 +7,11 @@
  * writes well-formed XML by dropping the controls, so names collide.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { evaluateOvalFile } from '../app/oval-eval.js';
 import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { readDocument } from '../model/load.js';
 import { CAPTURE, streamXml } from '../model/xml/stream.js';
@@ -114,4 +115,31 @@ test('oscap writes the same root well-formed by dropping the controls, so names 
   assert.ok(names.includes('fx'), 'oscap writes f\\x01x as fx');
   assert.ok(distinct < names.length, 'oscap names collide');
   t.diagnostic(`oscap: ${names.length} names, ${distinct} distinct (${names.filter((n) => n === 'fx').length} read "fx")`);
+});
+
+const WORLD_WRITABLE = ovalXml({
+  definitions: `<definition class="compliance" id="oval:x:def:2" version="1"><metadata><title>t</title><description>d</description></metadata><criteria><criterion test_ref="oval:x:tst:2"/></criteria></definition>`,
+  tests: `<unix:file_test check="all" check_existence="none_exist" id="oval:x:tst:2" version="1" comment="no world-writable files in /w"><unix:object object_ref="oval:x:obj:2"/></unix:file_test>`,
+  objects: `<unix:file_object id="oval:x:obj:2" version="1"><unix:path>/w</unix:path><unix:filename operation="pattern match">.*</unix:filename><filter action="include">oval:x:ste:2</filter></unix:file_object>`,
+  states: `<unix:file_state id="oval:x:ste:2" version="1"><unix:owrite datatype="boolean">true</unix:owrite></unix:file_state>`,
+});
+
+test('a world-writable file whose name is not UTF-8 is found: Vigil answers false; oscap cannot match the name and answers error', { timeout: 120_000 }, async (t) => {
+  const r = join(base, 'ww-root');
+  mkdirSync(join(r, 'w'), { recursive: true });
+  writeFileSync(join(r, 'w', 'fine'), '');
+  const hidden = Buffer.concat([Buffer.from(join(r, 'w', 'ww')), Buffer.from([0xff])]);
+  writeFileSync(hidden, '');
+  chmodSync(hidden, 0o666);
+  const oval = join(base, 'ww-oval.xml');
+  writeFileSync(oval, WORLD_WRITABLE);
+  const report = await evaluateOvalFile(oval, { root: r });
+  assert.deepEqual(report.definitions.map((d) => d.result), ['false'], 'the file is world-writable, whatever its name');
+  if (!(await findOscap())) {
+    oracleMissing(t, 'oscap (Debian package openscap-scanner)');
+    return;
+  }
+  const o = await oscap(['oval', 'eval', oval], { env: { ...process.env, OSCAP_PROBE_ROOT: r } });
+  assert.match(o.stdout, /Definition oval:x:def:2: error/, o.stdout);
+  t.diagnostic(`oscap: ${o.stdout.trim().split('\n')[0]}; ${o.stderr.trim().split('\n')[0]}`);
 });

@@ -22,13 +22,14 @@
  * and lstat never follows the entry it examines.
  */
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
+import { decodeName, decodedNames, hasEscapedBytes, hostFsPath } from './host-names.js';
 import { childPath, fileTypeOfMode, TargetError, type DirEntry, type Examine, type FileInfo, type FileType } from './target.js';
 
 const QUIET = { throwIfNoEntry: false } as const;
 const TYPED = { withFileTypes: true } as const;
 
 /** lstat of a host path; undefined when it cannot be examined (gone since the listing, say). */
-function examined(host: string): Stats | undefined {
+function examined(host: string | Buffer): Stats | undefined {
   try {
     return lstatSync(host, QUIET);
   } catch {
@@ -45,32 +46,60 @@ function examined(host: string): Stats | undefined {
  */
 export function listHostDirectory(host: string, dir: string, examine: Examine): DirEntry[] {
   const prefix = host === '/' ? '/' : `${host}/`;
+  // A name that is not UTF-8 (host-names.ts) makes the listing be read again as bytes; the host
+  // paths built from it (and from a directory whose own path holds such a name) are then bytes too.
+  const fsHost = hostFsPath(host);
+  let escaped = typeof fsHost !== 'string';
+  const at = (name: string): string | Buffer => (escaped ? hostFsPath(prefix + name) : prefix + name);
   if (examine === 'all') {
     // every entry is examined, so the names are enough: lstat gives the types
-    const names = listed(host, dir, (h) => readdirSync(h));
+    const names = listed(host, dir, () =>
+      decodedNames(readdirSync(fsHost), () => {
+        escaped = true;
+        return readdirSync(fsHost, BYTES);
+      }),
+    );
     const out = new Array<DirEntry>(names.length);
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const s = examined(prefix + name);
+      const s = examined(at(name));
       out[i] = s === undefined ? { name, type: 'unknown' } : { name, type: fileTypeOfMode(s.mode), info: infoOfStats(childPath(dir, name), s) };
     }
     return out;
   }
-  const list = listed(host, dir, (h) => readdirSync(h, TYPED));
+  const list = listed(host, dir, () => typedEntries(fsHost, () => (escaped = true)));
   const out = new Array<DirEntry>(list.length);
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
-    const type = direntType(d);
-    const s = examine === 'directories' && (type === 'directory' || type === 'unknown') ? examined(prefix + d.name) : undefined;
-    out[i] = s === undefined ? { name: d.name, type } : { name: d.name, type, info: infoOfStats(childPath(dir, d.name), s) };
+    const s = examine === 'directories' && (d.type === 'directory' || d.type === 'unknown') ? examined(at(d.name)) : undefined;
+    out[i] = s === undefined ? d : { name: d.name, type: d.type, info: infoOfStats(childPath(dir, d.name), s) };
+  }
+  return out;
+}
+
+const BYTES = { encoding: 'buffer' } as const;
+const TYPED_BYTES = { withFileTypes: true, encoding: 'buffer' } as const;
+
+/** readdir with types, names decoded (host-names.ts); `onEscaped` is called when a name is not UTF-8. */
+export function typedEntries(fsHost: string | Buffer, onEscaped: () => void = () => undefined): DirEntry[] {
+  const list = readdirSync(fsHost, TYPED);
+  const out = new Array<DirEntry>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i]!;
+    if (d.name.includes('\ufffd')) {
+      const bytes = readdirSync(fsHost, TYPED_BYTES);
+      if (bytes.some((b) => hasEscapedBytes(decodeName(b.name)))) onEscaped();
+      return bytes.map((b) => ({ name: decodeName(b.name), type: direntType(b) }));
+    }
+    out[i] = { name: d.name, type: direntType(d) };
   }
   return out;
 }
 
 /** readdir, its failure a TargetError for the target's `dir`. */
-function listed<T>(host: string, dir: string, read: (host: string) => T): T {
+function listed<T>(_host: string, dir: string, read: () => T): T {
   try {
-    return read(host);
+    return read();
   } catch (e) {
     throw new TargetError((e as NodeJS.ErrnoException).code ?? 'EIO', dir);
   }
@@ -91,7 +120,7 @@ export function infoOfStats(path: string, s: Stats): FileInfo {
 }
 
 /** The type a directory listing reports for an entry. */
-export function direntType(d: Dirent): FileType {
+export function direntType(d: Dirent | Dirent<Buffer>): FileType {
   if (d.isFile()) return 'regular';
   if (d.isDirectory()) return 'directory';
   if (d.isSymbolicLink()) return 'symlink';

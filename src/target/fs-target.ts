@@ -14,6 +14,7 @@ import { lstat, open, readdir, readlink, realpath, stat, statfs } from 'node:fs/
 import { hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
 import { direntType, infoOfStats as info, readHostDirectory } from './dir-reader.js';
+import { decodeName, hasEscapedBytes, hostFsPath } from './host-names.js';
 import {
   checkEntryName,
   childPath,
@@ -70,7 +71,7 @@ async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
  */
 async function readWhole(hostPath: string, targetPath: string, flags: number, opts: ReadOptions): Promise<Buffer> {
   const limit = opts.maxBytes ?? DEFAULT_READ_LIMIT;
-  const fh = await open(hostPath, opts.special ? flags : flags | constants.O_NONBLOCK);
+  const fh = await open(hostFsPath(hostPath), opts.special ? flags : flags | constants.O_NONBLOCK);
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw new TargetError('EISDIR', targetPath);
@@ -96,7 +97,7 @@ async function readWhole(hostPath: string, targetPath: string, flags: number, op
 /** Reads at most `length` bytes from `offset` of a regular file, through a handle opened with `flags` (never blocking). */
 async function readSome(hostPath: string, targetPath: string, flags: number, offset: number, length: number): Promise<Buffer> {
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new TargetError('EINVAL', targetPath, `bad range: ${offset}+${length}`);
-  const fh = await open(hostPath, flags | constants.O_NONBLOCK);
+  const fh = await open(hostFsPath(hostPath), flags | constants.O_NONBLOCK);
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw new TargetError('EISDIR', targetPath);
@@ -115,7 +116,7 @@ async function readSome(hostPath: string, targetPath: string, flags: number, off
 }
 
 async function fsStats(host: string): Promise<FsStats> {
-  const s = await statfs(host);
+  const s = await statfs(hostFsPath(host));
   return { type: s.type, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree };
 }
 
@@ -131,8 +132,28 @@ function hostInterfaces(): InterfaceAddress[] {
 // Walks examine entries one by one when the listing did not: the callback
 // API with a promise around it costs markedly less per call than
 // node:fs/promises.
-const lstatFast = (p: string): Promise<Stats> => new Promise((res, rej) => lstatCallback(p, (e, s) => (e ? rej(e) : res(s))));
-const statFast = (p: string): Promise<Stats> => new Promise((res, rej) => statCallback(p, (e, s) => (e ? rej(e) : res(s))));
+const lstatFast = (p: string): Promise<Stats> => new Promise((res, rej) => lstatCallback(hostFsPath(p), (e, s) => (e ? rej(e) : res(s))));
+const statFast = (p: string): Promise<Stats> => new Promise((res, rej) => statCallback(hostFsPath(p), (e, s) => (e ? rej(e) : res(s))));
+
+/** lstat, stat, readlink and realpath of a host path that may hold a name that is not UTF-8 (host-names.ts). */
+const hostLstat = (p: string): Promise<Stats> => lstat(hostFsPath(p));
+const hostStat = (p: string): Promise<Stats> => stat(hostFsPath(p));
+const hostReadlink = async (p: string): Promise<string> => decodeName(await readlink(hostFsPath(p), { encoding: 'buffer' }));
+const hostRealpath = async (p: string): Promise<string> => decodeName(await realpath(hostFsPath(p), { encoding: 'buffer' }));
+
+/** readdir with types; a listing with a name that is not UTF-8 is read again as bytes and decoded. */
+async function hostEntries(p: string): Promise<DirEntry[]> {
+  const host = hostFsPath(p);
+  const list = await readdir(host, { withFileTypes: true });
+  if (!list.some((d) => d.name.includes('\ufffd'))) return entries(list);
+  return (await readdir(host, { withFileTypes: true, encoding: 'buffer' })).map((d) => ({ name: decodeName(d.name), type: direntType(d) }));
+}
+
+/** The extended attributes calls take a string path: a name that is not UTF-8 cannot be passed, and says so. */
+function xattrHostPath(host: string, path: string): string {
+  if (hasEscapedBytes(host)) throw new TargetError('EILSEQ', path, `${path}: extended attributes of a name that is not UTF-8 cannot be read`);
+  return host;
+}
 
 /**
  * A directory of a filesystem target, opened for a walk: `host` is the
@@ -241,17 +262,17 @@ class LocalTarget implements Target {
   }
 
   async listxattr(path: string, opts: FollowOption = {}): Promise<string[]> {
-    return listHostXattrs(await this.xattrPath(path, opts), path);
+    return listHostXattrs(xattrHostPath(await this.xattrPath(path, opts), path), path);
   }
 
   async getxattr(path: string, name: string, opts: FollowOption = {}): Promise<Buffer | undefined> {
-    return getHostXattr(await this.xattrPath(path, opts), path, name);
+    return getHostXattr(xattrHostPath(await this.xattrPath(path, opts), path), path, name);
   }
 
   /** The host path to give the l*xattr calls: the path itself, or what it points at. */
   private async xattrPath(path: string, opts: FollowOption): Promise<string> {
     splitPath(path);
-    return opts.follow ? guarded(path, () => realpath(path)) : path;
+    return opts.follow ? guarded(path, () => hostRealpath(path)) : path;
   }
 
   async close(): Promise<void> {
@@ -260,27 +281,27 @@ class LocalTarget implements Target {
 
   async lstat(path: string): Promise<FileInfo> {
     splitPath(path);
-    return guarded(path, async () => info(path, await lstat(path)));
+    return guarded(path, async () => info(path, await hostLstat(path)));
   }
 
   async stat(path: string): Promise<FileInfo> {
     splitPath(path);
-    return guarded(path, async () => info(path, await stat(path)));
+    return guarded(path, async () => info(path, await hostStat(path)));
   }
 
   async readdir(path: string): Promise<DirEntry[]> {
     splitPath(path);
-    return guarded(path, async () => entries(await readdir(path, { withFileTypes: true })));
+    return guarded(path, () => hostEntries(path));
   }
 
   async readlink(path: string): Promise<string> {
     splitPath(path);
-    return guarded(path, () => readlink(path));
+    return guarded(path, () => hostReadlink(path));
   }
 
   async realpath(path: string): Promise<string> {
     splitPath(path);
-    return guarded(path, () => realpath(path));
+    return guarded(path, () => hostRealpath(path));
   }
 
   openDir = async (path: string): Promise<DirHandle> => {
@@ -346,11 +367,11 @@ class OfflineRootTarget implements Target {
   }
 
   async listxattr(path: string, opts: FollowOption = {}): Promise<string[]> {
-    return listHostXattrs(this.host(await this.resolve(path, opts.follow === true)), path);
+    return listHostXattrs(xattrHostPath(this.host(await this.resolve(path, opts.follow === true)), path), path);
   }
 
   async getxattr(path: string, name: string, opts: FollowOption = {}): Promise<Buffer | undefined> {
-    return getHostXattr(this.host(await this.resolve(path, opts.follow === true)), path, name);
+    return getHostXattr(xattrHostPath(this.host(await this.resolve(path, opts.follow === true)), path), path, name);
   }
 
   async close(): Promise<void> {
@@ -384,7 +405,7 @@ class OfflineRootTarget implements Target {
       const here = this.host([...done, c]);
       let s: Stats;
       try {
-        s = await lstat(here);
+        s = await hostLstat(here);
       } catch (e) {
         throw toTargetError(e, path);
       }
@@ -396,7 +417,7 @@ class OfflineRootTarget implements Target {
       if (++links > MAX_SYMLINKS) throw new TargetError('ELOOP', path);
       let target: string;
       try {
-        target = await readlink(here);
+        target = await hostReadlink(here);
       } catch (e) {
         throw toTargetError(e, path);
       }
@@ -419,28 +440,28 @@ class OfflineRootTarget implements Target {
 
   async lstat(path: string): Promise<FileInfo> {
     const host = this.host(await this.resolve(path, false));
-    return guarded(path, async () => info(path, await lstat(host)));
+    return guarded(path, async () => info(path, await hostLstat(host)));
   }
 
   async stat(path: string): Promise<FileInfo> {
     // resolve() has followed every link, so lstat of the result is stat
     const host = this.host(await this.resolve(path, true));
-    return guarded(path, async () => info(path, await lstat(host)));
+    return guarded(path, async () => info(path, await hostLstat(host)));
   }
 
   async readdir(path: string): Promise<DirEntry[]> {
     const host = this.host(await this.resolve(path, true));
-    return guarded(path, async () => entries(await readdir(host, { withFileTypes: true })));
+    return guarded(path, () => hostEntries(host));
   }
 
   async readlink(path: string): Promise<string> {
     const host = this.host(await this.resolve(path, false));
-    return guarded(path, () => readlink(host));
+    return guarded(path, () => hostReadlink(host));
   }
 
   async realpath(path: string): Promise<string> {
     const components = await this.resolve(path, true);
-    await guarded(path, () => lstat(this.host(components)));
+    await guarded(path, () => hostLstat(this.host(components)));
     return this.targetPath(components);
   }
 
