@@ -49,6 +49,12 @@ const FILES: Record<string, RootEntry> = {
   'etc/conf.d/2.xml': '<c><v>two</v></c>',
   'etc/conf.d/other.txt': '<c><v>not matched</v></c>',
   'etc/conf.d/sub/3.xml': '<c><v>three</v></c>',
+  // libxml2's limits without XML_PARSE_HUGE, at their boundaries
+  'etc/deep-257.xml': '<a>'.repeat(257) + 'x' + '</a>'.repeat(257),
+  'etc/deep-258.xml': '<a>'.repeat(258) + 'x' + '</a>'.repeat(258),
+  'etc/text-max.xml': `<a>${'x'.repeat(10_000_000)}</a>`,
+  'etc/text-over.xml': `<a>${'x'.repeat(10_000_001)}</a>`,
+  'etc/cdata-over.xml': `<a><![CDATA[${'x'.repeat(10_000_001)}]]></a>`,
   'etc/xlink': { symlink: 'plain.xml' },
   'etc/xdangle': { symlink: 'missing.xml' },
   'etc/xdir': { symlink: 'conf.d' },
@@ -76,6 +82,12 @@ const one = (file: string, ...values: string[]): string => `${file}: ${values.jo
 const found = (file: string, ...values: string[]): Case['want'] => ({ definition: 'true', flag: 'complete', items: [one(file, ...values)] });
 const NONE: Case['want'] = { definition: 'false', flag: 'does not exist', items: [] };
 const cantParse = (file: string): Case['want'] => ({ definition: 'error', flag: 'error', items: [], messages: [`Can't parse '${file}'.`] });
+const LIMIT_MESSAGE: Case['differs'] = { what: ['messages'], why: 'Vigil says which limit the file is over; oscap prints libxml2\'s reason on stderr only' };
+/** As cantParse, with Vigil's word on which limit the file is over (oscap prints libxml2's on its stderr only). */
+const overLimit = (file: string, what: string): Case['want'] => ({
+  ...cantParse(file),
+  messages: [`Can't parse '${file}'.`, `'${file}' has ${what}: refused, as libxml2 (and oscap) refuse it without XML_PARSE_HUGE.`],
+});
 
 const CASES: readonly Case[] = [
   // node-sets
@@ -150,6 +162,12 @@ const CASES: readonly Case[] = [
     want: { ...cantParse('/etc/doctype-plain.xml'), messages: ["Can't parse '/etc/doctype-plain.xml'.", "'/etc/doctype-plain.xml' has a DOCTYPE, which Vigil refuses: entities are never declared, expanded or fetched."] },
     differs: { what: ['definition', 'flag', 'items', 'messages'], why: 'Vigil refuses any DOCTYPE (hostile input); libxml2 parses it' },
   },
+  // limits
+  { name: 'elements nested 257 deep are read', ...x('/etc/deep-257.xml', 'count(//a)'), want: found('/etc/deep-257.xml', 'int:257') },
+  { name: 'elements nested 258 deep are refused', ...x('/etc/deep-258.xml', 'count(//a)'), want: overLimit('/etc/deep-258.xml', 'elements nested deeper than 257 levels'), differs: LIMIT_MESSAGE },
+  { name: 'a text node of 10,000,000 bytes is read', ...x('/etc/text-max.xml', 'string-length(/a)'), want: found('/etc/text-max.xml', 'int:10000000') },
+  { name: 'a text node of 10,000,001 bytes is refused', ...x('/etc/text-over.xml', 'string-length(/a)'), want: overLimit('/etc/text-over.xml', 'a text node longer than 10,000,000 bytes'), differs: LIMIT_MESSAGE },
+  { name: 'a CDATA section of 10,000,001 bytes is refused', ...x('/etc/cdata-over.xml', 'string-length(/a)'), want: overLimit('/etc/cdata-over.xml', 'a text node longer than 10,000,000 bytes'), differs: LIMIT_MESSAGE },
   // locating files
   { name: 'filepath through a symlink', ...x('/etc/xlink', 'count(//server)'), want: found('/etc/xlink', 'int:2') },
   { name: 'filepath of a dangling symlink', ...x('/etc/xdangle', '/'), want: cantParse('/etc/xdangle') },

@@ -31,7 +31,9 @@
  */
 import { createRequire } from 'node:module';
 import type { Document as XmlDocument, DOMImplementation, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
+import { MAX_XML_TEXT, overTextLimit } from '../../../model/xml/limits.js';
 import { SaxesParser } from '../../../model/xml/saxes.js';
+import { MAX_XML_DEPTH } from '../../../model/xml/stream.js';
 import { isNotFound, TargetError } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeRequest, ProbeResult } from '../../types.js';
 import { formatXPathNumber, parseXPathNumber } from '../cformat.js';
@@ -102,6 +104,9 @@ function toInt32(d: number): string {
 
 class DoctypeRefused extends Error {}
 
+/** A document over libxml2's limits without XML_PARSE_HUGE (which oscap's xmlfilecontent probe keeps): it cannot be parsed. */
+class OverLimit extends Error {}
+
 /** The encoding libxml2 would read `buf` in: a BOM, else the XML declaration's, else UTF-8. */
 function decodeXml(buf: Buffer): string {
   let label = 'utf-8';
@@ -137,8 +142,10 @@ function parseStripped(text: string): XmlDocument {
   });
   parser.on('opentag', (tag) => {
     flush();
+    if (stack.length > MAX_XML_DEPTH) throw new OverLimit(`elements nested deeper than ${MAX_XML_DEPTH} levels`);
     const el = doc.createElement(tag.local);
     for (const a of Object.values(tag.attributes)) {
+      if (overTextLimit(a.value)) throw new OverLimit(`an attribute value longer than ${MAX_XML_TEXT.toLocaleString('en')} bytes`);
       if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
       el.setAttribute(a.local, a.value);
     }
@@ -146,6 +153,8 @@ function parseStripped(text: string): XmlDocument {
     stack.push(el);
   });
   const onText = (t: string): void => {
+    // libxml2 measures each text node and CDATA section as it reads it, before strip_ns() joins them
+    if (overTextLimit(t)) throw new OverLimit(`a text node longer than ${MAX_XML_TEXT.toLocaleString('en')} bytes`);
     if (stack.length > 1) pending += t;
   };
   parser.on('text', onText);
@@ -230,6 +239,7 @@ export const xmlfilecontentProbe: Probe = {
         // what oscap says for a dangling link or a directory; anything else (EACCES, EIO) also says why
         if (e instanceof TargetError && !isNotFound(e) && e.code !== 'EISDIR') messages.push(failureMessage('cannot read', f.filepath, e));
         if (e instanceof DoctypeRefused) messages.push(`'${wholePath}' has a DOCTYPE, which Vigil refuses: entities are never declared, expanded or fetched.`);
+        if (e instanceof OverLimit) messages.push(`'${wholePath}' has ${e.message}: refused, as libxml2 (and oscap) refuse it without XML_PARSE_HUGE.`);
         failed = true;
         continue;
       }
