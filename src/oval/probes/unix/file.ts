@@ -97,16 +97,17 @@ const FIELDS: ReadonlyArray<readonly [string, (f: LocatedFile, acl: readonly Ite
 ];
 const FIELD_BY_NAME = new Map(FIELDS);
 
-/** The counts of the entities' statuses (every entity exists but the ACL one, whose status varies), made once per case. */
-const COUNTS = new Map<string, NonNullable<ItemData['statuses']>>();
+/** The counts of the entities' statuses (every entity exists but the ACL one, whose status varies), made once per case: by the ACL entity's status, then with or without filepath (no key string is built: a walk asks once per item). */
+const COUNTS = new Map<string, [NonNullable<ItemData['statuses']> | undefined, NonNullable<ItemData['statuses']> | undefined]>();
 function statusCounts(withFilepath: boolean, acl: readonly ItemEntity[]): NonNullable<ItemData['statuses']> {
   const s = acl[0]!.status;
-  const key = `${withFilepath}/${s}`;
-  let c = COUNTS.get(key);
+  let pair = COUNTS.get(s);
+  if (!pair) COUNTS.set(s, (pair = [undefined, undefined]));
+  const i = withFilepath ? 1 : 0;
+  let c = pair[i];
   if (!c) {
     const exists = FIELDS.length - (withFilepath ? 1 : 2);
-    c = { exists: exists + (s === 'exists' ? 1 : 0), dne: s === 'does not exist' ? 1 : 0, error: s === 'error' ? 1 : 0, nc: s === 'not collected' ? 1 : 0 };
-    COUNTS.set(key, c);
+    c = pair[i] = { exists: exists + (s === 'exists' ? 1 : 0), dne: s === 'does not exist' ? 1 : 0, error: s === 'error' ? 1 : 0, nc: s === 'not collected' ? 1 : 0 };
   }
   return c;
 }
