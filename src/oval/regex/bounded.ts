@@ -40,6 +40,9 @@ export const DEFAULT_REGEX_TIMEOUT_MS = 500;
 /** After this many timeouts, a pattern's next matches in the worker, on inputs at least as long as the shortest that timed out, answer `'timeout'` at once (a walk over many hostile names). */
 export const TIMEOUTS_BEFORE_GIVING_UP = 3;
 
+/** How long a new worker may take to start before its match fails as an error (not a timeout: the pattern is not to blame). */
+const WORKER_START_MS = 30_000;
+
 /** The deadline for an input of `length` characters: 0.5 s, and 1 ms more per 50,000 characters (a linear pass over 128 MiB takes a few hundred ms). */
 export function deadlineFor(length: number): number {
   return DEFAULT_REGEX_TIMEOUT_MS + Math.ceil(length / 50_000);
@@ -197,7 +200,9 @@ interface Reply {
 export class RegexWorker {
   private worker: Worker | undefined;
   private readonly queue: Job[] = [];
-  private running: { readonly job: Job; readonly timer: NodeJS.Timeout } | undefined;
+  private running: { readonly job: Job; timer: NodeJS.Timeout | undefined } | undefined;
+  /** Whether the current worker has started running. */
+  private online = false;
   private nextId = 1;
   /** Workers started so far (one more after each timeout). */
   started = 0;
@@ -220,6 +225,14 @@ export class RegexWorker {
     if (!this.worker) {
       const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
       this.started++;
+      this.online = false;
+      // a match's deadline counts from the moment its worker runs: a worker's start (a new
+      // Node environment) can take longer than a deadline on a loaded machine
+      w.once('online', () => {
+        if (w !== this.worker) return;
+        this.online = true;
+        this.armDeadline(w);
+      });
       w.on('message', (m: Reply) => this.reply(w, m));
       // a worker that dies (out of memory, say) fails its match; the next match gets a new one
       w.on('error', () => this.fail(w, 'error'));
@@ -238,11 +251,20 @@ export class RegexWorker {
     }
     const w = this.ensure();
     w.ref();
-    const timer = setTimeout(() => this.fail(w, 'timeout'), job.timeoutMs);
-    this.running = { job, timer };
+    this.running = { job, timer: undefined };
+    if (this.online) this.armDeadline(w);
+    else this.running.timer = setTimeout(() => this.fail(w, 'error'), WORKER_START_MS);
     const { id, source, flags, input, kind, maxMatches, maxChars } = job;
     const req: Request = { id, source, flags, input, kind, maxMatches, maxChars };
     w.postMessage(req);
+  }
+
+  /** Starts the running match's deadline (replacing the bound on its worker's start). */
+  private armDeadline(w: Worker): void {
+    const r = this.running;
+    if (!r) return;
+    clearTimeout(r.timer);
+    r.timer = setTimeout(() => this.fail(w, 'timeout'), r.job.timeoutMs);
   }
 
   private reply(w: Worker, m: Reply): void {
