@@ -15,7 +15,7 @@ export interface RpmDatabaseLocation {
   readonly format: RpmDbFormat;
 }
 
-/** A database that cannot be read as a whole: not a database, corrupt, unsupported, or unreadable on the target. */
+/** A database that cannot be read as a whole: not a database, corrupt, or unreadable on the target. */
 export class RpmDbError extends Error {
   override readonly name = 'RpmDbError';
   constructor(
@@ -115,8 +115,8 @@ async function readMacros(target: Target, opts: Abortable): Promise<{ dbpath?: s
 }
 
 /**
- * Every installed package's header, in the database's order (instance
- * number for sqlite, on-disk order for bdb). See ReadRpmDbOptions for a
+ * Every installed package's header, in the order rpm -qa lists them
+ * (instance number for sqlite, bucket order for bdb, block order for ndb). See ReadRpmDbOptions for a
  * header that does not parse; a database that cannot be read rejects with
  * RpmDbError.
  */
@@ -135,8 +135,11 @@ export async function readRpmDatabase(target: Target, loc: RpmDatabaseLocation, 
         blobs = readBdbBlobs(await readWhole(target, path, opts), path);
         break;
       }
-      case 'ndb':
-        throw new RpmDbError(path, `${path}: the ndb format (SUSE) is not supported yet`);
+      case 'ndb': {
+        const { readNdbBlobs } = await import('./ndb.js');
+        blobs = readNdbBlobs(await readWhole(target, path, opts), path);
+        break;
+      }
     }
   } catch (e) {
     if (e instanceof RpmDbError) throw e;
