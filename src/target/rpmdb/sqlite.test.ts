@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { buildRpms, installRpms, rpmQueryAll, rpmQueryPackages, rpmToolsAvailable } from '../../testing/rpm-build.js';
 import { linesOf, oracleLines, PACKAGES, QUERY_FORMAT } from '../../testing/rpmdb-fixture.js';
@@ -95,6 +97,22 @@ describe('rpm sqlite database', { skip }, () => {
     } finally {
       writer.close();
     }
+  });
+
+  it('rolls back a hot -journal left by a writer that died, as rpm\'s next open would', async () => {
+    const r = freshRoot('hot-journal');
+    const file = join(r, 'var/lib/rpm/rpmdb.sqlite');
+    // a writer in rollback mode spills a half-done transaction into the file, then is killed
+    const script = `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(file)});
+      db.pragma('journal_mode = DELETE'); db.pragma('foreign_keys = OFF'); db.pragma('cache_size = 1');
+      db.exec('BEGIN'); db.prepare('UPDATE Packages SET blob = zeroblob(length(blob))').run(); db.exec('DELETE FROM Basenames');
+      process.kill(process.pid, 'SIGKILL');`;
+    spawnSync(process.execPath, ['-e', script], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), stdio: 'ignore' });
+    assert.ok(existsSync(`${file}-journal`), 'the writer left a hot journal');
+    const before = digests(join(r, 'var/lib/rpm'));
+    const headers = await readRpmDatabase(offlineRootTarget(r), { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' });
+    assert.equal(headers.length, PACKAGES.length);
+    assert.deepEqual(digests(join(r, 'var/lib/rpm')), before);
   });
 
   it('refuses what is not an rpm sqlite database with RpmDbError', async () => {
