@@ -118,7 +118,7 @@ async function readMacros(target: Target, opts: Abortable): Promise<{ dbpath?: s
  * Every installed package's header, in the order rpm -qa lists them
  * (instance number for sqlite, bucket order for bdb, block order for ndb). See ReadRpmDbOptions for a
  * header that does not parse; a database that cannot be read rejects with
- * RpmDbError.
+ * RpmDbError (an abandoned read, with the TargetError ECANCELED).
  */
 export async function readRpmDatabase(target: Target, loc: RpmDatabaseLocation, opts: ReadRpmDbOptions = {}): Promise<RpmHeader[]> {
   const path = `${loc.dir}/${loc.file}`;
@@ -143,7 +143,7 @@ export async function readRpmDatabase(target: Target, loc: RpmDatabaseLocation, 
     }
   } catch (e) {
     if (e instanceof RpmDbError) throw e;
-    if (e instanceof TargetError) throw new RpmDbError(path, `${path}: ${e.message}`, { cause: e });
+    if (e instanceof TargetError && e.code !== 'ECANCELED') throw new RpmDbError(path, `${path}: ${e.message}`, { cause: e });
     throw e;
   }
   return parseBlobs(blobs, path, opts);

@@ -9,12 +9,16 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { buildRpms, installRpms, rpmQueryAll, rpmQueryPackages, rpmToolsAvailable } from '../../testing/rpm-build.js';
 import { linesOf, oracleLines, PACKAGES, QUERY_FORMAT } from '../../testing/rpmdb-fixture.js';
+import { faultTarget } from '../../testing/fault-target.js';
+import { REQUIRE_ORACLE } from '../../testing/oracle.js';
 import { offlineRootTarget } from '../fs-target.js';
+import { TargetError } from '../target.js';
 import { findRpmDatabase, readRpmDatabase, RpmDbError, type RpmBadHeader } from './database.js';
 import { RPMTAG } from './header.js';
 import { parsePackageFile, RPMSIGTAG } from './package-file.js';
 
-const skip = rpmToolsAvailable() ? false : 'rpmbuild and rpm are not installed';
+// without the oracle's tools the tests skip, or fail under VIGIL_REQUIRE_ORACLE=1 (CI)
+const skip = REQUIRE_ORACLE ? false : rpmToolsAvailable() ? false : 'rpmbuild and rpm are not installed';
 const base = mkdtempSync(join(tmpdir(), 'vigil-rpmdb-test-'));
 after(() => rmSync(base, { recursive: true, force: true }));
 let rpms: string[] = [];
@@ -140,6 +144,26 @@ describe('rpm sqlite database', { skip }, () => {
     writeFileSync(join(r, 'var/lib/rpm/rpmdb.sqlite-wal'), Buffer.alloc(70000, 0x5a));
     const headers = await readRpmDatabase(offlineRootTarget(r), { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' });
     assert.equal(headers.length, PACKAGES.length);
+  });
+
+  it('rejects with RpmDbError when the target cannot read the database, and finds no database where it cannot look', async () => {
+    const loc = { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' } as const;
+    for (const [path, op] of [['/var/lib/rpm/rpmdb.sqlite', 'readFile'], ['/var/lib/rpm/rpmdb.sqlite-wal', 'readFile'], ['/var/lib/rpm/rpmdb.sqlite', 'stat']] as const) {
+      const t = faultTarget(offlineRootTarget(root), [{ path, ops: [op], code: 'EIO' }]);
+      await assert.rejects(readRpmDatabase(t, loc), (e: unknown) => e instanceof RpmDbError && /EIO/.test(e.message), `${op} ${path}`);
+    }
+    const hidden = faultTarget(offlineRootTarget(root), [{ path: '/var/lib/rpm', prefix: true, ops: ['stat'], code: 'EACCES' }]);
+    await assert.rejects(findRpmDatabase(hidden), (e: unknown) => e instanceof TargetError && e.code === 'EACCES');
+  });
+
+  it('gives up at once on an abandoned read, with ECANCELED, and leaves no copy behind', async () => {
+    const loc = { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' } as const;
+    const ac = new AbortController();
+    ac.abort();
+    const copies = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('vigil-rpmdb-') && !f.startsWith('vigil-rpmdb-test-'));
+    const before = copies();
+    await assert.rejects(readRpmDatabase(offlineRootTarget(root), loc, { signal: ac.signal }), (e: unknown) => e instanceof TargetError && e.code === 'ECANCELED');
+    assert.deepEqual(copies(), before);
   });
 
   it('rejects a database with a bad header, or reports it and returns the others', async () => {
