@@ -54,6 +54,23 @@ describe('rpm sqlite database', { skip }, () => {
     mkdirSync(join(elsewhere, 'etc/rpm'), { recursive: true });
     writeFileSync(join(elsewhere, 'etc/rpm/macros'), '%_dbpath /opt/rpmdb\n');
     assert.deepEqual(await findRpmDatabase(offlineRootTarget(elsewhere)), { dir: '/opt/rpmdb', file: 'rpmdb.sqlite', format: 'sqlite' });
+    // Fedora's macros: %_dbpath in /usr/lib/sysimage/rpm wins over a stale database left in /var/lib/rpm
+    const fedora = freshRoot('fedora', '/usr/lib/sysimage/rpm');
+    mkdirSync(join(fedora, 'var/lib/rpm'), { recursive: true });
+    writeFileSync(join(fedora, 'var/lib/rpm/Packages'), 'stale');
+    assert.deepEqual(await findRpmDatabase(offlineRootTarget(fedora)), { dir: '/var/lib/rpm', file: 'Packages', format: 'bdb' });
+    mkdirSync(join(fedora, 'usr/lib/rpm'), { recursive: true });
+    writeFileSync(join(fedora, 'usr/lib/rpm/macros'), '%_var\t\t\t/var\n%_dbpath\t\t%{_usr}/lib/sysimage/rpm\n');
+    assert.deepEqual(await findRpmDatabase(offlineRootTarget(fedora)), { dir: '/usr/lib/sysimage/rpm', file: 'rpmdb.sqlite', format: 'sqlite' });
+    // Debian's %_dbpath goes through a shell: not a plain path, so not taken; %_db_backend picks among files of one directory
+    writeFileSync(join(fedora, 'usr/lib/rpm/macros'), "%_dbpath\t\t%(bash -c 'echo ~/.rpmdb')\n");
+    writeFileSync(join(fedora, 'usr/lib/sysimage/rpm/Packages.db'), 'ndb');
+    assert.deepEqual(await findRpmDatabase(offlineRootTarget(fedora)), { dir: '/var/lib/rpm', file: 'Packages', format: 'bdb' });
+    rmSync(join(fedora, 'var/lib/rpm/Packages'));
+    assert.deepEqual(await findRpmDatabase(offlineRootTarget(fedora)), { dir: '/usr/lib/sysimage/rpm', file: 'rpmdb.sqlite', format: 'sqlite' });
+    mkdirSync(join(fedora, 'etc/rpm'), { recursive: true });
+    writeFileSync(join(fedora, 'etc/rpm/macros'), '%_db_backend ndb\n');
+    assert.deepEqual(await findRpmDatabase(offlineRootTarget(fedora)), { dir: '/usr/lib/sysimage/rpm', file: 'Packages.db', format: 'ndb' });
     const empty = join(base, 'empty');
     mkdirSync(join(empty, 'var/lib/rpm'), { recursive: true });
     assert.equal(await findRpmDatabase(offlineRootTarget(empty)), undefined);
