@@ -133,6 +133,8 @@ req = json.load(sys.stdin)
 d = db.DB()
 d.set_pagesize(req['pagesize'])
 d.set_lorder(req['lorder'])
+if req['checksum']:
+    d.set_flags(db.DB_CHKSUM)
 d.open(req['file'], dbtype=db.DB_HASH, flags=db.DB_CREATE)
 fmt = '<I' if req['lorder'] == 1234 else '>I'
 for inst, blob in req['blobs']:
@@ -150,12 +152,13 @@ export function bdbWriterAvailable(): boolean {
  * Writes an rpm Packages file (Berkeley DB hash, as rpm ≤ 4.15 made) holding
  * these header blobs under their instance numbers, plus rpm's key 0 (the
  * next free instance), through Debian's python3-bsddb3. `bigEndian` writes
- * it as a big-endian host would.
+ * it as a big-endian host would; `checksum` gives its pages checksums
+ * (DB_CHKSUM), which rpm's defaults never ask for.
  */
-export function writeBdbPackages(file: string, blobs: readonly { instance: number; blob: Buffer }[], opts: { pagesize?: number; bigEndian?: boolean } = {}): void {
+export function writeBdbPackages(file: string, blobs: readonly { instance: number; blob: Buffer }[], opts: { pagesize?: number; bigEndian?: boolean; checksum?: boolean } = {}): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const next = blobs.reduce((m, b) => Math.max(m, b.instance), 0) + 1;
-  const req = { file, pagesize: opts.pagesize ?? 4096, lorder: opts.bigEndian ? 4321 : 1234, blobs: blobs.map((b) => [b.instance, b.blob.toString('hex')]), next };
+  const req = { file, pagesize: opts.pagesize ?? 4096, lorder: opts.bigEndian ? 4321 : 1234, blobs: blobs.map((b) => [b.instance, b.blob.toString('hex')]), next, checksum: opts.checksum ?? false };
   execFileSync('/usr/bin/python3', ['-c', BDB_WRITER], { input: JSON.stringify(req), stdio: ['pipe', 'ignore', 'pipe'] });
 }
 

@@ -80,6 +80,12 @@ describe('rpm Berkeley DB (Packages) database', { skip }, () => {
     assert.throws(() => readBdbBlobs(file.subarray(0, file.length / 2), PATH), (e: unknown) => e instanceof RpmDbError && /beyond the file/.test(e.message));
   });
 
+  it('refuses a database whose pages carry checksums, as rpm\'s bdb_ro cannot read one either', () => {
+    const file = join(base, 'checksum', 'var/lib/rpm/Packages');
+    writeBdbPackages(file, installed.map((h) => ({ instance: h.instance!, blob: h.blob })), { checksum: true });
+    assert.throws(() => readBdbBlobs(readFileSync(file), PATH), (e: unknown) => e instanceof RpmDbError && /checksums/.test(e.message));
+  });
+
   it('stops at a loop in an overflow chain or a bucket chain', () => {
     const file = Buffer.from(readFileSync(packagesOf(VARIANTS[1]!)));
     const { pagesize, le, types } = pages(file);
