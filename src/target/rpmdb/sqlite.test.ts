@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { buildRpms, installRpms, rpmQueryAll, rpmQueryPackages, rpmToolsAvailable } from '../../testing/rpm-build.js';
 import { linesOf, oracleLines, PACKAGES, QUERY_FORMAT } from '../../testing/rpmdb-fixture.js';
 import { faultTarget } from '../../testing/fault-target.js';
+import { prng } from '../../testing/prng.js';
 import { REQUIRE_ORACLE } from '../../testing/oracle.js';
 import { offlineRootTarget } from '../fs-target.js';
 import { TargetError } from '../target.js';
@@ -154,6 +155,39 @@ describe('rpm sqlite database', { skip }, () => {
     bytes.fill(0xa5, 100, bytes.length); // the header survives, every page is garbage
     writeFileSync(join(corrupt, 'var/lib/rpm/rpmdb.sqlite'), bytes);
     await assert.rejects(readRpmDatabase(offlineRootTarget(corrupt), loc), (e: unknown) => e instanceof RpmDbError && /sqlite cannot read it/.test(e.message));
+  });
+
+  it('survives random damage to the database and its -wal: headers, a reported bad header, or RpmDbError (seeded)', async () => {
+    const r = freshRoot('fuzz');
+    const file = join(r, 'var/lib/rpm/rpmdb.sqlite');
+    // a -wal holding a change, so that damage can land in it too
+    const writer = new Database(file);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.pragma('foreign_keys = OFF');
+    writer.prepare('UPDATE Packages SET blob = blob WHERE hnum = 1').run();
+    const clean = readFileSync(file);
+    const cleanWal = readFileSync(`${file}-wal`);
+    writer.close();
+    const rnd = prng(2021);
+    const outcomes = { read: 0, refused: 0 };
+    for (let round = 0; round < 60; round++) {
+      const db = Buffer.from(clean);
+      const wal = Buffer.from(cleanWal);
+      for (let k = 0, n = 1 + Math.floor(rnd() * 20); k < n; k++) {
+        const target = rnd() < 0.3 ? wal : db;
+        target[Math.floor(rnd() * target.length)] = Math.floor(rnd() * 256);
+      }
+      writeFileSync(file, db);
+      writeFileSync(`${file}-wal`, wal);
+      try {
+        await readRpmDatabase(offlineRootTarget(r), { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' }, { onBadHeader: () => undefined });
+        outcomes.read++;
+      } catch (e) {
+        assert.ok(e instanceof RpmDbError, `round ${round}: ${String(e)}`);
+        outcomes.refused++;
+      }
+    }
+    assert.ok(outcomes.read > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
   });
 
   it('ignores a -wal that is garbage, as sqlite (and so rpm) does', async () => {
