@@ -64,7 +64,7 @@ async function copyFile(target: Target, path: string, to: string, opts: Abortabl
   const fd = openSync(to, 'w', 0o600);
   try {
     let total = 0;
-    for await (const chunk of readChunks(target, path, { ...opts, chunkSize: 1024 * 1024, limit: RPMDB_MAX_BYTES + 1 })) {
+    for await (const chunk of readChunks(target, path, { ...opts, chunkSize: 8 * 1024 * 1024, limit: RPMDB_MAX_BYTES + 1 })) {
       total += chunk.length;
       if (total > RPMDB_MAX_BYTES) throw new RpmDbError(path, `${path}: larger than ${RPMDB_MAX_BYTES} bytes: not read`);
       writeSync(fd, chunk);
