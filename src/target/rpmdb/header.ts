@@ -196,23 +196,29 @@ export class RpmHeader {
       rdl = first.offset + ENTRY;
     }
 
+    // rpm's hdrblobVerifyInfo, then the accounting of its hdrblobImport: entries' data in
+    // ascending order without overlap, each inside the data, and all of it, packed in index
+    // order with each number aligned, filling the data exactly (with the region trailer)
     const entries = new Map<number, Entry>();
+    const lengths: number[] = new Array<number>(il).fill(0);
+    const offsets: number[] = new Array<number>(il).fill(0);
+    const types: number[] = new Array<number>(il).fill(0);
+    let prevEnd = 0;
     for (let i = hasRegion ? 1 : 0; i < il; i++) {
       const e = readEntry(i);
       const where = `entry ${i} (tag ${e.tag})`;
+      if (e.offset < prevEnd) fail(`${where}: its data at ${e.offset} overlaps the previous entry's, which ends at ${prevEnd}`);
+      if (e.tag < RPMTAG.HEADERI18NTABLE || e.tag > 0x7fffffff) fail(`${where}: tag out of range (a region tag away from the first entry, or negative)`);
       if (e.type > RPM_TYPE.I18NSTRING) fail(`${where}: unknown type ${e.type}`);
       if (e.type === RPM_TYPE.NULL) fail(`${where}: type NULL`);
-      if (REGION_TAGS.has(e.tag) || e.tag === RPMTAG.HEADERREGIONS) fail(`${where}: a region tag away from the first entry`);
-      // region entries keep to the region's data; dribbles may use all of it
-      const limit = i < ril ? rdl : dl;
-      if (e.offset < 0 || e.offset >= limit) fail(`${where}: offset ${e.offset} outside ${limit} data bytes`);
       if (e.offset % ALIGN[e.type]! !== 0) fail(`${where}: offset ${e.offset} not aligned for type ${e.type}`);
+      if (e.offset < 0 || e.offset >= dl) fail(`${where}: offset ${e.offset} outside ${dl} data bytes`);
       if (e.count < 1 || e.count > dl) fail(`${where}: count ${e.count} out of range`);
       if (e.type === RPM_TYPE.STRING && e.count !== 1) fail(`${where}: a STRING with count ${e.count}`);
       const start = dataStart + e.offset;
-      const end = dataStart + limit;
+      const end = dataStart + dl;
       let length: number;
-      if (e.type === RPM_TYPE.STRING || e.type === RPM_TYPE.STRING_ARRAY || e.type === RPM_TYPE.I18NSTRING) {
+      if (isStringType(e.type)) {
         let p = start;
         for (let n = 0; n < e.count; n++) {
           const z = blob.indexOf(0, p);
@@ -224,9 +230,32 @@ export class RpmHeader {
         length = e.count * SIZE[e.type]!;
         if (length > end - start) fail(`${where}: ${e.count} values of ${SIZE[e.type]} bytes run past the data`);
       }
-      // a dribble (after the region) replaces a region entry of the same tag; within one part, the first wins
-      if (!entries.has(e.tag) || i >= ril) entries.set(e.tag, { type: e.type, at: start, count: e.count, length });
+      prevEnd = e.offset + length;
+      if (hasRegion && prevEnd > rdl - ENTRY && e.offset < rdl) fail(`${where}: its data overlaps the region trailer`);
+      lengths[i] = length;
+      offsets[i] = e.offset;
+      types[i] = e.type;
+      // a dribble (after the region) replaces a region entry of the same tag (and BASENAMES replaces OLDFILENAMES)
+      if (!entries.has(e.tag) || i >= ril) {
+        entries.set(e.tag, { type: e.type, at: start, count: e.count, length });
+        if (i >= ril && e.tag === RPMTAG.BASENAMES) entries.delete(RPMTAG.OLDFILENAMES);
+      }
     }
+    let packed = 0;
+    const group = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const size = SIZE[types[i]!]!;
+        if (size > 1) packed += (size - (packed % size)) % size;
+        // rpm reads a database header "fast": a string's length runs to the next entry of its group
+        packed += isStringType(types[i]!) && i + 1 < to ? offsets[i + 1]! - offsets[i]! : lengths[i]!;
+      }
+    };
+    if (hasRegion) {
+      group(1, ril);
+      group(ril, il);
+      packed += ENTRY;
+    } else group(0, il);
+    if (packed !== dl) fail(`its entries account for ${packed} data bytes, not ${dl}`);
     return new RpmHeader(blob, entries, instance);
   }
 
