@@ -155,12 +155,16 @@ export interface DbBlob {
   readonly blob: Buffer;
 }
 
-/** Parses each blob, reporting or rejecting those that do not parse. */
+/** Parses each blob and checks its digests, reporting or rejecting those that do not parse or match. */
 export function parseBlobs(blobs: readonly DbBlob[], path: string, opts: ReadRpmDbOptions): RpmHeader[] {
   const out: RpmHeader[] = [];
   for (const { instance, blob } of blobs) {
     try {
-      out.push(RpmHeader.parse(blob, instance));
+      const h = RpmHeader.parse(blob, instance);
+      // rpm checks the region's digests of every header it reads from a database, and skips one that does not match
+      const mismatch = h.digestMismatch();
+      if (mismatch !== undefined) throw new RpmHeaderError(`bad rpm header (header #${instance}): ${mismatch}`);
+      out.push(h);
     } catch (e) {
       if (!(e instanceof RpmHeaderError)) throw e;
       if (!opts.onBadHeader) throw new RpmDbError(path, `${path}: ${e.message}`, { cause: e });

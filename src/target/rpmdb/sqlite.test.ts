@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { buildRpms, installRpms, rpmQueryAll, rpmQueryPackages, rpmToolsAvailable } from '../../testing/rpm-build.js';
+import { buildRpms, installRpms, rpmQueryAll, rpmQueryPackages, rpmRootArgs, rpmToolsAvailable } from '../../testing/rpm-build.js';
 import { linesOf, oracleLines, PACKAGES, QUERY_FORMAT } from '../../testing/rpmdb-fixture.js';
 import { faultTarget } from '../../testing/fault-target.js';
 import { prng } from '../../testing/prng.js';
@@ -15,7 +15,7 @@ import { REQUIRE_ORACLE } from '../../testing/oracle.js';
 import { offlineRootTarget } from '../fs-target.js';
 import { TargetError } from '../target.js';
 import { findRpmDatabase, readRpmDatabase, RpmDbError, type RpmBadHeader } from './database.js';
-import { RPMTAG } from './header.js';
+import { RpmHeader, RpmHeaderError, RPMTAG } from './header.js';
 import { parsePackageFile, RPMSIGTAG } from './package-file.js';
 
 // without the oracle's tools the tests skip, or fail under VIGIL_REQUIRE_ORACLE=1 (CI)
@@ -215,6 +215,78 @@ describe('rpm sqlite database', { skip }, () => {
     const before = copies();
     await assert.rejects(readRpmDatabase(offlineRootTarget(root), loc, { signal: ac.signal }), (e: unknown) => e instanceof TargetError && e.code === 'ECANCELED');
     assert.deepEqual(copies(), before);
+  });
+
+  it('refuses the damaged headers rpm refuses: rpm -qa skips each one too', async () => {
+    const db0 = new Database(join(root, 'var/lib/rpm/rpmdb.sqlite'), { readonly: true });
+    const good = db0.prepare("SELECT blob FROM Packages WHERE hnum = 1").pluck().get() as Buffer;
+    db0.close();
+    const il = good.readUInt32BE(0);
+    const dataStart = 8 + 16 * il;
+    const entries = Array.from({ length: il }, (_, i) => ({ i, tag: good.readUInt32BE(8 + 16 * i), type: good.readUInt32BE(12 + 16 * i) }));
+    const find = (pred: (e: { tag: number; type: number }) => boolean): number => entries.find((e) => e.i > 0 && pred(e))!.i;
+    const at = (i: number, field: number): number => 8 + 16 * i + 4 * field;
+    const patch = (pos: number, value: number, signed = false): Buffer => {
+      const b = Buffer.from(good);
+      if (signed) b.writeInt32BE(value, pos);
+      else b.writeUInt32BE(value, pos);
+      return b;
+    };
+    const int32 = find((e) => e.type === 4);
+    const str = find((e) => e.type === 6);
+    const arr = find((e) => e.type === 8);
+    const trailer = dataStart + good.readInt32BE(at(0, 2));
+    const cases: [string, Buffer][] = [
+      ['truncated', good.subarray(0, good.length - 1)],
+      ['no entries', patch(0, 0)],
+      ['a claim of 4 GB of data', patch(4, 0xffffffff)],
+      ['an offset past the data', patch(at(int32, 2), 0x7ffffff0)],
+      ['a negative offset', patch(at(int32, 2), -16, true)],
+      ['an unknown type', patch(at(int32, 1), 12)],
+      ['a misaligned number', patch(at(int32, 2), good.readUInt32BE(at(int32, 2)) + 1)],
+      ['a STRING with two values', patch(at(str, 3), 2)],
+      ['strings that run out', patch(at(arr, 3), good.readUInt32BE(4))],
+      ['a region trailer of another tag', patch(trailer, 62)],
+      ['a region that claims more entries than there are', patch(trailer + 8, -(il + 5) * 16, true)],
+    ];
+    for (const [what, blob] of cases) {
+      assert.throws(() => RpmHeader.parse(blob), RpmHeaderError, what);
+      const r = freshRoot(`rpm-refuses-${what.replace(/\W+/g, '-')}`);
+      const db = new Database(join(r, 'var/lib/rpm/rpmdb.sqlite'));
+      db.pragma('foreign_keys = OFF');
+      db.prepare('INSERT INTO Packages (blob) VALUES (?)').run(blob);
+      db.close();
+      const names = spawnSync('rpm', [...rpmRootArgs(r), '-qa', '--qf', '%{NAME}\n'], { encoding: 'utf8' });
+      assert.deepEqual(names.stdout.trim().split('\n').sort(), PACKAGES.map((p) => p.name).sort(), `${what}: rpm lists only the good packages`);
+      const bad: number[] = [];
+      await readRpmDatabase(offlineRootTarget(r), { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' }, { onBadHeader: (b) => bad.push(b.instance) });
+      assert.deepEqual(bad, [PACKAGES.length + 1], what);
+    }
+  });
+
+  it('refuses exactly the randomly damaged headers rpm -qa skips (seeded, 400 headers)', async () => {
+    const r = freshRoot('differential');
+    const db = new Database(join(r, 'var/lib/rpm/rpmdb.sqlite'));
+    db.pragma('foreign_keys = OFF');
+    const goods = db.prepare('SELECT blob FROM Packages ORDER BY hnum').pluck().all() as Buffer[];
+    const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    const rnd = prng(1916);
+    for (let n = 0; n < 400; n++) {
+      const b = Buffer.from(goods[n % goods.length]!);
+      const index = 8 + 16 * b.readUInt32BE(0);
+      for (let k = 0, hits = 1 + Math.floor(rnd() * 3); k < hits; k++) {
+        const at = rnd() < 0.7 ? Math.floor(rnd() * index) : Math.floor(rnd() * b.length);
+        b[at] = rnd() < 0.5 ? Math.floor(rnd() * 256) : b[at]! ^ (1 << Math.floor(rnd() * 8));
+      }
+      insert.run(b);
+    }
+    db.close();
+    const listed = spawnSync('rpm', [...rpmRootArgs(r), '-qa', '--qf', '%{DBINSTANCE}\n'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const rpmReads = listed.stdout.trim().split('\n').map(Number).sort((a, b) => a - b);
+    const headers = await readRpmDatabase(offlineRootTarget(r), { dir: '/var/lib/rpm', file: 'rpmdb.sqlite', format: 'sqlite' }, { onBadHeader: () => undefined });
+    const vigilReads = headers.map((h) => h.instance!).sort((a, b) => a - b);
+    assert.ok(rpmReads.length > goods.length && rpmReads.length < 400, `some damaged headers pass, most do not: rpm read ${rpmReads.length}`);
+    assert.deepEqual(vigilReads, rpmReads);
   });
 
   it('rejects a database with a bad header, or reports it and returns the others', async () => {
