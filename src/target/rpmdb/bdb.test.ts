@@ -131,7 +131,7 @@ describe('rpm Berkeley DB (Packages) database', { skip }, () => {
     for (const v of VARIANTS.slice(0, 2)) {
       const clean = readFileSync(packagesOf(v));
       const rnd = prng(19 + v.pagesize);
-      for (let round = 0; round < 300; round++) {
+      for (let round = 0; round < 150; round++) {
         const file = Buffer.from(clean);
         const hits = 1 + Math.floor(rnd() * 8);
         for (let k = 0; k < hits; k++) {
