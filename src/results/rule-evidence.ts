@@ -58,6 +58,9 @@ const OP_SYMBOL: Readonly<Record<string, string>> = {
   'superset of': '⊇ ',
 };
 
+/** Entity names that say nothing to a reader (the value matched in a line). */
+const ANONYMOUS = new Set(['subexpression', 'value', 'text']);
+
 /** Entities that say where an object looks rather than what it looks for. */
 const WHERE = new Set(['filepath', 'path', 'filename', 'instance', 'pattern', 'behaviors']);
 
@@ -128,7 +131,7 @@ function expectedOf(test: OvalTest | undefined, states: ReadonlyArray<readonly O
     for (const e of ents) {
       const v = e.varRef !== undefined ? (resolve(e.varRef) ?? `(${e.varRef})`) : e.value;
       const one = `${OP_SYMBOL[e.operation] ?? `${e.operation} `}${v}`;
-      parts.push(ents.length > 1 || states.length > 1 ? `${e.name} ${one}` : one);
+      parts.push((ents.length > 1 || states.length > 1) && !ANONYMOUS.has(e.name) ? `${e.name} ${one}` : one);
     }
   }
   const existence = test?.checkExistence === 'none_exist' ? 'absent' : test?.checkExistence === 'any_exist' ? '' : 'present';
@@ -203,7 +206,7 @@ export function ruleEvidence(report: ScanReport, opts: RuleEvidenceOptions = {})
             const vals = compared.map((n) => {
               const es = item.entities.filter((e) => e.name === n);
               const v = es.length ? es.map(entityValue).join(' | ') : '(none)';
-              return compared.length > 1 ? `${n} ${v}` : v;
+              return compared.length > 1 && !ANONYMOUS.has(n) ? `${n} ${v}` : v;
             });
             found = vals.join(', ');
           } else {
