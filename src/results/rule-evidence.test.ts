@@ -10,6 +10,9 @@ test('the setting a pattern looks for is its first word', () => {
   assert.equal(settingOfPattern('^\\s*net\\.ipv4\\.ip_forward\\s*=\\s*(\\d+)'), 'net.ipv4.ip_forward');
   assert.equal(settingOfPattern('^PASS_MAX_DAYS[ \\t]+(\\d+)'), 'PASS_MAX_DAYS');
   assert.equal(settingOfPattern('^\\s*$'), '^\\s*$');
+  // A path in the pattern is kept whole.
+  assert.equal(settingOfPattern('^[0-9]+[\\s]+[0-9]+[\\s]+\\*[\\s]+\\*[\\s]+\\*[\\s]+root[\\s]+/usr/bin/aide\\.wrapper'), 'root');
+  assert.equal(settingOfPattern('^.*/usr/sbin/aide[\\s]+--check'), '/usr/sbin/aide');
 });
 
 test('evidence rows: file, setting, value found, value expected, for each test the rule ran', () => {

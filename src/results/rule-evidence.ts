@@ -77,7 +77,7 @@ export function settingOfPattern(pattern: string): string {
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\(\?[a-zA-Z-]*\)/g, ' ')
     .replace(/\(\?[:=!<]/g, ' ');
-  const m = /[A-Za-z_][\w.-]*[\w]/.exec(plain);
+  const m = /\/?[A-Za-z_][\w./-]*\w/.exec(plain);
   return m ? m[0] : pattern;
 }
 
