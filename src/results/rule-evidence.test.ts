@@ -48,6 +48,10 @@ test('why a rule is not applicable: its platform, the benchmark\'s, or its check
   const spec = [{ id: 'package_telnet', title: 'Package telnet is installed', test: { kind: 'fact-ref' }, location: { file: 'x', line: 1, col: 1 } }] as unknown as typeof base.benchmark.platformSpecification;
   const r1 = { ...base, benchmark: { ...base.benchmark, platformSpecification: spec, children: withPlatform(base.benchmark.children) } };
   assert.equal(notApplicableReasons(r1).get(3), 'The rule applies only to Package telnet is installed, which this target does not match.');
+  // A platform without a title is named by the CPEs its test refers to (SSG's platforms have no title).
+  const untitled = [{ id: 'package_telnet', test: { kind: 'logical-test', operator: 'AND', negate: false, children: [{ kind: 'fact-ref', name: 'cpe:/a:telnet' }] }, location: { file: 'x', line: 1, col: 1 } }] as unknown as typeof base.benchmark.platformSpecification;
+  const r3 = { ...r1, benchmark: { ...r1.benchmark, platformSpecification: untitled } };
+  assert.equal(notApplicableReasons(r3).get(3), 'The rule applies only to package_telnet (cpe:/a:telnet), which this target does not match.');
   // A benchmark for another system: every not-applicable rule says so.
   const r2 = { ...base, benchmark: { ...base.benchmark, platforms: ['cpe:/o:debian:debian_linux:11'] } };
   assert.equal(notApplicableReasons(r2).get(3), 'The benchmark applies to cpe:/o:debian:debian_linux:11, which this target is not.');

@@ -5,6 +5,7 @@
  * apply, why. It reads only the ScanReport (plain data); the regex-level
  * detail stays in the HTML report's OVAL tables.
  */
+import type { CheckFactRef, FactRef, LogicalTest } from '../model/cpe/types.js';
 import type { OvalEntity, OvalObject, OvalTest } from '../model/oval/types.js';
 import type { Group, Rule } from '../model/xccdf/types.js';
 import type { CriteriaResult } from '../oval/engine.js';
@@ -273,7 +274,16 @@ function platformsOf(rule: Rule | undefined, groups: readonly Group[]): string[]
 export function platformLabel(report: ScanReport, id: string): string {
   const bare = id.replace(/^#/, '');
   const p = report.benchmark.platformSpecification.find((x) => x.id === bare || x.id === id);
-  return p?.title || bare;
+  if (p?.title) return p.title;
+  if (!p) return bare;
+  // SSG's platforms have no title of their own: name the CPEs their test refers to.
+  const facts: string[] = [];
+  const walk = (t: LogicalTest | FactRef | CheckFactRef): void => {
+    if (t.kind === 'logical-test') t.children.forEach(walk);
+    else if (t.kind === 'fact-ref') facts.push(t.name);
+  };
+  walk(p.test);
+  return facts.length && !(facts.length === 1 && facts[0] === bare) ? `${bare} (${facts.join(', ')})` : bare;
 }
 
 /**
