@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SaxesParser } from 'saxes';
 import { JUNIT_OUTCOME, junitXml, writeJunitReport } from './junit.js';
-import { NS, sampleScanReport } from './scan-report.case.js';
+import { emptyScan, NS, sampleScanReport } from './scan-report.case.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-junit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,4 +131,15 @@ test('JUnit names the checks of a multi-check rule apart', () => {
     elements(doc, 'testcase').map((t) => t.getAttribute('name')),
     ['sshd_disable_root_login [oval:example:def:1]', 'sshd_disable_root_login [oval:example:def:2]'],
   );
+});
+
+test('JUnit of a scan that checked nothing says so in the suite output', () => {
+  const xml = junitXml(emptyScan());
+  assertWellFormed(xml);
+  const doc = parse(xml);
+  const err = elements(doc, 'system-err');
+  assert.equal(err.length, 1);
+  assert.match(err[0]!.textContent!, /^Nothing was checked: all 7 rules are not applicable/);
+  assert.equal(elements(doc, 'testsuite')[0]!.getAttribute('skipped'), '8');
+  assert.equal(elements(parse(junitXml(sampleScanReport({ manyItems: 1 }))), 'system-err').length, 0);
 });

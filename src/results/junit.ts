@@ -19,7 +19,7 @@
 import { saveFileContent } from './atomic-file.js';
 import type { RuleResult, ScanReport, XccdfResult } from '../xccdf/result-types.js';
 import { durationSeconds, indexRules, RESULT_LABEL, type RuleEntry, shortId, xmlText } from './report-common.js';
-import { evidenceLine, failingRows, notApplicableReasons, ruleEvidence, type RuleEvidence } from './rule-evidence.js';
+import { evidenceLine, failingRows, notApplicableReasons, nothingCheckedNote, ruleEvidence, type RuleEvidence } from './rule-evidence.js';
 import { escAttr } from '../model/xml/escape.js';
 
 export type JunitOutcome = 'passed' | 'failure' | 'error' | 'skipped';
@@ -127,6 +127,8 @@ export function junitXml(report: ScanReport, opts: JunitOptions = {}): string {
     ...props.map(([k, v]) => `      <property name="${attr(k)}" value="${attr(v)}"/>`),
     '    </properties>',
     ...cases,
+    // An empty scan must not read as a clean one: GitLab and Jenkins show the suite's output.
+    ...((n) => (n ? [`    <system-err>${xmlText(n)}</system-err>`] : []))(nothingCheckedNote(report)),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Group, Rule } from '../model/xccdf/types.js';
-import { evidenceLine, failingRows, notApplicableReasons, ruleEvidence, settingOfPattern } from './rule-evidence.js';
-import { NS, sampleScanReport } from './scan-report.case.js';
+import { evidenceLine, failingRows, notApplicableReasons, nothingCheckedNote, ruleEvidence, settingOfPattern } from './rule-evidence.js';
+import { emptyScan, NS, sampleScanReport } from './scan-report.case.js';
 
 test('the setting a pattern looks for is its first word', () => {
   assert.equal(settingOfPattern('^[\\s]*PermitRootLogin[\\s]+(.+)$'), 'PermitRootLogin');
@@ -56,4 +56,15 @@ test('why a rule is not applicable: its platform, the benchmark\'s, or its check
   const r2 = { ...base, benchmark: { ...base.benchmark, platforms: ['cpe:/o:debian:debian_linux:11'] } };
   assert.equal(notApplicableReasons(r2).get(3), 'The benchmark applies to cpe:/o:debian:debian_linux:11, which this target is not.');
   assert.equal(notApplicableReasons(r2).has(0), false);
+});
+
+test('a scan that checked nothing is said to be one', () => {
+  assert.equal(nothingCheckedNote(sampleScanReport({ manyItems: 1 })), undefined);
+  assert.equal(
+    nothingCheckedNote(emptyScan()),
+    'Nothing was checked: all 7 rules are not applicable, the content does not apply to this target (the benchmark is for cpe:/o:debian:debian_linux:11; the target is web-01.example.org (Debian GNU/Linux 12 (bookworm))).',
+  );
+  const base = sampleScanReport({ manyItems: 1 });
+  const notchecked = { ...base, testResult: { ...base.testResult, ruleResults: base.testResult.ruleResults.map((r) => ({ ...r, result: 'notchecked' as const })) } };
+  assert.match(nothingCheckedNote(notchecked)!, /none of the 8 rules could be checked automatically/);
 });

@@ -320,3 +320,22 @@ export function notApplicableReasons(report: ScanReport): Map<number, string> {
   });
   return out;
 }
+
+/**
+ * When the scan checked nothing (no rule passed, failed, errored or came
+ * out unknown), a sentence that says so and why; undefined otherwise. The
+ * machine outputs carry it so that an empty scan never reads as a clean one.
+ */
+export function nothingCheckedNote(report: ScanReport): string | undefined {
+  const rs = report.testResult.ruleResults;
+  if (rs.some((r) => ['pass', 'fail', 'error', 'unknown', 'fixed'].includes(r.result))) return undefined;
+  const evaluated = rs.filter((r) => r.result !== 'notselected');
+  const platforms = report.benchmark.platforms.map((p) => platformLabel(report, p));
+  const os = [report.system.osName, report.system.osVersion].filter((x) => x && x !== 'Unknown').join(' ');
+  const target = `${report.testResult.target.name}${os ? ` (${os})` : ''}`;
+  if (evaluated.length === 0) return 'Nothing was checked: the profile selects no rule that was evaluated.';
+  if (evaluated.every((r) => r.result === 'notapplicable')) {
+    return `Nothing was checked: all ${evaluated.length} rules are not applicable, the content does not apply to this target${platforms.length ? ` (the benchmark is for ${platforms.join(' or ')}; the target is ${target})` : ` (${target})`}.`;
+  }
+  return `Nothing was checked: none of the ${evaluated.length} rules could be checked automatically (not applicable, not checked or informational).`;
+}

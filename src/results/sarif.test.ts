@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SARIF_LEVEL, SARIF_SCHEMA, sarifLog, TARGET_ROOT, writeSarifReport, type SarifLog } from './sarif.js';
-import { NS, sampleScanReport } from './scan-report.case.js';
+import { emptyScan, NS, sampleScanReport } from './scan-report.case.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-sarif-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,4 +160,15 @@ test('SARIF of an offline root: the base is the root directory; many files are c
   broken.runs[0].results[0].ruleIndex = 99;
   broken.runs[0].results[1].locations[0].physicalLocation.artifactLocation.uri = 'a b';
   assert.equal(sarifProblems(broken).length, 3);
+});
+
+test('SARIF of a scan that checked nothing: no results, and a warning that says why', () => {
+  const log = sarifLog(emptyScan());
+  assert.deepEqual(sarifProblems(log), []);
+  const run = log.runs[0]!;
+  assert.equal(run.results.length, 0);
+  const n = (run.invocations[0]!['toolExecutionNotifications'] as Array<{ level: string; message: { text: string } }>)[0]!;
+  assert.equal(n.level, 'warning');
+  assert.match(n.message.text, /^Nothing was checked: all 7 rules are not applicable/);
+  assert.equal(sarifLog(sampleScanReport({ manyItems: 1 })).runs[0]!.invocations[0]!['toolExecutionNotifications'], undefined);
 });

@@ -23,7 +23,7 @@ import type { Rule, Severity } from '../model/xccdf/types.js';
 import type { RuleResult, ScanReport, XccdfResult } from '../xccdf/result-types.js';
 import { markupToText } from './markup.js';
 import { fixText, indexRules, RESULT_LABEL, scoringLabel, shortId, subResolver } from './report-common.js';
-import { evidenceLine, failingRows, ruleEvidence } from './rule-evidence.js';
+import { evidenceLine, failingRows, nothingCheckedNote, ruleEvidence } from './rule-evidence.js';
 
 /** The base id of locations on the target, relative to the scanned root. */
 export const TARGET_ROOT = 'TARGETROOT';
@@ -216,7 +216,16 @@ export function sarifLog(report: ScanReport): SarifLog {
         tool: { driver: { name: 'Vigil', ...(version ? { version } : {}), rules: descriptors } },
         automationDetails: { id: `vigil/${shortId(tr.profile?.id ?? 'default', 'profile')}/${tr.target.name}` },
         originalUriBaseIds: { [TARGET_ROOT]: targetRoot(report) },
-        invocations: [{ executionSuccessful: true, startTimeUtc: tr.startTime, endTimeUtc: tr.endTime, machine: tr.target.name }],
+        invocations: [
+          {
+            executionSuccessful: true,
+            startTimeUtc: tr.startTime,
+            endTimeUtc: tr.endTime,
+            machine: tr.target.name,
+            // An empty scan must not read as a clean one.
+            ...((n) => (n ? { toolExecutionNotifications: [{ level: 'warning', message: { text: n } }] } : {}))(nothingCheckedNote(report)),
+          },
+        ],
         results,
         properties: {
           benchmark: { id: tr.benchmark.id, title: tr.benchmark.title, version: tr.benchmark.version },
