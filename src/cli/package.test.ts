@@ -84,6 +84,9 @@ test('the Debian package: control fields, /usr/bin/vigil, installs into a dpkg r
   assert.match(contents.stdout, /root\/root .* \.\/usr\/bin\/vigil -> \.\.\/lib\/vigil\/bin\/vigil\.js$/m);
   assert.match(contents.stdout, /\.\/usr\/lib\/vigil\/dist\/cli\/bin\.js$/m);
   assert.doesNotMatch(contents.stdout, /obj\.target/);
+  // The systemd unit's Documentation= and its ExecStart= name files the package installs.
+  assert.match(contents.stdout, /\.\/usr\/share\/doc\/vigil\/WATCH\.md$/m);
+  assert.match(contents.stdout, /\.\/usr\/lib\/vigil\/contrib\/vigil-watch\.service$/m);
 
   // Into a temporary dpkg database: nodejs is this machine's, not the temporary root's, hence --force-depends.
   const root = dpkgRoot;
@@ -101,7 +104,8 @@ test('the Debian package: control fields, /usr/bin/vigil, installs into a dpkg r
   const { ran, json } = await scanWith(join(root, 'usr', 'bin', 'vigil'), join(root, 'usr', 'lib', 'vigil', 'content', 'vigil-linux-baseline-ds.xml'));
   assert.equal(ran.code, 2, ran.stderr);
   t.diagnostic(`${json.rules.length} rules`);
-  assert.equal(json.rules.find((r) => r.id.endsWith('sshd_disable_root_login'))?.result, 'fail');
+  const sshd = json.rules.find((r) => r.id.endsWith('sshd_disable_root_login'));
+  assert.equal(sshd?.result, 'fail', JSON.stringify(sshd));
 });
 
 test('npm pack gives a package that `npm install -g` puts on the PATH, offline, and that scans', async () => {
@@ -127,6 +131,6 @@ test('npm pack gives a package that `npm install -g` puts on the PATH, offline, 
   assert.equal(ran.code, 2, `some rules fail on the synthetic root: ${ran.stderr}`);
   const root = json.rules.find((r) => r.id.endsWith('sshd_disable_root_login') || r.id.endsWith('sshd_permit_root_login'));
   assert.ok(root, json.rules.map((r) => r.id).join(' '));
-  assert.equal(root.result, 'fail');
+  assert.equal(root.result, 'fail', JSON.stringify(root));
   assert.equal(root.evidence?.[0]?.file, '/etc/ssh/sshd_config');
 });

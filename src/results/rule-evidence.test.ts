@@ -68,3 +68,13 @@ test('a scan that checked nothing is said to be one', () => {
   const notchecked = { ...base, testResult: { ...base.testResult, ruleResults: base.testResult.ruleResults.map((r) => ({ ...r, result: 'notchecked' as const })) } };
   assert.match(nothingCheckedNote(notchecked)!, /none of the 8 rules could be checked automatically/);
 });
+
+test('a set object is described by the objects it combines', () => {
+  const base = sampleScanReport({ manyItems: 1 });
+  const ev = base.oval[0]!;
+  // The sshd test's object becomes a union of the original object and another.
+  const setObj = { ...ev.source.objects.find((o) => o.id === 'oval:example:obj:1')!, id: 'oval:example:obj:50', entities: [], set: { operator: 'UNION' as const, objectRefs: ['oval:example:obj:1', 'oval:example:obj:2'], sets: [], filters: [] } };
+  const tests = ev.tests.map((t) => (t.testId === 'oval:example:tst:1' ? { ...t, objectId: 'oval:example:obj:50' } : t));
+  const report = { ...base, oval: [{ ...ev, tests, source: { ...ev.source, objects: [...ev.source.objects, setObj] } }] };
+  assert.equal(ruleEvidence(report).get(0)!.rows[0]!.setting, 'PermitRootLogin');
+});

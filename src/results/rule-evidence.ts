@@ -122,8 +122,9 @@ function settingOf(o: OvalObject | undefined, compared: readonly string[]): stri
   if (pattern && o.type.startsWith('textfilecontent')) return settingOfPattern(pattern.value);
   const what = o.entities.filter((e) => !WHERE.has(e.name) && e.value !== '').map((e) => e.value);
   if (what.length) return what.join(' ');
-  if (compared.length) return compared.join(', ');
-  return o.comment || o.type.replace(/_object$/, '');
+  const named = compared.filter((n) => !ANONYMOUS.has(n));
+  if (named.length) return named.join(', ');
+  return o.comment || compared.join(', ') || o.type.replace(/_object$/, '');
 }
 
 function expectedOf(test: OvalTest | undefined, states: ReadonlyArray<readonly OvalEntity[]>, resolve: VarResolver): string {
@@ -191,7 +192,10 @@ export function ruleEvidence(report: ScanReport, opts: RuleEvidenceOptions = {})
         const obj = te.objectId !== undefined ? ix.objects.get(te.objectId) : undefined;
         const states = (test?.stateRefs ?? []).map((s) => ix.states.get(s)?.entities ?? []);
         const compared = [...new Set(states.flat().map((e) => e.name))];
-        const setting = settingOf(obj, compared);
+        // A set object says what it looks for through the objects it combines.
+        const firstOf = (set: NonNullable<OvalObject['set']>): string | undefined => set.objectRefs[0] ?? (set.sets[0] ? firstOf(set.sets[0]) : undefined);
+        const member = obj?.set ? firstOf(obj.set) : undefined;
+        const setting = settingOf((member !== undefined ? ix.objects.get(member) : undefined) ?? obj, compared);
         const expected = expectedOf(test, states, resolve);
         const comment = test?.comment ?? testId;
         if (te.items.length === 0) {
