@@ -345,3 +345,15 @@ export function sampleScanReport(opts: SampleOptions = {}): ScanReport {
     platformOval: [],
   };
 }
+
+/** The sample scan with every selected rule not applicable, the content being for Debian 11 and the target Debian 12. */
+export function emptyScan(): ScanReport {
+  const base = sampleScanReport({ manyItems: 1 });
+  const tr = base.testResult;
+  return {
+    ...base,
+    benchmark: { ...base.benchmark, platforms: ['cpe:/o:debian:debian_linux:11'] },
+    system: { ...base.system, osName: 'Debian GNU/Linux', osVersion: '12 (bookworm)' },
+    testResult: { ...tr, platforms: [], ruleResults: tr.ruleResults.map((r) => (r.result === 'notselected' ? r : { ...r, result: 'notapplicable' as const })) },
+  };
+}
