@@ -141,7 +141,11 @@ export function createServeApi(store: ResultsStore, opts: ServeApiOptions): Serv
     '/api/v1/ingest',
     bodyLimit({
       maxSize: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
-      onError: (c) => jsonError(c, 413, `the request body is larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`),
+      onError: (c) => {
+        // the rest of the body is not read: the connection cannot be reused
+        c.header('Connection', 'close');
+        return jsonError(c, 413, `the request body is larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`);
+      },
     }),
     async (c) => {
       let body: IngestBody;
