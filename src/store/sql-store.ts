@@ -247,9 +247,23 @@ export class SqlResultsStore implements ResultsStore {
     }
     await this.db.tx(async (sql) => {
       const hid = await this.hostId(sql, host);
+      // a report sent again (its answer was lost) is stored once: an event equal to a stored one of the host is skipped
+      const times = events.map((e) => normTime(e.time)).sort();
+      const have = await sql.all<{ time: string; rule: string; from_result: string | null; to_result: string }>(
+        'SELECT time, rule, from_result, to_result FROM drift WHERE host_id = ? AND time >= ? AND time <= ?',
+        [hid, times[0]!, times[times.length - 1]!],
+      );
+      const key = (t: string, rule: string, from: string | null, to: string): string => JSON.stringify([t, rule, from, to]);
+      const seen = new Set(have.map((h) => key(String(h.time), String(h.rule), h.from_result == null ? null : String(h.from_result), String(h.to_result))));
+      const fresh = events.filter((e) => {
+        const k = key(normTime(e.time), e.rule, e.from ?? null, e.to);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
       let last = '';
-      for (let i = 0; i < events.length; i += CHUNK) {
-        const part = events.slice(i, i + CHUNK);
+      for (let i = 0; i < fresh.length; i += CHUNK) {
+        const part = fresh.slice(i, i + CHUNK);
         await sql.run(
           `INSERT INTO drift (host_id, time, rule, from_result, to_result, severity, paths) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
           part.flatMap((e) => {
@@ -259,7 +273,7 @@ export class SqlResultsStore implements ResultsStore {
           }),
         );
       }
-      await sql.run('UPDATE hosts SET last_drift = ? WHERE id = ? AND (last_drift IS NULL OR last_drift < ?)', [last, hid, last]);
+      if (last !== '') await sql.run('UPDATE hosts SET last_drift = ? WHERE id = ? AND (last_drift IS NULL OR last_drift < ?)', [last, hid, last]);
     });
   }
 
