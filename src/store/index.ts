@@ -17,6 +17,17 @@ export { redactUrl } from './db.js';
 
 export const isPostgresSpec = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
 
+/** A warning when a postgres:// spec carries its password (visible in the process list), else undefined. */
+export function specPasswordWarning(spec: string): string | undefined {
+  if (!isPostgresSpec(spec)) return undefined;
+  try {
+    if (new URL(spec).password === '') return undefined;
+  } catch {
+    return undefined;
+  }
+  return 'the --store URL carries a password, which other users can see in the process list: use PGPASSWORD or ~/.pgpass instead';
+}
+
 /** The user's data directory's store: $XDG_DATA_HOME/vigil/results.db, else ~/.local/share/vigil/results.db. */
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
