@@ -11,14 +11,26 @@
  *   try { ... pg.url ... } finally { await pg.stop(); }
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { oracleMissing, REQUIRE_ORACLE } from './oracle.js';
 
-export const PG_BIN = process.env['VIGIL_PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
+/** Debian's server binaries: VIGIL_PG_BIN, else the newest /usr/lib/postgresql/N/bin (15 on Debian 12). */
+export const PG_BIN = process.env['VIGIL_PG_BIN'] ?? newestPgBin();
+
+function newestPgBin(): string {
+  try {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v) && existsSync(join('/usr/lib/postgresql', v, 'bin', 'postgres')));
+    versions.sort((a, b) => Number(b) - Number(a));
+    if (versions[0] !== undefined) return join('/usr/lib/postgresql', versions[0], 'bin');
+  } catch {
+    // not installed
+  }
+  return '/usr/lib/postgresql/15/bin';
+}
 
 export interface PostgresServer {
   /** postgres://vigil@127.0.0.1:PORT/vigil (trust authentication on loopback only). */
@@ -37,7 +49,7 @@ export class PostgresUnavailable extends Error {}
 /** Why PostgreSQL cannot be run here (not installed), or undefined when it can be tried. */
 export function postgresMissing(): string | undefined {
   const need = ['initdb', 'postgres', 'pg_isready', 'createdb'].map((b) => join(PG_BIN, b)).filter((p) => !existsSync(p));
-  return need.length ? `PostgreSQL is not installed (missing ${need.join(', ')}; Debian package postgresql-15)` : undefined;
+  return need.length ? `PostgreSQL is not installed (missing ${need.join(', ')}; Debian package postgresql)` : undefined;
 }
 
 /**
@@ -106,7 +118,6 @@ export async function startPostgres(prefix = 'vigil-store-pg-'): Promise<Postgre
         '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=32MB', '-c', 'max_connections=40',
       ]);
-      const { openSync, closeSync } = await import('node:fs');
       const fd = openSync(log, 'a');
       child = spawn(pc, pa, { stdio: ['ignore', fd, fd] });
       closeSync(fd);
