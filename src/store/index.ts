@@ -12,7 +12,7 @@ import { StoreError, type StoreOptions } from './types.js';
 
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { SqlResultsStore } from './sql-store.js';
+export { SqlResultsStore, checkScan, checkDrift } from './sql-store.js';
 export { redactUrl } from './db.js';
 
 export const isPostgresSpec = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);

@@ -88,7 +88,8 @@ function driftOf(r: Row): StoredDrift {
   };
 }
 
-function checkScan(scan: JsonScan): void {
+/** Throws StoreError `bad-input` unless `scan` looks like a `vigil.scan/v1` document. */
+export function checkScan(scan: JsonScan): void {
   const ok =
     scan &&
     typeof scan === 'object' &&
@@ -107,6 +108,15 @@ function checkScan(scan: JsonScan): void {
 function checkHostName(name: string): void {
   if (typeof name !== 'string' || name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) {
     throw new StoreError('bad-input', `bad host name ${JSON.stringify(name)}: 1-255 characters, no control characters`);
+  }
+}
+
+/** Throws StoreError `bad-input` unless every event has time, rule, to (strings) and paths (an array). */
+export function checkDrift(events: readonly DriftRecord[]): void {
+  for (const e of events) {
+    if (!e || typeof e.rule !== 'string' || typeof e.to !== 'string' || typeof e.time !== 'string' || !Array.isArray(e.paths)) {
+      throw new StoreError('bad-input', 'a drift event needs time, rule, to (strings) and paths (an array)');
+    }
   }
 }
 
@@ -247,11 +257,7 @@ export class SqlResultsStore implements ResultsStore {
 
   async recordDrift(host: string, events: readonly DriftRecord[]): Promise<void> {
     if (events.length === 0) return;
-    for (const e of events) {
-      if (!e || typeof e.rule !== 'string' || typeof e.to !== 'string' || typeof e.time !== 'string' || !Array.isArray(e.paths)) {
-        throw new StoreError('bad-input', 'a drift event needs time, rule, to (strings) and paths (an array)');
-      }
-    }
+    checkDrift(events);
     await this.db.tx(async (sql) => {
       const hid = await this.hostId(sql, host);
       // a report sent again (its answer was lost) is stored once: an event equal to a stored one of the host is skipped
