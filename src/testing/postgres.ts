@@ -77,9 +77,16 @@ async function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const asRoot = process.getuid?.() === 0;
-/** The command line, run as `postgres` when we are root (setpriv execs: the pid is the server's own). */
-const asPostgres = (cmd: string, args: string[]): [string, string[]] =>
-  asRoot ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args]] : [cmd, args];
+/**
+ * The command line, run as `postgres` when we are root; setpriv execs (the
+ * pid is the server's own) and gives it a parent-death signal, so a test
+ * process that is killed does not leave its server behind.
+ */
+const asPostgres = (cmd: string, args: string[], server = false): [string, string[]] => {
+  const death = server ? ['--pdeathsig', 'SIGINT'] : [];
+  if (asRoot) return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', ...death, '--', cmd, ...args]];
+  return server && existsSync('/usr/bin/setpriv') ? ['setpriv', [...death, '--', cmd, ...args]] : [cmd, args];
+};
 
 async function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -117,7 +124,7 @@ export async function startPostgres(prefix = 'vigil-store-pg-'): Promise<Postgre
       const [pc, pa] = asPostgres(postgres, [
         '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=32MB', '-c', 'max_connections=40',
-      ]);
+      ], true);
       const fd = openSync(log, 'a');
       child = spawn(pc, pa, { stdio: ['ignore', fd, fd] });
       closeSync(fd);
