@@ -55,7 +55,7 @@ async function compare(file: string, patterns: readonly string[]): Promise<void>
   patterns.forEach((p, i) => {
     const t = theirs[i]!;
     if (!Array.isArray(t)) {
-      assert.throws(() => limitHosts(inv, p), undefined, `--limit ${p}: Ansible refused it (${t.error})`);
+      assert.throws(() => limitHosts(inv, p), /./, `--limit ${p}: Ansible refused it (${t.error})`);
       return;
     }
     assert.deepEqual(limitHosts(inv, p).sort(), [...t].sort(), `--limit ${p}`);
