@@ -255,7 +255,7 @@ function execChannel(client: Client, command: string, pty: boolean): Promise<Cli
 function bootstrapCommand(opts: SshTargetOptions, pty: boolean): string {
   const n = helper().length;
   const py = `import sys;exec(sys.stdin.buffer.read(${n}))`;
-  const inner = `for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do if command -v "$p" >/dev/null 2>&1; then printf 'VIGIL-START\\n'; exec "$p" -c ${shq(py)}; fi; done; echo ${shq(NO_PYTHON)} >&2; exit 127`;
+  const inner = `for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do x=$(command -v "$p" 2>/dev/null) && [ -x "$x" ] && [ -f "$x" ] && {  printf 'VIGIL-START\\n'; exec "$x" -c ${shq(py)}; }; done; echo ${shq(NO_PYTHON)} >&2; exit 127`;
   let cmd = `sh -c ${shq(inner)}`;
   if (opts.become) cmd = opts.become.passwordEnv ? `sudo -S -p '' -- ${cmd}` : `sudo -n -- ${cmd}`;
   return pty ? `stty raw -echo 2>/dev/null; printf 'VIGIL-TTY\\n'; exec ${cmd}` : cmd;
