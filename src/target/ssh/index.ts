@@ -223,8 +223,11 @@ function isEncryptedOpenSsh(key: Buffer): boolean {
 }
 
 /** The jump host's connection (one hop: its own ProxyJump is not followed). */
-function openJump(opts: SshTargetOptions, jump: string): Promise<Client> {
-  const r = resolve(opts, parseHostSpec(jump.split(',')[0]!));
+function openJump(opts: SshTargetOptions, jump: string, target: Resolved): Promise<Client> {
+  const spec = parseHostSpec(jump.split(',')[0]!);
+  // the jump host's own IdentityFile, else the keys the target is offered
+  const own = configFor(opts, spec.host)['identityfile'];
+  const r = resolve(own === undefined && opts.identityFiles === undefined ? { ...opts, identityFiles: target.identityFiles } : opts, spec);
   const { proxyJump: _ignored, ...direct } = r;
   return openClient(opts, direct);
 }
@@ -255,7 +258,7 @@ function execChannel(client: Client, command: string, pty: boolean): Promise<Cli
 function bootstrapCommand(opts: SshTargetOptions, pty: boolean): string {
   const n = helper().length;
   const py = `import sys;exec(sys.stdin.buffer.read(${n}))`;
-  const inner = `for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do if command -v "$p" >/dev/null 2>&1; then printf 'VIGIL-START\\n'; exec "$p" -c ${shq(py)}; fi; done; echo ${shq(NO_PYTHON)} >&2; exit 127`;
+  const inner = `for p in python3 /usr/bin/python3 /usr/libexec/platform-python; do x=$(command -v "$p" 2>/dev/null) && [ -x "$x" ] && [ -f "$x" ] && {  printf 'VIGIL-START\\n'; exec "$x" -c ${shq(py)}; }; done; echo ${shq(NO_PYTHON)} >&2; exit 127`;
   let cmd = `sh -c ${shq(inner)}`;
   if (opts.become) cmd = opts.become.passwordEnv ? `sudo -S -p '' -- ${cmd}` : `sudo -n -- ${cmd}`;
   return pty ? `stty raw -echo 2>/dev/null; printf 'VIGIL-TTY\\n'; exec ${cmd}` : cmd;
@@ -267,7 +270,7 @@ interface Started {
 }
 
 /** Waits for `marker` on the channel's output; rejects with what stderr said when the channel ends first. */
-function waitFor(ch: ClientChannel, marker: string, timeoutMs: number, what: string): Promise<{ rest: Buffer; seen: string }> {
+function waitFor(ch: ClientChannel, marker: string, timeoutMs: number, what: string, failOn?: RegExp): Promise<{ rest: Buffer; seen: string }> {
   return new Promise((res, rej) => {
     let out = Buffer.alloc(0);
     let err = '';
@@ -279,6 +282,7 @@ function waitFor(ch: ClientChannel, marker: string, timeoutMs: number, what: str
     };
     const onOut = (d: Buffer): void => {
       out = Buffer.concat([out, d]);
+      if (failOn?.test(out.toString('latin1'))) return onErr(Buffer.alloc(0)); // through a pty, sudo's complaints arrive on stdout
       const i = out.indexOf(marker);
       if (i >= 0) {
         cleanup();
@@ -287,6 +291,10 @@ function waitFor(ch: ClientChannel, marker: string, timeoutMs: number, what: str
     };
     const onErr = (d: Buffer): void => {
       err += d.toString('utf8');
+      if (failOn?.test(err) || failOn?.test(out.toString('latin1'))) {
+        cleanup();
+        rej(Object.assign(new Error(`${what}: ${(err + out.toString('utf8')).trim().slice(0, 300)}`), { remote: err + out.toString('utf8') }));
+      }
     };
     const onClose = (code: number | null): void => {
       cleanup();
@@ -323,7 +331,8 @@ async function startHelper(client: Client, opts: SshTargetOptions, alias: string
   try {
     if (pty) await waitFor(ch, 'VIGIL-TTY\n', timeout, alias);
     if (password !== undefined) ch.write(`${password}\n`);
-    await waitFor(ch, START, timeout, alias);
+    // a wrong password: sudo says so and would read the next line as another try
+    await waitFor(ch, START, timeout, alias, opts.become ? /Sorry, try again|incorrect password|is not in the sudoers|may not run sudo|a password is required/ : undefined);
   } catch (e) {
     ch.close();
     const x = e as Error & { remote?: string; timedOut?: boolean };
@@ -372,7 +381,7 @@ export async function connectSsh(opts: SshTargetOptions): Promise<SshTargetHandl
   let jumpClient: Client | undefined;
   let client: Client;
   if (r.proxyJump) {
-    jumpClient = await openJump(opts, r.proxyJump);
+    jumpClient = await openJump(opts, r.proxyJump, r);
     let sock: Duplex;
     try {
       sock = await new Promise<Duplex>((res, rej) => jumpClient!.forwardOut('127.0.0.1', 0, r.host, r.port, (e, s) => (e ? rej(e) : res(s))));

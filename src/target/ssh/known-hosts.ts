@@ -95,7 +95,8 @@ export class KnownHosts {
   /** Records the key for the host (OpenSSH's accept-new): one plain line appended, the file created 0600. */
   add(name: string, blob: Buffer): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
+    const gap = existsSync(this.file) && !readFileSync(this.file, 'utf8').endsWith('\n') && readFileSync(this.file).length > 0 ? '\n' : '';
+    appendFileSync(this.file, `${gap}${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
     this.entries.push({ patterns: name, type: keyTypeOf(blob), key: blob.toString('base64') });
   }
 }

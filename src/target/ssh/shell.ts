@@ -5,8 +5,7 @@
  * `uname`, `ip`). Slower (a round trip and a process or two per request)
  * but correct for stat/lstat, whole and partial reads, listings with
  * lstat, links, realpath, statfs, describe and exec. It cannot read
- * extended attributes (ENOSYS) nor name its process (no `processes`);
- * times have millisecond precision; a program that exits 127 or 126 by
+ * extended attributes (ENOSYS) nor name its process (no `processes`); a program that exits 127 or 126 by
  * itself is taken for "not found" or "not executable".
  */
 import type { Client, ClientChannel } from 'ssh2';
@@ -44,14 +43,21 @@ const TYPE_BITS: Readonly<Record<string, number>> = { f: 0o100000, d: 0o040000, 
 const TYPE_OF_HEX = (mode: number): string => ({ 0o100000: 'f', 0o040000: 'd', 0o120000: 'l', 0o010000: 'p', 0o140000: 's', 0o060000: 'b', 0o020000: 'c' })[mode & 0o170000] ?? '?';
 
 // stat(1) format of the helper's stat array: mode uid gid size dev ino nlink atime mtime ctime
-const STAT_FMT = '%f %u %g %s %d %i %h %.3X %.3Y %.3Z';
+const STAT_FMT = '%f %u %g %s %d %i %h %.6X %.6Y %.6Z';
+/** Seconds with a fraction (as stat and find print them) in milliseconds to the microsecond, computed as the helper does (µs / 1000). */
+const ms = (x: string): number => {
+  const [sec, frac = ''] = x.split('.');
+  return Number(`${sec}${frac.padEnd(6, '0').slice(0, 6)}`) / 1000;
+};
 const rawStat = (line: string): unknown[] => {
   const f = line.trim().split(' ');
-  return [parseInt(f[0]!, 16), ...f.slice(1, 7).map(Number), ...f.slice(7, 10).map((x) => Math.round(Number(x) * 1000))];
+  return [parseInt(f[0]!, 16), ...f.slice(1, 7).map(Number), ...f.slice(7, 10).map(ms)];
 };
 
 /** Fails with the errno of the path's stat when it is not a directory (or cannot be reached). */
 const MUST_BE_DIR = `m=$(stat -L -c %f -- "$1") || exit 2; [ $((0x$m & 61440)) -eq 16384 ] || { echo E:ENOTDIR >&2; exit 2; }`;
+
+const MAX_CHANNELS = 8;
 
 export class ShellTransport implements Transport {
   private requests = 0;
@@ -90,8 +96,23 @@ export class ShellTransport implements Transport {
     this.closed = true;
   }
 
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+
+  /** At most MAX_CHANNELS channels at once: sshd refuses more than MaxSessions (10 by default) per connection. */
+  private async run(script: string, args: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; out: Buffer; err: string; timedOut?: boolean }> {
+    if (this.active >= MAX_CHANNELS) await new Promise<void>((res) => this.queue.push(res));
+    this.active++;
+    try {
+      return await this.runNow(script, args, timeoutMs, signal);
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+
   /** Runs `script` with positional arguments `args` (through sudo when asked), collecting its output. */
-  private run(script: string, args: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; out: Buffer; err: string; timedOut?: boolean }> {
+  private runNow(script: string, args: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; out: Buffer; err: string; timedOut?: boolean }> {
     let cmd = `sh -c ${q(`LC_ALL=C; export LC_ALL; ${script}`)} vigil ${args.map(q).join(' ')}`;
     if (this.opts.become) cmd = this.opts.password !== undefined ? `sudo -S -p '' -- ${cmd}` : `sudo -n -- ${cmd}`;
     if (this.inFlight++ === 0) this.roundTrips++;
@@ -181,7 +202,7 @@ export class ShellTransport implements Transport {
             const f = rec.split(' ');
             const name = f.slice(11).join(' ');
             const mode = (TYPE_BITS[f[0]!] ?? 0) | parseInt(f[1]!, 8);
-            const times = f.slice(8, 11).map((x) => Math.round(Number(x) * 1000));
+            const times = f.slice(8, 11).map(ms);
             return [name, TYPE_OF_HEX(mode), [mode, ...f.slice(2, 8).map(Number), ...times]];
           });
         return { r: entries, payload: Buffer.alloc(0) };
