@@ -13,6 +13,7 @@ import { OutputError } from '../results/atomic-file.js';
 import { printable } from './terminal-text.js';
 import { registerWatchCommand } from './watch-command.js';
 import { registerFleetCommand } from './fleet-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -110,6 +111,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   });
 
   registerFleetCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
+  registerServeCommand(program, cliIo, (code) => {
     exitCode = code;
   });
 

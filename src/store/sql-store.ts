@@ -360,9 +360,9 @@ export class SqlResultsStore implements ResultsStore {
       const rows = await this.db.all(`SELECT ${SUMMARY_COLS} FROM scans s JOIN hosts h ON h.id = s.host_id WHERE s.id IN (?, ?)`, [a, b]);
       for (const r of rows) sums.set(Number(r.id), summaryOf(r));
     }
+    for (const x of [a, b]) if (!sums.has(x)) throw new StoreError('not-found', `no scan ${x} in the store`);
     for (const x of [a, b]) {
-      const s = sums.get(x);
-      if (!s) throw new StoreError('not-found', `no scan ${x} in the store`);
+      const s = sums.get(x)!;
       if (!s.full) throw new StoreError('pruned', `scan ${x} of ${s.host} has only its summary left (retention keeps the last full scans per host)`);
     }
     const rows = await this.db.all<{ scan_id: number; rule: string; result: number; severity: string | null }>(

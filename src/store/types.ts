@@ -143,6 +143,8 @@ export interface ResultsStore {
   drift(host: string, opts?: DriftListOptions): Promise<StoredDrift[]>;
   /** Drift events with an id above `afterId`, oldest first (the SSE stream's feed). */
   driftAfter(afterId: number, limit?: number): Promise<StoredDrift[]>;
+  /** The highest drift id so far (0 when none): where a live-only event stream starts. */
+  lastDriftId(): Promise<number>;
   close(): Promise<void>;
 }
 

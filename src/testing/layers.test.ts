@@ -306,8 +306,8 @@ describe('the layer check itself', () => {
     },
     {
       name: 'a folder without a layer',
-      files: { 'store/a.ts': "import { x } from '../model/b.js';" },
-      error: "src/store/a.ts:1: imports '../model/b.js': folder store/ has no layer (add it to LAYERS and to docs/ARCHITECTURE.md)",
+      files: { 'nowhere/a.ts': "import { x } from '../model/b.js';" },
+      error: "src/nowhere/a.ts:1: imports '../model/b.js': folder nowhere/ has no layer (add it to LAYERS and to docs/ARCHITECTURE.md)",
     },
   ];
   for (const v of invalid) it(`reports ${v.name}`, () => assert.deepEqual(check(v.files), [v.error]));
