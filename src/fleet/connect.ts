@@ -28,6 +28,8 @@ export interface SshConnectorOptions {
   readonly connectTimeoutMs?: number;
   /** Key files offered to every host that names none. */
   readonly identityFiles?: readonly string[];
+  /** The SSH agent's socket; default $SSH_AUTH_SOCK; null: no agent. */
+  readonly agentSocket?: string | null;
   /** Where literal become passwords are placed for the SSH target to read by name (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -71,6 +73,7 @@ export function inventoryConnector(opts: SshConnectorOptions = {}): HostConnecto
       ...(opts.acceptNewHostKeys ? { acceptNewHostKeys: true } : {}),
       ...(opts.sshConfigFile !== undefined ? { sshConfigFile: opts.sshConfigFile } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.agentSocket !== undefined ? { agentSocket: opts.agentSocket } : {}),
       ...(become ? { become } : {}),
       signal,
     });
