@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openResultsStore } from '../store/index.js';
 import { RULE_AUDIT, writeFleetContent, writeRoot } from '../testing/fleet-hosts.js';
+import { postgresForTests, postgresSuiteOptions } from '../testing/postgres.js';
 import { run } from './main.js';
+
+const BIN = new URL('./bin.ts', import.meta.url).pathname;
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-fleet-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,5 +108,47 @@ describe('vigil fleet scan', () => {
     assert.equal(r4.code, 1);
     assert.match(r4.err, /no profile "nosuch"/);
     assert.doesNotMatch(r4.err, /\[\d\/\d\]/, 'no host was started');
+  });
+});
+
+describe('vigil fleet scan --queue and vigil fleet worker (processes, real PostgreSQL)', postgresSuiteOptions(), () => {
+  it('three worker processes share the hosts; the coordinator reports them all', async (t) => {
+    const pg = await postgresForTests(t);
+    if (!pg) return;
+    const children = [1, 2, 3].map((i) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'fleet', 'worker', '--store', pg.url, '--forks', '2', '--name', `w${i}`, '--content-dir', contentDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const exit = new Promise<{ code: number | null; err: string }>((resolve) => child.on('close', (code) => resolve({ code, err })));
+      return { child, exit };
+    });
+    try {
+      const out = join(dir, 'queued.json');
+      const r = await vigil('fleet', 'scan', '-i', inv, '--queue', '--store', pg.url, '--retries', '0', '--format', 'json', '-o', out);
+      assert.equal(r.code, 1, r.err);
+      const json = JSON.parse(readFileSync(out, 'utf8'));
+      assert.deepEqual(json.summary, { hosts: 6, scanned: 5, failed: 1, skipped: 0, withFailingRules: 3 });
+      assert.equal(json.hosts.find((h: { name: string }) => h.name === 'gone').error.kind, 'unreachable');
+      const s = await openResultsStore(pg.url);
+      try {
+        assert.deepEqual((await s.hosts()).map((h) => h.name).sort(), ['db1', 'db2', 'web1', 'web2', 'web3']);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      for (const c of children) c.child.kill('SIGTERM');
+      const ends = await Promise.all(children.map((c) => c.exit));
+      await pg.stop();
+      for (const e of ends) assert.equal(e.code, 0, e.err);
+      // every host was scanned by exactly one worker
+      const lines = ends.flatMap((e) => e.err.split('\n').filter((l) => /^(web|db|gone)\w*: /.test(l)));
+      assert.equal(lines.length, 6, lines.join('\n'));
+    }
+  });
+
+  it('--queue needs a PostgreSQL store', async () => {
+    const r = await vigil('fleet', 'scan', '-i', inv, '--queue', '--store', join(dir, 'x.db'));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /--queue needs --store postgres:/);
   });
 });

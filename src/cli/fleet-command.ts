@@ -32,7 +32,27 @@ interface FleetFlags {
   acceptNewHostKeys?: boolean;
   sshConfig?: string;
   connectTimeout?: string;
+  queue?: boolean;
 }
+
+interface WorkerFlags {
+  store: string;
+  forks: string;
+  contentDir: string;
+  name?: string;
+  drain?: boolean;
+  knownHosts?: string;
+  acceptNewHostKeys?: boolean;
+  sshConfig?: string;
+  connectTimeout?: string;
+}
+
+const SSH_FLAGS = (c: Command): Command =>
+  c
+    .option('--known-hosts <file>', 'the known_hosts file (default: ~/.ssh/known_hosts of the user running Vigil)')
+    .option('--accept-new-host-keys', "record unknown host keys (as OpenSSH's accept-new); a changed key is always refused")
+    .option('--ssh-config <file>', "an ssh config file (default ~/.ssh/config); 'none' reads none")
+    .option('--connect-timeout <seconds>', 'TCP connection, handshake and authentication, each at most this long');
 
 function number(flag: string, text: string | undefined, opts: { min: number; max?: number; integer?: boolean }): number | undefined {
   if (text === undefined) return undefined;
@@ -45,7 +65,7 @@ function number(flag: string, text: string | undefined, opts: { min: number; max
 
 export function registerFleetCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const fleet = program.command('fleet').description('scan many hosts from an Ansible inventory');
-  fleet
+  const scanCommand = fleet
     .command('scan')
     .description('scan the hosts of an Ansible inventory over SSH, each with the content matching its own os-release')
     .requiredOption('-i, --inventory <source>', 'an Ansible inventory: INI or YAML file, executable, plugin configuration, directory, or a comma-separated host list')
@@ -63,11 +83,8 @@ export function registerFleetCommand(program: Command, io: CliIo, setExit: (code
     .option('--report <file>', 'write the HTML fleet report here')
     .option('-o, --output <file>', 'write the --format output to this file instead of stdout')
     .option('--list-hosts', 'print the hosts the inventory and --limit select, and scan nothing')
-    .option('--known-hosts <file>', 'the known_hosts file (default: ~/.ssh/known_hosts of the user running Vigil)')
-    .option('--accept-new-host-keys', "record unknown host keys (as OpenSSH's accept-new); a changed key is always refused")
-    .option('--ssh-config <file>', "an ssh config file (default ~/.ssh/config); 'none' reads none")
-    .option('--connect-timeout <seconds>', 'TCP connection, handshake and authentication, each at most this long')
-    .action(async (o: FleetFlags) => {
+    .option('--queue', 'with --store postgres://…: queue the hosts for `vigil fleet worker` processes instead of scanning them here');
+  SSH_FLAGS(scanCommand).action(async (o: FleetFlags) => {
       if (o.format !== 'text' && o.format !== 'json') throw new ContentError('invalid-value', `unknown --format ${o.format}; choose text or json`);
       const forks = number('--forks', o.forks, { min: 1, max: 1000, integer: true })!;
       const timeout = number('--timeout', o.timeout, { min: 0.001 });
@@ -97,8 +114,12 @@ export function registerFleetCommand(program: Command, io: CliIo, setExit: (code
       if (names.length === 0) throw new ContentError('invalid-value', `no host of ${o.inventory} matches${o.limit !== undefined ? ` --limit ${o.limit}` : ''}`);
       const hosts = names.map((n) => inventory.hosts.get(n)!);
 
+      if (o.queue) {
+        const { isPostgresSpec } = await import('../store/index.js');
+        if (o.store === undefined || !isPostgresSpec(o.store)) throw new ContentError('invalid-value', '--queue needs --store postgres://…: the queue and the results live in PostgreSQL');
+      }
       let store: ResultsStore | undefined;
-      if (o.store !== undefined) {
+      if (o.store !== undefined && !o.queue) {
         const { openResultsStore } = await import('../store/index.js');
         try {
           store = await openResultsStore(o.store);
@@ -122,7 +143,21 @@ export function registerFleetCommand(program: Command, io: CliIo, setExit: (code
       process.once('SIGTERM', onSignal);
       let result;
       try {
-        result = await fleetScan({
+        if (o.queue) {
+          const { queuedFleetScan } = await import('../fleet/queue.js');
+          result = await queuedFleetScan({
+            url: o.store!,
+            hosts,
+            retries,
+            retryDelayMs: retryDelay * 1000,
+            ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+            ...(maxFail !== undefined ? { maxFailPercentage: maxFail } : {}),
+            ...(o.content !== undefined ? { content: o.content } : {}),
+            ...(o.profile !== undefined ? { profile: o.profile } : {}),
+            onEvent: (e) => progress.event(e),
+            signal: stop.signal,
+          });
+        } else result = await fleetScan({
           hosts,
           connect,
           forks,
@@ -170,6 +205,64 @@ export function registerFleetCommand(program: Command, io: CliIo, setExit: (code
       }
       setExit(outputFailed ? 1 : fleetExitCode(result.outcomes));
     });
+  registerWorker(fleet, io, setExit);
+}
+
+function registerWorker(fleet: Command, io: CliIo, setExit: (code: number) => void): void {
+  const worker = fleet
+    .command('worker')
+    .description('take hosts queued by `vigil fleet scan --queue` and scan them, recording the scans in the store')
+    .requiredOption('--store <url>', 'the PostgreSQL store (postgres://…) holding the queue and the results')
+    .option('-f, --forks <n>', 'hosts scanned at once', '10')
+    .option('--content-dir <dir>', 'where installed content lives', '/usr/share/xml/scap/ssg/content')
+    .option('--name <name>', "this worker's name in the fleet report (default: a random id)")
+    .option('--drain', 'stop once the queue is empty');
+  SSH_FLAGS(worker).action(async (o: WorkerFlags) => {
+    const forks = number('--forks', o.forks, { min: 1, max: 1000, integer: true })!;
+    const connectTimeout = number('--connect-timeout', o.connectTimeout, { min: 0.001 });
+    const [{ openResultsStore, isPostgresSpec }, { runFleetWorker }, { inventoryConnector }] = await Promise.all([import('../store/index.js'), import('../fleet/queue.js'), import('../fleet/connect.js')]);
+    if (!isPostgresSpec(o.store)) throw new ContentError('invalid-value', '--store must be postgres://…: workers share the queue and the results through PostgreSQL');
+    let store: ResultsStore;
+    try {
+      store = await openResultsStore(o.store);
+    } catch (e) {
+      throw new ContentError('io', `cannot open the results store: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const done = await runFleetWorker({
+        url: o.store,
+        forks,
+        contentDir: o.contentDir,
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(o.drain ? { drain: true } : {}),
+        connect: inventoryConnector({
+          ...(o.knownHosts !== undefined ? { knownHostsFile: o.knownHosts } : {}),
+          ...(o.acceptNewHostKeys ? { acceptNewHostKeys: true } : {}),
+          ...(o.sshConfig !== undefined ? { sshConfigFile: o.sshConfig === 'none' ? null : o.sshConfig } : {}),
+          ...(connectTimeout !== undefined ? { connectTimeoutMs: connectTimeout * 1000 } : {}),
+        }),
+        sink: {
+          record: async (host, scan, meta) => {
+            await store.recordScan({ name: host.name, group: host.groups }, scan, { source: 'fleet', durationMs: meta.durationMs });
+          },
+        },
+        onEvent: (e) => {
+          if (e.type === 'done') io.err(`${printable(e.outcome.host)}: ${e.outcome.status}${e.outcome.error ? ` (${e.outcome.error.kind}: ${printable(e.outcome.error.message)})` : ''}\n`);
+        },
+        signal: stop.signal,
+      });
+      io.err(`vigil: worker done: ${done} hosts\n`);
+      setExit(0);
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await store.close().catch(() => undefined);
+    }
+  });
 }
 
 /** The live display: on a terminal, one line per running host redrawn in place; otherwise one plain line per finished host. */

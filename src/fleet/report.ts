@@ -77,8 +77,7 @@ const SEVERITY_RANK: Record<string, number> = { high: 0, medium: 1, low: 2, info
 export function topFailingRules(outcomes: readonly HostOutcome[], limit = 20): FleetRuleSummary[] {
   const by = new Map<string, { title: string; severity: string; hosts: string[] }>();
   for (const o of outcomes) {
-    for (const r of o.scan?.rules ?? []) {
-      if (r.result !== 'fail') continue;
+    for (const r of o.failing ?? []) {
       let e = by.get(r.id);
       if (!e) by.set(r.id, (e = { title: r.title, severity: r.severity, hosts: [] }));
       e.hosts.push(o.host);

@@ -64,7 +64,7 @@ export interface HostOutcome {
   readonly maximum?: number;
   readonly counts?: JsonScan['counts'];
   /** Rules whose result is fail. */
-  readonly failedRules?: readonly string[];
+  readonly failing?: ReadonlyArray<{ readonly id: string; readonly title: string; readonly severity: string }>;
   readonly scan?: JsonScan;
   /** Set when the sink could not record the scan. */
   readonly storeError?: string;
@@ -263,7 +263,7 @@ export async function fleetScan(opts: FleetScanOptions): Promise<FleetScanResult
         ...(note !== undefined ? { note } : {}),
         ...(main ? { score: main.score, maximum: main.maximum } : {}),
         counts: scan.counts,
-        failedRules: scan.rules.filter((r) => r.result === 'fail').map((r) => r.id),
+        failing: scan.rules.filter((r) => r.result === 'fail').map((r) => ({ id: r.id, title: r.title, severity: r.severity })),
         scan,
       };
     } finally {
