@@ -93,6 +93,18 @@ describe('vigil fleet scan', () => {
     assert.match(clean.out, /Hosts: 2: 2 scanned, 0 could not be scanned, 0 not started/);
   });
 
+  it('on a terminal, a live line per running host, redrawn in place; plain lines otherwise', async () => {
+    let err = '';
+    const code = await run(['fleet', 'scan', '-i', inv, '--limit', 'web', '--content-dir', contentDir, '--forks', '2'], { out: () => undefined, err: (s) => (err += s), isTty: true });
+    assert.equal(code, 2, err);
+    assert.match(err, /  web\d: (connecting|scanning \d+\/\d+)\n/, 'a line per running host');
+    assert.match(err, /\x1b\[\d+A\x1b\[J/, 'lines redrawn in place');
+    assert.match(err, /\[3\/3\] web\d: scanned, score \d+\.\d, \d+ failing\n/);
+    const plain = await vigil('fleet', 'scan', '-i', inv, '--limit', 'web', '--content-dir', contentDir);
+    assert.doesNotMatch(plain.err, /\x1b/);
+    assert.equal(plain.err.split('\n').filter(Boolean).length, 3);
+  });
+
   it('bad input gets a clear error before any host is contacted', async () => {
     const bad = join(dir, 'bad.ini');
     writeFileSync(bad, '[web:bogus]\nx\n');

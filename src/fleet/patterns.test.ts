@@ -105,6 +105,14 @@ describe('patterns', () => {
     assert.ok(globToRegExp('a.b*').test('a.bc'));
     assert.ok(!globToRegExp('a.b*').test('axbc'));
   });
+  oracle('@FILE in --limit reads patterns from a file, as Ansible does', async () => {
+    const f = join(root, 'hosts-at');
+    writeFileSync(f, INV);
+    const list = join(root, 'retry');
+    writeFileSync(list, 'web01.example.com\ndb\n\n');
+    await compare(f, [`@${list}`, `@${list}:!db2.example.com`, `@${list},web`]);
+  });
+
   it('refuses a bad regular expression clearly', async () => {
     const f = join(root, 'small');
     writeFileSync(f, 'a\nb\n');

@@ -5,6 +5,7 @@
  * `web[1:3]`), and lists (`a,b` or `a:b`) with intersections (`&x`) and
  * exclusions (`!x`) applied after the plain terms, whatever their order.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ContentError } from '../model/errors.js';
 import type { Inventory } from './inventory.js';
 
@@ -126,10 +127,26 @@ export function selectHosts(inv: Inventory, pattern: string): string[] {
   return hosts;
 }
 
-/** `--limit`: the hosts of the inventory the limit keeps (every host without a limit). */
+/**
+ * `--limit`: the hosts of the inventory the limit keeps (every host without
+ * a limit). As Ansible's subset, a term `@FILE` stands for the patterns in
+ * FILE, one a line (a retry file, say).
+ */
 export function limitHosts(inv: Inventory, limit: string | undefined): string[] {
   const all = [...inv.hosts.keys()];
   if (limit === undefined) return all;
-  const keep = new Set(selectHosts(inv, limit));
+  const terms: string[] = [];
+  for (const t of splitHostPattern(limit)) {
+    if (!t.startsWith('@')) {
+      terms.push(t);
+      continue;
+    }
+    const file = t.slice(1);
+    if (!existsSync(file)) throw new ContentError('io', `unable to find limit file ${file}`);
+    if (!statSync(file).isFile()) throw new ContentError('invalid-value', `a limit starting with "@" must be a file, not a directory: ${file}`);
+    if (statSync(file).size > 16 * 1024 * 1024) throw new ContentError('invalid-value', `limit file ${file} is larger than 16 MB`);
+    terms.push(...readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  }
+  const keep = new Set(selectHosts(inv, terms.join(',')));
   return all.filter((h) => keep.has(h));
 }
