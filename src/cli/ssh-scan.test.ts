@@ -1,7 +1,8 @@
 /**
  * `vigil scan --host` against a test host (testing/test-hosts.ts) agrees
  * rule for rule with `vigil scan` run inside that host's namespaces
- * (nsenter: its /etc overlay, host name and network), with the content
+ * (nsenter: its /etc overlay, host name and network) and with oscap run
+ * there, with the content
  * each detects from the host's own os-release; requests made together
  * share round trips; the CLI reports a
  * connection failure as an error (exit 1) with its code; `oval eval --host`
@@ -57,7 +58,7 @@ describe('vigil scan --host over SSH', { skip: canRun ? false : 'needs root, ssh
     return { code, out, err };
   };
 
-  it('gives the results of a scan run inside the host, rule for rule, with few round trips', async () => {
+  it('gives the results of a scan run inside the host, rule for rule, and of oscap there, rule for rule; requests share round trips', async () => {
     const h = fleet.hosts[0]!;
     const remote = join(dir, 'ssh.json');
     const local = join(dir, 'local.json');
@@ -77,6 +78,13 @@ describe('vigil scan --host over SSH', { skip: canRun ? false : 'needs root, ssh
     assert.ok(Object.keys(ra).length >= 40, `a real selection: ${Object.keys(ra).length} rules`);
     assert.ok(Object.values(ra).includes('pass') && Object.values(ra).includes('fail'), 'rules that pass and rules that fail');
     assert.deepEqual(ra, results(b));
+    // oscap 1.3.7 run inside the host too
+    const ox = join(dir, 'oscap.xml');
+    const o = h.inside(['oscap', 'xccdf', 'eval', '--profile', 'standard', '--results', ox, a.contentFile]);
+    const os = spawnSync(o[0]!, o.slice(1), { encoding: 'utf8', env: { ...process.env, OSCAP_PROBE_ROOT: '' } });
+    assert.ok(os.status === 0 || os.status === 2, `oscap: exit ${os.status}: ${os.stderr}`);
+    const fromOscap = Object.fromEntries([...readFileSync(ox, 'utf8').matchAll(/<rule-result idref="([^"]+)"[^>]*>\s*<result>([a-z]+)</g)].filter((x) => x[2] !== 'notselected').map((x) => [x[1]!, x[2]!]));
+    assert.deepEqual(ra, fromOscap, 'oscap inside the host');
     const m = /(\d+) requests in (\d+) round trips/.exec(r.err);
     assert.ok(m, r.err);
     const [requests, trips] = [Number(m[1]), Number(m[2])];
