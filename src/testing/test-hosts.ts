@@ -52,7 +52,7 @@ export interface TestHost {
   readonly netns: string;
   /** sshd's pid (in the host's mount and UTS namespaces), when one runs. */
   readonly pid?: number;
-  /** The command line that runs `argv` inside the host's namespaces (nsenter), for local comparisons. */
+  /** The command line that runs `argv` inside the host's namespaces (nsenter), in this process's working directory, for local comparisons. */
   inside(argv: readonly string[]): string[];
 }
 
@@ -184,7 +184,10 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
         const keyLine = `${b} ${readFileSync(join(hdir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')}`;
         const sudo = variant === 'sudo-password' || variant === 'sudo-nopasswd';
         writeFileSync(join(etc, 'hostname'), `${hostname}\n`);
-        writeFileSync(join(etc, 'os-release'), OS_RELEASE[spec.identity ?? 'debian12']);
+        const identity = spec.identity ?? 'debian12';
+        writeFileSync(join(etc, 'os-release'), OS_RELEASE[identity]);
+        if (identity === 'ubuntu2204') writeFileSync(join(etc, 'lsb-release'), 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.3 LTS"\n');
+        else writeFileSync(join(etc, 'debian_version'), identity === 'debian11' ? '11.8\n' : '12.4\n');
         writeFileSync(join(etc, 'passwd'), `${basePasswd.replace(/^root:x:0:0:([^:]*):[^:]*:/m, `root:x:0:0:$1:${join(hdir, 'root')}:`)}vgt:x:4242:4242:Vigil test:${join(hdir, 'home')}:/bin/sh\n`);
         writeFileSync(join(etc, 'shadow'), `${baseShadow.replace(/^root:[^:]*:/m, 'root:*:')}vgt:${hash}:20000:0:99999:7:::\n`, { mode: 0o640 });
         writeFileSync(join(etc, 'group'), `${baseGroup}vgt:x:4242:\n`);
@@ -263,7 +266,7 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
           user: sudo ? 'vgt' : 'root',
           netns: ns,
           ...(pid !== undefined ? { pid } : {}),
-          inside: (argv) => (pid === undefined ? ['ip', 'netns', 'exec', ns, ...argv] : ['nsenter', '-t', String(pid), '-m', '-u', '-n', '--', ...argv]),
+          inside: (argv) => (pid === undefined ? ['ip', 'netns', 'exec', ns, ...argv] : ['nsenter', '-t', String(pid), '-m', '-u', '-n', `--wd=${process.cwd()}`, '--', ...argv]),
         };
         return { host, keyLine };
       }),

@@ -135,26 +135,6 @@ def op_readdir(a):
     return listing(p(a), a.get('x', 'none')), b''
 
 
-def op_walk(a):
-    # Streams a walk: one response per directory ({"d": path, "l": listing}), then the end.
-    i = a['i']
-    depth = a.get('depth', -1)
-    stack = [(p(a), 0)]
-    while stack:
-        d, lvl = stack.pop()
-        try:
-            lst = listing(d, 'all')
-        except OSError as e:
-            send(i, {'w': os.fsdecode(d), 'e': errno.errorcode.get(e.errno, 'EIO')})
-            continue
-        send(i, {'w': os.fsdecode(d), 'l': lst})
-        if depth < 0 or lvl < depth:
-            for ent in lst:
-                if ent[1] == 'd':
-                    stack.append((os.path.join(d, os.fsencode(ent[0])), lvl + 1))
-    return True, b''
-
-
 def op_statfs(a):
     path = p(a)
     try:
@@ -248,7 +228,6 @@ OPS = {
     'read': op_read,
     'range': op_range,
     'readdir': op_readdir,
-    'walk': op_walk,
     'readlink': lambda a: (os.fsdecode(os.readlink(p(a))), b''),
     'realpath': op_realpath,
     'statfs': op_statfs,

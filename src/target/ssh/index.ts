@@ -156,7 +156,11 @@ function openClient(opts: SshTargetOptions, r: Resolved, sock?: Duplex): Promise
     const timer = setTimeout(() => done(new SshConnectError('timeout', `${r.alias}: no SSH session within ${timeout} ms`)), timeout);
     const onAbort = (): void => done(new SshConnectError('timeout', `${r.alias}: abandoned`));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    client.on('ready', () => done());
+    client.on('ready', () => {
+      // requests are small and answered at once: Nagle's algorithm would hold them back for the previous answer's ACK
+      client.setNoDelay(true);
+      done();
+    });
     client.on('error', (e: Error & { level?: string; code?: string }) => {
       if (hostKeyProblem) return done(new SshConnectError('host-key', hostKeyProblem));
       if (e.level === 'client-authentication') return done(new SshConnectError('auth-failed', `${r.user}@${r.alias}: authentication failed (${methods.map((m) => (m.type === 'publickey' ? 'key' : m.type)).join(', ') || 'no keys'} offered)`));

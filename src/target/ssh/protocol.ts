@@ -27,8 +27,6 @@ export interface Reply {
 /** The transport every SSH target operation goes through: the Python helper, or the shell fallback. */
 export interface Transport {
   call(op: string, args: Record<string, unknown>, path: string, signal?: AbortSignal): Promise<Reply>;
-  /** A streamed request: `onPart` gets every partial answer (`w` headers) until the final one. */
-  stream?(op: string, args: Record<string, unknown>, path: string, onPart: (h: Record<string, unknown>) => void): Promise<Reply>;
   stats(): SshStats;
   close(): void;
 }
@@ -37,7 +35,6 @@ interface Pending {
   readonly path: string;
   resolve(r: Reply): void;
   reject(e: Error): void;
-  onPart?: (h: Record<string, unknown>) => void;
 }
 
 /** Frames requests onto `out` and answers from `input` (a helper already past its hello). */
@@ -80,10 +77,6 @@ export class HelperTransport implements Transport {
       const payload = Buffer.from(frame.subarray(8 + hl));
       const p = this.pending.get(id);
       if (!p) continue; // abandoned
-      if ('w' in header) {
-        p.onPart?.(header);
-        continue;
-      }
       this.pending.delete(id);
       this.requests++;
       if (typeof header['e'] === 'string') p.reject(new TargetError(header['e'], p.path, typeof header['m'] === 'string' && header['m'] !== '' ? `${header['m']}: ${p.path}` : undefined));
@@ -101,11 +94,7 @@ export class HelperTransport implements Transport {
     return this.send(op, args, path, signal);
   }
 
-  stream(op: string, args: Record<string, unknown>, path: string, onPart: (h: Record<string, unknown>) => void): Promise<Reply> {
-    return this.send(op, args, path, undefined, onPart);
-  }
-
-  private send(op: string, args: Record<string, unknown>, path: string, signal?: AbortSignal, onPart?: (h: Record<string, unknown>) => void): Promise<Reply> {
+  private send(op: string, args: Record<string, unknown>, path: string, signal?: AbortSignal): Promise<Reply> {
     if (signal?.aborted) return Promise.reject(new TargetError('ECANCELED', path, `abandoned: ${path}`));
     if (this.closedWith) return Promise.reject(this.closedWith);
     const id = this.nextId++;
@@ -125,7 +114,7 @@ export class HelperTransport implements Transport {
         signal?.removeEventListener('abort', onAbort);
         fn(x);
       };
-      this.pending.set(id, { path, resolve: done(resolve), reject: done(reject), ...(onPart ? { onPart } : {}) });
+      this.pending.set(id, { path, resolve: done(resolve), reject: done(reject) });
       this.bytesOut += 4 + body.length;
       this.out.write(Buffer.concat([head, body]));
     });

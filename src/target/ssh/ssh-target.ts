@@ -52,7 +52,7 @@ function entriesOf(dir: string, raw: readonly RawEntry[]): DirEntry[] {
 export interface SshTargetParts {
   readonly name: string;
   readonly transport: Transport;
-  /** What the transport can do: the shell fallback has no attributes, no self and no streamed walk. */
+  /** What the transport can do: the shell fallback has no attributes and no self. */
   readonly capabilities: readonly TargetCapability[];
   readonly onClose: () => Promise<void>;
 }
@@ -160,21 +160,6 @@ export class SshTarget implements Target {
     if (info.type !== 'directory') throw new TargetError('ENOTDIR', path);
     return new SshDir(this, path, info);
   };
-
-  /**
-   * Every directory under `path` with its entries examined, streamed in one
-   * request (the helper walks; the shell fallback lists directory by
-   * directory). Directories that cannot be listed come with their errno.
-   */
-  async walk(path: string, onDir: (dir: string, entries: DirEntry[] | TargetError) => void, depth = -1): Promise<void> {
-    splitPath(path);
-    if (!this.t.stream) throw new TargetError('ENOSYS', path, 'this SSH transport cannot stream a walk');
-    await this.t.stream('walk', { p: path, depth }, path, (h) => {
-      const dir = h['w'] as string;
-      if (typeof h['e'] === 'string') onDir(dir, new TargetError(h['e'], dir));
-      else onDir(dir, entriesOf(dir, h['l'] as RawEntry[]));
-    });
-  }
 
   async exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (!this.has('exec')) throw new TargetError('ENOSYS', file, 'this SSH transport cannot run programs');

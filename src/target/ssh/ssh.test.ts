@@ -164,7 +164,9 @@ describe('SSH target on test hosts', { skip }, () => {
     assert.equal((await failure(connectSsh(optsFor(hosts['sudopw']!, { become: { method: 'sudo' } })))).code, 'become-failed', 'sudo -n where a password is needed');
     process.env['VIGIL_TEST_WRONG_PW'] = 'not-the-password';
     try {
-      assert.equal((await failure(connectSsh(optsFor(hosts['sudopw']!, { become: { method: 'sudo', passwordEnv: 'VIGIL_TEST_WRONG_PW' }, connectTimeoutMs: 8000 })))).code, 'become-failed');
+      const wrong = await failure(connectSsh(optsFor(hosts['sudopw']!, { become: { method: 'sudo', passwordEnv: 'VIGIL_TEST_WRONG_PW' }, connectTimeoutMs: 8000 })));
+      assert.equal(wrong.code, 'become-failed');
+      assert.ok(!wrong.message.includes('not-the-password') && !String(wrong.stack).includes('not-the-password'), 'the password in the message');
     } finally {
       delete process.env['VIGIL_TEST_WRONG_PW'];
     }
@@ -247,5 +249,36 @@ describe('SSH target on test hosts', { skip }, () => {
     assert.deepEqual(seen, [], 'the sudo password appeared in a process\'s argv');
     const n = await open(hosts['sudonopw']!, { become: { method: 'sudo' } });
     assert.equal((await n.self()).uid, 0);
+  });
+});
+
+describe('a fleet of 20 test hosts', { skip }, () => {
+  it('starts in seconds, each host its own, all scanned at once over one connection each, and leaves nothing behind', async (tc) => {
+    const t0 = Date.now();
+    const f = await startTestHosts(Array.from({ length: 20 }, (_, i) => ({ hostname: `vgs-f${i}`, identity: i % 2 === 0 ? ('ubuntu2204' as const) : ('debian11' as const) })));
+    const namespaces = f.hosts.map((h) => h.netns);
+    try {
+      const startMs = Date.now() - t0;
+      assert.ok(startMs < 15_000, `20 hosts took ${startMs} ms`);
+      tc.diagnostic(`20 hosts started in ${startMs} ms`);
+      const seen = await Promise.all(
+        f.hosts.map(async (h) => {
+          const t = await connectSsh({ host: h.address, user: 'root', identityFiles: [f.clientKey], knownHostsFile: f.knownHosts, sshConfigFile: null, agentSocket: null, connectTimeoutMs: 15_000 });
+          try {
+            const d = await t.describe();
+            return `${d.hostname} ${d.osRelease['ID']}`;
+          } finally {
+            await t.close();
+          }
+        }),
+      );
+      tc.diagnostic(`and described over SSH after ${Date.now() - t0} ms`);
+      assert.deepEqual(seen, f.hosts.map((_, i) => `vgs-f${i} ${i % 2 === 0 ? 'ubuntu' : 'debian'}`));
+    } finally {
+      await f.stopAll();
+    }
+    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    for (const ns of namespaces) assert.ok(!left.includes(ns), `namespace ${ns} left behind`);
+    assert.equal(existsSync(f.dir), false, 'temp dir left behind');
   });
 });
