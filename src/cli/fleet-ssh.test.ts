@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { run } from '../cli/main.js';
+import { run } from './main.js';
 import { RULE_AUDIT, RULE_SECURE, writeFleetContent } from '../testing/fleet-hosts.js';
 import { startTestHosts, type TestFleet } from '../testing/test-hosts.js';
-import { loadInventory } from './inventory.js';
-import { inventoryConnector } from './connect.js';
-import { fleetScan } from './scan.js';
+import { loadInventory } from '../fleet/inventory.js';
+import { inventoryConnector } from '../fleet/connect.js';
+import { fleetScan } from '../fleet/scan.js';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd') && existsSync('/usr/bin/sudo');
 const skip = canRun ? false : 'needs root, sshd and sudo (test hosts in namespaces)';
