@@ -141,6 +141,7 @@ describe('vigil fleet scan --queue and vigil fleet worker (processes, real Postg
       const json = JSON.parse(readFileSync(out, 'utf8'));
       assert.deepEqual(json.summary, { hosts: 6, scanned: 5, failed: 1, skipped: 0, withFailingRules: 3 });
       assert.equal(json.hosts.find((h: { name: string }) => h.name === 'gone').error.kind, 'unreachable');
+      assert.ok(json.workers.length >= 1 && json.workers.every((w: string) => ['w1', 'w2', 'w3'].includes(w)), json.workers.join(', '));
       const s = await openResultsStore(pg.url);
       try {
         assert.deepEqual((await s.hosts()).map((h) => h.name).sort(), ['db1', 'db2', 'web1', 'web2', 'web3']);

@@ -62,7 +62,7 @@ describe('vigil fleet scan over real SSH hosts', { skip }, () => {
     const out = join(dir, 'fleet.json');
     let err = '';
     const code = await run(
-      ['fleet', 'scan', '-i', inv, '--content-dir', contentDir, '--forks', '8', '--timeout', '5', '--retries', '1', '--retry-delay', '0.05', '--connect-timeout', '3', '--known-hosts', fleet!.knownHosts, '--ssh-config', 'none', '--format', 'json', '-o', out],
+      ['fleet', 'scan', '-i', inv, '--content-dir', contentDir, '--forks', '8', '--timeout', '8', '--retries', '1', '--retry-delay', '0.05', '--connect-timeout', '3', '--known-hosts', fleet!.knownHosts, '--ssh-config', 'none', '--format', 'json', '-o', out],
       { out: () => undefined, err: (s) => (err += s) },
     );
     assert.equal(code, 1, err);

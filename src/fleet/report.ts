@@ -7,7 +7,8 @@
  * {
  *   "schema": "vigil.fleet/v1",
  *   "inventory": "path", "limit": "pattern" | null,
- *   "startTime", "endTime": ISO 8601, "forks": number,
+ *   "startTime", "endTime": ISO 8601, "forks": number,            // 0 with --queue
+ *   "workers": ["name", ...],                          // only with --queue: the workers that answered
  *   "breaker": { "failed", "total", "maxFailPercentage" } | null,   // set when it stopped the scan
  *   "summary": { "hosts", "scanned", "failed", "skipped", "withFailingRules" },
  *   "topFailingRules": [{ "id", "title", "severity", "hosts": number, "hostNames": [] }],  // most hosts first
@@ -49,6 +50,7 @@ export interface FleetJson {
   readonly startTime: string;
   readonly endTime: string;
   readonly forks: number;
+  readonly workers?: readonly string[];
   readonly breaker: FleetScanResult['breaker'] | null;
   readonly summary: { readonly hosts: number; readonly scanned: number; readonly failed: number; readonly skipped: number; readonly withFailingRules: number };
   readonly topFailingRules: readonly FleetRuleSummary[];
@@ -98,6 +100,7 @@ export function fleetJson(result: FleetScanResult, meta: { readonly inventory: s
     startTime: result.startTime,
     endTime: result.endTime,
     forks: result.forks,
+    ...(result.workers ? { workers: result.workers } : {}),
     breaker: result.breaker ?? null,
     summary: {
       hosts: o.length,

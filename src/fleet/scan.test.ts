@@ -45,7 +45,7 @@ describe('fleet scan over synthetic roots', () => {
     const fake = fakeFleet((h) => special[h.name] ?? { kind: 'ok', root: rootOf(h.name) });
     const events: FleetEvent[] = [];
     const t0 = Date.now();
-    const result = await fleetScan({ hosts, connect: fake.connect, forks: 5, timeoutMs: 1500, retries: 2, retryDelayMs: 20, contentDir, onEvent: (e) => events.push(e) });
+    const result = await fleetScan({ hosts, connect: fake.connect, forks: 5, timeoutMs: 3000, retries: 2, retryDelayMs: 20, contentDir, onEvent: (e) => events.push(e) });
     const took = Date.now() - t0;
     const by = new Map(result.outcomes.map((o) => [o.host, o]));
     assert.equal(result.outcomes.length, 20);
@@ -81,7 +81,7 @@ describe('fleet scan over synthetic roots', () => {
     assert.ok(fake.peakOpen() <= 5, `peak ${fake.peakOpen()} open targets`);
     assert.ok(fake.peakOpen() >= 2, 'hosts ran in parallel');
     assert.equal(fake.open(), 0);
-    assert.ok(took < 8000, `took ${took} ms`);
+    assert.ok(took < 20000, `took ${took} ms`);
     // exit code: a host could not be scanned
     assert.equal(fleetExitCode(result.outcomes), 1);
     // the rules failing on most hosts: the audit rule on every scanned Ubuntu host

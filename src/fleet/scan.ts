@@ -106,6 +106,8 @@ export interface FleetScanResult {
   readonly startTime: string;
   readonly endTime: string;
   readonly forks: number;
+  /** With --queue: the workers that answered. */
+  readonly workers?: readonly string[];
   /** Set when the breaker stopped the scan. */
   readonly breaker?: { readonly failed: number; readonly total: number; readonly maxFailPercentage: number };
 }
