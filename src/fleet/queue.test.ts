@@ -78,6 +78,29 @@ describe('vigil fleet scan --queue with three workers', postgresSuiteOptions(), 
     }
   });
 
+  it('the breaker cancels the jobs no worker took yet', async () => {
+    if (!pg) return;
+    const names = Array.from({ length: 10 }, (_, i) => `b${i + 1}`);
+    const fleet = hosts(`${names.join('\n')}\n`);
+    const root = writeRoot(join(dir, 'roots', 'b'), { os: 'debian11', secure: true, banner: true });
+    const fake = fakeFleet((h) => (['b1', 'b2', 'b3'].includes(h.name) ? { kind: 'refuse', code: 'host-key' } : { kind: 'ok', root, delayMs: 400 }));
+    const stop = new AbortController();
+    const worker = runFleetWorker({ url: pg.url, name: 'solo', forks: 1, pollMs: 50, contentDir, connect: fake.connect, sink: { record: async () => undefined }, signal: stop.signal });
+    let result;
+    try {
+      result = await queuedFleetScan({ url: pg.url, hosts: fleet, maxFailPercentage: 20, pollMs: 50 });
+    } finally {
+      stop.abort();
+    }
+    await worker;
+    assert.deepEqual(result.breaker, { failed: 3, total: 10, maxFailPercentage: 20 });
+    assert.deepEqual(result.outcomes.slice(0, 3).map((o) => o.error?.kind), ['host-key', 'host-key', 'host-key']);
+    const skipped = result.outcomes.filter((o) => o.status === 'skipped');
+    assert.ok(skipped.length >= 4, `${skipped.length} jobs cancelled`);
+    for (const o of skipped) assert.equal(fake.attempts.get(o.host), undefined, `${o.host} was never started`);
+    assert.equal(fleetExitCode(result.outcomes), 1);
+  });
+
   it('refuses to queue a literal become password', async () => {
     if (!pg) return;
     const fleet = hosts('h1 ansible_become=true ansible_become_password=hunter2\n');

@@ -123,6 +123,8 @@ export async function queuedFleetScan(opts: QueuedScanOptions): Promise<FleetSca
     while (pending.size > 0) {
       if (opts.signal?.aborted) break;
       for (const name of [...pending]) {
+        // the breaker may have cancelled it in this very pass
+        if (!pending.has(name)) continue;
         const j = await boss.getJobById<FleetJob>(FLEET_QUEUE, ids.get(name)!);
         if (!j) continue;
         const host = jobs.find((x) => x.host.name === name)!.host;
@@ -147,9 +149,13 @@ export async function queuedFleetScan(opts: QueuedScanOptions): Promise<FleetSca
           breaker = { failed, total, maxFailPercentage: opts.maxFailPercentage };
           opts.onEvent?.({ type: 'breaker', failed, total, percentage: (failed / total) * 100 });
           // the jobs no worker took yet are cancelled; those running finish
-          for (const n of pending) {
+          for (const n of [...pending]) {
             const pj = await boss.getJobById(FLEET_QUEUE, ids.get(n)!);
-            if (pj && (pj.state === 'created' || pj.state === 'retry')) await boss.cancel(FLEET_QUEUE, ids.get(n)!);
+            if (pj && (pj.state === 'created' || pj.state === 'retry')) {
+              await boss.cancel(FLEET_QUEUE, ids.get(n)!);
+              // reported as never started (below), like the hosts a local scan does not start
+              pending.delete(n);
+            }
           }
         }
       }
