@@ -37,7 +37,7 @@ describe('vigil fleet scan --queue with three workers', postgresSuiteOptions(), 
     const names = Array.from({ length: 12 }, (_, i) => `q${String(i + 1).padStart(2, '0')}`);
     const roots = new Map(names.map((n, i) => [n, writeRoot(join(dir, 'roots', n), { os: i % 2 ? 'debian11' : 'ubuntu2204', secure: i % 4 !== 0, banner: true, hostname: n })]));
     const fleet = hosts(`[lab]\n${names.join('\n')}\nbroken\n`);
-    const fake = fakeFleet((h) => (h.name === 'broken' ? { kind: 'refuse', code: 'auth-failed' } : { kind: 'ok', root: roots.get(h.name)!, delayMs: 100 }));
+    const fake = fakeFleet((h) => (h.name === 'broken' ? { kind: 'refuse', code: 'auth-failed' } : { kind: 'ok', root: roots.get(h.name)!, delayMs: 400 }));
     const stop = new AbortController();
     const stores = await Promise.all([0, 1, 2].map(() => openResultsStore(pg!.url)));
     const workers = stores.map((store, i) =>
@@ -83,7 +83,7 @@ describe('vigil fleet scan --queue with three workers', postgresSuiteOptions(), 
     const names = Array.from({ length: 10 }, (_, i) => `b${i + 1}`);
     const fleet = hosts(`${names.join('\n')}\n`);
     const root = writeRoot(join(dir, 'roots', 'b'), { os: 'debian11', secure: true, banner: true });
-    const fake = fakeFleet((h) => (['b1', 'b2', 'b3'].includes(h.name) ? { kind: 'refuse', code: 'host-key' } : { kind: 'ok', root, delayMs: 400 }));
+    const fake = fakeFleet((h) => (['b1', 'b2', 'b3'].includes(h.name) ? { kind: 'refuse', code: 'host-key' } : { kind: 'ok', root, delayMs: 1000 }));
     const stop = new AbortController();
     const worker = runFleetWorker({ url: pg.url, name: 'solo', forks: 1, pollMs: 50, contentDir, connect: fake.connect, sink: { record: async () => undefined }, signal: stop.signal });
     let result;
