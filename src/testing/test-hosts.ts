@@ -80,6 +80,17 @@ const OS_RELEASE: Readonly<Record<HostIdentity, string>> = {
 const run = (file: string, args: readonly string[]): Promise<string> =>
   new Promise((res, rej) => execFile(file, [...args], { encoding: 'utf8' }, (e, out, err) => (e ? rej(new Error(`${file} ${args.join(' ')}: ${err || e.message}`)) : res(out))));
 
+/** `ip -batch -` with `lines` on its stdin (after `pre`, such as `-n NS`): one process for many changes. */
+const ipBatch = (pre: readonly string[], lines: readonly string[]): Promise<void> =>
+  new Promise((res, rej) => {
+    const c = spawn('ip', [...pre, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', rej);
+    c.on('close', (code) => (code === 0 ? res() : rej(new Error(`ip ${pre.join(' ')} -batch: ${err.trim()}`))));
+    c.stdin!.end(lines.join('\n') + '\n');
+  });
+
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A /24 of 10.213.0.0/16 no interface of this machine uses. */
@@ -165,15 +176,20 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
     writeFileSync(nopy, '', { mode: 0o000 });
     chmodSync(nopy, 0o000);
 
+    // every namespace and veth pair in one ip process; each namespace's own side in one more
+    const net = (i: number) => ({ ns: `vgs${tag}-${i}`, outer: `vgs${tag}h${i}`, inner: `vgs${tag}p${i}`, a: `10.213.${subnet}.${4 * i + 1}`, b: `10.213.${subnet}.${4 * i + 2}` });
+    const nets = specs.map((_, i) => net(i));
+    namespaces.push(...nets.map((n) => n.ns));
+    const networks = ipBatch(
+      [],
+      nets.flatMap((n) => [`netns add ${n.ns}`, `link add ${n.outer} type veth peer name ${n.inner} netns ${n.ns}`, `addr add ${n.a}/30 dev ${n.outer}`, `link set ${n.outer} up`]),
+    );
+    networks.catch(() => undefined);
     const hosts = await Promise.all(
       specs.map(async (spec, i): Promise<{ host: TestHost; keyLine: string }> => {
         const variant = spec.variant ?? 'normal';
         const hostname = spec.hostname ?? `vgs-${i}`;
-        const ns = `vgs${tag}-${i}`;
-        const outer = `vgs${tag}h${i}`;
-        const inner = `vgs${tag}p${i}`;
-        const a = `10.213.${subnet}.${4 * i + 1}`;
-        const b = `10.213.${subnet}.${4 * i + 2}`;
+        const { ns, inner, b } = net(i);
         const hdir = join(dir, `h${i}`);
         const etc = join(hdir, 'etc');
         mkdirSync(join(etc, 'sudoers.d'), { recursive: true });
@@ -222,15 +238,8 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
             '',
           ].join('\n'),
         );
-        namespaces.push(ns);
-        await run('ip', ['netns', 'add', ns]);
-        await run('ip', ['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner]);
-        await run('ip', ['link', 'set', inner, 'netns', ns]);
-        await run('ip', ['addr', 'add', `${a}/30`, 'dev', outer]);
-        await run('ip', ['link', 'set', outer, 'up']);
-        await run('ip', ['-n', ns, 'addr', 'add', `${b}/30`, 'dev', inner]);
-        await run('ip', ['-n', ns, 'link', 'set', inner, 'up']);
-        await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+        await networks;
+        await ipBatch(['-n', ns], [`addr add ${b}/30 dev ${inner}`, `link set ${inner} up`, 'link set lo up']);
         let pid: number | undefined;
         if (variant !== 'unreachable') {
           const ovl = join(hdir, 'ovl');
