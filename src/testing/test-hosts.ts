@@ -93,12 +93,23 @@ const ipBatch = (pre: readonly string[], lines: readonly string[]): Promise<void
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** A /24 of 10.213.0.0/16 no interface of this machine uses. */
-function freeSubnet(): number {
+/**
+ * A /24 of 10.213.0.0/16 no interface of this machine uses, claimed with a
+ * lock directory (mkdir is atomic) so that fleets started at once by test
+ * files running in parallel never share one; the caller removes the lock.
+ */
+function claimSubnet(): { subnet: number; lock: string } {
   const used = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
-  for (let tries = 0; tries < 64; tries++) {
-    const f = randomBytes(1)[0]!;
-    if (!used.includes(` 10.213.${f}.`)) return f;
+  for (let tries = 0; tries < 128; tries++) {
+    const subnet = randomBytes(1)[0]!;
+    if (used.includes(` 10.213.${subnet}.`)) continue;
+    const lock = join(tmpdir(), `vgs-net-10.213.${subnet}`);
+    try {
+      mkdirSync(lock);
+      return { subnet, lock };
+    } catch {
+      // taken
+    }
   }
   throw new Error('no free 10.213.x.0/24 for test hosts');
 }
@@ -128,10 +139,10 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 /** Starts the hosts (in parallel); call `stopAll()` when done, also on failure. */
 export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<TestFleet> {
   if (specs.length > 63) throw new Error('at most 63 test hosts per fleet');
+  const { subnet, lock } = claimSubnet();
   const dir = mkdtempSync(join(tmpdir(), 'vgs-hosts-'));
   chmodSync(dir, 0o755);
-  const tag = randomBytes(2).toString('hex');
-  const subnet = freeSubnet();
+  const tag = subnet.toString(16).padStart(2, '0'); // unique among live fleets, as the subnet is
   const sudoPassword = `pw-${randomBytes(6).toString('hex')}`;
   const children: ChildProcess[] = [];
   const namespaces: string[] = [];
@@ -161,6 +172,7 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
     }
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
   };
 
   try {
