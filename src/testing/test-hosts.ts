@@ -80,14 +80,36 @@ const OS_RELEASE: Readonly<Record<HostIdentity, string>> = {
 const run = (file: string, args: readonly string[]): Promise<string> =>
   new Promise((res, rej) => execFile(file, [...args], { encoding: 'utf8' }, (e, out, err) => (e ? rej(new Error(`${file} ${args.join(' ')}: ${err || e.message}`)) : res(out))));
 
+/** `ip -batch -` with `lines` on its stdin (after `pre`, such as `-n NS`): one process for many changes. */
+const ipBatch = (pre: readonly string[], lines: readonly string[]): Promise<void> =>
+  new Promise((res, rej) => {
+    const c = spawn('ip', [...pre, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', rej);
+    c.on('close', (code) => (code === 0 ? res() : rej(new Error(`ip ${pre.join(' ')} -batch: ${err.trim()}`))));
+    c.stdin!.end(lines.join('\n') + '\n');
+  });
+
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** A /24 of 10.213.0.0/16 no interface of this machine uses. */
-function freeSubnet(): number {
+/**
+ * A /24 of 10.213.0.0/16 no interface of this machine uses, claimed with a
+ * lock directory (mkdir is atomic) so that fleets started at once by test
+ * files running in parallel never share one; the caller removes the lock.
+ */
+function claimSubnet(): { subnet: number; lock: string } {
   const used = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
-  for (let tries = 0; tries < 64; tries++) {
-    const f = randomBytes(1)[0]!;
-    if (!used.includes(` 10.213.${f}.`)) return f;
+  for (let tries = 0; tries < 128; tries++) {
+    const subnet = randomBytes(1)[0]!;
+    if (used.includes(` 10.213.${subnet}.`)) continue;
+    const lock = join(tmpdir(), `vgs-net-10.213.${subnet}`);
+    try {
+      mkdirSync(lock);
+      return { subnet, lock };
+    } catch {
+      // taken
+    }
   }
   throw new Error('no free 10.213.x.0/24 for test hosts');
 }
@@ -117,10 +139,10 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 /** Starts the hosts (in parallel); call `stopAll()` when done, also on failure. */
 export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<TestFleet> {
   if (specs.length > 63) throw new Error('at most 63 test hosts per fleet');
+  const { subnet, lock } = claimSubnet();
   const dir = mkdtempSync(join(tmpdir(), 'vgs-hosts-'));
   chmodSync(dir, 0o755);
-  const tag = randomBytes(2).toString('hex');
-  const subnet = freeSubnet();
+  const tag = subnet.toString(16).padStart(2, '0'); // unique among live fleets, as the subnet is
   const sudoPassword = `pw-${randomBytes(6).toString('hex')}`;
   const children: ChildProcess[] = [];
   const namespaces: string[] = [];
@@ -150,6 +172,7 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
     }
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
   };
 
   try {
@@ -165,15 +188,20 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
     writeFileSync(nopy, '', { mode: 0o000 });
     chmodSync(nopy, 0o000);
 
+    // every namespace and veth pair in one ip process; each namespace's own side in one more
+    const net = (i: number) => ({ ns: `vgs${tag}-${i}`, outer: `vgs${tag}h${i}`, inner: `vgs${tag}p${i}`, a: `10.213.${subnet}.${4 * i + 1}`, b: `10.213.${subnet}.${4 * i + 2}` });
+    const nets = specs.map((_, i) => net(i));
+    namespaces.push(...nets.map((n) => n.ns));
+    const networks = ipBatch(
+      [],
+      nets.flatMap((n) => [`netns add ${n.ns}`, `link add ${n.outer} type veth peer name ${n.inner} netns ${n.ns}`, `addr add ${n.a}/30 dev ${n.outer}`, `link set ${n.outer} up`]),
+    );
+    networks.catch(() => undefined);
     const hosts = await Promise.all(
       specs.map(async (spec, i): Promise<{ host: TestHost; keyLine: string }> => {
         const variant = spec.variant ?? 'normal';
         const hostname = spec.hostname ?? `vgs-${i}`;
-        const ns = `vgs${tag}-${i}`;
-        const outer = `vgs${tag}h${i}`;
-        const inner = `vgs${tag}p${i}`;
-        const a = `10.213.${subnet}.${4 * i + 1}`;
-        const b = `10.213.${subnet}.${4 * i + 2}`;
+        const { ns, inner, b } = net(i);
         const hdir = join(dir, `h${i}`);
         const etc = join(hdir, 'etc');
         mkdirSync(join(etc, 'sudoers.d'), { recursive: true });
@@ -222,15 +250,8 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
             '',
           ].join('\n'),
         );
-        namespaces.push(ns);
-        await run('ip', ['netns', 'add', ns]);
-        await run('ip', ['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner]);
-        await run('ip', ['link', 'set', inner, 'netns', ns]);
-        await run('ip', ['addr', 'add', `${a}/30`, 'dev', outer]);
-        await run('ip', ['link', 'set', outer, 'up']);
-        await run('ip', ['-n', ns, 'addr', 'add', `${b}/30`, 'dev', inner]);
-        await run('ip', ['-n', ns, 'link', 'set', inner, 'up']);
-        await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+        await networks;
+        await ipBatch(['-n', ns], [`addr add ${b}/30 dev ${inner}`, `link set ${inner} up`, 'link set lo up']);
         let pid: number | undefined;
         if (variant !== 'unreachable') {
           const ovl = join(hdir, 'ovl');
