@@ -6,7 +6,9 @@
 // times each API query over real HTTP: p50 and p95 (ms) of
 //   GET /api/v1/hosts, /api/v1/hosts?trend=30, /hosts/:h/scans, /hosts/:h/latest,
 //   /scans/:id, /rules/:r, /diff?a=&b=, /hosts/:h/drift (and on the 10,000-event host).
-// Also prints the fill rate (scans/s) and the store's size. Runs on SQLite,
+// Also prints the CPU time of each request (this process: server and client),
+// which a loaded machine does not inflate, the fill rate (scans/s) and the
+// store's size. Runs on SQLite,
 // and on a throwaway PostgreSQL 15 (src/testing/postgres.ts) when installed.
 //
 // Usage: node --import tsx bench/store.mjs [--hosts N] [--rules N] [--scans N]
@@ -15,7 +17,7 @@
 // flips about 2% of its rules per scan; failing rules carry a message as
 // evidence. Results are seeded, so runs are comparable.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -138,6 +140,17 @@ async function fill(store, concurrency) {
   return { hostNames, secs, rate: scans / secs };
 }
 
+/** Wall and CPU time of one request (CPU of this process: the server and the client together, so an upper bound of the server's). */
+async function timed(url, headers) {
+  const c0 = process.cpuUsage();
+  const t = performance.now();
+  const r = await fetch(url, { headers });
+  const body = await r.arrayBuffer();
+  const wall = performance.now() - t;
+  const c = process.cpuUsage(c0);
+  return { r, body, wall, cpu: (c.user + c.system) / 1000 };
+}
+
 async function measure(base, hostNames, store) {
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const pick = (a) => a[Math.floor(rand() * a.length)];
@@ -165,16 +178,18 @@ async function measure(base, hostNames, store) {
   for (const [name, path] of Object.entries(queries)) {
     const n = name.startsWith('GET /hosts') && !name.includes(':h') ? Math.max(20, SAMPLES / 5) : SAMPLES;
     const times = [];
+    const cpus = [];
     let bytes = 0;
     for (let i = 0; i < n + 3; i++) {
-      const t = performance.now();
-      const r = await fetch(base + path(), { headers: auth });
-      const body = await r.arrayBuffer();
+      const { r, body, wall, cpu } = await timed(base + path(), auth);
       if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status} ${Buffer.from(body).toString().slice(0, 200)}`);
-      if (i >= 3) times.push(performance.now() - t);
+      if (i >= 3) {
+        times.push(wall);
+        cpus.push(cpu);
+      }
       bytes = body.byteLength;
     }
-    out.push({ name, p50: pct(times, 50), p95: pct(times, 95), bytes });
+    out.push({ name, p50: pct(times, 50), p95: pct(times, 95), c50: pct(cpus, 50), c95: pct(cpus, 95), bytes });
   }
   return out;
 }
@@ -202,8 +217,10 @@ async function run(kind) {
     const server = await listen(api.app, '127.0.0.1:0', { token: TOKEN });
     try {
       const rows = await measure(`http://${server.address}`, hostNames, store);
-      console.log(`${'query'.padEnd(28)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'bytes'.padStart(10)}`);
-      for (const r of rows) console.log(`${r.name.padEnd(28)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${String(r.bytes).padStart(10)}`);
+      const [l1, l5] = os.loadavg();
+      console.log(`load average ${l1.toFixed(1)} / ${l5.toFixed(1)} on ${os.cpus().length} CPUs: wall times include waiting for a CPU; the cpu columns do not`);
+      console.log(`${'query'.padEnd(28)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'cpu p50'.padStart(8)} ${'cpu p95'.padStart(8)} ${'bytes'.padStart(10)}`);
+      for (const r of rows) console.log(`${r.name.padEnd(28)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.c50.toFixed(1).padStart(8)} ${r.c95.toFixed(1).padStart(8)} ${String(r.bytes).padStart(10)}`);
       const worst = rows.reduce((a, b) => (b.p95 > a.p95 ? b : a));
       console.log(`worst p95: ${worst.name} ${worst.p95.toFixed(1)} ms (target <= 100 ms): ${worst.p95 <= 100 ? 'PASS' : 'MISS'}`);
     } finally {
@@ -229,6 +246,9 @@ async function run(kind) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// an interrupted run still stops its PostgreSQL server (it also dies with this process: testing/postgres.ts)
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
 
 if (ONLY !== 'pg') await run('sqlite');
 if (ONLY !== 'sqlite') {

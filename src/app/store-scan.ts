@@ -4,7 +4,7 @@
  * OS label comes from the target's os-release.
  */
 import { jsonReport } from '../results/json-report.js';
-import { defaultStorePath, openResultsStore, type HostKey } from '../store/index.js';
+import { defaultStorePath, openResultsStore, specPasswordWarning, type HostKey } from '../store/index.js';
 import type { XccdfEvalReport } from './xccdf-eval.js';
 
 /** The store's key for the scanned host. */
@@ -15,9 +15,16 @@ export function hostKeyOf(report: XccdfEvalReport): HostKey {
   return { name, ...(os !== '' ? { os } : {}) };
 }
 
-/** Records the scan; returns an error message (the scan itself stands), or undefined. */
-export async function recordScanInStore(report: XccdfEvalReport, spec: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
+/** Records the scan; returns an error message (the scan itself stands), or undefined. `warn` hears of a password in the spec. */
+export async function recordScanInStore(
+  report: XccdfEvalReport,
+  spec: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (message: string) => void = () => undefined,
+): Promise<string | undefined> {
   const where = spec ?? defaultStorePath(env as NodeJS.ProcessEnv);
+  const warning = specPasswordWarning(where);
+  if (warning !== undefined) warn(warning);
   try {
     const store = await openResultsStore(where);
     try {

@@ -139,7 +139,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       }
       if (o.store !== undefined) {
         const { recordScanInStore } = await import('../app/store-scan.js');
-        const err = await recordScanInStore(report, o.store === true ? undefined : o.store, io.env);
+        const err = await recordScanInStore(report, o.store === true ? undefined : o.store, io.env, (w) => io.err(`vigil: warning: ${printable(w)}\n`));
         if (err !== undefined) {
           io.err(`vigil: error: ${printable(err)}\n`);
           failed.push('--store');

@@ -37,7 +37,9 @@ export function registerServeCommand(program: Command, io: CliIo, setExit: (code
       if (o.tokenFile === undefined) throw new ContentError('invalid-value', 'vigil serve needs --token-file: the API is never served without a token');
       const keep = positiveInt(o.keepScans, '--keep-scans');
       const maxBody = positiveInt(o.maxBody, '--max-body');
-      const [{ runServe }, { defaultStorePath }] = await Promise.all([import('../daemon/serve-run.js'), import('../store/index.js')]);
+      const [{ runServe }, { defaultStorePath, specPasswordWarning }] = await Promise.all([import('../daemon/serve-run.js'), import('../store/index.js')]);
+      const warning = o.store !== undefined ? specPasswordWarning(o.store) : undefined;
+      if (warning !== undefined) io.err(`vigil: warning: ${warning}\n`);
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
       process.once('SIGTERM', onSignal);

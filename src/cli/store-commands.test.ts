@@ -103,6 +103,11 @@ describe('vigil serve refuses to start', () => {
     const bad = await serve(['--store', dir, '--token-file', tok, '--listen', '127.0.0.1:0']);
     assert.equal(bad.code, 1);
     assert.match(bad.err, /cannot open the SQLite store/);
+    const pw = await serve(['--store', 'postgres://vigil:hunter2@127.0.0.1:1/vigil', '--token-file', tok, '--listen', '127.0.0.1:0']);
+    assert.equal(pw.code, 1);
+    assert.match(pw.err, /warning: the --store URL carries a password.*PGPASSWORD/);
+    assert.match(pw.err, /the PostgreSQL store postgres:\/\/vigil:\*\*\*@127\.0\.0\.1:1\/vigil is unavailable/);
+    assert.doesNotMatch(pw.err, /hunter2/);
     const keep = await serve(['--store', join(dir, 'r.db'), '--token-file', tok, '--keep-scans', '0']);
     assert.equal(keep.code, 1);
     assert.match(keep.err, /--keep-scans must be a positive integer/);

@@ -103,6 +103,8 @@ describe('vigil serve API', () => {
     assert.equal((await post({ host: 'h', scan: { schema: 'x' } })).status, 400);
     assert.equal((await post({ host: { name: 'h', group: 'web' }, drift: [] })).status, 400);
     assert.equal((await post({ host: 'h', state: { time: 'now' } })).status, 400);
+    assert.equal((await post({ host: 'h', scan: fakeScan({ r: 'pass' }, T(1)), drift: [{ rule: 'r' }] })).status, 400, 'a bad drift refuses the scan with it');
+    assert.equal((await post({ host: 'h', drift: [{ time: T(1), rule: 'r', from: null, to: 'fail', severity: 'low', paths: [] }], scan: { schema: 'x' } })).status, 400);
     const big = await post({ host: 'h', scan: fakeScan(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`rule_${i}`, 'pass'])), T(1)) });
     assert.equal(big.status, 413);
     assert.match(big.body.error!, /larger than 200000 bytes/);

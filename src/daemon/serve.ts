@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { JsonScan } from '../results/json-report.js';
 import { checkWatchState, scanFromWatchState, type WatchStateReport } from '../store/watch-state.js';
-import { StoreError, type DriftRecord, type HostKey, type ResultsStore, type ScanMeta, type StoredDrift } from '../store/index.js';
+import { checkDrift, checkScan, StoreError, type DriftRecord, type HostKey, type ResultsStore, type ScanMeta, type StoredDrift } from '../store/index.js';
 import { tokenMatches } from './api.js';
 import type { Logger } from './types.js';
 
@@ -164,9 +164,11 @@ export function createServeApi(store: ResultsStore, opts: ServeApiOptions): Serv
       const meta = body.meta ?? {};
       const source = meta.source ?? (body.state !== undefined ? 'watch' : 'scan');
       if (!['scan', 'fleet', 'watch'].includes(source)) return jsonError(c, 400, '"meta.source" must be scan, fleet or watch');
+      // everything is checked before anything is stored: a bad part refuses the whole report
       if (body.state !== undefined) checkWatchState(body.state);
+      if (body.scan !== undefined) checkScan(body.scan);
+      if (body.drift !== undefined) checkDrift(body.drift);
       let scanId: number | undefined;
-      // drift first: a state that follows its drift events never looks older than them
       if (body.drift?.length) await store.recordDrift(host.name, body.drift);
       const doc = body.scan ?? (body.state !== undefined ? scanFromWatchState(host.name, body.state) : undefined);
       if (doc !== undefined) {

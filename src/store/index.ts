@@ -12,10 +12,21 @@ import { StoreError, type StoreOptions } from './types.js';
 
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { SqlResultsStore } from './sql-store.js';
+export { SqlResultsStore, checkScan, checkDrift } from './sql-store.js';
 export { redactUrl } from './db.js';
 
 export const isPostgresSpec = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
+
+/** A warning when a postgres:// spec carries its password (visible in the process list), else undefined. */
+export function specPasswordWarning(spec: string): string | undefined {
+  if (!isPostgresSpec(spec)) return undefined;
+  try {
+    if (new URL(spec).password === '') return undefined;
+  } catch {
+    return undefined;
+  }
+  return 'the --store URL carries a password, which other users can see in the process list: use PGPASSWORD or ~/.pgpass instead';
+}
 
 /** The user's data directory's store: $XDG_DATA_HOME/vigil/results.db, else ~/.local/share/vigil/results.db. */
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {

@@ -11,14 +11,26 @@
  *   try { ... pg.url ... } finally { await pg.stop(); }
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { oracleMissing, REQUIRE_ORACLE } from './oracle.js';
 
-export const PG_BIN = process.env['VIGIL_PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
+/** Debian's server binaries: VIGIL_PG_BIN, else the newest /usr/lib/postgresql/N/bin (15 on Debian 12). */
+export const PG_BIN = process.env['VIGIL_PG_BIN'] ?? newestPgBin();
+
+function newestPgBin(): string {
+  try {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v) && existsSync(join('/usr/lib/postgresql', v, 'bin', 'postgres')));
+    versions.sort((a, b) => Number(b) - Number(a));
+    if (versions[0] !== undefined) return join('/usr/lib/postgresql', versions[0], 'bin');
+  } catch {
+    // not installed
+  }
+  return '/usr/lib/postgresql/15/bin';
+}
 
 export interface PostgresServer {
   /** postgres://vigil@127.0.0.1:PORT/vigil (trust authentication on loopback only). */
@@ -37,7 +49,7 @@ export class PostgresUnavailable extends Error {}
 /** Why PostgreSQL cannot be run here (not installed), or undefined when it can be tried. */
 export function postgresMissing(): string | undefined {
   const need = ['initdb', 'postgres', 'pg_isready', 'createdb'].map((b) => join(PG_BIN, b)).filter((p) => !existsSync(p));
-  return need.length ? `PostgreSQL is not installed (missing ${need.join(', ')}; Debian package postgresql-15)` : undefined;
+  return need.length ? `PostgreSQL is not installed (missing ${need.join(', ')}; Debian package postgresql)` : undefined;
 }
 
 /**
@@ -65,9 +77,16 @@ async function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const asRoot = process.getuid?.() === 0;
-/** The command line, run as `postgres` when we are root (setpriv execs: the pid is the server's own). */
-const asPostgres = (cmd: string, args: string[]): [string, string[]] =>
-  asRoot ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args]] : [cmd, args];
+/**
+ * The command line, run as `postgres` when we are root; setpriv execs (the
+ * pid is the server's own) and gives it a parent-death signal, so a test
+ * process that is killed does not leave its server behind.
+ */
+const asPostgres = (cmd: string, args: string[], server = false): [string, string[]] => {
+  const death = server ? ['--pdeathsig', 'SIGINT'] : [];
+  if (asRoot) return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', ...death, '--', cmd, ...args]];
+  return server && existsSync('/usr/bin/setpriv') ? ['setpriv', [...death, '--', cmd, ...args]] : [cmd, args];
+};
 
 async function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -105,8 +124,7 @@ export async function startPostgres(prefix = 'vigil-store-pg-'): Promise<Postgre
       const [pc, pa] = asPostgres(postgres, [
         '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=32MB', '-c', 'max_connections=40',
-      ]);
-      const { openSync, closeSync } = await import('node:fs');
+      ], true);
       const fd = openSync(log, 'a');
       child = spawn(pc, pa, { stdio: ['ignore', fd, fd] });
       closeSync(fd);
