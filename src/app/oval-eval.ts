@@ -31,6 +31,8 @@ export interface TargetChoice {
 }
 
 export interface OvalEvalOptions extends TargetChoice {
+  /** A ready target (tests, SSH); wins over `root`. */
+  readonly target?: Target;
   readonly variablesFile?: string;
   /** Evaluate only these definitions. */
   readonly ids?: readonly string[];
@@ -75,7 +77,7 @@ export async function evaluateOvalFile(file: string, opts: OvalEvalOptions = {})
     if (v.kind !== 'oval-variables') throw new ContentError('wrong-root', `${opts.variablesFile} is not an OVAL variables document`);
     external = { get: (id) => v.variables.get(id)?.values };
   }
-  const target = targetFor(opts);
+  const target = opts.target ?? targetFor(opts);
   const ids = opts.ids ?? [...doc.definitions.keys()];
   for (const id of ids) {
     if (!doc.definitions.has(id)) throw new ContentError('dangling-ref', `no definition ${id} in ${file}`);

@@ -65,6 +65,8 @@ export interface XccdfEvalOptions {
   readonly signal?: AbortSignal;
   /** Record what each rule read of the target (RuleResult.reads). */
   readonly reads?: boolean;
+  /** The content already opened and its profile resolved (prepareChecklist), shared by scans of many hosts with the same content; `file` must be its file. */
+  readonly prepared?: PreparedChecklist;
   /** Called once the rules to evaluate are known. */
   readonly onStart?: (info: { readonly total: number; readonly benchmarkTitle: string; readonly profileTitle?: string }) => void;
 }
@@ -184,7 +186,7 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   // every output is checked before anything is read, so a bad path costs no scan
   const outputs = outputRequests(opts);
   checkOutputs(outputs);
-  const { checklist, resolved } = prepareChecklist(file, opts);
+  const { checklist, resolved } = opts.prepared ?? prepareChecklist(file, opts);
   const target = opts.target ?? targetFor(opts);
   const report = await withScanServices(target, (services) => evaluateOn(file, opts, { checklist, resolved, target, services }));
   const failures = await writeOutputs(report, outputs);

@@ -9,9 +9,11 @@ import { registerRemediationCommands } from './remediation-commands.js';
 import { registerBuildCommand } from './build-command.js';
 import { registerXccdfCommands, rootOption } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
+import { addSshOptions, closeSshTargets, sshTargetFrom, type SshFlags } from './ssh-options.js';
 import { OutputError } from '../results/atomic-file.js';
 import { printable } from './terminal-text.js';
 import { registerWatchCommand } from './watch-command.js';
+import { registerFleetCommand } from './fleet-command.js';
 import { registerServeCommand } from './serve-command.js';
 
 /** oscap's exit codes. */
@@ -66,7 +68,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     });
 
   const oval = program.command('oval').description('OVAL definitions');
-  oval
+  addSshOptions(oval
     .command('eval')
     .description('evaluate OVAL definitions against this host or an offline root, like `oscap oval eval`')
     .argument('<file>', 'an OVAL definitions file')
@@ -76,14 +78,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--results <file>', 'write OVAL results, with the system characteristics, to this file')
     .option('--id <definition>', 'evaluate only this definition (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'machine-readable output')
-    .option('--verbose', 'show stack traces for errors')
-    .action(async (file: string, opts: { root?: string; hostKernel?: boolean; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
+    .option('--verbose', 'show stack traces for errors'))
+    .action(async (file: string, opts: SshFlags & { root?: string; hostKernel?: boolean; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
       const [{ evaluateOvalFile }, { requireRegularFile }] = await Promise.all([import('../app/oval-eval.js'), import('../app/input-files.js')]);
       requireRegularFile(file, 'the definitions');
       if (opts.variables !== undefined) requireRegularFile(opts.variables, '--variables');
       const root = rootOption(opts.root, cliIo);
+      const ssh = await sshTargetFrom(opts, { root, hostKernel: opts.hostKernel });
       const report = await evaluateOvalFile(file, {
+        ...(ssh ? { target: ssh } : {}),
         ...(root !== undefined ? { root } : {}),
         ...(opts.hostKernel ? { hostKernel: true } : {}),
         ...(opts.variables !== undefined ? { variablesFile: opts.variables } : {}),
@@ -109,6 +113,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     exitCode = code;
   });
 
+  registerFleetCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
   registerServeCommand(program, cliIo, (code) => {
     exitCode = code;
   });
@@ -118,8 +125,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    await closeSshTargets(io.err);
     return exitCode;
   } catch (e) {
+    await closeSshTargets();
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
     if (e instanceof OutputError) {
       io.err(`vigil: error: ${printable(e.message)}\n`);

@@ -12,8 +12,9 @@ import { countResults, XCCDF_RESULTS, type RuleResult } from '../xccdf/result-ty
 import { skippedChecks } from '../results/report-common.js';
 import { printable } from './terminal-text.js';
 import { exitCodeOf, reportOutputFailure, rootOption, type CliIo } from './xccdf-commands.js';
+import { addSshOptions, sshTargetFrom, type SshFlags } from './ssh-options.js';
 
-interface ScanFlags {
+interface ScanFlags extends SshFlags {
   content?: string;
   contentDir: string;
   profile?: string;
@@ -45,8 +46,8 @@ function bar(done: number, total: number, width = 30): string {
 }
 
 export function registerScanCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('scan')
+  addSshOptions(program
+    .command('scan'))
     .description('scan this host (or an offline root) with the matching SCAP Security Guide content and write a report')
     .option('--content <file>', 'the data stream to use (default: the one matching /etc/os-release)')
     .option('--content-dir <dir>', 'where installed content lives', DEFAULT_CONTENT_DIR)
@@ -92,7 +93,8 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       if (o.content !== undefined) requireRegularFile(o.content, '--content');
       if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
       const root = rootOption(o.root, io);
-      const target = targetFor({ ...(root !== undefined ? { root } : {}), hostKernel: o.hostKernel === true });
+      const ssh = await sshTargetFrom(o, { root, hostKernel: o.hostKernel });
+      const target = ssh ?? targetFor({ ...(root !== undefined ? { root } : {}), hostKernel: o.hostKernel === true });
       let content = o.content;
       let profile = o.profile;
       if (content === undefined) {
@@ -154,7 +156,7 @@ function summary(report: XccdfEvalReport, htmlPath: string | undefined): string 
   const counts = countResults(evaluated);
   const parts = XCCDF_RESULTS.filter((r) => counts[r] > 0).map((r) => `${counts[r]} ${r}`);
   const lines = [
-    `Target:  ${report.target.kind === 'local' ? `${printable(tr.target.name)} (this host)` : `${printable(report.target.name)} (offline root${tr.target.name !== 'unknown' ? `, ${printable(tr.target.name)}` : ''})`}`,
+    `Target:  ${report.target.kind === 'local' ? `${printable(tr.target.name)} (this host)` : report.target.kind === 'ssh' ? `${printable(report.target.name)} (over SSH, ${printable(tr.target.name)})` : `${printable(report.target.name)} (offline root${tr.target.name !== 'unknown' ? `, ${printable(tr.target.name)}` : ''})`}`,
     `Content: ${printable(report.contentFile)}`,
     `Profile: ${printable(tr.profile?.title ?? '(default selection)')}`,
     `Rules:   ${evaluated.length} evaluated: ${parts.join(', ')}`,

@@ -9,6 +9,7 @@ import { ContentError } from '../model/errors.js';
 import type { RuleResult } from '../xccdf/result-types.js';
 import { subcommand } from './subcommand.js';
 import { printable } from './terminal-text.js';
+import { addSshOptions, sshTargetFrom, type SshFlags } from './ssh-options.js';
 
 export const EXIT_FAIL = 2;
 
@@ -45,7 +46,7 @@ export function reportOutputFailure(io: CliIo, f: OutputFailure): void {
   io.err(`vigil: error: ${printable(f.error.message)}\n`);
 }
 
-interface EvalFlags {
+interface EvalFlags extends SshFlags {
   profile?: string;
   tailoringFile?: string;
   tailoringId?: string;
@@ -64,7 +65,7 @@ interface EvalFlags {
 
 export function registerXccdfCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const xccdf = subcommand(program, 'xccdf', 'XCCDF benchmarks, profiles and results');
-  xccdf
+  addSshOptions(xccdf
     .command('eval')
     .description('evaluate a profile against this host or an offline root, like `oscap xccdf eval`')
     .argument('<file>', 'a source data stream or an XCCDF benchmark')
@@ -81,7 +82,7 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
     .option('--oval-results', 'write OVAL results for each OVAL file into the current directory')
     .option('--fetch-remote-resources', 'refused: Vigil never downloads content')
     .option('--root <dir>', 'scan an offline root directory (or set OSCAP_PROBE_ROOT)')
-    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's")
+    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's"))
     .action(async (file: string, o: EvalFlags) => {
       if (o.fetchRemoteResources) {
         throw new ContentError('unsupported', '--fetch-remote-resources is not supported: Vigil never downloads content. Fetch the remote components yourself and pass them as local files.');
@@ -93,7 +94,9 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
       requireRegularFile(file, 'the content');
       if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
       let failed = false;
+      const ssh = await sshTargetFrom(o, { root, hostKernel: o.hostKernel });
       const report: XccdfEvalReport = await evaluateXccdf(file, {
+        ...(ssh ? { target: ssh } : {}),
         ...(o.profile !== undefined ? { profile: o.profile } : {}),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
         ...(o.tailoringId !== undefined ? { tailoringId: o.tailoringId } : {}),

@@ -36,6 +36,8 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
   // the results store (SQLite, PostgreSQL): over results, under app, daemon and cli
   store: { rank: 4.8 },
   app: { rank: 5 },
+  // fleets: inventories, --limit patterns, the fan-out of scans over many hosts with its breaker; over app, under daemon and cli
+  fleet: { rank: 5.2 },
   // the long-running side: vigil watch's event sources, state store, HTTP API and notifications, over the app
   daemon: { rank: 5.5 },
   cli: { rank: 6 },

@@ -1,0 +1,205 @@
+/**
+ * The Target over a Transport (the Python helper or the shell fallback):
+ * every call is one request; concurrent calls share round trips. Paths are
+ * the remote host's own (a live host: `/` is its root).
+ */
+import {
+  checkEntryName,
+  childPath,
+  DEFAULT_READ_LIMIT,
+  describeFromFiles,
+  fileTypeOfMode,
+  splitPath,
+  TargetError,
+  throwIfAborted,
+  type Abortable,
+  type DirEntry,
+  type DirHandle,
+  type Examine,
+  type ExecOptions,
+  type ExecResult,
+  type FileInfo,
+  type FileType,
+  type FollowOption,
+  type FsStats,
+  type InterfaceAddress,
+  type ProcessIdentity,
+  type ReadOptions,
+  type Target,
+  type TargetCapability,
+  type TargetDescription,
+} from '../target.js';
+import type { SshStats, Transport } from './protocol.js';
+
+type RawStat = [number, number, number, number, number, number, number, number, number, number];
+
+export function infoOf(path: string, s: RawStat): FileInfo {
+  const [mode, uid, gid, size, dev, ino, nlink, atimeMs, mtimeMs, ctimeMs] = s;
+  return { path, type: fileTypeOfMode(mode), mode, uid, gid, size, dev, ino, nlink, atimeMs, mtimeMs, ctimeMs };
+}
+
+const TYPE_OF: Readonly<Record<string, FileType>> = { f: 'regular', d: 'directory', l: 'symlink', p: 'fifo', s: 'socket', b: 'block', c: 'character' };
+
+type RawEntry = [string, string, RawStat | null | undefined];
+
+function entriesOf(dir: string, raw: readonly RawEntry[]): DirEntry[] {
+  return raw.map(([name, t, s]) => {
+    const info = s ? infoOf(childPath(dir, name), s) : undefined;
+    return { name, type: info ? info.type : (TYPE_OF[t] ?? 'unknown'), ...(info ? { info } : {}) };
+  });
+}
+
+export interface SshTargetParts {
+  readonly name: string;
+  readonly transport: Transport;
+  /** What the transport can do: the shell fallback has no attributes and no self. */
+  readonly capabilities: readonly TargetCapability[];
+  readonly onClose: () => Promise<void>;
+}
+
+export class SshTarget implements Target {
+  readonly kind = 'ssh' as const;
+  readonly name: string;
+  private readonly t: Transport;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly parts: SshTargetParts) {
+    this.name = parts.name;
+    this.t = parts.transport;
+  }
+
+  stats = (): SshStats => this.t.stats();
+
+  has(capability: TargetCapability): boolean {
+    return this.parts.capabilities.includes(capability);
+  }
+
+  private call(op: string, path: string, args: Record<string, unknown> = {}, signal?: AbortSignal) {
+    splitPath(path);
+    return this.t.call(op, { p: path, ...args }, path, signal);
+  }
+
+  async describe(opts: Abortable = {}): Promise<TargetDescription> {
+    throwIfAborted(opts.signal, '/');
+    const [files, live] = await Promise.all([describeFromFiles(this, opts), this.t.call('describe', {}, '/', opts.signal)]);
+    const d = live.r as { uname: [string, string, string, string, string]; ifs: Array<[string, string, 'IPv4' | 'IPv6', string | null]> };
+    const [sysname, nodename, release, version, machine] = d.uname;
+    const interfaces: InterfaceAddress[] = d.ifs.map(([name, address, family, mac]) => ({ name, address, family, ...(mac ? { mac } : {}) }));
+    return { hostname: nodename, osRelease: files.osRelease, uname: { sysname, nodename, release, version, machine }, architecture: machine, interfaces };
+  }
+
+  async readFile(path: string, opts: ReadOptions = {}): Promise<Buffer> {
+    throwIfAborted(opts.signal, path);
+    const r = await this.call('read', path, { max: opts.maxBytes ?? DEFAULT_READ_LIMIT, special: opts.special === true }, opts.signal);
+    return r.payload;
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new TargetError('EINVAL', path, `bad range: ${offset}+${length}`);
+    if (length === 0) {
+      await this.stat(path);
+      return Buffer.alloc(0);
+    }
+    return (await this.call('range', path, { off: offset, n: length })).payload;
+  }
+
+  async statfs(path: string): Promise<FsStats> {
+    const [type, bsize, blocks, bfree, bavail, files, ffree] = (await this.call('statfs', path)).r as number[];
+    return { type: type!, bsize: bsize!, blocks: blocks!, bfree: bfree!, bavail: bavail!, files: files!, ffree: ffree! };
+  }
+
+  async self(): Promise<ProcessIdentity> {
+    if (!this.has('processes')) throw new TargetError('ENOTSUP', '/proc/self', 'this SSH transport cannot name its process');
+    const s = (await this.t.call('self', {}, '/proc/self')).r as { pid: number; uid: number; gid: number; user: string | null };
+    return { pid: s.pid, uid: s.uid, gid: s.gid, ...(s.user !== null ? { user: s.user } : {}) };
+  }
+
+  async listxattr(path: string, opts: FollowOption = {}): Promise<string[]> {
+    return (await this.call('listxattr', path, { f: opts.follow === true })).r as string[];
+  }
+
+  async getxattr(path: string, name: string, opts: FollowOption = {}): Promise<Buffer | undefined> {
+    const r = await this.call('getxattr', path, { n: name, f: opts.follow === true });
+    return r.r === null ? undefined : r.payload;
+  }
+
+  close(): Promise<void> {
+    return (this.closed ??= (async () => {
+      this.t.close();
+      await this.parts.onClose();
+    })());
+  }
+
+  async lstat(path: string): Promise<FileInfo> {
+    return infoOf(path, (await this.call('lstat', path)).r as RawStat);
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    return infoOf(path, (await this.call('stat', path)).r as RawStat);
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    return entriesOf(path, (await this.call('readdir', path, { x: 'none' })).r as RawEntry[]).map(({ name, type }) => ({ name, type }));
+  }
+
+  /** The directory's entries, examined as asked, in one request. */
+  async entries(path: string, examine: Examine): Promise<DirEntry[]> {
+    return entriesOf(path, (await this.call('readdir', path, { x: examine })).r as RawEntry[]);
+  }
+
+  async readlink(path: string): Promise<string> {
+    return (await this.call('readlink', path)).r as string;
+  }
+
+  async realpath(path: string): Promise<string> {
+    return (await this.call('realpath', path)).r as string;
+  }
+
+  openDir = async (path: string): Promise<DirHandle> => {
+    const info = await this.stat(path);
+    if (info.type !== 'directory') throw new TargetError('ENOTDIR', path);
+    return new SshDir(this, path, info);
+  };
+
+  async exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    if (!this.has('exec')) throw new TargetError('ENOSYS', file, 'this SSH transport cannot run programs');
+    throwIfAborted(opts.signal, file);
+    const r = await this.t.call('exec', { f: file, a: [...args], t: opts.timeoutMs ?? 30_000 }, file, opts.signal);
+    const x = r.r as { out: string; err: string; code: number };
+    return { stdout: x.out, stderr: x.err, code: x.code };
+  }
+}
+
+class SshDir implements DirHandle {
+  constructor(
+    private readonly target: SshTarget,
+    readonly path: string,
+    readonly info: FileInfo,
+  ) {}
+
+  private at(name: string): string {
+    checkEntryName(this.path, name);
+    return childPath(this.path, name);
+  }
+
+  entries(examine: Examine = 'none'): Promise<DirEntry[]> {
+    return this.target.entries(this.path, examine);
+  }
+
+  lstat(name: string): Promise<FileInfo> {
+    return this.target.lstat(this.at(name));
+  }
+
+  stat(name: string): Promise<FileInfo> {
+    return this.target.stat(this.at(name));
+  }
+
+  openChild(name: string): Promise<DirHandle> {
+    return this.target.openDir(this.at(name));
+  }
+
+  subdirectory(name: string, info: FileInfo): DirHandle {
+    if (info.type !== 'directory') throw new TargetError('ENOTDIR', childPath(this.path, name));
+    return new SshDir(this.target, childPath(this.path, name), info);
+  }
+}
