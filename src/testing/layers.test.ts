@@ -33,6 +33,8 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
   sdk: { rank: 4 },
   // test support: content builders, fake targets, the oscap oracle; below app, so that a model test that uses it does not pull in the app
   testing: { rank: 4.5, testOnly: true },
+  // the results store (SQLite, PostgreSQL): over results, under app, daemon and cli
+  store: { rank: 4.8 },
   app: { rank: 5 },
   // the long-running side: vigil watch's event sources, state store, HTTP API and notifications, over the app
   daemon: { rank: 5.5 },
@@ -302,8 +304,8 @@ describe('the layer check itself', () => {
     },
     {
       name: 'a folder without a layer',
-      files: { 'store/a.ts': "import { x } from '../model/b.js';" },
-      error: "src/store/a.ts:1: imports '../model/b.js': folder store/ has no layer (add it to LAYERS and to docs/ARCHITECTURE.md)",
+      files: { 'nowhere/a.ts': "import { x } from '../model/b.js';" },
+      error: "src/nowhere/a.ts:1: imports '../model/b.js': folder nowhere/ has no layer (add it to LAYERS and to docs/ARCHITECTURE.md)",
     },
   ];
   for (const v of invalid) it(`reports ${v.name}`, () => assert.deepEqual(check(v.files), [v.error]));
