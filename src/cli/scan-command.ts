@@ -30,6 +30,7 @@ interface ScanFlags {
   rule: string[];
   skipRule: string[];
   nearest?: boolean;
+  store?: string | true;
 }
 
 const repeat = (v: string, acc: string[]): string[] => [...acc, v];
@@ -62,6 +63,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
     .option('--results-arf <file>', 'also write an ARF result data stream')
     .option('--rule <id>', 'scan only this rule (repeatable)', repeat, [] as string[])
     .option('--skip-rule <id>', 'skip this rule (repeatable)', repeat, [] as string[])
+    .option('--store [spec]', 'also record the scan in the results store: a SQLite file or postgres://… (default: the user data directory)')
     .option('--reads', 'with --format json: give each rule what it read of the target (paths, directory walks, other inputs)')
     .action(async (o: ScanFlags) => {
       // Loaded when run, so that other commands start quickly.
@@ -106,7 +108,7 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       const report = await evaluateXccdf(content, {
         target,
         // the summary shows titles only; the HTML report and the machine formats show the rules' prose
-        evaluationOnly: htmlPath === undefined && o.format === undefined,
+        evaluationOnly: htmlPath === undefined && o.format === undefined && o.store === undefined,
         ...(profile !== undefined ? { profile } : { chooseProfile: defaultProfile }),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
         ...(o.reads === true ? { reads: true } : {}),
@@ -133,7 +135,15 @@ export function registerScanCommand(program: Command, io: CliIo, setExit: (code:
       } else {
         io.out(summary(report, htmlPath !== undefined && !failed.includes(htmlPath) ? htmlPath : undefined));
       }
-      // an output that could not be saved is an error (1), whatever the rules gave
+      if (o.store !== undefined) {
+        const { recordScanInStore } = await import('../app/store-scan.js');
+        const err = await recordScanInStore(report, o.store === true ? undefined : o.store, io.env);
+        if (err !== undefined) {
+          io.err(`vigil: error: ${printable(err)}\n`);
+          failed.push('--store');
+        }
+      }
+      // an output that could not be saved (or a store that could not record) is an error (1), whatever the rules gave
       setExit(failed.length > 0 ? 1 : exitCodeOf(report.testResult.ruleResults));
     });
 }
