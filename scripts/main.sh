@@ -8,5 +8,6 @@
 # arguments go to `vigil scan` (e.g. --format json, --root DIR, --content FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# Only what a user needs (SSG content, npm dependencies, the build); the tests' tools are scripts/test.sh's.
+bash scripts/setup.sh --user
 exec node bin/vigil.js scan "$@"

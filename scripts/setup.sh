@@ -8,10 +8,16 @@
 #     python3-bsddb3 (Berkeley DB rpm databases for the rpm tests);
 #   - npm dependencies (pinned in package-lock.json), then compiles the TypeScript.
 # Safe to run again: packages already present are not reinstalled.
+#
+# `setup.sh --user` installs only what running Vigil from this checkout needs (the SSG
+# content, the npm dependencies, the build): scripts/main.sh uses it. Everything else in
+# APT_PACKAGES is developer setup, for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm dbus python3-dbus python3-gi chromium ansible-core ansible libxml2-utils time openssh-server postgresql db5.3-util python3-bsddb3 iproute2)
+USER_PACKAGES=(ssg-debian ssg-debderived ssg-nondebian ssg-applications)
+[ "${1:-}" != "--user" ] || APT_PACKAGES=("${USER_PACKAGES[@]}")
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

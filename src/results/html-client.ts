@@ -48,6 +48,8 @@ export const REPORT_JS = String.raw`
       var r = RULES[+row.getAttribute('data-i')];
       if (!r) return;
       b.textContent = '';
+      if (r.na) add(b, el('p', 'nawhy', [el('b', null, 'Why not applicable: '), r.na]));
+      if (r.ev.length) add(b, evidenceTable(r));
       if (r.ms.length) {
         add(b, el('ul', 'msgs', r.ms.map(function (m) { return el('li', 'm-' + m[0], [el('b', null, m[0] + ': '), m[1]]); })));
       }
@@ -68,8 +70,21 @@ export const REPORT_JS = String.raw`
           return [src, el('div', 'tags', g[2].map(function (t) { return el('span', 'tag', t); }))];
         }))]));
       }
-      if (r.ck) add(b, el('div', 'block', [el('h3', null, 'Evidence'), check(r.ck, exportsOf(r.ck, {}))]));
+      if (r.ck) add(b, el('div', 'block', [el('h3', null, 'OVAL evidence (tests, objects, states, items)'), check(r.ck, exportsOf(r.ck, {}))]));
       if (r.fx.length || r.ft.length) add(b, el('div', 'block', [el('h3', null, 'Remediation'), remediation(r)]));
+    }
+
+    // What a sysadmin asks first: which file, which setting, what is there, what should be.
+    function evidenceTable(r) {
+      var head = el('tr', null, [el('th', null, ''), el('th', null, 'File'), el('th', null, 'Setting'), el('th', null, 'Value found'), el('th', null, 'Expected')]);
+      var tb = el('tbody', null, r.ev.map(function (x) {
+        var mark = x[4] === 1 ? el('span', 'o o-true', 'ok') : x[4] === 0 ? el('span', 'o o-false', 'wrong') : el('span', 'o o-none', '?');
+        return el('tr', x[4] === 0 ? 'bad' : null, [el('td', null, mark), el('td', null, x[0] === null ? el('span', 'st', '—') : code(x[0])), el('td', null, x[1]),
+          el('td', 'v', x[2] === null ? el('span', 'st', 'not found') : x[2]), el('td', 'v', x[3])]);
+      }));
+      var box = el('div', 'block plain', [el('h3', null, 'What was checked'), el('div', 'tablewrap', el('table', 'evtab', [el('thead', null, head), tb]))]);
+      if (r.evm) add(box, el('div', 'capnote', r.evm + ' more ' + (r.evm === 1 ? 'row is' : 'rows are') + ' in the OVAL evidence below.'));
+      return box;
     }
 
     function exportsOf(ck, into) {

@@ -154,6 +154,13 @@ test("the report's script runs without error and builds the opened rules' eviden
   assert.match(dom, /<details class="rule" id="r-4"[^>]* hidden="">/);
   // Built by the script from the embedded data: criteria tree, test parts, item table with its cap, remediation tabs.
   assert.match(dom, /<ul class="tree">/);
+  // The plain evidence table comes before the OVAL details: file, setting, value found, expected.
+  assert.match(dom, /<table class="evtab">.*<th>File<\/th><th>Setting<\/th><th>Value found<\/th><th>Expected<\/th>/s);
+  assert.match(dom, /<tr class="bad"><td><span class="o o-false">wrong<\/span><\/td><td><code>\/etc\/ssh\/sshd_config<\/code><\/td><td>PermitRootLogin<\/td><td class="v">yes<\/td><td class="v">no<\/td><\/tr>/);
+  assert.ok(dom.indexOf('class="evtab"') < dom.indexOf('class="tree"'), 'the plain table comes first');
+  assert.match(dom, /<p class="nawhy"><b>Why not applicable: <\/b>/);
+  // Failures first in the list.
+  assert.ok(dom.indexOf('id="r-5"') < dom.indexOf('id="r-1"'), 'the second failure comes before the pass');
   assert.match(dom, /<span class="kind">Object<\/span>/);
   assert.match(dom, /<table class="itab">/);
   assert.match(dom, /<td>PermitRootLogin yes<\/td>/);
@@ -166,4 +173,55 @@ test("the report's script runs without error and builds the opened rules' eviden
   const elements = dom.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '');
   assert.doesNotMatch(elements, /<img\b|<[a-z][^>]*\son[a-z]+=|alert\("pwned"\)/i);
   assert.match(elements, /&lt;img src=x onerror=alert\(3\)&gt;/, 'shown as text');
+});
+
+test('the empty state in a browser: nothing checked, the benchmark platform and the target named (screenshot)', async (t) => {
+  if (!available) {
+    oracleMissing(t, `${CHROMIUM} (Debian package chromium) is not installed`);
+    return;
+  }
+  const base = sampleScanReport({ manyItems: 1 });
+  const tr = base.testResult;
+  const file = join(dir, 'empty.html');
+  await writeHtmlReport(file, {
+    ...base,
+    benchmark: { ...base.benchmark, platforms: ['cpe:/o:debian:debian_linux:11'] },
+    system: { ...base.system, osName: 'Debian GNU/Linux', osVersion: '12 (bookworm)' },
+    testResult: { ...tr, platforms: [], ruleResults: tr.ruleResults.map((r) => (r.result === 'notselected' ? r : { ...r, result: 'notapplicable' as const })) },
+  });
+  const out = join(dir, 'empty.png');
+  const r = await chromium([`--screenshot=${out}`, '--window-size=1400,900'], pathToFileURL(file).href);
+  assert.equal(r.code, 0, r.stderr);
+  const keep = process.env['VIGIL_SCREENSHOT_DIR'];
+  if (keep) copyFileSync(out, join(keep, 'html-report-empty.png'));
+  const png = decodePng(readFileSync(out));
+  // No pass-green anywhere above the rule list: the page does not look like a success.
+  let green = 0;
+  for (let y = 0; y < 600; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const o = (y * png.width + x) * png.channels;
+      const [rr, gg, bb] = [png.pixels[o]!, png.pixels[o + 1]!, png.pixels[o + 2]!];
+      if (Math.abs(rr - 0x1f) < 24 && Math.abs(gg - 0x88) < 24 && Math.abs(bb - 0x3d) < 24) green++;
+    }
+  }
+  t.diagnostic(`pass-green pixels in the summary: ${green}`);
+  // The legend's pass swatch (0) is some 90 pixels; a green ring or verdict would be thousands.
+  assert.ok(green < 150, `${green} pass-green pixels: an empty scan looks green`);
+  const dom = await chromium(['--dump-dom', '--virtual-time-budget=3000'], pathToFileURL(file).href);
+  assert.match(dom.stdout, /Nothing was checked/);
+  assert.doesNotMatch(dom.stdout, /Every checked rule passed/);
+});
+
+test('an opened failing rule in a browser (screenshot)', async (t) => {
+  if (!available) {
+    oracleMissing(t, `${CHROMIUM} (Debian package chromium) is not installed`);
+    return;
+  }
+  const out = join(dir, 'rule.png');
+  const r = await chromium([`--screenshot=${out}`, '--window-size=1400,1400', '--virtual-time-budget=3000'], `${pathToFileURL(reportFile).href}#r-0`);
+  assert.equal(r.code, 0, r.stderr);
+  const keep = process.env['VIGIL_SCREENSHOT_DIR'];
+  if (keep) copyFileSync(out, join(keep, 'html-report-rule.png'));
+  const png = decodePng(readFileSync(out));
+  assert.equal(png.width, 1400);
 });

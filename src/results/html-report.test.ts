@@ -52,7 +52,12 @@ test('HTML report: summary, counts, filters and one row per rule result', async 
   const rows = html.match(/<details class="rule" [^>]*>/g) ?? [];
   assert.equal(rows.length, 8);
   assert.match(rows[0]!, /id="r-0" data-i="0" data-r="fail" data-s="high" data-id="xccdf_org\.example\.content_rule_sshd_disable_root_login"/);
-  assert.match(rows[4]!, /data-r="notselected".* hidden>$/);
+  // Failures first, then what could not be decided, passes, not applicable; severity orders within a result.
+  assert.deepEqual(rows.map((r) => /data-i="(\d+)" data-r="(\w+)"/.exec(r)!.slice(1).join(':')), [
+    '0:fail', '5:fail', '6:error', '7:unknown', '2:notchecked', '1:pass', '3:notapplicable', '4:notselected',
+  ]);
+  assert.match(rows[7]!, /data-r="notselected".* hidden>$/);
+  assert.match(html, /<option value="res" selected>Result \(failures first\)<\/option>/);
   // Self-contained: no external resource is referenced.
   const markup = html.replace(/<script type="application\/json" id="vigil-data">[\s\S]*?<\/script>/, '');
   assert.doesNotMatch(markup, /<(link|img|iframe|object|embed)\b|\bsrc=|@import|url\(|https?:\/\//i);
@@ -150,4 +155,41 @@ test('HTML report caps the items per test, failing items first, and stays bounde
   const grow = statSync(big.file).size - statSync(small.file).size;
   assert.ok(grow < 200, `the report grew by ${grow} bytes`);
   assert.ok(Date.now() - t0 < 20_000);
+});
+
+test('HTML report: a plain evidence table per rule, why a rule does not apply, and the benchmark platform', async () => {
+  const base = sampleScanReport({ manyItems: 3 });
+  const report = { ...base, benchmark: { ...base.benchmark, platforms: ['cpe:/o:debian:debian_linux:12'] } };
+  const { html, data } = await write(report, 'plain.html');
+  const rules = (data as unknown as { rules: Array<{ ev: unknown[]; na: string; evm: number } | null> }).rules;
+  assert.deepEqual(rules[0]!.ev[0], ['/etc/ssh/sshd_config', 'PermitRootLogin', 'yes', 'no', 0]);
+  assert.equal(rules[5]!.ev.length, 3);
+  assert.match(rules[3]!.na, /not applicable/);
+  assert.equal(rules[0]!.na, '');
+  assert.match(html, /<dt>Benchmark platform<\/dt><dd>cpe:\/o:debian:debian_linux:12 <span class="okmark">\(matches this target\)<\/span>/);
+  assert.match(html, /<dt>System<\/dt><dd>Linux 6\.1\.0<\/dd>/);
+});
+
+test('HTML report: a scan that checked nothing says so, never "Every checked rule passed"', async () => {
+  const base = sampleScanReport({ manyItems: 1 });
+  const tr = base.testResult;
+  const allNa = tr.ruleResults.map((r) => (r.result === 'notselected' ? r : { ...r, result: 'notapplicable' as const }));
+  const report = {
+    ...base,
+    benchmark: { ...base.benchmark, platforms: ['cpe:/o:debian:debian_linux:11'] },
+    system: { ...base.system, osName: 'Debian GNU/Linux', osVersion: '12 (bookworm)' },
+    testResult: { ...tr, platforms: [], ruleResults: allNa, scores: [{ system: 'urn:xccdf:scoring:default', score: 0, maximum: 100 }] },
+  };
+  const { html, data } = await write(report, 'empty.html');
+  assert.doesNotMatch(html, /Every checked rule passed/);
+  assert.doesNotMatch(html, /<b>0%<\/b>/);
+  assert.match(html, /Nothing was checked<\/div>/);
+  assert.match(html, /All 7 rules are not applicable: the content does not apply to this target\. The benchmark is for <b>cpe:\/o:debian:debian_linux:11<\/b>; the target is <b>web-01\.example\.org \(Debian GNU\/Linux 12 \(bookworm\)\)<\/b>\./);
+  assert.match(html, /No rule was checked, so there is no score\./);
+  assert.match(html, /<span class="nomark">\(not this target\)<\/span>/);
+  const rules = (data as unknown as { rules: Array<{ na: string } | null> }).rules;
+  assert.equal(rules[0]!.na, 'The benchmark applies to cpe:/o:debian:debian_linux:11, which this target is not.');
+  // A scan where everything checked passed still says so.
+  const passed = { ...base, testResult: { ...tr, ruleResults: tr.ruleResults.map((r) => ({ ...r, result: 'pass' as const })) } };
+  assert.match((await write(passed, 'pass.html')).html, /Every checked rule passed/);
 });

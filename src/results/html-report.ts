@@ -42,6 +42,7 @@ import {
   skippedText,
 } from './report-common.js';
 import { saveFile, type XmlFileWriter } from './xml-writer.js';
+import { notApplicableReasons, platformLabel, ruleEvidence } from './rule-evidence.js';
 
 export interface HtmlReportOptions {
   /** Collected items embedded per test; the rest are counted. Default 100. */
@@ -155,6 +156,12 @@ interface RuleData {
   wt: number;
   ro: string;
   tm: string;
+  /** Plain evidence rows: [file, setting, found (null: not found), expected, ok (1, 0, null)]. */
+  ev: Array<[string | null, string, string | null, string, 0 | 1 | null]>;
+  /** Evidence rows left out. */
+  evm: number;
+  /** Why the rule did not apply ('' when it did). */
+  na: string;
 }
 
 /** The only script the page may run: a CSP hash, so injected inline scripts and handlers would be refused. */
@@ -479,6 +486,10 @@ function scoreCard(report: ScanReport, counts: Record<XccdfResult, number>): str
   const checked = counts.pass + counts.fixed + counts.fail + counts.error + counts.unknown;
   const passRate = checked ? ((counts.pass + counts.fixed) / checked) * 100 : 0;
   const pct = main ? (main.maximum > 0 ? (main.score / main.maximum) * 100 : 0) : passRate;
+  if (checked === 0) {
+    const ring = `<div class="score-ring"><svg viewBox="0 0 116 116" aria-hidden="true"><circle cx="58" cy="58" r="52" fill="none" stroke="var(--soft)" stroke-width="10"/></svg><div class="num"><b>\u2014</b><span>no score</span></div></div>`;
+    return `<div class="card"><h2>Score</h2><div class="score">${ring}<div><div class="passrate">No rule was checked, so there is no score.</div></div></div></div>`;
+  }
   const colour = pct >= 90 ? 'var(--pass)' : pct >= 70 ? 'var(--notchecked)' : 'var(--fail)';
   const c = 2 * Math.PI * 52;
   const dash = (Math.max(0, Math.min(100, pct)) / 100) * c;
@@ -542,6 +553,8 @@ function infoCards(report: ScanReport): string {
   const tr = report.testResult;
   const t = tr.target;
   const targetRows: Array<[string, string]> = [['Host', `<b>${esc(t.name)}</b>`]];
+  const os = targetOs(report);
+  if (os) targetRows.push(['System', esc(os)]);
   if (t.addresses.length) targetRows.push(['Addresses', esc(t.addresses.join(', '))]);
   if (tr.identity) {
     targetRows.push(['Scanned as', `${esc(tr.identity.name)}${tr.identity.privileged ? ' (privileged)' : ' (unprivileged)'}${tr.identity.authenticated ? '' : ', not authenticated'}`]);
@@ -554,6 +567,9 @@ function infoCards(report: ScanReport): string {
   const scanRows: Array<[string, string]> = [
     ['Benchmark', `${esc(tr.benchmark.title || tr.benchmark.id)}${tr.benchmark.version ? ` <span class="idc">v${esc(tr.benchmark.version)}</span>` : ''}`],
     ['Profile', tr.profile ? `<code>${esc(tr.profile.id)}</code>` : 'none (the benchmark\u2019s default selection)'],
+    ...(report.benchmark.platforms.length
+      ? ([['Benchmark platform', `${report.benchmark.platforms.map((p) => esc(platformLabel(report, p))).join('<br>')} ${benchmarkApplies(report) ? '<span class="okmark">(matches this target)</span>' : '<span class="nomark">(not this target)</span>'}`]] as Array<[string, string]>)
+      : []),
     ['Content', `<code>${esc(report.contentFile)}</code>`],
     ['Started', esc(fmtTime(tr.startTime))],
     ['Finished', `${esc(fmtTime(tr.endTime))}${dur ? ` (${dur})` : ''}`],
@@ -563,8 +579,37 @@ function infoCards(report: ScanReport): string {
   return `<section class="cards two"><div class="card"><h2>Target</h2>${dl(targetRows)}${facts}</div><div class="card"><h2>Scan</h2>${dl(scanRows)}</div></section>`;
 }
 
-function verdict(counts: Record<XccdfResult, number>): string {
+/** Whether the benchmark's own platforms (if it names any) include one the target matched. */
+function benchmarkApplies(report: ScanReport): boolean {
+  const bp = report.benchmark.platforms;
+  if (bp.length === 0) return true;
+  const applied = new Set(report.testResult.platforms.flatMap((p) => [p, p.replace(/^#/, '')]));
+  return bp.some((p) => applied.has(p) || applied.has(p.replace(/^#/, '')));
+}
+
+/** The target's operating system as its os-release names it, when known. */
+function targetOs(report: ScanReport): string {
+  const { osName, osVersion } = report.system;
+  return [osName, osVersion].filter((x) => x && x !== 'Unknown').join(' ');
+}
+
+function verdict(report: ScanReport, counts: Record<XccdfResult, number>): string {
   const undecided = counts.error + counts.unknown;
+  const checked = counts.pass + counts.fixed + counts.fail + undecided;
+  if (checked === 0) {
+    const tr = report.testResult;
+    const evaluated = tr.ruleResults.filter((r) => r.result !== 'notselected').length;
+    const platforms = report.benchmark.platforms.map((p) => platformLabel(report, p));
+    const os = targetOs(report);
+    const who = `${esc(tr.target.name)}${os ? ` (${esc(os)})` : ''}`;
+    const why =
+      evaluated === 0
+        ? 'The profile selects no rule that was evaluated.'
+        : counts.notapplicable === evaluated
+          ? `All ${evaluated} rules are not applicable: the content does not apply to this target.${platforms.length ? ` The benchmark is for <b>${platforms.map(esc).join('</b> or <b>')}</b>; the target is <b>${who}</b>.` : ` The target is <b>${who}</b>.`}`
+          : `None of the ${evaluated} rules could be checked automatically (not applicable, not checked or informational).`;
+    return `<div class="verdict r-notapplicable empty-state"><span class="dot"></span>Nothing was checked</div><p class="emptywhy">${why} This scan is no evidence of compliance: use content for this system (<code>vigil scan</code> picks it from <code>/etc/os-release</code>).</p>`;
+  }
   if (counts.fail > 0) {
     return `<div class="verdict r-fail"><span class="dot"></span>${counts.fail} rule${counts.fail === 1 ? '' : 's'} failed${undecided ? ` · ${undecided} could not be decided` : ''}</div>`;
   }
@@ -586,7 +631,7 @@ function toolbar(counts: Record<XccdfResult, number>, severities: ReadonlySet<Se
 <div class="fgroup" role="group" aria-label="Result"><span class="lbl">Result</span>${res}</div>
 <div class="fgroup" role="group" aria-label="Severity"><span class="lbl">Severity</span>${sev}</div>
 <div class="search">${SEARCH_ICON}<input id="q" type="search" placeholder="Search title, id, CCE, reference…  ( / )" aria-label="Search rules" autocomplete="off"></div>
-<div class="tools"><span class="shown" id="shown"></span><label>Sort <select id="sort"><option value="doc">Benchmark order</option><option value="res">Result</option><option value="sev">Severity</option></select></label>
+<div class="tools"><span class="shown" id="shown"></span><label>Sort <select id="sort"><option value="res" selected>Result (failures first)</option><option value="sev">Severity</option><option value="doc">Benchmark order</option></select></label>
 <button type="button" class="btn" id="expand">Expand all</button><button type="button" class="btn" id="collapse">Collapse</button><button type="button" class="btn" id="reset">Reset</button></div>
 </div></nav>`;
 }
@@ -615,6 +660,8 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
   const resolve = subResolver(report);
   const values = new Map(tr.setValues.map((v) => [v.idref, v.value]));
   const skipped = skippedChecks(report);
+  const evidenceRows = ruleEvidence(report, { maxRows: 20, maxValue: limits.maxValue });
+  const naReasons = notApplicableReasons(report);
   const counts = countResults(tr.ruleResults);
   const severities = new Set(tr.ruleResults.map((r) => r.severity));
 
@@ -661,7 +708,7 @@ export async function writeHtmlReport(path: string, report: ScanReport, opts: Ht
 <main>
 <div class="wrap">
 <section class="hero"><div class="eyebrow">Scan of <b>${esc(tr.target.name)}</b> · ${esc(fmtTime(tr.startTime))}</div><h1>${esc(tr.benchmark.title || tr.benchmark.id)}</h1>
-<div class="subtitle">${tr.profile ? `Profile <b>${esc(tr.profile.title || tr.profile.id)}</b>` : 'Default selection (no profile)'}</div>${verdict(counts)}</section>
+<div class="subtitle">${tr.profile ? `Profile <b>${esc(tr.profile.title || tr.profile.id)}</b>` : 'Default selection (no profile)'}</div>${verdict(report, counts)}</section>
 <section class="cards">${scoreCard(report, counts)}${resultsCard(counts)}${severityCard(tr.ruleResults)}</section>
 ${infoCards(report)}${skippedNote(skipped.size)}
 </div>
@@ -669,7 +716,15 @@ ${toolbar(counts, severities)}
 <div class="wrap"><noscript><p class="note">Filters and rule details need JavaScript; the rule list below works without it.</p></noscript>
 <div class="list" id="rules">
 `);
-    tr.ruleResults.forEach((r, i) => w.write(ruleRow(i, r, rules.get(r.ruleId))));
+    // What needs attention first: by result (fail, error, unknown, ..., pass, not applicable), then severity, then benchmark order.
+    const order = tr.ruleResults.map((_, i) => i);
+    const rank = (i: number): [number, number] => [RESULT_ORDER.indexOf(tr.ruleResults[i]!.result), SEVERITY_ORDER.indexOf(tr.ruleResults[i]!.severity)];
+    order.sort((a, b) => {
+      const [ra, sa] = rank(a);
+      const [rb, sb] = rank(b);
+      return ra - rb || sa - sb || a - b;
+    });
+    for (const i of order) w.write(ruleRow(i, tr.ruleResults[i]!, rules.get(tr.ruleResults[i]!.ruleId)));
     w.write('<p class="empty" id="empty" hidden>No rules match the filters.</p></div></div></main>\n');
 
     // The details, one rule at a time; OVAL tables fill up as the rules name their definitions.
@@ -706,6 +761,9 @@ ${toolbar(counts, severities)}
           wt: r.weight,
           ro: r.role,
           tm: fmtTime(r.time),
+          ev: (evidenceRows.get(i)?.rows ?? []).map((x) => [x.file, x.setting, x.found, x.expected, x.ok === null ? null : x.ok ? 1 : 0]),
+          evm: evidenceRows.get(i)?.more ?? 0,
+          na: naReasons.get(i) ?? '',
         };
       }
       w.write(`${i ? ',\n' : ''}${embed(data)}`);

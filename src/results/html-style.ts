@@ -254,4 +254,18 @@ pre.code { margin: 0; max-height: 460px; font-size: 12.5px; line-height: 1.5; }
   .card, .list { box-shadow: none; }
   .tablewrap, pre.code { max-height: none; }
 }
+
+/* the plain evidence table, the not-applicable reason, the empty state */
+.block.plain { margin-top: 0; margin-bottom: 14px; }
+table.evtab { border-collapse: collapse; width: 100%; font-size: 13px; }
+table.evtab th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; padding: 5px 10px; border-bottom: 1px solid var(--border); background: var(--soft); }
+table.evtab td { padding: 5px 10px; border-bottom: 1px solid var(--soft); vertical-align: top; }
+table.evtab td.v { font-family: var(--mono); white-space: pre-wrap; overflow-wrap: anywhere; }
+table.evtab tr.bad td.v:nth-child(4) { color: var(--fail); font-weight: 600; }
+table.evtab th:first-child, table.evtab td:first-child { width: 1%; white-space: nowrap; }
+.nawhy { margin: 0 0 12px; padding: 8px 12px; border-left: 3px solid var(--notapplicable, var(--border)); background: var(--soft); border-radius: 4px; }
+.emptywhy { max-width: 860px; margin: 10px 0 0; color: var(--text); line-height: 1.5; }
+.okmark { color: var(--pass); font-size: 12px; }
+.nomark { color: var(--fail); font-size: 12px; font-weight: 600; }
+details.rule { scroll-margin-top: 130px; }
 `;

@@ -30,7 +30,7 @@ test('the JSON report has the vigil.scan/v1 shape', async () => {
   assert.equal(j.target.name, 'web-01.example.org');
   assert.deepEqual(j.target.platforms, ['cpe:/o:debian:debian_linux:12']);
   assert.equal(j.durationSeconds, 42);
-  assert.deepEqual(j.scores[0], { system: 'urn:xccdf:scoring:default', score: 61.53846, maximum: 100 });
+  assert.deepEqual(j.scores[0], { system: 'urn:xccdf:scoring:default', score: 61.54, maximum: 100 });
   // Every result key is present, zero or not.
   assert.deepEqual(Object.keys(j.counts), [...XCCDF_RESULTS]);
   assert.deepEqual(j.counts, { pass: 1, fail: 2, error: 1, unknown: 1, notapplicable: 1, notchecked: 1, notselected: 1, informational: 0, fixed: 0 });
@@ -38,7 +38,9 @@ test('the JSON report has the vigil.scan/v1 shape', async () => {
 
   assert.equal(j.rules.length, 8);
   const root = j.rules[0]!;
-  assert.deepEqual(Object.keys(root), ['id', 'title', 'result', 'severity', 'weight', 'role', 'time', 'groups', 'idents', 'references', 'messages', 'check']);
+  assert.deepEqual(Object.keys(root), ['id', 'title', 'result', 'severity', 'weight', 'role', 'time', 'groups', 'idents', 'references', 'messages', 'check', 'evidence']);
+  // The evidence says what was read and what was found, as jq users want it.
+  assert.deepEqual(root.evidence![0], { file: '/etc/ssh/sshd_config', setting: 'PermitRootLogin', found: 'yes', expected: 'no', ok: false, test: 'PermitRootLogin is set to no' });
   assert.equal(root.id, `${NS}_rule_sshd_disable_root_login`);
   assert.equal(root.title, 'Disable SSH Root Login');
   assert.equal(root.result, 'fail');
@@ -53,6 +55,8 @@ test('the JSON report has the vigil.scan/v1 shape', async () => {
   assert.deepEqual(hostile.messages, [{ severity: 'error', text: 'probe failed: <boom> & "stop"\u0001' }]);
   const na = j.rules.find((r) => r.result === 'notapplicable')!;
   assert.equal(na.check, null);
+  assert.match(na.notApplicableReason!, /not applicable/);
+  assert.equal(j.rules.find((r) => r.result === 'pass')!.notApplicableReason, undefined);
 });
 
 test('without a profile, profile and identity are null', () => {
@@ -61,4 +65,11 @@ test('without a profile, profile and identity are null', () => {
   const j = jsonReport({ ...base, testResult: rest });
   assert.equal(j.profile, null);
   assert.equal(j.identity, null);
+});
+
+test('scores are rounded to two decimals, as oscap shows them', () => {
+  const base = sampleScanReport({ manyItems: 1 });
+  const j = jsonReport({ ...base, testResult: { ...base.testResult, scores: [{ system: 'urn:xccdf:scoring:default', score: 34.16666793823242, maximum: 100 }] } });
+  assert.equal(j.scores[0]!.score, 34.17);
+  assert.equal(JSON.stringify(j.scores[0]), '{"system":"urn:xccdf:scoring:default","score":34.17,"maximum":100}');
 });

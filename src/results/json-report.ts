@@ -14,7 +14,7 @@
  *   "identity": { "name", "authenticated", "privileged" } | null,
  *   "testSystem": "cpe:/a:...",
  *   "startTime", "endTime": ISO 8601, "durationSeconds": number | null,
- *   "scores": [{ "system", "score", "maximum" }],
+ *   "scores": [{ "system", "score", "maximum" }],   // score rounded to 2 decimals, as oscap's report shows it
  *   "counts": { "pass", "fail", "error", "unknown", "notapplicable", "notchecked",
  *               "notselected", "informational", "fixed" },   // every key, 0 when none
  *   "values": [{ "id", "value" }],                  // every XCCDF value in force
@@ -27,6 +27,10 @@
  *     "check": { "system", "href", "name", "negate" } | null,
  *     "skipped": [{ "object", "type", "needs", "flag" }], // only when some of its checks could not run on this
  *                                                  //   target (an offline root has no live kernel): what was skipped
+ *     "evidence": [{ "file", "setting", "found", "expected", "ok", "test" }],  // what the check looked at
+ *                                                  //   (rule-evidence.ts); only for OVAL-checked rules; "found": null
+ *                                                  //   when nothing matched; at most 10, "evidenceMore" counts the rest
+ *     "notApplicableReason": "...",                 // only for notapplicable results: why
  *     "reads": {                                    // only with `vigil scan --reads`: what the result depends on
  *       "paths": [target paths read or examined, missing ones included],
  *       "walks": [{ "start", "depth", "filename"?, "pattern"?, "links"? }],   // directories listed
@@ -41,6 +45,12 @@ import type { Role, Severity } from '../model/xccdf/types.js';
 import type { ReadSet } from '../target/reads.js';
 import { countResults, type CheckedBy, type RuleMessage, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
 import { durationSeconds, indexRules, skippedChecks } from './report-common.js';
+import { notApplicableReasons, ruleEvidence, type EvidenceRow } from './rule-evidence.js';
+
+/** A score as people read it: two decimals (the XCCDF score is a float; `34.16666793823242` becomes `34.17`). */
+export function roundScore(n: number): number {
+  return Math.round(n * 100) / 100;
+}
 
 export const JSON_SCHEMA = 'vigil.scan/v1';
 
@@ -59,6 +69,12 @@ export interface JsonRule {
   readonly check: { readonly system: string; readonly href: string | null; readonly name: string | null; readonly negate: boolean } | null;
   /** Present when the scan recorded read sets (target/reads.ts). */
   readonly reads?: ReadSet;
+  /** What the rule's OVAL check looked at, in a sysadmin's terms (rule-evidence.ts). */
+  readonly evidence?: readonly EvidenceRow[];
+  /** Evidence rows left out beyond the first ten. */
+  readonly evidenceMore?: number;
+  /** For a `notapplicable` result: why the rule did not apply. */
+  readonly notApplicableReason?: string;
   /** Present when some of the rule's checks could not run on this target (report-common.ts, skippedChecks). */
   readonly skipped?: ReadonlyArray<{ readonly object: string; readonly type: string; readonly needs: readonly string[]; readonly flag: string }>;
 }
@@ -96,6 +112,8 @@ export function jsonReport(report: ScanReport): JsonScan {
   const tr = report.testResult;
   const rules = indexRules(report.benchmark);
   const skipped = skippedChecks(report);
+  const evidence = ruleEvidence(report);
+  const naReasons = notApplicableReasons(report);
   return {
     schema: JSON_SCHEMA,
     testResultId: tr.id,
@@ -113,12 +131,14 @@ export function jsonReport(report: ScanReport): JsonScan {
     startTime: tr.startTime,
     endTime: tr.endTime,
     durationSeconds: durationSeconds(tr.startTime, tr.endTime) ?? null,
-    scores: tr.scores.map((s) => ({ system: s.system, score: s.score, maximum: s.maximum })),
+    scores: tr.scores.map((s) => ({ system: s.system, score: roundScore(s.score), maximum: s.maximum })),
     counts: countResults(tr.ruleResults),
     values: tr.setValues.map((v) => ({ id: v.idref, value: v.value })),
     rules: tr.ruleResults.map((r, i): JsonRule => {
       const e = rules.get(r.ruleId);
       const s = skipped.get(i);
+      const ev = evidence.get(i);
+      const na = naReasons.get(i);
       return {
         id: r.ruleId,
         title: e?.rule.title ?? r.ruleId,
@@ -132,6 +152,8 @@ export function jsonReport(report: ScanReport): JsonScan {
         references: (e?.rule.references ?? []).map((x) => ({ href: x.href, text: x.text })),
         messages: r.messages.map((m) => ({ severity: m.severity, text: m.text })),
         check: checkOf(r.check),
+        ...(ev ? { evidence: ev.rows, ...(ev.more ? { evidenceMore: ev.more } : {}) } : {}),
+        ...(na ? { notApplicableReason: na } : {}),
         ...(r.reads ? { reads: r.reads } : {}),
         ...(s ? { skipped: s.map((x) => ({ object: x.objectId, type: x.type, needs: [...x.needs], flag: x.flag })) } : {}),
       };

@@ -1,8 +1,13 @@
 /**
  * The scan as JUnit XML, for CI systems (Jenkins, GitLab, GitHub test
  * reporters): one testsuite for the benchmark and profile, one testcase per
- * rule result. The testcase's classname is the rule's nearest group id (the
- * benchmark id for a top-level rule) and its name is the rule id.
+ * rule result. The testcase's classname is the rule's group path by short
+ * ids, dotted (`services.ssh`; `benchmark` for a top-level rule), which
+ * Jenkins shows as package and class and GitLab as the suite; its name is
+ * the rule's short id (`sshd_disable_root_login`). A failure's message says
+ * what was found (`/etc/ssh/sshd_config: PermitRootLogin is yes, expected
+ * no`), and its text lists every evidence row, the rule's full id, idents,
+ * check and references (rule-evidence.ts).
  *
  * | XCCDF result                                              | testcase  |
  * |-----------------------------------------------------------|-----------|
@@ -13,7 +18,8 @@
  */
 import { saveFileContent } from './atomic-file.js';
 import type { RuleResult, ScanReport, XccdfResult } from '../xccdf/result-types.js';
-import { durationSeconds, indexRules, RESULT_LABEL, type RuleEntry, xmlText } from './report-common.js';
+import { durationSeconds, indexRules, RESULT_LABEL, type RuleEntry, shortId, xmlText } from './report-common.js';
+import { evidenceLine, failingRows, notApplicableReasons, ruleEvidence, type RuleEvidence } from './rule-evidence.js';
 import { escAttr } from '../model/xml/escape.js';
 
 export type JunitOutcome = 'passed' | 'failure' | 'error' | 'skipped';
@@ -44,8 +50,13 @@ function timestamp(iso: string): string {
   return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 19) : '1970-01-01T00:00:00';
 }
 
-function describe(r: RuleResult, e: RuleEntry | undefined): string {
+function describe(r: RuleResult, e: RuleEntry | undefined, ev: RuleEvidence | undefined): string {
   const lines: string[] = [e?.rule.title ?? r.ruleId, `Rule: ${r.ruleId}`, `Result: ${r.result}`, `Severity: ${r.severity}`];
+  if (ev) {
+    lines.push('Evidence:');
+    for (const row of ev.rows) lines.push(`  ${row.ok === false ? '✗' : row.ok ? '✓' : '?'} ${evidenceLine(row)}`);
+    if (ev.more) lines.push(`  … and ${ev.more} more`);
+  }
   const idents = r.idents.length ? r.idents : (e?.rule.idents ?? []);
   if (idents.length) lines.push(`Identifiers: ${idents.map((i) => i.value).join(', ')}`);
   if (r.check) {
@@ -67,22 +78,32 @@ export function junitXml(report: ScanReport, opts: JunitOptions = {}): string {
   const seen = new Map<string, number>();
   for (const r of results) seen.set(r.ruleId, (seen.get(r.ruleId) ?? 0) + 1);
   const counts = { failure: 0, error: 0, skipped: 0 };
+  const evidence = ruleEvidence(report);
+  const naReasons = notApplicableReasons(report);
+  const index = new Map(tr.ruleResults.map((r, i) => [r, i]));
   const cases: string[] = [];
   for (const r of results) {
     const e = rules.get(r.ruleId);
     const outcome = JUNIT_OUTCOME[r.result];
     if (outcome !== 'passed') counts[outcome]++;
-    const classname = e?.groups.at(-1)?.id ?? report.benchmark.id;
+    const i = index.get(r)!;
+    const ev = evidence.get(i);
+    const classname = e?.groups.length ? e.groups.map((g) => shortId(g.id, 'group')).join('.') : 'benchmark';
     // A multi-check rule has one result per checked definition: name each.
-    const name = (seen.get(r.ruleId) ?? 0) > 1 && r.check?.name ? `${r.ruleId} [${r.check.name}]` : r.ruleId;
+    const short = shortId(r.ruleId);
+    const name = (seen.get(r.ruleId) ?? 0) > 1 && r.check?.name ? `${short} [${r.check.name}]` : short;
     const head = `    <testcase name="${attr(name)}" classname="${attr(classname)}" time="0"`;
     const title = e?.rule.title ?? r.ruleId;
     if (outcome === 'passed') cases.push(`${head}/>`);
-    else if (outcome === 'skipped') cases.push(`${head}>\n      <skipped message="${attr(`${RESULT_LABEL[r.result]}: ${title}`)}"/>\n    </testcase>`);
-    else {
+    else if (outcome === 'skipped') {
+      const why = naReasons.get(i) ?? r.messages[0]?.text;
+      cases.push(`${head}>\n      <skipped message="${attr(`${RESULT_LABEL[r.result]}: ${title}${why ? ` (${why})` : ''}`)}"/>\n    </testcase>`);
+    } else {
       const msg = r.messages.find((m) => m.severity === 'error')?.text;
-      const message = `${title} (${r.severity})${msg ? `: ${msg}` : ''}`;
-      cases.push(`${head}>\n      <${outcome} message="${attr(message)}" type="${r.result}">${xmlText(describe(r, e))}</${outcome}>\n    </testcase>`);
+      const rows = outcome === 'failure' ? failingRows(ev) : [];
+      const found = rows.length ? `: ${evidenceLine(rows[0]!)}${rows.length > 1 || ev?.more ? ` (and ${rows.length - 1 + (ev?.more ?? 0)} more)` : ''}` : '';
+      const message = `${title} (${r.severity})${found}${msg ? `: ${msg}` : ''}`;
+      cases.push(`${head}>\n      <${outcome} message="${attr(message)}" type="${r.result}">${xmlText(describe(r, e, ev))}</${outcome}>\n    </testcase>`);
     }
   }
   const time = (durationSeconds(tr.startTime, tr.endTime) ?? 0).toFixed(3);
