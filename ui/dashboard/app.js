@@ -14,10 +14,11 @@ const logoutButton = document.getElementById('logout');
 
 /** An element: h('td.num', {title: 'x'}, child, 'text', ...). */
 function h(spec, attrs, ...children) {
-  const [head, ...classes] = spec.split('.');
-  const [tag, id] = head.split('#');
-  const el = document.createElement(tag || 'div');
+  const tag = /^[a-z][a-z0-9]*/.exec(spec)?.[0] ?? 'div';
+  const el = document.createElement(tag);
+  const id = /#([\w-]+)/.exec(spec)?.[1];
   if (id) el.id = id;
+  const classes = [...spec.matchAll(/\.([\w-]+)/g)].map((m) => m[1]);
   if (classes.length) el.className = classes.join(' ');
   if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
     children.unshift(attrs);
