@@ -108,3 +108,30 @@ describe('vigil serve refuses to start', () => {
     assert.match(keep.err, /--keep-scans must be a positive integer/);
   });
 });
+
+describe('vigil watch --report-to refuses to start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-watch-report-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  it('without a token file, with a URL that carries credentials or is not http', async () => {
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\n');
+    const tok = join(dir, 'token');
+    writeFileSync(tok, 'a-token-for-the-serve\n', { mode: 0o600 });
+    const watch = async (extra: string[]) => {
+      let err = '';
+      const code = await run(['watch', '--content', baselineDataStreamPath(), '--profile', BASELINE_PROFILE, '--root', root, ...extra], { out: () => undefined, err: (s) => (err += s) });
+      return { code, err };
+    };
+    const noToken = await watch(['--report-to', 'http://127.0.0.1:9']);
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.err, /--report-to needs --report-token-file/);
+    const creds = await watch(['--report-to', 'http://u:secret@127.0.0.1:9', '--report-token-file', tok]);
+    assert.equal(creds.code, 1);
+    assert.match(creds.err, /--report-to must not carry credentials/);
+    assert.doesNotMatch(creds.err, /a-token-for-the-serve/);
+    const ftp = await watch(['--report-to', 'ftp://127.0.0.1:9', '--report-token-file', tok]);
+    assert.equal(ftp.code, 1);
+    assert.match(ftp.err, /must be http: or https:/);
+  });
+});

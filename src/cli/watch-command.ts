@@ -18,6 +18,9 @@ interface WatchFlags {
   listen?: string;
   tokenFile?: string;
   config?: string;
+  reportTo?: string;
+  reportTokenFile?: string;
+  reportHost?: string;
   json?: boolean;
   logFormat: string;
 }
@@ -36,6 +39,9 @@ export function registerWatchCommand(program: Command, io: CliIo, setExit: (code
     .option('--listen <addr>', 'serve the HTTP API on 127.0.0.1:PORT, [::1]:PORT or unix:/path')
     .option('--token-file <file>', 'the bearer token the API requires (a file readable by its owner only)')
     .option('--config <file>', 'YAML: intervals, retention, webhook, attestations, policy windows (docs/WATCH.md)')
+    .option('--report-to <url>', 'send the state and drift events to a vigil serve (http://HOST:PORT)')
+    .option('--report-token-file <file>', "the serve's bearer token (a file readable by its owner only)")
+    .option('--report-host <name>', 'this host\'s name in the store (default: its host name)')
     .option('--json', 'events as JSON lines on stdout')
     .option('--log-format <format>', 'logs on stderr: text or json', 'text')
     .action(async (o: WatchFlags) => {
@@ -59,6 +65,9 @@ export function registerWatchCommand(program: Command, io: CliIo, setExit: (code
             ...(o.listen !== undefined ? { listen: o.listen } : {}),
             ...(o.tokenFile !== undefined ? { tokenFile: o.tokenFile } : {}),
             ...(o.config !== undefined ? { config: o.config } : {}),
+            ...(o.reportTo !== undefined ? { reportTo: o.reportTo } : {}),
+            ...(o.reportTokenFile !== undefined ? { reportTokenFile: o.reportTokenFile } : {}),
+            ...(o.reportHost !== undefined ? { reportHost: o.reportHost } : {}),
             json: o.json === true,
             logFormat: o.logFormat,
           },

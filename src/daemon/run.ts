@@ -10,13 +10,14 @@ import { WatchSession } from '../app/watch-session.js';
 import type { Target } from '../target/target.js';
 import { DEFAULT_WATCH_CONFIG, loadWatchConfig, nextPolicyChange, policyAt, readSecretFile, type WatchConfig } from './config.js';
 import { createApi } from './api.js';
-import { listen, readTokenFile } from './listen.js';
+import { listen, ListenError, readTokenFile } from './listen.js';
 import { createLogger } from './log.js';
 import { WatchMetrics } from './metrics.js';
 import { webhookNotifier } from './notify.js';
 import { createEventSources } from './sources.js';
+import { createReporter, type Reporter } from './report.js';
 import { memoryStore, openWatchStore } from './store.js';
-import type { Logger, Notifier, StoredEvent, WatchStore } from './types.js';
+import type { Logger, Notifier, StoredEvent, WatchStore, WatchView } from './types.js';
 import { WatchDaemon, type PolicyClock } from './watch.js';
 
 export interface WatchRunOptions {
@@ -32,6 +33,10 @@ export interface WatchRunOptions {
   readonly listen?: string;
   readonly tokenFile?: string;
   readonly config?: string;
+  /** A vigil serve to send the state and drift events to (daemon/report.ts), with its token file and this host's name there. */
+  readonly reportTo?: string;
+  readonly reportTokenFile?: string;
+  readonly reportHost?: string;
   readonly json: boolean;
   readonly logFormat: 'text' | 'json';
   /** Called with the API's address once it listens (tests, the log). */
@@ -98,6 +103,29 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
   }
   const policy: PolicyClock | undefined = config.windows.length > 0 ? { at: (d) => policyAt(config, d), next: (d) => nextPolicyChange(config, d) } : undefined;
   const targetName = opts.root !== undefined ? `root:${opts.root}` : `host:${target.name}`;
+  let profileInForce: string | null = profile ?? null;
+  let reporter: Reporter | undefined;
+  if (opts.reportTo !== undefined) {
+    if (opts.reportTokenFile === undefined) throw new ListenError('--report-to needs --report-token-file: the serve API requires a token');
+    const reportToken = await readTokenFile(opts.reportTokenFile);
+    let name = opts.reportHost;
+    if (name === undefined) {
+      const d = await target.describe().catch(() => undefined);
+      name = d?.hostname?.trim() || (opts.root !== undefined ? `root:${opts.root}` : target.name);
+    }
+    try {
+      reporter = createReporter({
+        url: opts.reportTo,
+        token: reportToken,
+        host: { name },
+        state: () => daemon.state(),
+        scope: () => ({ content: file, profile: profileInForce }),
+        log,
+      });
+    } catch (e) {
+      throw new ListenError(`--report-to ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
 
   const daemon = new WatchDaemon({
     open: (p) =>
@@ -106,7 +134,10 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
         ...((p?.profile ?? profile) !== undefined ? { profile: (p?.profile ?? profile)! } : { chooseProfile: defaultProfile }),
         ...((p?.tailoringFile ?? opts.tailoringFile) !== undefined ? { tailoringFile: (p?.tailoringFile ?? opts.tailoringFile)! } : {}),
       }),
-    scopeOf: (s, p) => ({ content: file, profile: s.profileId, tailoring: p?.tailoringFile ?? opts.tailoringFile ?? '', target: targetName }),
+    scopeOf: (s, p) => {
+      profileInForce = s.profileId ?? null;
+      return { content: file, profile: s.profileId, tailoring: p?.tailoringFile ?? opts.tailoringFile ?? '', target: targetName };
+    },
     openStore: (): WatchStore => (opts.stateDir !== undefined ? openWatchStore(opts.stateDir, { retention: config.retention }) : memoryStore()),
     sources: (onChange) =>
       createEventSources({
@@ -117,7 +148,11 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
         intervals: config.intervals,
       }),
     log,
-    emit: (e) => io.out(`${opts.json ? JSON.stringify(e) : eventLine(e)}\n`),
+    emit: (e) => {
+      io.out(`${opts.json ? JSON.stringify(e) : eventLine(e)}\n`);
+      // every event, muted windows included: the central store keeps the whole history
+      reporter?.send(e);
+    },
     ...(notifier ? { notifier } : {}),
     metrics,
     ...(policy ? { policy } : {}),
@@ -128,7 +163,8 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
   // the API answers /healthz and /readyz (503) while the first evaluation runs
   let server: { address: string; close(): Promise<void> } | undefined;
   if (opts.listen !== undefined) {
-    server = await listen(createApi(daemon, { log, ...(token !== undefined ? { token } : {}) }), opts.listen, { ...(token !== undefined ? { token } : {}), log });
+    const view: WatchView = reporter ? reportingView(daemon, reporter, opts.reportTo!) : daemon;
+    server = await listen(createApi(view, { log, ...(token !== undefined ? { token } : {}) }), opts.listen, { ...(token !== undefined ? { token } : {}), log });
     log.info('listening', { address: server.address });
     opts.onListening?.(server.address);
   }
@@ -146,7 +182,31 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
     throw e;
   } finally {
     await daemon.stop();
+    await reporter?.close(5000);
     await server?.close();
     await target.close?.();
   }
+}
+
+/** The daemon's view, not ready while the reports to a serve are behind. */
+function reportingView(daemon: WatchDaemon, reporter: Reporter, url: string): WatchView {
+  let origin = url;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // checked when the reporter was made
+  }
+  return {
+    readiness: () => {
+      const r = daemon.readiness();
+      if (!r.ok) return r;
+      const s = reporter.status();
+      if (!s.behind) return r;
+      return { ok: false, reason: `reporting to ${origin} is behind: ${s.pending} drift events${s.stateDirty ? ' and the state' : ''} waiting${s.lastError ? ` (${s.lastError})` : ''}` };
+    },
+    state: () => daemon.state(),
+    events: (since, limit) => daemon.events(since, limit),
+    subscribe: (l) => daemon.subscribe(l),
+    metrics: () => daemon.metrics(),
+  };
 }

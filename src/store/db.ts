@@ -112,6 +112,8 @@ export function openSqlite(path: string): Db {
 interface PgClient {
   query(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
   release(err?: Error | boolean): void;
+  on(ev: 'error', fn: (err: Error) => void): void;
+  removeListener(ev: 'error', fn: (err: Error) => void): void;
 }
 interface PgPool {
   query(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
@@ -181,14 +183,19 @@ export function openPostgres(spec: string): Db {
         throw pgError(spec, err);
       }
       const inner = wrap((sql, params) => client.query(sql, params as unknown[]));
+      // a server that goes away mid-transaction makes the checked-out client emit 'error': the query's rejection reports it
+      const quiet = (): void => undefined;
+      client.on('error', quiet);
       try {
         await inner.exec('BEGIN');
         const out = await fn(inner);
         await inner.exec('COMMIT');
+        client.removeListener('error', quiet);
         client.release();
         return out;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
+        client.removeListener('error', quiet);
         client.release(true);
         throw err instanceof StoreError ? err : pgError(spec, err);
       }

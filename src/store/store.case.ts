@@ -237,6 +237,9 @@ export function resultsStoreCases(name: string, open: (fullScansPerHost?: number
         assert.deepEqual((await s.driftAfter(all[1]!.id)).map((x) => x.host), ['web2']);
         const hosts = await s.hosts();
         assert.deepEqual(hosts.map((h) => [h.name, h.lastDrift, h.latest]), [['web1', T(2), null], ['web2', T(3), null]]);
+        // a report sent again (its answer lost) is stored once; a different event at the same time is not lost
+        await s.recordDrift('web1', [ev('r2', T(2)), ev('r3', T(2)), ev('r3', T(2))]);
+        assert.deepEqual((await s.drift('web1')).map((x) => x.rule).sort(), ['r1', 'r2', 'r3']);
       }),
     );
 
