@@ -230,7 +230,8 @@ describe('the dashboard in headless Chromium', { timeout: 600_000 }, () => {
     const title = await page.title();
     assert.doesNotMatch(title, /^\(\d+\)/);
     writeFileSync(join(r, 'etc/ssh/sshd_config'), 'PermitRootLogin no\nPermitEmptyPasswords no\n');
-    await page.waitForFunction(`document.querySelectorAll('#drift li').length > ${before}`, undefined, { timeout: 60_000 });
+    // a function, not a string: the page's CSP forbids eval, and a string would be evaluated by it
+    await page.waitForFunction((n: number) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('#drift li').length > n, before, { timeout: 60_000 });
     const rule = await page.locator('#drift li').first().getAttribute('data-rule');
     assert.match(rule ?? '', /sshd_disable_(root_login|empty_passwords)/);
     assert.match(await page.title(), /^\(\d+\) live1/);
