@@ -123,7 +123,7 @@ async function missing(t: import('node:test').TestContext): Promise<boolean> {
   return true;
 }
 
-const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string, fullPage = true): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 
 describe('the dashboard in headless Chromium', { timeout: 600_000 }, () => {
   it('shows nothing without the token, and the API refuses every call', async (t) => {
@@ -178,7 +178,7 @@ describe('the dashboard in headless Chromium', { timeout: 600_000 }, () => {
     const evidence = await page.textContent('details.rule[open] .evidence');
     assert.ok(evidence && evidence.length > 20, evidence ?? '');
     assert.ok(await page.locator('#history canvas, #history p').count(), 'the score history');
-    await shot(page, '2-host');
+    await shot(page, '2-host', false);
 
     const ruleId = (await first.getAttribute('data-rule'))!;
     await first.locator('summary a').click();
@@ -235,7 +235,7 @@ describe('the dashboard in headless Chromium', { timeout: 600_000 }, () => {
     const rule = await page.locator('#drift li').first().getAttribute('data-rule');
     assert.match(rule ?? '', /sshd_disable_(root_login|empty_passwords)/);
     assert.match(await page.title(), /^\(\d+\) live1/);
-    await shot(page, '5-drift');
+    await shot(page, '5-drift', false);
     child.kill('SIGTERM');
     await page.context().close();
   });

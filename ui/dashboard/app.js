@@ -20,7 +20,7 @@ function h(spec, attrs, ...children) {
   if (id) el.id = id;
   const classes = [...spec.matchAll(/\.([\w-]+)/g)].map((m) => m[1]);
   if (classes.length) el.className = classes.join(' ');
-  if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
+  if (attrs !== undefined && (attrs === null || typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
     children.unshift(attrs);
     attrs = undefined;
   }
@@ -35,6 +35,11 @@ function h(spec, attrs, ...children) {
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return el;
+}
+
+/** Replaces an element's children; null, undefined and false are left out, arrays flattened. */
+function put(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
 }
 
 const svgNS = 'http://www.w3.org/2000/svg';
@@ -134,7 +139,7 @@ function showLogin(reason) {
     input,
     h('button.primary', { type: 'submit' }, 'Open the dashboard'),
   );
-  main.replaceChildren(form);
+  put(main, form);
   input.focus();
 }
 
@@ -223,7 +228,7 @@ async function fleetPage() {
   const tbody = h('tbody');
   const summary = h('div.cards');
   const fixArea = h('div');
-  const select = (name, values) => h('select', { name, onchange: (e) => ((fleetState[name] = e.target.value), render()) }, h('option', { value: '' }, 'all'), values.map((v) => h('option', { value: v, selected: fleetState[name] === v }, v)));
+  const select = (name, values, label = (v) => v) => h('select', { name, onchange: (e) => ((fleetState[name] = e.target.value), render()) }, h('option', { value: '' }, 'all'), values.map((v) => h('option', { value: v, selected: fleetState[name] === v }, label(v))));
   const num = (name, placeholder) => h('input', { type: 'number', name, placeholder, value: fleetState[name], min: 0, max: 100, oninput: (e) => ((fleetState[name] = e.target.value), render()) });
 
   const columns = [
@@ -316,9 +321,9 @@ async function fleetPage() {
         ),
       );
     }
-    tbody.replaceChildren(frag);
+    put(tbody, frag);
     const scored = rows.map((x) => x.latest?.score).filter((s) => typeof s === 'number');
-    summary.replaceChildren(
+    put(summary, 
       h('div.card', h('b', rows.length), `hosts${rows.length !== hosts.length ? ` of ${hosts.length}` : ''}`),
       h('div.card', h('b', scored.length ? (scored.reduce((a, b) => a + b, 0) / scored.length).toFixed(1) : '—'), 'mean score'),
       h('div.card', h('b', rows.filter((x) => countOf(x.latest?.counts, 'fail') > 0).length), 'hosts failing a rule'),
@@ -328,7 +333,7 @@ async function fleetPage() {
   }
 
   const fixButton = h('button.primary', { type: 'button', disabled: fleetState.selected.size === 0, onclick: () => fixPanel([...fleetState.selected], fixArea) }, 'Fix failed rules of the selected hosts…');
-  main.replaceChildren(
+  put(main, 
     h('h1', 'Fleet'),
     summary,
     h(
@@ -336,7 +341,7 @@ async function fleetPage() {
       h('label', 'Host', h('input', { type: 'search', name: 'text', value: fleetState.text, placeholder: 'name contains', oninput: (e) => ((fleetState.text = e.target.value), render()) })),
       h('label', 'Group', select('group', groups)),
       h('label', 'OS', select('os', oses)),
-      h('label', 'Profile', select('profile', profiles)),
+      h('label', 'Profile', select('profile', profiles, shortProfile)),
       h('label', 'Score from', num('min', '0')),
       h('label', 'to', num('max', '100')),
       h('label', 'Changed in the last … hours', h('input', { type: 'number', name: 'changedHours', min: 0, value: fleetState.changedHours, oninput: (e) => ((fleetState.changedHours = e.target.value), render()) })),
@@ -361,7 +366,7 @@ async function fleetPage() {
 const shortProfile = (id) => id.replace(/^xccdf_[^_]+(?:\.[^_]+)*_profile_/, '');
 
 async function fixPanel(hostNames, area) {
-  area.replaceChildren(h('div.fixpanel', h('p.muted', 'Reading the latest scans…')));
+  put(area, h('div.fixpanel', h('p.muted', 'Reading the latest scans…')));
   const scans = await Promise.all(hostNames.map((n) => getJson(`hosts/${enc(n)}/latest`).catch(() => null)));
   const failed = new Map();
   for (const s of scans) {
@@ -387,7 +392,7 @@ async function fixPanel(hostNames, area) {
       status.textContent = `Could not generate the fix: ${e.message}`;
     }
   };
-  area.replaceChildren(
+  put(area, 
     h(
       'div.fixpanel',
       h('h2', `Failed rules on ${hostNames.length} selected host(s)`),
@@ -442,7 +447,7 @@ async function hostPage(name) {
   const renderRules = () => {
     const text = hostState.text.toLowerCase();
     const shown = rules.filter((r) => (!hostState.result || r.result === hostState.result) && (!hostState.severity || r.severity === hostState.severity) && (!text || r.title.toLowerCase().includes(text) || r.id.toLowerCase().includes(text)));
-    list.replaceChildren(
+    put(list, 
       ...shown.slice(0, 500).map((r) => {
         const d = h('details.rule', { dataset: { rule: r.id, result: r.result } }, h('summary', resultBadge(r.result), h('span.title', r.title), h(`span.sev-${r.severity}`, r.severity), h('a', { href: `#/rule/${enc(r.id)}`, onclick: (e) => e.stopPropagation() }, shortRule(r.id))));
         d.addEventListener('toggle', () => {
@@ -458,7 +463,7 @@ async function hostPage(name) {
   let shownDrift = 200;
   const driftMore = h('button', { type: 'button', onclick: () => ((shownDrift += 1000), renderDrift()) }, 'Show more');
   const renderDrift = () => {
-    timeline.replaceChildren(
+    put(timeline, 
       ...drift.slice(0, shownDrift).map((d) => h('li', { dataset: { rule: d.rule } }, h('time', fmtTime(d.time)), h('a', { href: `#/rule/${enc(d.rule)}` }, shortRule(d.rule)), ' ', d.from ? resultBadge(d.from) : h('span.muted', 'new'), ' → ', resultBadge(d.to), d.paths.length ? h('span.muted', ' because of ', d.paths.slice(0, 5).join(', '), d.paths.length > 5 ? ` and ${d.paths.length - 5} more` : '') : null)),
     );
     driftMore.hidden = drift.length <= shownDrift;
@@ -468,7 +473,7 @@ async function hostPage(name) {
   const counts = latest?.counts ?? {};
   const compareA = h('select', { name: 'a' }, scans.map((s) => h('option', { value: s.id }, `#${s.id} ${fmtTime(s.startTime)} (${s.score?.toFixed(1) ?? '—'})`)));
   const compareB = h('select', { name: 'b' }, scans.map((s, i) => h('option', { value: s.id, selected: i === 1 }, `#${s.id} ${fmtTime(s.startTime)} (${s.score?.toFixed(1) ?? '—'})`)));
-  main.replaceChildren(
+  put(main, 
     h('h1', name),
     latest
       ? h('div.cards', h('div.card', h('b', latest.score?.toFixed(1) ?? '—'), 'score'), ...['fail', 'pass', 'error', 'notapplicable'].map((k) => h('div.card', h('b', countOf(counts, k)), k)), h('div.card', h('b', fmtTime(latest.startTime)), shortProfile(latest.profile ?? 'default selection')))
@@ -502,12 +507,12 @@ async function hostPage(name) {
 function drawHistory(el, scans) {
   const points = [...scans].filter((s) => typeof s.score === 'number').sort((a, b) => a.startTime.localeCompare(b.startTime));
   if (points.length < 2 || typeof window.uPlot !== 'function') {
-    el.replaceChildren(h('p.muted', points.length < 2 ? 'One scan so far: the history starts with the next.' : 'The chart library did not load.'));
+    put(el, h('p.muted', points.length < 2 ? 'One scan so far: the history starts with the next.' : 'The chart library did not load.'));
     return;
   }
   const data = [points.map((s) => Date.parse(s.startTime) / 1000), points.map((s) => s.score), points.map((s) => countOf(s.counts, 'fail'))];
   const width = Math.max(320, el.clientWidth - 16);
-  el.replaceChildren();
+  put(el, );
   // eslint-disable-next-line no-new
   new window.uPlot(
     {
@@ -529,7 +534,7 @@ async function rulePage(ruleId) {
   const r = await getJson(`rules/${enc(ruleId)}`);
   const failing = r.hosts.filter((x) => x.result === 'fail' || x.result === 'error');
   const side = h('div.side#evidence');
-  main.replaceChildren(
+  put(main, 
     h('h1', shortRule(ruleId)),
     h('p.muted', ruleId),
     h('div.cards', ...['fail', 'pass', 'error', 'notapplicable'].map((k) => h('div.card', h('b', countOf(r.counts, k)), k)), r.severity ? h('div.card', h('b', r.severity), 'severity') : null),
@@ -542,7 +547,7 @@ async function rulePage(ruleId) {
   );
   const shown = failing.slice(0, 6);
   const scans = await Promise.all(shown.map((x) => getJson(`scans/${x.scanId}`).catch(() => null)));
-  side.replaceChildren(
+  put(side, 
     ...shown.map((x, i) => {
       const rule = scans[i]?.document?.rules?.find((y) => y.id === ruleId);
       return h('section.card', { dataset: { host: x.host } }, h('h2', x.host, ' ', resultBadge(x.result)), rule ? [h('p', rule.title), ...evidence(rule)] : h('p.muted', 'The scan’s rule results were pruned by retention.'));
@@ -563,7 +568,7 @@ async function comparePage(params) {
   const pickB = h('select', { name: 'hostB' }, hosts.map((x, i) => h('option', { value: x.latest?.id ?? '', disabled: !x.latest, selected: i === 1 }, x.name)));
   const form = h('div.toolbar', 'Latest scan of ', pickA, ' against ', pickB, h('button', { type: 'button', onclick: () => (location.hash = `#/compare?a=${pickA.value}&b=${pickB.value}`) }, 'Compare'));
   if (!a || !b) {
-    main.replaceChildren(h('h1', 'Compare'), h('p', 'Two scans side by side: pick two hosts here, or two scans of one host on its page.'), form);
+    put(main, h('h1', 'Compare'), h('p', 'Two scans side by side: pick two hosts here, or two scans of one host on its page.'), form);
     document.body.dataset.page = 'compare';
     return;
   }
@@ -573,7 +578,7 @@ async function comparePage(params) {
   const better = d.changed.filter((c) => c.from !== 'pass' && c.to === 'pass');
   const other = d.changed.filter((c) => !worse.includes(c) && !better.includes(c));
   const table = (rows) => h('table', h('thead', h('tr', h('th', 'Rule'), h('th', label(d.a)), h('th', label(d.b)))), h('tbody', rows.map((c) => h('tr', h('td', h('a', { href: `#/rule/${enc(c.rule)}` }, shortRule(c.rule))), h('td', resultBadge(c.from)), h('td', resultBadge(c.to))))));
-  main.replaceChildren(
+  put(main, 
     h('h1', 'Compare'),
     form,
     h('p', `${d.changed.length} rules differ; ${d.onlyA.length} only in the first, ${d.onlyB.length} only in the second.`),
@@ -604,7 +609,7 @@ async function route() {
     else await fleetPage();
   } catch (e) {
     if (e instanceof Unauthorized) return showLogin(token() ? 'The token was refused.' : undefined);
-    main.replaceChildren(h('h1', 'Something went wrong'), h('p.error-box', e.message), h('p', h('a', { href: '#/' }, 'Back to the fleet')));
+    put(main, h('h1', 'Something went wrong'), h('p.error-box', e.message), h('p', h('a', { href: '#/' }, 'Back to the fleet')));
     document.body.dataset.page = 'error';
   }
   window.scrollTo(0, 0);
