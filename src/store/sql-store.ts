@@ -5,6 +5,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { JsonScan } from '../results/json-report.js';
 import type { Db, Param, Row, Sql } from './db.js';
+import { TREND_KEEP } from './schema.js';
 import {
   DEFAULT_FULL_SCANS_PER_HOST,
   StoreError,
@@ -199,11 +200,16 @@ export class SqlResultsStore implements ResultsStore {
         await sql.run(`INSERT INTO rule_results (scan_id, rule_id, result) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`, part.flatMap(([r, c]) => [scanId, r, c]));
       }
       // the host's latest scan, its rule state (only when this scan is the newest: an old scan ingested late changes neither)
-      const cur = await sql.all<{ latest_time: string | null }>('SELECT latest_time FROM hosts WHERE id = ?', [hid]);
+      const cur = await sql.all<{ latest_time: string | null; trend: string }>('SELECT latest_time, trend FROM hosts WHERE id = ?', [hid]);
       const isLatest = cur[0]?.latest_time == null || String(cur[0].latest_time) <= start;
+      // the recent scores, in time order (a late old scan takes its place), the newest TREND_KEEP
+      const trend = JSON.parse(String(cur[0]?.trend ?? '[]')) as Array<{ time: string; score: number | null }>;
+      const at = trend.findIndex((t) => t.time > start);
+      trend.splice(at < 0 ? trend.length : at, 0, { time: start, score: score ? Number(score.score) : null });
+      if (trend.length > TREND_KEEP) trend.splice(0, trend.length - TREND_KEEP);
       await sql.run(
-        `UPDATE hosts SET scan_count = scan_count + 1${isLatest ? ', latest_scan = ?, latest_time = ?' : ''} WHERE id = ?`,
-        isLatest ? [scanId, start, hid] : [hid],
+        `UPDATE hosts SET scan_count = scan_count + 1, trend = ?${isLatest ? ', latest_scan = ?, latest_time = ?' : ''} WHERE id = ?`,
+        isLatest ? [JSON.stringify(trend), scanId, start, hid] : [JSON.stringify(trend), hid],
       );
       if (isLatest) {
         for (let i = 0; i < entries.length; i += CHUNK) {
@@ -280,26 +286,10 @@ export class SqlResultsStore implements ResultsStore {
 
   async hosts(opts: { readonly trend?: number } = {}): Promise<HostSummary[]> {
     const rows = await this.db.all(
-      `SELECT h.name AS host_name, h.groups, h.os, h.scan_count, h.last_drift, ${SUMMARY_COLS}
+      `SELECT h.name AS host_name, h.groups, h.os, h.scan_count, h.last_drift, h.trend, ${SUMMARY_COLS}
        FROM hosts h LEFT JOIN scans s ON s.id = h.latest_scan ORDER BY h.name`,
     );
-    const trend = clampLimit(opts.trend, 0, 100);
-    const trends = new Map<string, Array<{ time: string; score: number | null }>>();
-    if (trend > 0) {
-      // one indexed range read per host would be 1,000 round trips: a window function reads them in one query
-      const t = await this.db.all<{ name: string; start_time: string; score: number | null }>(
-        `SELECT name, start_time, score FROM (
-           SELECT h.name, s.start_time, s.score, ROW_NUMBER() OVER (PARTITION BY s.host_id ORDER BY s.start_time DESC, s.id DESC) AS rn
-           FROM scans s JOIN hosts h ON h.id = s.host_id) t
-         WHERE rn <= ? ORDER BY name, start_time`,
-        [trend],
-      );
-      for (const r of t) {
-        const list = trends.get(String(r.name)) ?? [];
-        list.push({ time: String(r.start_time), score: r.score == null ? null : Number(r.score) });
-        trends.set(String(r.name), list);
-      }
-    }
+    const trend = clampLimit(opts.trend, 0, TREND_KEEP);
     return rows.map((r) => ({
       name: String(r.host_name),
       group: JSON.parse(String(r.groups)) as string[],
@@ -307,7 +297,7 @@ export class SqlResultsStore implements ResultsStore {
       scans: Number(r.scan_count),
       latest: r.id == null ? null : summaryOf({ ...r, host: r.host_name }),
       lastDrift: r.last_drift == null ? null : String(r.last_drift),
-      ...(trend > 0 ? { trend: trends.get(String(r.host_name)) ?? [] } : {}),
+      ...(trend > 0 ? { trend: (JSON.parse(String(r.trend)) as Array<{ time: string; score: number | null }>).slice(-trend) } : {}),
     }));
   }
 

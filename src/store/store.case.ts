@@ -136,6 +136,8 @@ export function resultsStoreCases(name: string, open: (fullScansPerHost?: number
         assert.deepEqual(rule.hosts.map((x) => [x.host, x.result, x.scanId]), [['h', 'pass', a]], 'a late old scan does not change the current state');
         const list = await s.scans('h');
         assert.deepEqual(list.map((x) => x.id), [a, b], 'newest first');
+        const [h] = await s.hosts({ trend: 10 });
+        assert.deepEqual(h?.trend, [{ time: T(3), score: 0 }, { time: T(5), score: 100 }], 'the trend is in time order');
       }),
     );
 

@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { postgresSuiteOptions, startPostgres, type PostgresServer } from '../testing/postgres.js';
 import { defaultStorePath, openResultsStore, SCHEMA_VERSION, StoreError } from './index.js';
 import { fakeScan, resultsStoreCases } from './store.case.js';
+import { openSqlite } from './db.js';
+import { migrate } from './schema.js';
 
 const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-store-test-'));
@@ -49,6 +51,33 @@ describe('SQLite store', () => {
       assert.match(e.message, new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this vigil knows \\(${SCHEMA_VERSION}\\)`));
       return true;
     });
+  });
+
+  it('migrates a version 1 store: the hosts get their trend from the scans already there', async () => {
+    const path = join(dir, 'v1', 'results.db');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'v1'));
+    const db = openSqlite(path);
+    assert.equal(await migrate(db, path, 1), 1);
+    await db.run(`INSERT INTO hosts (id, name, scan_count, latest_scan, latest_time) VALUES (1, 'old', 2, 2, '2026-01-02T00:00:00.000Z')`);
+    for (const [id, day, score] of [[1, 1, 40], [2, 2, 60]] as const) {
+      await db.run(
+        `INSERT INTO scans (id, host_id, start_time, end_time, recorded_at, benchmark, profile, content_file, score, maximum, counts, rule_count, source)
+         VALUES (?, 1, ?, ?, ?, 'b', NULL, '/c', ?, 100, '{}', 0, 'scan')`,
+        [id, `2026-01-0${day}T00:00:00.000Z`, `2026-01-0${day}T00:00:00.000Z`, `2026-01-0${day}T00:00:00.000Z`, score],
+      );
+    }
+    await db.close();
+    const s = await openResultsStore(path);
+    try {
+      const [h] = await s.hosts({ trend: 5 });
+      assert.deepEqual(h?.trend, [{ time: '2026-01-01T00:00:00.000Z', score: 40 }, { time: '2026-01-02T00:00:00.000Z', score: 60 }]);
+      assert.equal(h?.latest?.id, 2);
+      await s.recordScan({ name: 'old' }, fakeScan({ r: 'pass' }, '2026-01-03T00:00:00Z'), { source: 'scan' });
+      assert.deepEqual((await s.hosts({ trend: 2 }))[0]?.trend?.map((t) => t.score), [60, 100]);
+    } finally {
+      await s.close();
+    }
   });
 
   it('refuses what is not a store: a bad spec, a directory, a non-SQLite file', async () => {
