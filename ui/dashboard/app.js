@@ -405,6 +405,7 @@ async function fixPanel(hostNames, area) {
 
 // ------------------------------------------------------------------ host
 
+const DRIFT_PAGE = 200;
 const RESULT_ORDER = ['fail', 'error', 'unknown', 'pass', 'notchecked', 'notapplicable', 'notselected', 'informational', 'fixed'];
 const hostState = { result: '', severity: '', text: '' };
 
@@ -441,7 +442,10 @@ function evidence(rule) {
 async function hostPage(name) {
   setTitle(name);
   const t0 = performance.now();
-  const [latest, { scans }, { drift }] = await Promise.all([getJson(`hosts/${enc(name)}/latest`).catch((e) => (e instanceof Unauthorized ? Promise.reject(e) : null)), getJson(`hosts/${enc(name)}/scans?limit=1000`), getJson(`hosts/${enc(name)}/drift?limit=10000`)]);
+  const [latest, { scans }, { drift }] = await Promise.all([getJson(`hosts/${enc(name)}/latest`).catch((e) => (e instanceof Unauthorized ? Promise.reject(e) : null)), getJson(`hosts/${enc(name)}/scans?limit=1000`), getJson(`hosts/${enc(name)}/drift?limit=${DRIFT_PAGE + 1}`)]);
+  // the newest events first; more are fetched on demand (a busy host has tens of thousands)
+  let driftComplete = drift.length <= DRIFT_PAGE;
+  if (!driftComplete) drift.length = DRIFT_PAGE;
   const rules = [...(latest?.document?.rules ?? [])].sort((a, b) => RESULT_ORDER.indexOf(a.result) - RESULT_ORDER.indexOf(b.result) || a.title.localeCompare(b.title));
   const list = h('div#rules');
   const renderRules = () => {
@@ -460,13 +464,28 @@ async function hostPage(name) {
     );
   };
   const timeline = h('ul.timeline#drift');
-  let shownDrift = 200;
-  const driftMore = h('button', { type: 'button', onclick: () => ((shownDrift += 1000), renderDrift()) }, 'Show more');
+  const driftTitle = () => `Drift (${drift.length}${driftComplete ? '' : '+'})`;
+  const driftMore = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        const want = Math.min(10_000, drift.length * 5);
+        const more = (await getJson(`hosts/${enc(name)}/drift?limit=${want + 1}`)).drift;
+        driftComplete = more.length <= want || want >= 10_000;
+        drift.splice(0, drift.length, ...more.slice(0, want));
+        renderDrift();
+      },
+    },
+    'Show older events',
+  );
   const renderDrift = () => {
+    const h2 = [...main.querySelectorAll('h2')].find((x) => x.textContent.startsWith('Drift'));
+    if (h2) h2.textContent = driftTitle();
     put(timeline, 
-      ...drift.slice(0, shownDrift).map((d) => h('li', { dataset: { rule: d.rule } }, h('time', fmtTime(d.time)), h('a', { href: `#/rule/${enc(d.rule)}` }, shortRule(d.rule)), ' ', d.from ? resultBadge(d.from) : h('span.muted', 'new'), ' → ', resultBadge(d.to), d.paths.length ? h('span.muted', ' because of ', d.paths.slice(0, 5).join(', '), d.paths.length > 5 ? ` and ${d.paths.length - 5} more` : '') : null)),
+      ...drift.map((d) => h('li', { dataset: { rule: d.rule } }, h('time', fmtTime(d.time)), h('a', { href: `#/rule/${enc(d.rule)}` }, shortRule(d.rule)), ' ', d.from ? resultBadge(d.from) : h('span.muted', 'new'), ' → ', resultBadge(d.to), d.paths.length ? h('span.muted', ' because of ', d.paths.slice(0, 5).join(', '), d.paths.length > 5 ? ` and ${d.paths.length - 5} more` : '') : null)),
     );
-    driftMore.hidden = drift.length <= shownDrift;
+    driftMore.hidden = driftComplete;
   };
   const chart = h('div.chart#history');
   const sel = (name, values) => h('select', { name, onchange: (e) => ((hostState[name] = e.target.value), renderRules()) }, h('option', { value: '' }, 'all'), values.map((v) => h('option', { value: v, selected: hostState[name] === v }, v)));
@@ -481,7 +500,7 @@ async function hostPage(name) {
     h('h2', 'Score history'),
     chart,
     scans.length > 1 ? h('div.toolbar', 'Compare scan ', compareA, ' with ', compareB, h('button', { type: 'button', onclick: () => (location.hash = `#/compare?a=${compareA.value}&b=${compareB.value}`) }, 'Compare')) : null,
-    h('h2', `Drift (${drift.length})`),
+    h('h2', driftTitle()),
     drift.length ? timeline : h('p.muted', 'No drift recorded.'),
     driftMore,
     h('h2', 'Latest results'),
@@ -495,10 +514,9 @@ async function hostPage(name) {
   driftListeners.add((d) => {
     if (d.host !== name) return;
     drift.unshift(d);
-    renderDrift();
     const h2 = [...main.querySelectorAll('h2')].find((x) => x.textContent.startsWith('Drift'));
-    if (h2) h2.textContent = `Drift (${drift.length})`;
     if (!timeline.isConnected) h2?.nextElementSibling?.replaceWith(timeline);
+    renderDrift();
   });
   document.body.dataset.renderMs = String(Math.round(performance.now() - t0));
   document.body.dataset.page = 'host';
