@@ -11,8 +11,14 @@
 // store's size. Runs on SQLite,
 // and on a throwaway PostgreSQL 15 (src/testing/postgres.ts) when installed.
 //
+// With --browser, the dashboard (daemon/dashboard.ts) is served too and timed
+// in headless Chromium (Debian's, through playwright-core): the fleet page's
+// first render (navigation to the table drawn, and the page's own figure:
+// fetch + render), and the host page with 10,000 drift events (targets
+// 1 s and 500 ms), three times each, the median printed.
+//
 // Usage: node --import tsx bench/store.mjs [--hosts N] [--rules N] [--scans N]
-//          [--drift N] [--samples N] [--only sqlite|pg] [--dir DIR]
+//          [--drift N] [--samples N] [--only sqlite|pg] [--dir DIR] [--browser]
 // Scans are generated: each host starts from a random pass/fail mix and
 // flips about 2% of its rules per scan; failing rules carry a message as
 // evidence. Results are seeded, so runs are comparable.
@@ -25,6 +31,7 @@ const { openResultsStore } = await import('../src/store/index.ts');
 const { createServeApi } = await import('../src/daemon/serve.ts');
 const { listen } = await import('../src/daemon/listen.ts');
 const { postgresMissing, startPostgres } = await import('../src/testing/postgres.ts');
+const { mountDashboard } = await import('../src/daemon/dashboard.ts');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -39,6 +46,7 @@ const SAMPLES = Number(opt('samples', 200));
 const ONLY = opt('only', '');
 const PARENT = opt('dir', tmpdir());
 const TOKEN = 'bench-token-0123456789';
+const BROWSER = args.includes('--browser');
 
 // seeded PRNG (mulberry32)
 let seed = 0x5eed;
@@ -194,6 +202,43 @@ async function measure(base, hostNames, store) {
   return out;
 }
 
+/** The dashboard's pages in headless Chromium: median of three loads each. */
+async function browserFigures(url, busyHost) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await context.addInitScript(`sessionStorage.setItem('vigil-token', ${JSON.stringify(TOKEN)})`);
+    const page = await context.newPage();
+    const time = async (hash, page_, selector) => {
+      const out = [];
+      for (let i = 0; i < 4; i++) {
+        await page.goto('about:blank');
+        const t = performance.now();
+        await page.goto(url + hash);
+        await page.waitForSelector(`body[data-page=${page_}] ${selector}`, { timeout: 60_000 });
+        const wall = performance.now() - t;
+        const own = Number(await page.getAttribute('body', 'data-render-ms'));
+        if (i > 0) out.push({ wall, own });
+      }
+      out.sort((a, b) => a.wall - b.wall);
+      return out[1];
+    };
+    const fleet = await time('#/', 'fleet', 'table#fleet tbody tr');
+    const rows = await page.locator('table#fleet tbody tr').count();
+    const host = await time(`#/host/${busyHost}`, 'host', '#drift li');
+    const drift = await page.locator('#drift li').count();
+    console.log(`dashboard, headless Chromium (median of 3 loads):`);
+    console.log(`  fleet page, ${rows} hosts with 30-scan trends: ${fleet.wall.toFixed(0)} ms from navigation (fetch + render ${fleet.own} ms); target <= 1000 ms: ${fleet.wall <= 1000 ? 'PASS' : 'MISS'}`);
+    console.log(`  host page, 10,000 drift events (${drift} drawn, the rest on demand): ${host.wall.toFixed(0)} ms from navigation (fetch + render ${host.own} ms); target <= 500 ms: ${host.wall <= 500 ? 'PASS' : 'MISS'}`);
+  } finally {
+    await browser.close();
+  }
+}
+
 function dirSize(dir) {
   let n = 0;
   for (const f of readdirSync(dir)) n += statSync(join(dir, f)).size;
@@ -214,6 +259,7 @@ async function run(kind) {
     const { hostNames, secs, rate } = await fill(store, kind === 'pg' ? 4 : 1);
     console.log(`fill: ${secs.toFixed(1)} s, ${rate.toFixed(0)} scans/s`);
     const api = createServeApi(store, { token: TOKEN });
+    mountDashboard(api.app, store);
     const server = await listen(api.app, '127.0.0.1:0', { token: TOKEN });
     try {
       const rows = await measure(`http://${server.address}`, hostNames, store);
@@ -223,6 +269,7 @@ async function run(kind) {
       for (const r of rows) console.log(`${r.name.padEnd(28)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.c50.toFixed(1).padStart(8)} ${r.c95.toFixed(1).padStart(8)} ${String(r.bytes).padStart(10)}`);
       const worst = rows.reduce((a, b) => (b.p95 > a.p95 ? b : a));
       console.log(`worst p95: ${worst.name} ${worst.p95.toFixed(1)} ms (target <= 100 ms): ${worst.p95 <= 100 ? 'PASS' : 'MISS'}`);
+      if (BROWSER) await browserFigures(`http://${server.address}/`, hostNames[0]);
     } finally {
       api.closeStreams();
       await server.close();

@@ -14,6 +14,7 @@ interface ServeFlags {
   keepScans?: string;
   maxBody?: string;
   logFormat: string;
+  contentDir?: string;
 }
 
 const positiveInt = (v: string | undefined, what: string): number | undefined => {
@@ -25,13 +26,14 @@ const positiveInt = (v: string | undefined, what: string): number | undefined =>
 export function registerServeCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('serve')
-    .description('serve the results store over HTTP: hosts, scans, rules across the fleet, diffs, drift, and ingest from vigil watch --report-to')
+    .description('serve the results store over HTTP, with a dashboard at /: hosts, scans, rules across the fleet, diffs, drift, and ingest from vigil watch --report-to')
     .option('--store <spec>', 'the results store: a SQLite file, or postgres://… (default: the user data directory)')
     .option('--listen <addr>', 'where to listen: 127.0.0.1:PORT, [::1]:PORT, HOST:PORT or unix:/path', '127.0.0.1:8470')
     .option('--token-file <file>', 'the bearer token every /api request needs (a file readable by its owner only); required')
     .option('--keep-scans <n>', 'full scans kept per host (older ones keep their summary); default 30')
     .option('--max-body <bytes>', 'largest ingest request body; default 33554432')
     .option('--log-format <format>', 'logs on stderr: text or json', 'text')
+    .option('--content-dir <dir>', "where the dashboard's fix downloads find a scan's data stream by name, when its own path does not exist here (default: the SCAP Security Guide's directory)")
     .action(async (o: ServeFlags) => {
       if (o.logFormat !== 'text' && o.logFormat !== 'json') throw new ContentError('invalid-value', `unknown --log-format ${o.logFormat}; choose text or json`);
       if (o.tokenFile === undefined) throw new ContentError('invalid-value', 'vigil serve needs --token-file: the API is never served without a token');
@@ -54,6 +56,7 @@ export function registerServeCommand(program: Command, io: CliIo, setExit: (code
               ...(keep !== undefined ? { fullScansPerHost: keep } : {}),
               ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
               logFormat: o.logFormat,
+              ...(o.contentDir !== undefined ? { contentDir: o.contentDir } : {}),
               onListening: (a) => io.err(`vigil serve: listening on ${a}\n`),
             },
             stop.signal,

@@ -6,6 +6,7 @@
 import { openResultsStore, redactUrl, isPostgresSpec } from '../store/index.js';
 import { listen, readTokenFile } from './listen.js';
 import { createLogger } from './log.js';
+import { mountDashboard } from './dashboard.js';
 import { createServeApi } from './serve.js';
 import type { Logger } from './types.js';
 
@@ -16,6 +17,8 @@ export interface ServeRunOptions {
   readonly fullScansPerHost?: number;
   readonly maxBodyBytes?: number;
   readonly logFormat: 'text' | 'json';
+  /** Where the dashboard's fix downloads look up a scan's data stream by name (default SSG's directory). */
+  readonly contentDir?: string;
   readonly onListening?: (address: string) => void;
 }
 
@@ -25,6 +28,7 @@ export async function runServe(opts: ServeRunOptions, signal: AbortSignal): Prom
   const store = await openResultsStore(opts.store, opts.fullScansPerHost !== undefined ? { retention: { fullScansPerHost: opts.fullScansPerHost } } : {});
   try {
     const api = createServeApi(store, { token, log, ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}) });
+    mountDashboard(api.app, store, opts.contentDir !== undefined ? { contentDir: opts.contentDir } : {});
     const server = await listen(api.app, opts.listen, { token, log });
     log.info('vigil serve: listening', { address: server.address, store: isPostgresSpec(opts.store) ? redactUrl(opts.store) : opts.store });
     opts.onListening?.(server.address);
