@@ -34,6 +34,8 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
   // test support: content builders, fake targets, the oscap oracle; below app, so that a model test that uses it does not pull in the app
   testing: { rank: 4.5, testOnly: true },
   app: { rank: 5 },
+  // safe remediation: rehearsal in a mount namespace, guards, the write-ahead journal, apply, verify, rollback
+  apply: { rank: 5.3 },
   // the long-running side: vigil watch's event sources, state store, HTTP API and notifications, over the app
   daemon: { rank: 5.5 },
   cli: { rank: 6 },
