@@ -15,7 +15,7 @@
  *   the scan (Node, Vigil) would stop the next scan of this host.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ChangeSet } from './change-set.js';
 import type { Sandbox } from './sandbox.js';
@@ -63,6 +63,46 @@ export async function sshdView(sb: Sandbox, op: Operator): Promise<SshdView | un
     settings.set(k, [...(settings.get(k) ?? []), ...m[2]!.split(/\s+/)]);
   }
   return { ok: true, settings };
+}
+
+const ACCUMULATE = new Set(['allowusers', 'denyusers', 'allowgroups', 'denygroups']);
+
+/**
+ * The settings of an sshd_config as sshd reads them outside any Match block
+ * (first value wins; the allow/deny lists accumulate; Include expanded in
+ * `view`), for when `sshd -T` cannot run (no privilege-separation user in a
+ * synthetic root). Match blocks are left out, so the answer is what applies
+ * to a connection no Match selects.
+ */
+export function parseSshdConfig(view: string, file = SSHD_CONFIG, depth = 0): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const text = readOr(join(view, file));
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
+    if (!m) continue;
+    const k = m[1]!.toLowerCase();
+    if (k === 'match') break;
+    const vals = m[2]!.split(/\s+/).filter(Boolean).map((v) => v.replace(/^"(.*)"$/, '$1'));
+    if (k === 'include' && depth < 8) {
+      for (const pat of vals) {
+        const abs = pat.startsWith('/') ? pat : posix.join('/etc/ssh', pat);
+        const dir = posix.dirname(abs);
+        const re = new RegExp(`^${posix.basename(abs).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        let names: string[] = [];
+        try {
+          names = readdirSync(join(view, dir)).filter((n) => re.test(n)).sort();
+        } catch {
+          // no such directory
+        }
+        for (const n of names) for (const [ik, iv] of parseSshdConfig(view, posix.join(dir, n), depth + 1)) if (!out.has(ik) || ACCUMULATE.has(ik)) out.set(ik, [...(ACCUMULATE.has(ik) ? (out.get(ik) ?? []) : []), ...iv]);
+      }
+      continue;
+    }
+    if (ACCUMULATE.has(k)) out.set(k, [...(out.get(k) ?? []), ...vals]);
+    else if (!out.has(k)) out.set(k, vals.map((v) => v.toLowerCase()));
+  }
+  return out;
 }
 
 /** sshd's pattern matching: `*` and `?`, `!` negation, comma lists. */
@@ -187,19 +227,17 @@ export async function runGuards(sb: Sandbox, cs: ChangeSet, root: string, op: Op
       const key = await ensureHostKey(sb).catch(() => undefined);
       const t = key ? await sb.exec(['sshd', '-t', '-f', SSHD_CONFIG, '-h', key], { timeoutMs: 20_000 }).catch((e: Error) => ({ code: 127, stderr: e.message })) : { code: 127, stderr: 'ssh-keygen failed' };
       if (t.code === 127) notes.push(`sshd -t could not run (${t.stderr.trim()}); the changed sshd configuration was not checked`);
-      else if (t.code !== 0 && baseline && !baseline.ok) notes.push(`sshd rejected the configuration before the change too (${baseline.error}); the change was not checked further`);
-      else if (t.code !== 0) findings.push({ guard: 'sshd', path: SSHD_CONFIG, message: `sshd -t rejects the changed configuration: ${t.stderr.trim()}` });
+      else if (t.code !== 0 && !(baseline && !baseline.ok)) findings.push({ guard: 'sshd', path: SSHD_CONFIG, message: `sshd -t rejects the changed configuration: ${t.stderr.trim()}` });
       else {
-        const after = await sshdView(sb, op);
+        if (t.code !== 0) notes.push(`sshd rejected the configuration before the change too (${baseline && !baseline.ok ? baseline.error : ''}); lockouts were checked from the files, outside Match blocks`);
+        const viewAfter = t.code === 0 ? await sshdView(sb, op) : undefined;
+        const afterSettings = viewAfter?.ok ? viewAfter.settings : parseSshdConfig(view);
+        const beforeSettings = baseline?.ok ? baseline.settings : parseSshdConfig(root);
         const home = op.home ?? passwdHome(view, op.user);
-        const groups = groupsOf(view, op.user);
-        const keys = hasAuthorizedKeys(view, home);
-        if (after?.ok) {
-          const now = sshdRefuses(after.settings, op, groups, keys);
-          const before = baseline?.ok ? sshdRefuses(baseline.settings, op, groupsOf(root, op.user), hasAuthorizedKeys(root, passwdHome(root, op.user))) : undefined;
-          if (now && !before) findings.push({ guard: 'sshd', path: SSHD_CONFIG, message: `the change locks ${op.user} out of SSH: ${now}` });
-          else if (now) notes.push(`sshd already refused ${op.user} before the change (${before}); not counted against it`);
-        } else if (after) notes.push(`sshd -T could not read the effective settings: ${after.error}`);
+        const now = sshdRefuses(afterSettings, op, groupsOf(view, op.user), hasAuthorizedKeys(view, home));
+        const before = sshdRefuses(beforeSettings, op, groupsOf(root, op.user), hasAuthorizedKeys(root, op.home ?? passwdHome(root, op.user)));
+        if (now && !before) findings.push({ guard: 'sshd', path: SSHD_CONFIG, message: `the change locks ${op.user} out of SSH: ${now}` });
+        else if (now) notes.push(`sshd already refused ${op.user} before the change (${before}); not counted against it`);
       }
     } else notes.push(`${SSHD_CONFIG} was removed by the fixes`);
   }

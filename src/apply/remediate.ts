@@ -16,6 +16,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import type { Checklist } from '../model/checklist.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { generateFix, type GeneratedFix } from '../app/generate-fix.js';
 import { WatchSession, type RuleOutcome } from '../app/watch-session.js';
@@ -30,6 +31,8 @@ export interface RemediateOptions {
   /** The data stream (or benchmark) to scan with. */
   readonly content: string;
   readonly profile?: string;
+  /** Picks the profile when none is named (as `vigil scan`). */
+  readonly chooseProfile?: (cl: Checklist) => string | undefined;
   readonly tailoringFile?: string;
   /** The root to remediate: an offline root directory, or `/` for this host (an explicit choice). */
   readonly root: string;
@@ -152,7 +155,7 @@ const sameContent = (a: PathState, b: PathState): boolean => {
 /** Runs the fixes in the sandbox. */
 async function runFix(sb: Sandbox, fix: GeneratedFix, fixType: 'bash' | 'ansible', timeoutMs: number): Promise<{ code: number | null; ms: number; log: string }> {
   if (fixType === 'bash') {
-    const r = await sb.exec(['bash', '-s'], { input: fix.text, timeoutMs });
+    const r = await sb.exec(['bash', '--norc', '--noprofile', '-s'], { input: fix.text, timeoutMs });
     return { code: r.code, ms: r.ms, log: r.stdout + r.stderr };
   }
   writeFileSync(join(sb.tmp, 'vigil-fix.yml'), fix.text);
@@ -165,11 +168,13 @@ async function runFix(sb: Sandbox, fix: GeneratedFix, fixType: 'bash' | 'ansible
 
 export async function remediate(opts: RemediateOptions): Promise<RemediateReport> {
   const say = opts.progress ?? (() => {});
-  const sessionOpts = { ...(opts.profile !== undefined ? { profile: opts.profile } : {}), ...(opts.tailoringFile !== undefined ? { tailoringFile: opts.tailoringFile } : {}) };
-  const unlock = opts.rehearseOnly ? () => {} : lock(opts.stateDir);
-  const session = WatchSession.open(opts.content, { ...sessionOpts, root: opts.root });
+  const tailoring = opts.tailoringFile !== undefined ? { tailoringFile: opts.tailoringFile } : {};
+  const session = WatchSession.open(opts.content, { ...(opts.profile !== undefined ? { profile: opts.profile } : opts.chooseProfile ? { chooseProfile: opts.chooseProfile } : {}), ...tailoring, root: opts.root });
+  const sessionOpts = { ...(session.profileId !== '(default)' ? { profile: session.profileId } : {}), ...tailoring };
+  let unlock = (): void => {};
   let sb: Sandbox | undefined;
   try {
+    if (!opts.rehearseOnly) unlock = lock(opts.stateDir);
     say(`scanning ${opts.root}`);
     const first = await session.evaluate();
     const before = first.outcomes;

@@ -51,7 +51,8 @@ export interface ExecOptions {
 /** Filesystems that are no part of a root's content: a mount of one of these below the root is not refused. */
 const VIRTUAL_FS = new Set(['proc', 'sysfs', 'devtmpfs', 'devpts', 'tmpfs', 'cgroup', 'cgroup2', 'mqueue', 'securityfs', 'debugfs', 'tracefs', 'pstore', 'bpf', 'configfs', 'fusectl', 'hugetlbfs', 'binfmt_misc', 'autofs', 'efivarfs', 'nsfs', 'rpc_pipefs']);
 
-const PATHS_EXCLUDED = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'proc', 'sys', 'dev', 'run', 'tmp']);
+/** paths mode: the host's, in the sandbox's skeleton root. */
+const HOST_DIRS = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 const unescapeMount = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
@@ -82,26 +83,39 @@ findmnt -rno TARGET | sort -u | while read -r m; do
   mount -o remount,bind,ro "$m" 2>/dev/null || true
 done
 if [ "$MODE" = chroot ]; then
-  for d in proc dev tmp run; do [ -d "$W/merged/$d" ] && [ ! -L "$W/merged/$d" ] || { echo "the root has no /$d directory to mount in its chroot" >&2; exit 3; }; done
-  mount -t proc proc "$W/merged/proc"
-  mount --rbind /dev "$W/merged/dev"
-  mount -t tmpfs vigil-tmp "$W/merged/tmp"
-  mount -t tmpfs vigil-run "$W/merged/run"
-  mkdir -p "$W/merged/run/sshd"
+  J=$W/merged
+  for d in proc dev tmp run; do [ -d "$J/$d" ] && [ ! -L "$J/$d" ] || { echo "the root has no /$d directory to mount in its chroot" >&2; exit 3; }; done
 else
-  for d in "$W"/merged/*; do
-    n=\${d##*/}
-    case " $EXCLUDED " in *" $n "*) continue;; esac
-    [ -d "$d" ] && [ ! -L "$d" ] || continue
-    if [ -d "/$n" ] && [ ! -L "/$n" ]; then mount --bind "$d" "/$n"; else echo "skipped /$n" >&2; fi
+  J=$W/skel
+  mount -t tmpfs -o mode=755 vigil-skel "$J"
+  for n in $HOSTDIRS; do
+    if [ -L "/$n" ]; then ln -s "$(readlink "/$n")" "$J/$n"
+    elif [ -d "/$n" ]; then mkdir "$J/$n"; mount --rbind "/$n" "$J/$n"; mount -o remount,bind,ro "$J/$n"
+    fi
   done
-  mount -t tmpfs vigil-tmp /tmp
-  mount -t tmpfs vigil-run /run
-  mkdir -p /run/sshd
+  for d in "$W"/merged/* "$W"/merged/.[!.]*; do
+    [ -e "$d" ] || [ -L "$d" ] || continue
+    n=${'$'}{d##*/}
+    case " $HOSTDIRS proc sys dev run tmp " in *" $n "*) echo "hidden /$n" >&2; continue;; esac
+    if [ -L "$d" ]; then ln -s "$(readlink "$d")" "$J/$n"
+    elif [ -d "$d" ]; then mkdir "$J/$n"; mount --bind "$d" "$J/$n"
+    elif [ -f "$d" ]; then : > "$J/$n"; mount --bind "$d" "$J/$n"
+    fi
+  done
+  mkdir "$J/.vigil-hostbin" "$J/proc" "$J/dev" "$J/tmp" "$J/run"
+  if [ ! -d "$W/merged/etc/alternatives" ] && [ -d /etc/alternatives ]; then
+    for a in /etc/alternatives/*; do t=$(readlink -f "$a") && [ -x "$t" ] && ln -s "$t" "$J/.vigil-hostbin/${'$'}{a##*/}" || true; done
+  fi
 fi
-echo ready
+mount -t proc proc "$J/proc"
+mount --rbind /dev "$J/dev"
+mount -t tmpfs vigil-tmp "$J/tmp"
+mount -t tmpfs vigil-run "$J/run"
+mkdir -p "$J/run/sshd"
+[ "$MODE" = chroot ] || mount -o remount,ro "$J"
+echo "ready"
 read -r _ || true
-`.replace('\\${', '${');
+`;
 
 export class Sandbox {
   private exited = false;
@@ -110,7 +124,7 @@ export class Sandbox {
     /** The work directory: upper/, work/, merged/. */
     readonly work: string,
     readonly mode: SandboxMode,
-    /** Top-level directories of the root the fixes cannot see (paths mode: no such directory on this host). */
+    /** Top-level entries of the root the fixes see as the host's (paths mode: usr, bin, lib…). */
     readonly hidden: readonly string[],
   ) {
     child.once('exit', () => (this.exited = true));
@@ -132,7 +146,12 @@ export class Sandbox {
 
   /** The sandbox's /tmp as the parent sees it (a place to hand files in). */
   get tmp(): string {
-    return this.mode === 'chroot' ? `${this.view}/tmp` : `/proc/${this.pid}/root/tmp`;
+    return `/proc/${this.pid}/root${this.jail}/tmp`;
+  }
+
+  /** The directory commands are chrooted into: the overlay, or (paths mode) the skeleton root over it. */
+  get jail(): string {
+    return join(this.work, this.mode === 'chroot' ? 'merged' : 'skel');
   }
 
   /** The path of the sandbox's /tmp/name inside the sandbox. */
@@ -151,10 +170,10 @@ export class Sandbox {
     }
     const mode = opts.mode ?? (hasBash(abs) ? 'chroot' : 'paths');
     const work = mkdtempSync(join(opts.workParent ?? tmpdir(), 'vigil-rehearse-'));
-    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(work, d));
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '-c', SETUP, 'vigil-sandbox', abs, work, mode], {
+    for (const d of ['upper', 'work', 'merged', 'skel']) mkdirSync(join(work, d));
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '--norc', '--noprofile', '-c', SETUP, 'vigil-sandbox', abs, work, mode], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EXCLUDED: [...PATHS_EXCLUDED].join(' ') },
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOSTDIRS: HOST_DIRS.join(' ') },
     });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -171,14 +190,14 @@ export class Sandbox {
       rmSync(work, { recursive: true, force: true });
       throw new SandboxError(`the rehearsal namespace could not be set up (root and overlayfs are needed): ${err.trim() || 'unshare failed'}`);
     }
-    const hidden = [...err.matchAll(/^skipped (\/\S+)$/gm)].map((m) => m[1]!);
+    const hidden = [...err.matchAll(/^hidden (\/\S+)$/gm)].map((m) => m[1]!);
     return new Sandbox(child, work, mode, hidden);
   }
 
   /** Runs a command inside the namespace (chrooted into the overlay in chroot mode). */
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.exited) return Promise.reject(new SandboxError('the rehearsal namespace is gone'));
-    const full = ['-t', String(this.pid), '-m', '--', ...(this.mode === 'chroot' ? ['chroot', `${this.work}/merged`] : []), 'env', '-i', ...Object.entries({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...opts.env }).map(([k, v]) => `${k}=${v}`), ...argv];
+    const full = ['-t', String(this.pid), '-m', '--', 'chroot', this.jail, 'env', '-i', ...Object.entries({ PATH: `${this.mode === 'paths' ? '/.vigil-hostbin:' : ''}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: '/tmp', LANG: 'C.UTF-8', ...opts.env }).map(([k, v]) => `${k}=${v}`), ...argv];
     const t0 = performance.now();
     return new Promise((res, rej) => {
       const c = spawn('nsenter', full, { stdio: ['pipe', 'pipe', 'pipe'] });

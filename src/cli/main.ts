@@ -12,6 +12,7 @@ import { registerScanCommand } from './scan-command.js';
 import { OutputError } from '../results/atomic-file.js';
 import { printable } from './terminal-text.js';
 import { registerWatchCommand } from './watch-command.js';
+import { registerRemediateCommand } from './remediate-command.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -105,6 +106,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   });
 
   registerWatchCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
+  registerRemediateCommand(program, cliIo, (code) => {
     exitCode = code;
   });
 
