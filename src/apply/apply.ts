@@ -47,6 +47,7 @@ export function applyChangeSet(journal: Journal, cs: ChangeSet, step: StepHook =
         return data;
       },
       journal.tempPrefix,
+      step,
     );
   }
   for (const c of [...changes].reverse()) {

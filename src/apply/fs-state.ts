@@ -110,19 +110,31 @@ export function captureState(path: string): { state: PathState; content?: Buffer
   return { state: base };
 }
 
+let syncing = true;
+
+/**
+ * Turns fsync off (tests only: the randomized crash tests kill processes,
+ * not machines, and a page cache survives a process; fsync there only
+ * costs minutes on a shared disk). The order of writes is unchanged.
+ */
+export function setFsync(on: boolean): void {
+  syncing = on;
+}
+
 /** Opens, writes and fsyncs a file; then fsyncs nothing else. */
 export function writeDurable(path: string, data: Uint8Array, mode = 0o600): void {
   const fd = openSync(path, 'w', mode);
   try {
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
+    if (syncing) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
 export function fsyncDir(dir: string): void {
+  if (!syncing) return;
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -167,7 +179,16 @@ export function setMetadata(path: string, state: Exclude<PathState, { type: 'abs
       if (!cur || !cur.equals(buf)) xattr().setAttributeSync(path, name, buf);
     }
   }
-  const ns = BigInt(state.mtimeNs);
+  setMtime(path, state.mtimeNs);
+}
+
+/**
+ * Sets a path's mtime (not following links). Node's utimes takes a
+ * double, so the time set is the recorded one to within 2 µs
+ * (docs/REMEDIATE.md); content, modes, owners, xattrs and links are exact.
+ */
+export function setMtime(path: string, mtimeNs: string): void {
+  const ns = BigInt(mtimeNs);
   const secs = Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
   lutimesSync(path, secs, secs);
 }
@@ -178,7 +199,7 @@ export function setMetadata(path: string, state: Exclude<PathState, { type: 'abs
  * kept (its contents are other paths' business); whatever of another type
  * is there is removed first. `content` gives a file's bytes.
  */
-export function restoreState(path: string, state: PathState, content: (sha: string) => Buffer, tempPrefix: string): void {
+export function restoreState(path: string, state: PathState, content: (sha: string) => Buffer, tempPrefix: string, step?: (label: string) => void): void {
   const cur = lstatOrUndefined(path);
   if (state.type === 'absent') {
     if (cur) removeTree(path);
@@ -195,6 +216,7 @@ export function restoreState(path: string, state: PathState, content: (sha: stri
   if (state.type === 'symlink') symlinkSync(state.target!, tmp);
   else writeDurable(tmp, content(state.sha256!), state.mode);
   setMetadata(tmp, state);
+  step?.(`renaming into ${path}`);
   if (cur?.isDirectory()) removeTree(path);
   renameSync(tmp, path);
   fsyncDir(dirname(path));
@@ -222,18 +244,25 @@ export function manifest(root: string): Map<string, PathState> {
   return out;
 }
 
-/** The differences between two manifests, one line each (empty when equal); directories' mtimes are left out when `ignoreDirMtime`. */
+/** The differences between two manifests, one line each (empty when equal); mtimes to within 2 µs (Node's utimes), directories' left out when `ignoreDirMtime`. */
 export function manifestDiff(a: ReadonlyMap<string, PathState>, b: ReadonlyMap<string, PathState>, opts: { ignoreDirMtime?: boolean } = {}): string[] {
   const out: string[] = [];
   const norm = (s: PathState | undefined): string => {
     if (!s) return 'missing';
-    if (opts.ignoreDirMtime && s.type === 'dir') return JSON.stringify({ ...s, mtimeNs: undefined });
-    return JSON.stringify(s);
+    if (s.type === 'absent') return JSON.stringify(s);
+    return JSON.stringify({ ...s, mtimeNs: undefined });
+  };
+  const near = (x: PathState | undefined, y: PathState | undefined): boolean => {
+    if (!x || !y || x.type === 'absent' || y.type === 'absent') return true;
+    if (opts.ignoreDirMtime && x.type === 'dir') return true;
+    const d = BigInt(x.mtimeNs) - BigInt(y.mtimeNs);
+    return d <= 2000n && d >= -2000n;
   };
   for (const k of new Set([...a.keys(), ...b.keys()])) {
     const x = norm(a.get(k));
     const y = norm(b.get(k));
     if (x !== y) out.push(`${k || '/'}: ${x} -> ${y}`);
+    else if (!near(a.get(k), b.get(k))) out.push(`${k || '/'}: mtime ${(a.get(k) as { mtimeNs: string }).mtimeNs} -> ${(b.get(k) as { mtimeNs: string }).mtimeNs}`);
   }
   return out.sort();
 }

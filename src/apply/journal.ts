@@ -129,7 +129,11 @@ export class Journal {
       fsyncDir(base);
       return new Journal(dir, record);
     } catch (e) {
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // the state directory is unusable; there is nothing of ours to remove
+      }
       const why = e instanceof Error ? e.message : String(e);
       throw new CheckpointError(`the checkpoint could not be written to ${stateDir} (${why}); nothing was applied`);
     }
@@ -180,7 +184,7 @@ export class Journal {
     for (const e of byDepth) {
       if (e.prior.type === 'absent' || e.parentOnly) continue;
       step(`restore ${e.path}`);
-      restoreState(onTarget(root, e.path), e.prior, (sha) => this.blob(sha), this.tempPrefix);
+      restoreState(onTarget(root, e.path), e.prior, (sha) => this.blob(sha), this.tempPrefix, step);
     }
     for (const e of [...byDepth].reverse()) {
       if (e.prior.type !== 'dir') continue;
