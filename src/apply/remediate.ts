@@ -15,7 +15,9 @@
  *    rolls back from the checkpoint.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
+import type { ReadChange } from '../target/read-index.js';
+import type { InputRead } from '../target/reads.js';
 import type { Checklist } from '../model/checklist.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { generateFix, type GeneratedFix } from '../app/generate-fix.js';
@@ -266,9 +268,7 @@ async function applyAndVerify(
   } catch (e) {
     return rollback(`the apply failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const changed = changedPaths(cs);
-  const dirs = [...new Set(cs.changes.filter((c) => c.kind !== 'changed').map((c) => posix.dirname(c.path)))];
-  const affected = [...session.affected({ paths: changed, dirs }).keys()];
+  const affected = [...session.affected(readChange(cs)).keys()];
   say(`verifying: ${affected.length} of ${before.size} rules read what changed`);
   let verify: VerifyReport;
   try {
@@ -290,6 +290,29 @@ async function applyAndVerify(
   if (missed.length) return { ...rollback(`${missed.length} rules the rehearsal fixed still fail on the root (${missed.slice(0, 5).join(', ')})`), verify };
   journal.setPhase('verified');
   return { ...report, checkpoint: journal.id, outcome: 'applied', verify };
+}
+
+/** Where the probes read packages and units from files: a change there is a change of the `packages` or `systemd` input. */
+const INPUT_FILES: ReadonlyArray<{ prefix: string; input: InputRead }> = [
+  { prefix: '/var/lib/dpkg/', input: { kind: 'packages', key: '*' } },
+  { prefix: '/var/lib/rpm/', input: { kind: 'packages', key: '*' } },
+  { prefix: '/usr/lib/sysimage/rpm/', input: { kind: 'packages', key: '*' } },
+  { prefix: '/var/cache/apt/', input: { kind: 'packages', key: '*' } },
+  { prefix: '/etc/systemd/', input: { kind: 'systemd', key: '*' } },
+  { prefix: '/usr/lib/systemd/', input: { kind: 'systemd', key: '*' } },
+  { prefix: '/lib/systemd/', input: { kind: 'systemd', key: '*' } },
+];
+
+/**
+ * The change to the target, for the read index: every changed path (a
+ * path matches the reads of it, of anything below it, and the walks that
+ * reach it), and the inputs the changed files feed.
+ */
+export function readChange(cs: ChangeSet): ReadChange {
+  const paths = changedPaths(cs);
+  const inputs = new Map<string, InputRead>();
+  for (const p of paths) for (const f of INPUT_FILES) if (p.startsWith(f.prefix)) inputs.set(`${f.input.kind}:${f.input.key}`, f.input);
+  return { paths, inputs: [...inputs.values()] };
 }
 
 /** `vigil remediate --rollback ID`: undoes an applied change. */
