@@ -125,3 +125,53 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
     }
   });
 }
+
+export interface EvalRemediation {
+  readonly profile?: string;
+  readonly tailoringFile?: string;
+  readonly root?: string;
+  readonly stateDir?: string;
+  readonly yes?: boolean;
+  readonly force?: boolean;
+  readonly rules: readonly string[];
+  readonly skipRules: readonly string[];
+}
+
+/**
+ * `vigil xccdf eval --remediate`: after the evaluation, the failed rules
+ * go through the same rehearse → guard → checkpoint → apply → verify →
+ * rollback as `vigil remediate`, and each planned rule is reported as
+ * oscap reports a remediated one (`fixed` only when the verification
+ * re-scan says so). Returns the exit code.
+ */
+export async function remediateAfterEval(file: string, o: EvalRemediation, io: CliIo): Promise<number> {
+  const [{ remediate }, { defaultStateDir }] = await Promise.all([import('../apply/remediate.js'), import('../apply/journal.js')]);
+  io.out('--- Starting Remediation ---\n\n');
+  try {
+    const report = await remediate({
+      content: file,
+      ...(o.profile !== undefined ? { profile: o.profile } : {}),
+      ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
+      root: o.root ?? '/',
+      fixType: 'bash',
+      filter: { rule: o.rules, skipRule: o.skipRules },
+      yes: o.yes === true,
+      force: o.force === true,
+      stateDir: o.stateDir ?? defaultStateDir(io.env),
+      operator: { user: userInfo().username },
+    });
+    const fixed = new Set(report.outcome === 'applied' ? report.verify!.fixed : []);
+    for (const p of report.plan) io.out(`Rule\r\t${printable(p.rule)}\nResult\r\t${fixed.has(p.rule) ? 'fixed' : 'fail'}\n\n`);
+    if (report.checkpoint) io.out(`Checkpoint\r\t${report.checkpoint}\n`);
+    if (report.verify) io.out(`Verified\r\t${report.verify.rechecked} of ${report.verify.total} rules re-checked\n`);
+    io.out(`Remediation\r\t${report.outcome}${report.reason ? ` (${printable(report.reason)})` : ''}\n`);
+    if (report.outcome === 'refused' || report.outcome === 'rolled-back') return 1;
+    return report.failing - fixed.size > 0 ? 2 : 0;
+  } catch (e) {
+    if (e instanceof Error && (USER_ERRORS.includes(e.name) || /another vigil remediate/.test(e.message))) {
+      io.err(`vigil: error: ${printable(e.message)}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
