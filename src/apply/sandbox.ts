@@ -24,7 +24,7 @@
  * refused (the overlay would not show them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -103,9 +103,7 @@ else
     fi
   done
   mkdir "$J/.vigil-hostbin" "$J/proc" "$J/dev" "$J/tmp" "$J/run"
-  if [ ! -d "$W/merged/etc/alternatives" ] && [ -d /etc/alternatives ]; then
-    for a in /etc/alternatives/*; do t=$(readlink -f "$a") && [ -x "$t" ] && ln -s "$t" "$J/.vigil-hostbin/${'$'}{a##*/}" || true; done
-  fi
+  [ -d "$W/merged/etc/alternatives" ] || mount --bind "$W/hostbin" "$J/.vigil-hostbin"
 fi
 mount -t proc proc "$J/proc"
 mount --rbind /dev "$J/dev"
@@ -170,7 +168,8 @@ export class Sandbox {
     }
     const mode = opts.mode ?? (hasBash(abs) ? 'chroot' : 'paths');
     const work = mkdtempSync(join(opts.workParent ?? tmpdir(), 'vigil-rehearse-'));
-    for (const d of ['upper', 'work', 'merged', 'skel']) mkdirSync(join(work, d));
+    for (const d of ['upper', 'work', 'merged', 'skel', 'hostbin']) mkdirSync(join(work, d));
+    if (mode === 'paths') hostAlternatives(join(work, 'hostbin'));
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '--norc', '--noprofile', '-c', SETUP, 'vigil-sandbox', abs, work, mode], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOSTDIRS: HOST_DIRS.join(' ') },
@@ -226,6 +225,29 @@ export class Sandbox {
       clearTimeout(t);
     }
     rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * paths mode: the host's programs reached through /etc/alternatives (awk,
+ * editor…) point into the root's /etc, which has no such links in a
+ * synthetic root; links straight to the host's targets, first on PATH,
+ * keep them working.
+ */
+function hostAlternatives(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync('/etc/alternatives');
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    try {
+      const target = realpathSync(join('/etc/alternatives', n));
+      if (statSync(target).isFile()) symlinkSync(target, join(dir, n));
+    } catch {
+      // a dangling alternative
+    }
   }
 }
 
