@@ -107,6 +107,7 @@ else
 fi
 mount -t proc proc "$J/proc"
 mount --rbind /dev "$J/dev"
+[ -d "$J/dev/shm" ] && mount -t tmpfs -o mode=1777 vigil-shm "$J/dev/shm"
 mount -t tmpfs vigil-tmp "$J/tmp"
 mount -t tmpfs vigil-run "$J/run"
 mkdir -p "$J/run/sshd"
