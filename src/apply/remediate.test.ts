@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { CONTENT, prerequisites } from '../testing/oracle.js';
 import { remediateDataStream, TEST_PROFILE, TEST_RULE, type TestRule } from '../testing/remediate-content.js';
 import { buildSsgRoot, SSG_TARGETS } from '../testing/ssg-roots.js';
@@ -172,6 +173,49 @@ describe('vigil remediate on synthetic roots', () => {
     assert.match(no.reason!, /high-disruption or need a reboot .*issue.*--yes consents/);
     const yes = await remediate(opts(s, { yes: true }));
     assert.equal(yes.outcome, 'applied', yes.reason);
+  });
+
+  it('the guards refuse a PAM stack naming a module the root lacks, and a sudoers file visudo rejects', async () => {
+    const s = setup([{ name: 'pam', file: '/etc/pam.d/login', pattern: 'pam_vigil_missing', fix: 'echo "auth required pam_vigil_missing.so" >> /etc/pam.d/login' }], { '/etc/pam.d/login': 'auth required pam_unix.so\n' });
+    const pam = await remediate(opts(s, { rehearseOnly: true }));
+    assert.deepEqual(pam.guards!.map((g) => `${g.guard} ${g.path}`), ['pam /etc/pam.d/login']);
+    assert.match(pam.guards![0]!.message, /references pam_vigil_missing\.so, which the root does not have/);
+    const t = setup([{ name: 'sudo', file: '/etc/sudoers.d/bob', pattern: 'bob', fix: 'mkdir -p /etc/sudoers.d; echo "bob ALL=(ALL NOPASSWD ALL" > /etc/sudoers.d/bob' }]);
+    const sudo = await remediate(opts(t));
+    assert.equal(sudo.outcome, 'refused');
+    assert.deepEqual(sudo.guards!.map((g) => `${g.guard} ${g.path}`), ['sudoers /etc/sudoers.d/bob']);
+    assert.match(sudo.guards![0]!.message, /visudo -c rejects it: .*syntax error/s);
+  });
+
+  it('a fix cannot write outside the overlay, and the root moving after the rehearsal refuses the apply', async () => {
+    const escape = `/usr/vigil-escape-${process.pid}`;
+    const s = setup([{ name: 'issue', file: '/etc/issue', pattern: 'Authorized', fix: `touch ${escape} 2>/dev/null; echo "Authorized" > /etc/issue` }]);
+    try {
+      const r = await remediate(
+        opts(s, {
+          afterRehearsal: () => writeFileSync(join(s.root, 'etc/ssh/sshd_config'), 'PermitRootLogin prohibit-password\n'),
+        }),
+      );
+      assert.equal(existsSync(escape), false, 'the host is untouched');
+      assert.equal(r.outcome, 'refused');
+      assert.match(r.reason!, /the root changed since the rehearsal \(\/etc\/ssh\/sshd_config\); nothing was applied/);
+      assert.equal(readFileSync(join(s.root, 'etc/ssh/sshd_config'), 'utf8'), 'PermitRootLogin prohibit-password\n');
+      assert.equal(existsSync(join(s.root, 'etc/issue')), false);
+      assert.equal(Journal.open(s.state, r.checkpoint!).phase(), 'rolled-back');
+    } finally {
+      rmSync(escape, { force: true });
+    }
+  });
+
+  it('plans from a results file (--from): the failed rules of its TestResult', async () => {
+    const s = setup();
+    const results = join(s.state, '..', 'results.xml');
+    writeFileSync(join(s.root, 'etc/issue'), 'Authorized\n');
+    await evaluateXccdf(s.ds, { profile: TEST_PROFILE, root: s.root, resultsFile: results });
+    rmSync(join(s.root, 'etc/issue'));
+    const r = await remediate(opts(s, { from: results, rehearseOnly: true }));
+    assert.deepEqual(short(r.plan.map((p) => p.rule)), ['legacy', 'ssh_root'], 'issue passed when the results were written');
+    assert.deepEqual(short(r.rehearsal!.fixed), ['legacy', 'ssh_root']);
   });
 
   it('a full disk during the checkpoint applies nothing', { timeout: 120_000 }, async (t) => {

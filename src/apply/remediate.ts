@@ -54,6 +54,8 @@ export interface RemediateOptions {
   readonly step?: StepHook;
   /** How long the fixes may run in the rehearsal. */
   readonly fixTimeoutMs?: number;
+  /** Called between the rehearsal and the checkpoint (tests: the root changing meanwhile). */
+  readonly afterRehearsal?: () => void;
   /** Force a sandbox mode (tests); chosen from the root otherwise. */
   readonly sandboxMode?: SandboxMode;
 }
@@ -234,6 +236,7 @@ export async function remediate(opts: RemediateOptions): Promise<RemediateReport
     if (needsConsent.length && !opts.yes) return { ...withRehearsal, outcome: 'refused', reason: `${needsConsent.length} fixes are high-disruption or need a reboot (${needsConsent.slice(0, 5).join(', ')}); --yes consents` };
 
     // 4. checkpoint, apply, verify
+    opts.afterRehearsal?.();
     return await applyAndVerify(opts, session, before, cs, rehearsal, withRehearsal, say);
   } finally {
     await sb?.close();
