@@ -24,7 +24,7 @@
  * refused (the overlay would not show them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -168,7 +168,7 @@ export class Sandbox {
       throw new SandboxError(`the rehearsal cannot overlay ${abs}: it has mounts below it that an overlay would not show (${subs.slice(0, 5).join(', ')}${subs.length > 5 ? ', …' : ''}); rehearse each filesystem as its own root, or unmount them`);
     }
     const mode = opts.mode ?? (hasBash(abs) ? 'chroot' : 'paths');
-    const work = mkdtempSync(join(opts.workParent ?? tmpdir(), 'vigil-rehearse-'));
+    const work = mkdtempSync(join(opts.workParent ?? workParent(), 'vigil-rehearse-'));
     for (const d of ['upper', 'work', 'merged', 'skel', 'hostbin']) mkdirSync(join(work, d));
     if (mode === 'paths') hostAlternatives(join(work, 'hostbin'));
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '--norc', '--noprofile', '-c', SETUP, 'vigil-sandbox', abs, work, mode], {
@@ -250,6 +250,19 @@ function hostAlternatives(dir: string): void {
       // a dangling alternative
     }
   }
+}
+
+const OVERLAYFS_MAGIC = 0x794c7630;
+
+/** The temp dir, unless it is itself on overlayfs (a container), which cannot hold an upper layer: then /dev/shm. */
+function workParent(): string {
+  const t = tmpdir();
+  try {
+    if (statfsSync(t).type === OVERLAYFS_MAGIC && existsSync('/dev/shm')) return '/dev/shm';
+  } catch {
+    // keep the temp dir
+  }
+  return t;
 }
 
 function hasBash(root: string): boolean {
