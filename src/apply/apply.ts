@@ -9,7 +9,7 @@
  * the fixes, whose result could differ (docs/REMEDIATE.md, "Why the
  * change set is copied").
  */
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import type { ChangeSet } from './change-set.js';
 import { readFileSync } from 'node:fs';
 import { removeTree, restoreState, setMetadata, sha256 } from './fs-state.js';
@@ -57,9 +57,4 @@ export function applyChangeSet(journal: Journal, cs: ChangeSet, step: StepHook =
   }
   step('applied');
   journal.setPhase('applied');
-}
-
-/** The parent directories of the change set (for messages). */
-export function touchedDirs(cs: ChangeSet): string[] {
-  return [...new Set(cs.changes.map((c) => posix.dirname(c.path)))].sort();
 }

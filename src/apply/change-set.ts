@@ -143,12 +143,3 @@ export function readChangeSet(upper: string, lowerRoot: string): ChangeSet {
   walk('');
   return { changes, upper };
 }
-
-/** The change set as the text report prints it: one line per path, then the diffs. */
-export function describeChangeSet(cs: ChangeSet): string {
-  const lines: string[] = [];
-  const sign = { added: 'A', changed: 'M', removed: 'D' } as const;
-  for (const c of cs.changes) lines.push(`${sign[c.kind]} ${c.path}${c.after.type === 'dir' || c.before.type === 'dir' ? '/' : ''}${c.meta.length ? `  (${c.meta.join(', ')})` : ''}`);
-  for (const c of cs.changes) if (c.diff) lines.push(c.diff.trimEnd());
-  return lines.join('\n') + (lines.length ? '\n' : '');
-}
