@@ -155,6 +155,20 @@ describe('vigil remediate on synthetic roots', () => {
     assert.deepEqual(manifestDiff(before, manifest(s.root)), []);
   });
 
+  it('an interruption before the checkpoint applies nothing; one after the apply rolls back', async () => {
+    const s = setup();
+    const before = manifest(s.root);
+    const early = new AbortController();
+    early.abort();
+    await assert.rejects(remediate(opts(s, { signal: early.signal })));
+    assert.deepEqual(manifestDiff(before, manifest(s.root)), []);
+    const late = new AbortController();
+    const r = await remediate(opts(s, { signal: late.signal, step: (label) => label === 'applied' && late.abort() }));
+    assert.equal(r.outcome, 'rolled-back');
+    assert.match(r.reason!, /interrupted after the apply, before the verification; rolled back/);
+    assert.deepEqual(manifestDiff(before, manifest(s.root)), []);
+  });
+
   it('a fix that breaks a passing rule is a regression: refused', async () => {
     const s = setup([{ name: 'issue', file: '/etc/issue', pattern: 'Authorized', fix: 'echo "Authorized" > /etc/issue; echo clobbered > /etc/keep' }]);
     const r = await remediate(opts(s));

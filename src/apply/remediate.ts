@@ -54,6 +54,12 @@ export interface RemediateOptions {
   readonly step?: StepHook;
   /** How long the fixes may run in the rehearsal. */
   readonly fixTimeoutMs?: number;
+  /**
+   * SIGINT/SIGTERM: before the checkpoint, stops with nothing applied;
+   * after the apply, rolls back. The apply itself is never interrupted
+   * half-way (a crash there is what `recover` is for).
+   */
+  readonly signal?: AbortSignal;
   /** Called between the rehearsal and the checkpoint (tests: the root changing meanwhile). */
   readonly afterRehearsal?: () => void;
   /** Force a sandbox mode (tests); chosen from the root otherwise. */
@@ -121,6 +127,11 @@ function regressions(before: ReadonlyMap<string, RuleOutcome>, after: ReadonlyMa
   return [...after.values()].filter((o) => isBad(o.result) && isPass(before.get(o.rule)?.result)).map((o) => o.rule).sort();
 }
 
+/** SIGINT or SIGTERM before anything was applied. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
 /** One remediation at a time per state directory. */
 function lock(stateDir: string): () => void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -180,7 +191,10 @@ export async function remediate(opts: RemediateOptions): Promise<RemediateReport
   try {
     if (!opts.rehearseOnly) unlock = lock(opts.stateDir);
     say(`scanning ${opts.root}`);
-    const first = await session.evaluate();
+    const interrupted = (): void => {
+      if (opts.signal?.aborted) throw new InterruptedError('interrupted; nothing was applied');
+    };
+    const first = await session.evaluate(undefined, opts.signal);
     const before = first.outcomes;
     const failing = [...before.values()].filter((o) => isBad(o.result)).map((o) => o.rule);
 
@@ -195,6 +209,7 @@ export async function remediate(opts: RemediateOptions): Promise<RemediateReport
     const needsConsent = plan.filter((p) => p.disruption === 'high' || p.reboot).map((p) => p.rule);
 
     // 2. rehearse
+    interrupted();
     say(`rehearsing ${plan.length} fixes on an overlay of ${opts.root}`);
     sb = await Sandbox.open(opts.root, opts.sandboxMode ? { mode: opts.sandboxMode } : {});
     const sshBefore = await sshdView(sb, opts.operator);
@@ -203,7 +218,7 @@ export async function remediate(opts: RemediateOptions): Promise<RemediateReport
     let after: ReadonlyMap<string, RuleOutcome>;
     let scanMs: number;
     try {
-      const r = await rescan.evaluate();
+      const r = await rescan.evaluate(undefined, opts.signal);
       after = r.outcomes;
       scanMs = r.durationMs;
     } finally {
@@ -237,6 +252,7 @@ export async function remediate(opts: RemediateOptions): Promise<RemediateReport
 
     // 4. checkpoint, apply, verify
     opts.afterRehearsal?.();
+    interrupted();
     return await applyAndVerify(opts, session, before, cs, rehearsal, withRehearsal, say);
   } finally {
     await sb?.close();
@@ -272,6 +288,7 @@ async function applyAndVerify(
     return rollback(`the apply failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const affected = [...session.affected(readChange(cs)).keys()];
+  if (opts.signal?.aborted) return rollback('interrupted after the apply, before the verification');
   say(`verifying: ${affected.length} of ${before.size} rules read what changed`);
   let verify: VerifyReport;
   try {

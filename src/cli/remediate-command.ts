@@ -32,7 +32,7 @@ interface RemediateFlags extends FilterFlags {
   list?: boolean;
 }
 
-const USER_ERRORS = ['SandboxError', 'CheckpointError', 'JournalError'];
+const USER_ERRORS = ['SandboxError', 'CheckpointError', 'JournalError', 'InterruptedError'];
 
 export function registerRemediateCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const cmd = program
@@ -60,6 +60,7 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
     const { defaultStateDir, Journal, recover } = await import('../apply/journal.js');
     const stateDir = o.stateDir ?? defaultStateDir(io.env);
     const json = o.format === 'json';
+    let stop: AbortController | undefined;
     const print = (value: unknown, text: string): void => io.out(json ? JSON.stringify(value, null, 2) + '\n' : printable(text, { multiline: true }));
     try {
       if (o.list) {
@@ -93,7 +94,12 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
         if (chosen.note) io.err(`vigil: ${chosen.note}\n`);
       }
       const { remediate } = await import('../apply/remediate.js');
+      stop = new AbortController();
+      const onSignal = (): void => stop!.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       const report = await remediate({
+        signal: stop.signal,
         content,
         ...(profile !== undefined ? { profile } : { chooseProfile: (await import('../app/scan.js')).defaultProfile }),
         ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
@@ -107,6 +113,9 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
         stateDir,
         operator: { user: o.operator ?? userInfo().username },
         progress: json ? () => {} : (m) => io.err(`vigil: ${m}\n`),
+      }).finally(() => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
       });
       const { renderRemediation } = await import('./remediate-text.js');
       print(report, renderRemediation(report));
@@ -116,6 +125,11 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
       else if (planned > 0 && stillFailing > 0) setExit(2);
       else setExit(0);
     } catch (e) {
+      if (stop?.signal.aborted) {
+        io.err('vigil: error: interrupted; nothing was applied\n');
+        setExit(1);
+        return;
+      }
       if (e instanceof Error && (USER_ERRORS.includes(e.name) || /another vigil remediate/.test(e.message))) {
         io.err(`vigil: error: ${printable(e.message)}\n`);
         setExit(1);
