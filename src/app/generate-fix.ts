@@ -27,6 +27,8 @@ export interface GenerateFixOptions {
   /** Results-based: the TestResult (its id, or the end of it; '' for the only one). */
   readonly resultId?: string;
   readonly filter?: FilterArguments;
+  /** Only these rules (besides the filter): `vigil remediate` passes the rules a fresh scan found failing. */
+  readonly onlyRules?: ReadonlySet<string>;
 }
 
 export interface GeneratedFix {
@@ -68,6 +70,7 @@ export function generateFix(input: string, opts: GenerateFixOptions): GeneratedF
   } else {
     rules = [...(resolved ?? resolveProfile(index, undefined)).rules];
   }
+  if (opts.onlyRules) rules = rules.filter((r) => opts.onlyRules!.has(r.id));
   const value = valueLookup(index, resolved, job.testResult);
   const plan = planRemediation({
     system: type.system,

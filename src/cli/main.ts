@@ -15,6 +15,7 @@ import { printable } from './terminal-text.js';
 import { registerWatchCommand } from './watch-command.js';
 import { registerFleetCommand } from './fleet-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerRemediateCommand } from './remediate-command.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -110,6 +111,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   });
 
   registerWatchCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
+  registerRemediateCommand(program, cliIo, (code) => {
     exitCode = code;
   });
 

@@ -16,7 +16,7 @@ export interface RemediationIo {
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
-interface FilterFlags {
+export interface FilterFlags {
   severity: string[];
   strategy: string[];
   complexity: string[];
@@ -27,7 +27,7 @@ interface FilterFlags {
   skipRule: string[];
 }
 
-function addFilterOptions(cmd: Command): Command {
+export function addFilterOptions(cmd: Command): Command {
   return cmd
     .option('--severity <list>', 'only rules of these severities (comma-separated: high,medium,low,info,unknown)', collect, [])
     .option('--strategy <list>', 'only fixes with these strategies (configure, disable, enable, patch, policy, restrict, update, combination, unknown)', collect, [])
@@ -39,7 +39,7 @@ function addFilterOptions(cmd: Command): Command {
     .option('--skip-rule <glob>', 'leave out rules whose id matches (repeatable)', collect, []);
 }
 
-function filterArguments(o: FilterFlags): FilterArguments {
+export function filterArguments(o: FilterFlags): FilterArguments {
   return {
     severity: o.severity,
     strategy: o.strategy,

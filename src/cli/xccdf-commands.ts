@@ -61,6 +61,10 @@ interface EvalFlags extends SshFlags {
   fetchRemoteResources?: boolean;
   root?: string;
   hostKernel?: boolean;
+  remediate?: boolean;
+  stateDir?: string;
+  yes?: boolean;
+  force?: boolean;
 }
 
 export function registerXccdfCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -82,7 +86,11 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
     .option('--oval-results', 'write OVAL results for each OVAL file into the current directory')
     .option('--fetch-remote-resources', 'refused: Vigil never downloads content')
     .option('--root <dir>', 'scan an offline root directory (or set OSCAP_PROBE_ROOT)')
-    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's"))
+    .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's")
+    .option('--remediate', 'then fix the failed rules as vigil remediate does: rehearse, guard, checkpoint, apply, verify, roll back on failure')
+    .option('--state-dir <dir>', 'with --remediate: where the journal lives')
+    .option('--yes', 'with --remediate: consent to high-disruption and reboot fixes')
+    .option('--force', 'with --remediate: apply despite guard findings or regressions in the rehearsal'))
     .action(async (file: string, o: EvalFlags) => {
       if (o.fetchRemoteResources) {
         throw new ContentError('unsupported', '--fetch-remote-resources is not supported: Vigil never downloads content. Fetch the remote components yourself and pass them as local files.');
@@ -131,6 +139,11 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
       for (const id of report.unknownRules) io.err(`WARNING: Rule '${printable(id)}' was not found in the benchmark.\n`);
       // an output that could not be saved is an error (1), whatever the rules gave, as with oscap
       setExit(failed ? 1 : exitCodeOf(report.testResult.ruleResults));
+      if (o.remediate && !failed && report.testResult.ruleResults.some((r) => r.result === 'fail')) {
+        const { remediateAfterEval } = await import('./remediate-command.js');
+        const evalOpts = { profile: o.profile, tailoringFile: o.tailoringFile, root, stateDir: o.stateDir, yes: o.yes, force: o.force };
+        setExit(await remediateAfterEval(file, { ...(Object.fromEntries(Object.entries(evalOpts).filter(([, v]) => v !== undefined)) as object), rules: o.rule, skipRules: o.skipRule }, io));
+      }
     });
 }
 

@@ -38,6 +38,8 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
   app: { rank: 5 },
   // fleets: inventories, --limit patterns, the fan-out of scans over many hosts with its breaker; over app, under daemon and cli
   fleet: { rank: 5.2 },
+  // safe remediation: rehearsal in a mount namespace, guards, the write-ahead journal, apply, verify, rollback
+  apply: { rank: 5.3 },
   // the long-running side: vigil watch's event sources, state store, HTTP API and notifications, over the app
   daemon: { rank: 5.5 },
   cli: { rank: 6 },

@@ -5,7 +5,7 @@
  * file (the benchmark with a TestResult appended, as `oscap xccdf eval
  * --results` writes it) and as an ARF report.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NS, benchmarkXml, body, dataStreamXml, ovalXml } from './content.js';
@@ -144,9 +144,17 @@ ${body(remediationDataStream())}
 `;
 }
 
-/** Writes files into a fresh temporary directory; returns their paths by name. */
+const made: string[] = [];
+
+/**
+ * Writes files into a fresh temporary directory; returns their paths by
+ * name. Every such directory is removed when the process exits: callers
+ * inside tests (one per case) used to leave them in /tmp.
+ */
 export function writeTemp(files: Record<string, string>): Record<string, string> & { dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-rem-'));
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  made.push(dir);
   const out: Record<string, string> = { dir };
   for (const [name, text] of Object.entries(files)) {
     const p = join(dir, name);
