@@ -7,6 +7,7 @@ import type { OutputFailure } from '../app/outputs.js';
 import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
 import type { RuleResult } from '../xccdf/result-types.js';
+import { shortId } from '../app/profile-id.js';
 import { subcommand } from './subcommand.js';
 import { printable } from './terminal-text.js';
 
@@ -117,7 +118,7 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         onStart: () => io.out('--- Starting Evaluation ---\n\n'),
         onResult: (r, rule, reported) => {
           if (!reported || r.result === 'notselected') return;
-          if (reportRules && !reportRules.has(rule.id)) return;
+          if (reportRules && !reportRules.has(rule.id) && !reportRules.has(shortId(rule.id))) return;
           const title = io.isTty ? `\x1b[1m${printable(rule.title)}\x1b[0;0m` : printable(rule.title);
           let s = `Title\r\t${title}\nRule\r\t${printable(rule.id)}\n`;
           for (const i of rule.idents) s += `Ident\r\t${printable(i.value)}\n`;
