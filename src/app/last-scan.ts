@@ -42,7 +42,7 @@ export function saveLastScan(dir: string, report: ScanReport): LastScanInfo {
   const info: LastScanInfo = {
     contentFile: report.contentFile,
     profile: tr.profile?.id ?? null,
-    target: tr.target.name,
+    target: tr.target.name !== 'unknown' ? tr.target.name : report.system.name,
     endTime: tr.endTime,
     failed: c.fail + c.error + c.unknown,
     results,

@@ -45,15 +45,15 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The short forms of `ids` nearest to `wanted` (case-insensitive), at most
- * `n`: those containing it or contained in it first, then by edit distance
- * when it is under half the longer name.
+ * `n`, by edit distance: those containing it or contained in it, and those
+ * within half the longer name's length.
  */
 export function nearestNames(wanted: string, ids: readonly string[], n = 3): string[] {
   const w = shortId(wanted).toLowerCase();
   const scored = [...new Set(ids.map(shortId))].map((s) => {
     const l = s.toLowerCase();
-    const d = l.includes(w) || w.includes(l) ? 0 : editDistance(w, l);
-    return { s, d, ok: d === 0 || d <= Math.max(2, Math.floor(Math.max(w.length, l.length) / 2)) };
+    const d = editDistance(w, l);
+    return { s, d, ok: l.includes(w) || w.includes(l) || d <= Math.max(2, Math.floor(Math.max(w.length, l.length) / 2)) };
   });
   return scored
     .filter((x) => x.ok)

@@ -8,7 +8,7 @@ import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerRemediationCommands } from './remediation-commands.js';
 import { registerBuildCommand } from './build-command.js';
-import { registerXccdfCommands, rootOption } from './xccdf-commands.js';
+import { registerXccdfCommands, rootOption, VERBOSITY_LEVELS } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
 import { OutputError } from '../results/atomic-file.js';
 import { printable } from './terminal-text.js';
@@ -59,11 +59,22 @@ function profileList(report: InfoReport): Array<{ id: string; title: string }> {
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
-export async function run(argv: readonly string[], io: Io): Promise<number> {
+export async function run(argvIn: readonly string[], io: Io): Promise<number> {
+  let argv = argvIn;
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     io.out(`vigil ${packageVersion()}\n`);
     return EXIT_OK;
   }
+  // oscap's `--verbose LEVEL` (DEVEL, INFO, WARNING, ERROR): Vigil's --verbose is a flag, DEVEL turns it on, the others ask for what Vigil prints anyway
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const level = argv[i] === '--verbose' ? argv[i + 1]?.toUpperCase() : undefined;
+    if (level !== undefined && (VERBOSITY_LEVELS as readonly string[]).includes(level)) {
+      if (level === 'DEVEL') args.push('--verbose');
+      i++;
+    } else args.push(argv[i]!);
+  }
+  argv = args;
   let verbose = argv.includes('--verbose');
   let exitCode = EXIT_OK;
   const cliIo = { out: io.out, err: io.err, env: io.env ?? process.env, isTty: io.isTty ?? false };

@@ -61,7 +61,40 @@ interface EvalFlags {
   fetchRemoteResources?: boolean;
   root?: string;
   hostKernel?: boolean;
+  progress?: boolean;
+  progressFull?: boolean;
+  skipValid?: boolean;
+  skipValidation?: boolean;
+  skipSignatureValidation?: boolean;
+  checkEngineResults?: boolean;
+  cpe?: string;
+  stigViewer?: string;
+  thinResults?: boolean;
+  withoutSyschar?: boolean;
+  remediate?: boolean;
+  exportVariables?: boolean;
+  enforceSignature?: boolean;
+  localFiles?: string;
+  benchmarkId?: string;
+  verboseLogFile?: string;
 }
+
+/** oscap's `xccdf eval` options Vigil does not do, each with the one line that says why and what to use (docs/OSCAP.md lists them all). */
+const REFUSED: ReadonlyArray<[keyof EvalFlags, string, string]> = [
+  ['remediate', '--remediate', 'Vigil does not change the system while it scans: write the fix with `vigil fix` (or `xccdf generate fix --result-id ""`), review it, and run it'],
+  ['cpe', '--cpe', 'Vigil uses the CPE dictionaries of the data stream; give the content as a source data stream'],
+  ['stigViewer', '--stig-viewer', 'write --results and import those into STIG Viewer'],
+  ['thinResults', '--thin-results', 'Vigil writes full results; leave out --oval-results/--results-arf for less'],
+  ['withoutSyschar', '--without-syschar', 'Vigil writes OVAL results with their system characteristics'],
+  ['exportVariables', '--export-variables', 'not supported'],
+  ['enforceSignature', '--enforce-signature', 'Vigil does not verify data stream signatures'],
+  ['localFiles', '--local-files', 'Vigil never downloads content: give the remote components as local files'],
+  ['benchmarkId', '--benchmark-id', 'use --datastream-id and --xccdf-id'],
+  ['verboseLogFile', '--verbose-log-file', 'Vigil writes its diagnostics to standard error: redirect it (2>file)'],
+];
+
+/** oscap's verbosity levels (`--verbose LEVEL`). */
+export const VERBOSITY_LEVELS = ['DEVEL', 'INFO', 'WARNING', 'ERROR'] as const;
 
 export function registerXccdfCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const xccdf = subcommand(program, 'xccdf', 'XCCDF benchmarks, profiles and results');
@@ -83,7 +116,27 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
     .option('--fetch-remote-resources', 'refused: Vigil never downloads content')
     .option('--root <dir>', 'scan an offline root directory (or set OSCAP_PROBE_ROOT)')
     .option('--host-kernel', "with --root: the root is a chroot or a running container on this host, so its kernel state (sysctl, uname, mounts) is this host's")
+    .option('--progress', 'print only "rule_id:result" lines, as oscap --progress')
+    .option('--progress-full', 'print only "rule_id|title|result" lines, as oscap --progress-full')
+    .option('--skip-valid', 'accepted for oscap scripts (Vigil does not schema-validate; it checks references as it loads)')
+    .option('--skip-validation', 'the same as --skip-valid')
+    .option('--skip-signature-validation', 'accepted (Vigil does not verify signatures)')
+    .option('--check-engine-results', 'accepted (Vigil has no check engine plugins)')
+    .option('--cpe <file>', 'refused: see docs/OSCAP.md')
+    .option('--stig-viewer <file>', 'refused: see docs/OSCAP.md')
+    .option('--thin-results', 'refused: see docs/OSCAP.md')
+    .option('--without-syschar', 'refused: see docs/OSCAP.md')
+    .option('--remediate', 'refused: Vigil does not change the system while it scans; see vigil fix')
+    .option('--export-variables', 'refused: see docs/OSCAP.md')
+    .option('--enforce-signature', 'refused: see docs/OSCAP.md')
+    .option('--local-files <dir>', 'refused: see docs/OSCAP.md')
+    .option('--benchmark-id <id>', 'refused: see docs/OSCAP.md')
+    .option('--verbose-log-file <file>', 'refused: see docs/OSCAP.md')
     .action(async (file: string, o: EvalFlags) => {
+      for (const [key, option, why] of REFUSED) {
+        if (o[key] !== undefined && o[key] !== false) throw new ContentError('unsupported', `${option} is not supported: ${why}`);
+      }
+      if (o.progress && o.progressFull) throw new ContentError('invalid-value', 'give --progress or --progress-full, not both');
       if (o.fetchRemoteResources) {
         throw new ContentError('unsupported', '--fetch-remote-resources is not supported: Vigil never downloads content. Fetch the remote components yourself and pass them as local files.');
       }
@@ -115,10 +168,14 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         // only the HTML report shows the rules' prose and fixes
         evaluationOnly: o.report === undefined,
         // printed once the content has loaded, so that a load error comes alone, as with oscap
-        onStart: () => io.out('--- Starting Evaluation ---\n\n'),
+        onStart: () => {
+          if (!o.progress && !o.progressFull) io.out('--- Starting Evaluation ---\n\n');
+        },
         onResult: (r, rule, reported) => {
           if (!reported || r.result === 'notselected') return;
           if (reportRules && !reportRules.has(rule.id) && !reportRules.has(shortId(rule.id))) return;
+          if (o.progress) return io.out(`${printable(rule.id)}:${r.result}\n`);
+          if (o.progressFull) return io.out(`${printable(rule.id)}|${printable(rule.title)}|${r.result}\n`);
           const title = io.isTty ? `\x1b[1m${printable(rule.title)}\x1b[0;0m` : printable(rule.title);
           let s = `Title\r\t${title}\nRule\r\t${printable(rule.id)}\n`;
           for (const i of rule.idents) s += `Ident\r\t${printable(i.value)}\n`;
