@@ -184,6 +184,15 @@ describe('6. scan to fix', () => {
     assert.match(script, /--result-id /);
     // the rule that failed is fixed; one that passed is not
     assert.match(script, /sshd_disable_root_login/);
+
+    // `generate fix` of a results file without --result-id fixes the failures too, not the whole selection
+    const results = join(own, 'vigil/last-scan/results.xml');
+    const generated = await vigil(['xccdf', 'generate', 'fix', '--fix-type', 'bash', results]);
+    assert.equal(generated.code, 0, generated.err);
+    assert.match(generated.err, new RegExp(`holds scan results: fixing the ${failed} rules that failed in it`));
+    const whole = await vigil(['xccdf', 'generate', 'fix', '--fix-type', 'bash', '--profile', BASELINE_PROFILE, results]);
+    const count = (text: string): number => (text.match(/^# BEGIN fix \(/gm) ?? []).length;
+    assert.ok(count(generated.out) > 0 && count(generated.out) < count(whole.out), `${count(generated.out)} < ${count(whole.out)}`);
   });
 
   it('scan --fix ansible writes the playbook beside the kept scan and names it', async () => {
