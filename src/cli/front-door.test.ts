@@ -157,6 +157,33 @@ describe("5. oscap's conventions", () => {
     });
   }
 
+  it('xccdf generate report: the HTML report of a results file, with the scan\'s failures', async () => {
+    const results = join(work, 'gen-results.xml');
+    const scan = await scanBaseline(['-p', BASELINE_PROFILE, '--results', results]);
+    const failed = Number(/(\d+) fail\b/.exec(scan.out)?.[1]);
+    assert.ok(failed > 0, scan.out);
+    const html = join(work, 'gen-report.html');
+    const r = await vigil(['xccdf', 'generate', 'report', '-o', html, results]);
+    assert.equal(r.code, 0, r.err);
+    const text = readFileSync(html, 'utf8');
+    assert.match(text, /^<!DOCTYPE html>/);
+    assert.match(text, new RegExp(`${failed} rules failed`));
+    const stdout = await vigil(['xccdf', 'generate', 'report', results]);
+    assert.match(stdout.out, new RegExp(`^<!DOCTYPE html>[\\s\\S]*${failed} rules failed`));
+    const content = await vigil(['xccdf', 'generate', 'report', BASELINE]);
+    assert.equal(content.code, 1);
+    assert.match(content.err, /holds no TestResult/);
+  });
+
+  it('xccdf generate guide: the profile\'s rules, none evaluated', async () => {
+    const r = await vigil(['xccdf', 'generate', 'guide', '-p', 'strict', BASELINE]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^<!DOCTYPE html>/);
+    assert.match(r.out, /Vigil Linux Baseline \(strict\)/);
+    assert.match(r.out, /Disable SSH root login/);
+    assert.doesNotMatch(r.out, /rules failed/);
+  });
+
   it('info --profiles lists id:title, one a line, as oscap', async () => {
     const r = await vigil(['info', '--profiles', BASELINE]);
     assert.equal(r.code, 0, r.err);

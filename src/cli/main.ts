@@ -8,7 +8,7 @@ import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerRemediationCommands } from './remediation-commands.js';
 import { registerBuildCommand } from './build-command.js';
-import { registerXccdfCommands, rootOption, VERBOSITY_LEVELS } from './xccdf-commands.js';
+import { registerGenerateReport, registerXccdfCommands, rootOption, VERBOSITY_LEVELS } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
 import { OutputError } from '../results/atomic-file.js';
 import { printable } from './terminal-text.js';
@@ -166,6 +166,7 @@ export async function run(argvIn: readonly string[], io: Io): Promise<number> {
   });
 
   registerRemediationCommands(program, io);
+  registerGenerateReport(program, cliIo);
   registerBuildCommand(program, io);
 
   try {

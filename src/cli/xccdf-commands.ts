@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { OutputFailure } from '../app/outputs.js';
 import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
-import type { RuleResult } from '../xccdf/result-types.js';
+import type { RuleResult, ScanReport } from '../xccdf/result-types.js';
 import { shortId } from '../app/profile-id.js';
 import { subcommand } from './subcommand.js';
 import { printable } from './terminal-text.js';
@@ -187,6 +187,52 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
       // an output that could not be saved is an error (1), whatever the rules gave, as with oscap
       setExit(failed ? 1 : exitCodeOf(report.testResult.ruleResults));
     });
+}
+
+/** `xccdf generate report`: the HTML report of a results file, as oscap's; on stdout unless --output names a file. */
+export function registerGenerateReport(program: Command, io: CliIo): void {
+  const xccdf = subcommand(program, 'xccdf', 'XCCDF benchmarks, profiles and results');
+  const generate = subcommand(xccdf, 'generate', 'generate documents from XCCDF content or results');
+  generate
+    .command('report')
+    .description('write the HTML report of a results file (vigil scan --results, oscap xccdf eval --results, or ARF), like `oscap xccdf generate report`')
+    .argument('<file>', 'an XCCDF results file or an ARF report')
+    .option('--result-id <id>', 'the TestResult to report (its id; needed only when the file holds several)', '')
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .action(async (file: string, o: { resultId: string; output?: string }) => {
+      const [{ reportFromResults }, { requireRegularFile }, { checkOutputPath }] = await Promise.all([import('../app/results-report.js'), import('../app/input-files.js'), import('../results/atomic-file.js')]);
+      requireRegularFile(file, 'the results');
+      if (o.output !== undefined) checkOutputPath(o.output);
+      await writeHtml(reportFromResults(file, o.resultId), o.output, io);
+    });
+  generate
+    .command('guide')
+    .description("write an HTML guide to a profile: its rules with their descriptions, references and fixes, nothing evaluated; like `oscap xccdf generate guide`")
+    .argument('<file>', 'a source data stream or an XCCDF benchmark')
+    .option('-p, --profile <id>', "the profile (its id, the part after _profile_, or '(all)'); the default selection when absent")
+    .option('--tailoring-file <file>', 'an XCCDF tailoring file')
+    .option('-o, --output <file>', 'write the guide to this file instead of stdout')
+    .action(async (file: string, o: { profile?: string; tailoringFile?: string; output?: string }) => {
+      const [{ guideReport }, { requireRegularFile }, { checkOutputPath }] = await Promise.all([import('../app/results-report.js'), import('../app/input-files.js'), import('../results/atomic-file.js')]);
+      requireRegularFile(file, 'the content');
+      if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
+      if (o.output !== undefined) checkOutputPath(o.output);
+      await writeHtml(guideReport(file, { ...(o.profile !== undefined ? { profile: o.profile } : {}), ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}) }), o.output, io);
+    });
+}
+
+/** The HTML report of `report` to `output`, or to stdout by way of a temporary file (the writer writes files only). */
+async function writeHtml(report: ScanReport, output: string | undefined, io: CliIo): Promise<void> {
+  const [{ writeHtmlReport }, fs, path, os] = await Promise.all([import('../results/html-report.js'), import('node:fs'), import('node:path'), import('node:os')]);
+  if (output !== undefined) return writeHtmlReport(output, report);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-report-'));
+  try {
+    const tmp = path.join(dir, 'report.html');
+    await writeHtmlReport(tmp, report);
+    io.out(fs.readFileSync(tmp, 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const COLOURS: Record<string, string> = {
