@@ -14,6 +14,7 @@ import { baselineDataStreamPath, BASELINE_PROFILE } from '../app/baseline.js';
 import type { JsonScan } from '../results/json-report.js';
 import { CONTENT } from '../testing/oracle.js';
 import { run } from './main.js';
+import { withoutRoot } from './scan-command.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vigil-front-door-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -295,5 +296,21 @@ describe('9. conventions', () => {
     assert.doesNotMatch(noColour.out, /\x1b\[/);
     const pipe = await scanBaseline(['-p', BASELINE_PROFILE]);
     assert.doesNotMatch(pipe.out, /\x1b\[/);
+  });
+});
+
+describe('9. without root', () => {
+  const report = (privileged: boolean, kind: string, results: string[]) =>
+    ({
+      target: { kind },
+      testResult: { identity: { name: 'alice', authenticated: true, privileged }, ruleResults: results.map((result) => ({ result })) },
+    }) as unknown as Parameters<typeof withoutRoot>[0];
+  it('says in one line why rules are error when the scan of this host ran without root', () => {
+    assert.equal(withoutRoot(report(false, 'local', ['pass', 'error', 'error'])), '2 rules are error because the scan ran as alice, not root: they check files or settings only root can read. Run it as root (sudo vigil scan) to check them.');
+  });
+  it('says nothing as root, for an offline root, or when no rule is error', () => {
+    assert.equal(withoutRoot(report(true, 'local', ['error'])), undefined);
+    assert.equal(withoutRoot(report(false, 'offline-root', ['error'])), undefined);
+    assert.equal(withoutRoot(report(false, 'local', ['pass', 'fail'])), undefined);
   });
 });

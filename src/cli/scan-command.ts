@@ -192,7 +192,7 @@ function exitGate(o: ScanFlags): (results: readonly RuleResult[]) => number {
 }
 
 /** Why rules are `error` on this host when the scan did not run as root, or undefined. */
-function withoutRoot(report: XccdfEvalReport): string | undefined {
+export function withoutRoot(report: Pick<XccdfEvalReport, 'target' | 'testResult'>): string | undefined {
   const id = report.testResult.identity;
   if (report.target.kind !== 'local' || id === undefined || id.privileged) return undefined;
   const errors = report.testResult.ruleResults.filter((r) => r.result === 'error').length;
