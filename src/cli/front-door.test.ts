@@ -6,13 +6,14 @@
  * kept in a temporary XDG_STATE_HOME, never the real home.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { baselineDataStreamPath, BASELINE_PROFILE } from '../app/baseline.js';
 import type { JsonScan } from '../results/json-report.js';
-import { CONTENT } from '../testing/oracle.js';
+import { CONTENT, findOscap, OSCAP, oracleMissing } from '../testing/oracle.js';
 import { run } from './main.js';
 import { withoutRoot } from './scan-command.js';
 
@@ -139,6 +140,19 @@ describe("5. oscap's conventions", () => {
     assert.deepEqual(j.values, await values(BASELINE_PROFILE));
     assert.notDeepEqual(j.values, strict);
     assert.equal(j.values.length, strict.length);
+  });
+
+  it("'(all)' and --progress give oscap 1.3.7's lines, rule for rule", async (t) => {
+    if (!(await findOscap())) {
+      oracleMissing(t, 'oscap is not installed');
+      return;
+    }
+    const oscap = spawnSync(OSCAP, ['xccdf', 'eval', '--profile', '(all)', '--progress', BASELINE], { env: { ...process.env, OSCAP_PROBE_ROOT: root }, encoding: 'utf8' });
+    const ours = await vigil(['xccdf', 'eval', '--profile', '(all)', '--progress', '--root', root, BASELINE]);
+    assert.equal(ours.code, oscap.status);
+    const sorted = (text: string): string[] => text.split('\n').filter(Boolean).sort();
+    assert.equal(sorted(ours.out).length, 60);
+    assert.deepEqual(sorted(ours.out), sorted(oscap.stdout));
   });
 
   it('xccdf eval --progress prints rule_id:result lines only; --verbose INFO is accepted', async () => {
