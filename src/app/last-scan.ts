@@ -7,7 +7,7 @@
  * Written atomically; a state directory that cannot be written costs the
  * scan nothing (the caller says so in one line).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContentError } from '../model/errors.js';
 import { saveFileContent } from '../results/atomic-file.js';
@@ -35,6 +35,8 @@ export function lastScanDir(env: Readonly<Record<string, string | undefined>>): 
 /** Saves the scan's results and a note of what it was; returns the results file. Throws (an OutputError or an fs error) when it cannot. */
 export function saveLastScan(dir: string, report: ScanReport): LastScanInfo {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // a fix written for the previous scan does not belong to this one
+  for (const old of ['fix.yml', 'fix.sh']) rmSync(join(dir, old), { force: true });
   const results = join(dir, 'results.xml');
   writeXccdfResults(results, report);
   const tr = report.testResult;
