@@ -161,6 +161,10 @@ describe("5. oscap's conventions", () => {
     assert.equal(r.out, 'xccdf_dev.vigil_rule_sshd_disable_root_login:fail\n');
     const full = await vigil(['xccdf', 'eval', '--progress-full', '--profile', BASELINE_PROFILE, '--rule', 'xccdf_dev.vigil_rule_sshd_disable_root_login', '--root', root, BASELINE]);
     assert.match(full.out, /^xccdf_dev\.vigil_rule_sshd_disable_root_login\|[^|\n]+\|fail\n$/);
+    // a glob in any case names the rules it matches, and each is printed
+    const glob = await vigil(['xccdf', 'eval', '--progress', '--profile', BASELINE_PROFILE, '--rule', 'SSHD_DISABLE_*', '--root', root, BASELINE]);
+    const lines = glob.out.split('\n').filter(Boolean);
+    assert.ok(lines.length > 1 && lines.every((l) => /^xccdf_dev\.vigil_rule_sshd_disable_\w+:\w+$/.test(l)), glob.out);
   });
 
   for (const [option, extra] of [['--remediate', []], ['--stig-viewer', ['x.xml']], ['--thin-results', []], ['--without-syschar', []], ['--cpe', ['c.xml']]] as const) {

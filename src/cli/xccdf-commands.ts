@@ -8,6 +8,7 @@ import type { XccdfEvalReport } from '../app/xccdf-eval.js';
 import { ContentError } from '../model/errors.js';
 import type { RuleResult, ScanReport } from '../xccdf/result-types.js';
 import { shortId } from '../app/profile-id.js';
+import { globToRegExp } from '../remediation/glob.js';
 import { subcommand } from './subcommand.js';
 import { printable } from './terminal-text.js';
 
@@ -141,7 +142,9 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         throw new ContentError('unsupported', '--fetch-remote-resources is not supported: Vigil never downloads content. Fetch the remote components yourself and pass them as local files.');
       }
       const root = rootOption(o.root, io);
-      const reportRules = o.rule.length > 0 ? new Set(o.rule) : undefined;
+      // --rule names as resolveRuleNames reads them: an id, the short form in any case, or a glob over either
+      const named = o.rule.map(globToRegExp);
+      const reportRules = o.rule.length > 0 ? { has: (id: string): boolean => named.some((re) => re.test(id) || re.test(shortId(id))) } : undefined;
       // Loaded when run, so that other commands start quickly.
       const [{ evaluateXccdf }, { requireRegularFile }] = await Promise.all([import('../app/xccdf-eval.js'), import('../app/input-files.js')]);
       requireRegularFile(file, 'the content');
@@ -173,7 +176,7 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
         },
         onResult: (r, rule, reported) => {
           if (!reported || r.result === 'notselected') return;
-          if (reportRules && !reportRules.has(rule.id) && !reportRules.has(shortId(rule.id))) return;
+          if (reportRules && !reportRules.has(rule.id)) return;
           if (o.progress) return io.out(`${printable(rule.id)}:${r.result}\n`);
           if (o.progressFull) return io.out(`${printable(rule.id)}|${printable(rule.title)}|${r.result}\n`);
           const title = io.isTty ? `\x1b[1m${printable(rule.title)}\x1b[0;0m` : printable(rule.title);
