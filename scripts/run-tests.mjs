@@ -2,7 +2,8 @@
 // Runs every *.test.ts under src/ with node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [substring filter...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,8 +23,12 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// `vigil scan` keeps the last scan in the user's state directory: tests keep theirs in a temp dir, never the real home
+const state = mkdtempSync(join(tmpdir(), 'vigil-test-state-'));
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...chosen], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...process.env, XDG_STATE_HOME: state },
 });
+rmSync(state, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -45,7 +45,11 @@ export function generateFix(input: string, opts: GenerateFixOptions): GeneratedF
   const type = fixTypeNamed(opts.fixType);
   const filter = parseFilter(opts.filter ?? {});
   const source = openRemediationSource(input, opts.tailoringFile !== undefined ? { tailoringFile: opts.tailoringFile } : {});
-  const job = opts.resultId !== undefined ? resultsJob(source, input, opts.resultId) : profileJob(source, opts.profile);
+  // A results file without --result-id or --profile means its failures (oscap would fix the whole default selection): the only TestResult, or an error naming them.
+  const implied = opts.resultId === undefined && opts.profile === undefined && source.skim.testResults().length > 0 ? '' : undefined;
+  const resultId = opts.resultId ?? implied;
+  const chosen = resultId !== undefined ? resultsJob(source, input, resultId) : profileJob(source, opts.profile);
+  const job: Job = implied === undefined ? chosen : { ...chosen, notes: [`${input} holds scan results: fixing the ${chosen.failed?.length ?? 0} rules that failed in it (--profile fixes a whole profile instead)`, ...chosen.notes] };
 
   const benchmark = source.loadBenchmark({
     rule: job.keep,

@@ -8,7 +8,7 @@ import { ContentError, type Warning } from '../model/errors.js';
 import { validateChecklist, validateOval } from '../model/validate.js';
 import type { Benchmark, Profile } from '../model/xccdf/types.js';
 import { resolveProfile } from '../xccdf/profile.js';
-import { matchProfileId } from './profile-id.js';
+import { matchProfileId, unknownProfile } from './profile-id.js';
 
 export interface ProfileSummary {
   readonly id: string;
@@ -117,7 +117,7 @@ function profileDetail(checklists: readonly Checklist[], wanted: string): Profil
     };
   }
   const known = checklists.flatMap((c) => c.benchmark.profiles.map((p) => p.id));
-  throw new ContentError('unknown-profile', `no profile "${id}"${known.length ? `; known profiles: ${known.join(', ')}` : ' (the content has no profiles)'}`);
+  throw unknownProfile(wanted, known);
 }
 
 export interface InfoOptions {

@@ -7,15 +7,23 @@
  */
 import { statSync } from 'node:fs';
 import { ContentError } from '../model/errors.js';
+import { reasonOf } from '../results/atomic-file.js';
 
-/** Throws unless `path` names a regular file (after symbolic links); `what` names it in the message. */
-export function requireRegularFile(path: string, what: string): void {
+/**
+ * Throws unless `path` names a regular file (after symbolic links); `what`
+ * names it in the message. A file that cannot be opened is said in words
+ * with its errno (`No such file or directory (ENOENT)`), and `hint` when
+ * given (say, where a bare name was looked for).
+ */
+export function requireRegularFile(path: string, what: string, hint?: string): void {
   if (path === '-') throw new ContentError('io', `${what} "-": standard input cannot be read as content, which is read more than once; save it to a file first`);
   let st;
   try {
     st = statSync(path);
-  } catch {
-    return; // missing or unreadable: the reader says so, with its own words
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const extra = code === 'EACCES' ? '; run as a user who can read it (often root)' : code === 'ENOENT' && hint !== undefined ? `; ${hint}` : '';
+    throw new ContentError('io', `cannot open ${path}: ${reasonOf(e)}${code !== undefined ? ` (${code})` : ''}${extra}`);
   }
   if (st.isFile() || st.isDirectory()) return; // a directory: the reader says so
   const kind = st.isFIFO() ? 'a pipe' : st.isCharacterDevice() ? 'a character device' : st.isSocket() ? 'a socket' : st.isBlockDevice() ? 'a block device' : 'not a regular file';

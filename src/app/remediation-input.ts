@@ -7,6 +7,7 @@
  */
 import { openChecklist } from '../model/checklist.js';
 import { ContentError } from '../model/errors.js';
+import { matchProfileId, unknownProfile } from './profile-id.js';
 import { readDocumentFile } from '../model/load.js';
 import { skimContent, type LoadOptions, type ProfileStub, type SkimmedContent } from '../model/selective-load.js';
 import type { Benchmark, Tailoring } from '../model/xccdf/types.js';
@@ -52,8 +53,10 @@ export function openRemediationSource(input: string, opts: { tailoringFile?: str
         if (matches.length === 1) return matches[0]!;
         if (matches.length > 1) throw new ContentError('unknown-profile', `--profile "${wanted}" matches several profiles: ${matches.join(', ')}`);
       }
-      const known = profileIds();
-      throw new ContentError('unknown-profile', `no profile "${wanted}" in ${input}${known.length ? `; its profiles are: ${known.join(', ')}` : ' (it has no profiles)'}`);
+      // then the short form in any case, as --profile takes it everywhere (profile-id.ts)
+      const folded = matchProfileId(profileIds(), wanted);
+      if (folded !== undefined) return folded;
+      throw unknownProfile(wanted, profileIds(), input);
     },
     chain(id) {
       const chain: ProfileStub[] = [];

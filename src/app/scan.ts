@@ -124,25 +124,37 @@ export interface DetectedContent {
   readonly nearest?: string;
 }
 
-/** The data stream for the target, or a ContentError that says what is there and what is installed. */
+/** The data stream for the target, or a ContentError that says, in one line, what the target is and what to do. */
 export async function detectContent(target: Target, dir: string, opts: { readonly nearest?: boolean } = {}): Promise<DetectedContent> {
   const installed = installedContent(dir);
   const os = await readOsRelease(target);
-  const list = installed.size > 0 ? [...installed.keys()].join(', ') : '(none)';
   if (!os) {
-    throw new ContentError('no-content', `cannot tell which system this is: the target has no /etc/os-release. Pass --content FILE. Installed content in ${dir}: ${list}`);
+    throw new ContentError('no-content', `cannot tell which system this is: the target has no /etc/os-release. Pass --content FILE (${installed.size} data streams in ${dir})`);
   }
   for (const p of productCandidates(os)) {
     const f = installed.get(p);
     if (f) return { file: f, os };
   }
-  const near = opts.nearest ? nearestProduct(os, installed) : undefined;
-  if (near) return { file: installed.get(near)!, os, nearest: near };
+  const near = nearestProduct(os, installed);
+  if (opts.nearest && near) return { file: installed.get(near)!, os, nearest: near };
+  const wanted = productCandidates(os)[0];
+  const looked = wanted !== undefined ? `no ssg-${wanted}-ds.xml among the ${installed.size} data streams in ${dir}` : `${installed.size} data streams in ${dir}, none for ${os.id || 'this system'}`;
   throw new ContentError(
     'no-content',
-    `no SCAP content in ${dir} matches ${os.prettyName || `${os.id} ${os.versionId}`}; Vigil will not scan with another product's content. ` +
-      `Installed: ${list}. Pass --content FILE to choose one deliberately, or --nearest for the same distribution's nearest older release.`,
+    `no SCAP content matches ${os.prettyName || `${os.id} ${os.versionId}`} (${looked}); Vigil will not scan with another product's content. ` +
+      `Pass --content FILE to choose one deliberately${near ? `, or --nearest to use ${near}` : ''}.`,
   );
+}
+
+/**
+ * The file `--content` names: the path itself when it exists, else a bare
+ * name (no slash) looked up in the content directory, as the README's
+ * `--content ssg-ubuntu2204-ds.xml` means.
+ */
+export function contentPath(name: string, dir: string): string {
+  if (name.includes('/') || existsSync(name)) return name;
+  const inDir = join(dir, name);
+  return existsSync(inDir) ? inDir : name;
 }
 
 /** The profile a practitioner would start with: CIS Level 1 Server, else Standard, else the first. */
@@ -181,10 +193,12 @@ export async function chooseScanContent(target: Target, dir: string, opts: { rea
     };
   } catch (e) {
     if (!(e instanceof ContentError) || e.code !== 'no-content' || !hasBaseline()) throw e;
+    const os = await readOsRelease(target);
+    const near = os ? nearestProduct(os, installedContent(dir)) : undefined;
     return {
       file: baselineDataStreamPath(),
       profile: BASELINE_PROFILE,
-      note: `${e.message.replace(/ Pass --content FILE.*$/, '')} Scanning with the built-in Vigil Linux baseline instead (--content FILE picks other content).`,
+      note: `${e.message.replace(/; Vigil will not scan.*$/, '')}: scanning with the built-in Vigil Linux baseline instead (--content FILE picks other content${near ? `, --nearest uses ${near}` : ''}).`,
     };
   }
 }

@@ -22,7 +22,9 @@ import { score, SCORING_DEFAULT } from '../xccdf/scoring.js';
 import { targetFor, vigilVersion } from './oval-eval.js';
 import { targetSystem } from './target-system.js';
 import { withScanServices, type ScanServices } from './scan-services.js';
-import { matchProfileId } from './profile-id.js';
+import { ALL_PROFILE, matchProfileId, resolveRuleNames, unknownProfile } from './profile-id.js';
+import { indexBenchmark } from '../model/xccdf/index.js';
+import type { Profile } from '../model/xccdf/types.js';
 import { checkOutputs, writeOutputs, type OutputFailure, type OutputRequest } from './outputs.js';
 
 export interface XccdfEvalOptions {
@@ -34,8 +36,15 @@ export interface XccdfEvalOptions {
   readonly tailoringId?: string;
   readonly datastreamId?: string;
   readonly xccdfId?: string;
+  /** Rules to evaluate: ids, short forms (after `_rule_`) or globs over either. */
   readonly rules?: readonly string[];
   readonly skipRules?: readonly string[];
+  /**
+   * A --rule or --skip-rule that matches no rule is an error suggesting the
+   * nearest (`vigil scan`); otherwise it is reported in `unknownRules` and
+   * the scan goes on, as oscap does.
+   */
+  readonly strictRules?: boolean;
   /** An offline root directory; the local host when absent. */
   readonly root?: string;
   /** The root runs on this host's kernel (a chroot, a running container). */
@@ -85,9 +94,49 @@ export interface XccdfEvalReport extends ScanReport {
 /** Finds a profile by its id, or by a unique suffix after `_profile_` (as `--profile cis_level2_server`). */
 export function findProfileId(cl: Checklist, wanted: string, tailoring?: Tailoring): string {
   const ids = [...cl.benchmark.profiles.map((p) => p.id), ...(tailoring?.profiles.map((p) => p.id) ?? [])];
+  if (wanted === ALL_PROFILE) return ALL_PROFILE;
   const found = matchProfileId(ids, wanted);
   if (found !== undefined) return found;
-  throw new ContentError('unknown-profile', `no profile "${wanted}" in ${cl.benchmark.id}; known profiles: ${ids.join(', ') || '(none)'}`);
+  throw unknownProfile(wanted, ids, cl.benchmark.id);
+}
+
+/**
+ * oscap's virtual profile `(all)`: every rule and group selected, Values at
+ * their defaults (as ComplianceAsCode's test tooling evaluates content).
+ */
+function allProfile(cl: Checklist): Profile {
+  const index = indexBenchmark(cl.benchmark);
+  const location = { file: '(all)', line: 0, col: 0 };
+  return {
+    id: ALL_PROFILE,
+    title: '(all)',
+    description: '',
+    abstract: false,
+    platforms: [],
+    selects: [...index.groups.keys(), ...index.rules.keys()].map((idref) => ({ idref, selected: true, location })),
+    refineValues: [],
+    refineRules: [],
+    setValues: [],
+    location,
+  };
+}
+
+/**
+ * The rule ids `--rule` / `--skip-rule` name: short forms and globs expanded
+ * (resolveRuleNames); a name that matches nothing is an error when `strict`,
+ * else kept as given (the evaluation reports it as unknown).
+ */
+export function ruleIdsOf(cl: Checklist, names: readonly string[] | undefined, option: string, strict: boolean): string[] | undefined {
+  if (names === undefined) return undefined;
+  const ids = [...indexBenchmark(cl.benchmark).rules.keys()];
+  if (strict) return resolveRuleNames(ids, names, option);
+  return names.flatMap((n) => {
+    try {
+      return resolveRuleNames(ids, [n], option);
+    } catch {
+      return [n];
+    }
+  });
 }
 
 function loadTailoring(file: string | undefined, id: string | undefined, loaded: ReturnType<typeof openContent>): Tailoring | undefined {
@@ -178,7 +227,11 @@ export function prepareChecklist(file: string, opts: XccdfEvalOptions = {}): Pre
   if (tailoring) validateTailoring(tailoring, checklist);
   const wanted = opts.profile ?? opts.chooseProfile?.(checklist);
   const profileId = wanted !== undefined ? findProfileId(checklist, wanted, tailoring) : undefined;
-  const resolved = resolveProfile(checklist.benchmark, profileId, tailoring ? { tailoring } : {});
+  const virtual = profileId === ALL_PROFILE ? allProfile(checklist) : undefined;
+  const resolveWith: Tailoring | undefined = virtual
+    ? { kind: 'tailoring', id: ALL_PROFILE, version: '1', profiles: [...(tailoring?.profiles ?? []), virtual], location: virtual.location }
+    : tailoring;
+  const resolved = resolveProfile(checklist.benchmark, profileId, resolveWith ? { tailoring: resolveWith } : {});
   return { loaded, checklist, resolved, ...(tailoring ? { tailoring } : {}) };
 }
 
@@ -187,8 +240,11 @@ export async function evaluateXccdf(file: string, opts: XccdfEvalOptions = {}): 
   const outputs = outputRequests(opts);
   checkOutputs(outputs);
   const { checklist, resolved } = opts.prepared ?? prepareChecklist(file, opts);
+  const rules = ruleIdsOf(checklist, opts.rules, '--rule', opts.strictRules === true);
+  const skipRules = ruleIdsOf(checklist, opts.skipRules, '--skip-rule', opts.strictRules === true);
+  const named = { ...opts, ...(rules ? { rules } : {}), ...(skipRules ? { skipRules } : {}) };
   const target = opts.target ?? targetFor(opts);
-  const report = await withScanServices(target, (services) => evaluateOn(file, opts, { checklist, resolved, target, services }));
+  const report = await withScanServices(target, (services) => evaluateOn(file, named, { checklist, resolved, target, services }));
   const failures = await writeOutputs(report, outputs);
   if (opts.onOutputFailure) for (const f of failures) opts.onOutputFailure(f);
   else if (failures[0] !== undefined) throw failures[0].error;

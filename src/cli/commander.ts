@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
 
-export const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof Commander;
+export const { Command, CommanderError, Help } = createRequire(import.meta.url)('commander') as typeof Commander;
 export type Command = Commander.Command;
 export type CommanderError = Commander.CommanderError;
+export type Help = Commander.Help;

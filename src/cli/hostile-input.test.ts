@@ -192,6 +192,8 @@ describe('vigil build with a hand-made benchmark', () => {
 describe('content that can be read only once', () => {
   const fifo = join(dir, 'content.fifo');
   execFileSync('mkfifo', [fifo]);
+  // the content exists (a missing file is refused first, in words)
+  writeFileSync(join(dir, 'whatever.xml'), '<x/>');
   const cases: Array<{ name: string; argv: string[] }> = [
     { name: 'xccdf eval of a FIFO', argv: ['xccdf', 'eval', fifo] },
     { name: 'xccdf eval of "-"', argv: ['xccdf', 'eval', '-'] },

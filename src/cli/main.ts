@@ -2,12 +2,13 @@
  * The `vigil` command line. The only module that writes to the console or
  * sets the exit code; everything else lives in app/.
  */
-import { Command, CommanderError } from './commander.js';
+import { Command, CommanderError, Help } from './commander.js';
+import type { InfoReport } from '../app/info.js';
 import { ContentError, type Warning } from '../model/errors.js';
 import { renderInfo } from './info-text.js';
 import { registerRemediationCommands } from './remediation-commands.js';
 import { registerBuildCommand } from './build-command.js';
-import { registerXccdfCommands, rootOption } from './xccdf-commands.js';
+import { registerGenerateReport, registerXccdfCommands, rootOption, VERBOSITY_LEVELS } from './xccdf-commands.js';
 import { registerScanCommand } from './scan-command.js';
 import { addSshOptions, closeSshTargets, sshTargetFrom, type SshFlags } from './ssh-options.js';
 import { OutputError } from '../results/atomic-file.js';
@@ -16,6 +17,8 @@ import { registerWatchCommand } from './watch-command.js';
 import { registerFleetCommand } from './fleet-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerRemediateCommand } from './remediate-command.js';
+import { registerFixCommand } from './fix-command.js';
+import { packageVersion } from '../app/package-version.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -35,32 +38,88 @@ function describeWarning(w: Warning): string {
   return printable(`WARNING: ${loc}${w.message}`, { multiline: true });
 }
 
+const defaultHelp = new Help();
+
+/** `--format text|json` of the commands that print a description: whether json. */
+function formatIsJson(format: string | undefined): boolean {
+  if (format === undefined || format === 'text') return false;
+  if (format === 'json') return true;
+  throw new ContentError('invalid-value', `unknown --format ${format}; choose text or json`);
+}
+
+/** Every profile of every checklist of an `info` report, once. */
+function profileList(report: InfoReport): Array<{ id: string; title: string }> {
+  const seen = new Map<string, string>();
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(visit);
+    else if (x !== null && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (Array.isArray(o['profiles'])) for (const p of o['profiles'] as Array<{ id: string; title: string }>) if (!seen.has(p.id)) seen.set(p.id, p.title);
+      for (const [k, v] of Object.entries(o)) if (k !== 'profiles') visit(v);
+    }
+  };
+  visit(report);
+  return [...seen].map(([id, title]) => ({ id, title }));
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
-export async function run(argv: readonly string[], io: Io): Promise<number> {
+export async function run(argvIn: readonly string[], io: Io): Promise<number> {
+  let argv = argvIn;
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`vigil ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+  // oscap's `--verbose LEVEL` (DEVEL, INFO, WARNING, ERROR): Vigil's --verbose is a flag, DEVEL turns it on, the others ask for what Vigil prints anyway
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const level = argv[i] === '--verbose' ? argv[i + 1]?.toUpperCase() : undefined;
+    if (level !== undefined && (VERBOSITY_LEVELS as readonly string[]).includes(level)) {
+      if (level === 'DEVEL') args.push('--verbose');
+      i++;
+    } else args.push(argv[i]!);
+  }
+  argv = args;
   let verbose = argv.includes('--verbose');
   let exitCode = EXIT_OK;
   const cliIo = { out: io.out, err: io.err, env: io.env ?? process.env, isTty: io.isTty ?? false };
   const program = new Command()
     .name('vigil')
     .description('Security compliance for SCAP content: a faster, friendlier oscap')
+    // not commander's .version(): a program option is recognised after the subcommand too, and `collection build` has its own --version
+    .addHelpText('after', '\n  -V, --version            print the version (vigil --version)')
     .option('--verbose', 'show stack traces for errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError();
+    // a repeatable option's empty list is no default worth printing
+    .configureHelp({ optionDescription: (opt) => (Array.isArray(opt.defaultValue) && opt.defaultValue.length === 0 ? opt.description : defaultHelp.optionDescription(opt)) })
+    .showHelpAfterError('(vigil COMMAND --help shows its options)');
+
+  // the front door first: commander lists commands in the order they are registered
+  registerScanCommand(program, cliIo, (code) => {
+    exitCode = code;
+  });
+  registerFixCommand(program, cliIo);
 
   program
     .command('info')
     .description('describe a SCAP document: data stream, XCCDF benchmark or tailoring, OVAL, CPE dictionary')
     .argument('<file>', 'the document')
-    .option('--profile <id>', "show one profile: title, description and the number of rules it selects")
-    .option('--json', 'machine-readable output')
+    .option('-p, --profile <id>', "show one profile: title, description and the number of rules it selects")
+    .option('--profiles', 'list the profiles only: id and title, one a line (as `oscap info --profiles`)')
+    .option('-f, --format <format>', 'text or json')
+    .option('--json', 'the same as --format json')
     .option('--verbose', 'show stack traces for errors')
-    .action(async (file: string, opts: { profile?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (file: string, opts: { profile?: string; profiles?: boolean; format?: string; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
+      opts.json ||= formatIsJson(opts.format);
       const [{ describeContent }, { requireRegularFile }] = await Promise.all([import('../app/info.js'), import('../app/input-files.js')]);
       requireRegularFile(file, 'the document');
       const report = describeContent(file, opts.profile !== undefined ? { profile: opts.profile } : {});
-      if (opts.json) {
+      if (opts.profiles) {
+        const list = profileList(report);
+        if (opts.json) io.out(JSON.stringify(list, null, 2) + '\n');
+        else for (const p of list) io.out(`${printable(p.id)}:${printable(p.title)}\n`);
+      } else if (opts.json) {
         io.out(JSON.stringify(report, null, 2) + '\n');
       } else {
         for (const w of report.warnings) io.err(describeWarning(w) + '\n');
@@ -78,10 +137,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--variables <file>', 'an OVAL variables file with values for external variables')
     .option('--results <file>', 'write OVAL results, with the system characteristics, to this file')
     .option('--id <definition>', 'evaluate only this definition (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--json', 'machine-readable output')
+    .option('-f, --format <format>', 'text or json')
+    .option('--json', 'the same as --format json')
     .option('--verbose', 'show stack traces for errors'))
-    .action(async (file: string, opts: SshFlags & { root?: string; hostKernel?: boolean; variables?: string; results?: string; id: string[]; json?: boolean; verbose?: boolean }) => {
+    .action(async (file: string, opts: SshFlags & { root?: string; hostKernel?: boolean; variables?: string; results?: string; id: string[]; format?: string; json?: boolean; verbose?: boolean }) => {
       verbose ||= opts.verbose === true;
+      opts.json ||= formatIsJson(opts.format);
       const [{ evaluateOvalFile }, { requireRegularFile }] = await Promise.all([import('../app/oval-eval.js'), import('../app/input-files.js')]);
       requireRegularFile(file, 'the definitions');
       if (opts.variables !== undefined) requireRegularFile(opts.variables, '--variables');
@@ -106,10 +167,6 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   registerXccdfCommands(program, cliIo, (code) => {
     exitCode = code;
   });
-  registerScanCommand(program, cliIo, (code) => {
-    exitCode = code;
-  });
-
   registerWatchCommand(program, cliIo, (code) => {
     exitCode = code;
   });
@@ -125,6 +182,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   });
 
   registerRemediationCommands(program, io);
+  registerGenerateReport(program, cliIo);
   registerBuildCommand(program, io);
 
   try {

@@ -288,6 +288,23 @@ describe('one output failing', () => {
   });
 });
 
+describe('a report that cannot be written loses no results', () => {
+  it('scan --format json with --report on a full disk: the JSON is printed, the scan is kept for vigil fix, exit 1', async (t) => {
+    if (!canMountTmpfs()) {
+      t.skip('cannot mount a tmpfs in a private mount namespace here');
+      return;
+    }
+    const dir = mkdtempSync(join(work, 'lost-'));
+    const state = mkdtempSync(join(work, 'state-'));
+    const out = join(dir, 'r.html');
+    const o = await onFullDisk(dir, out, [process.execPath, '--import', TSX, BIN, ...scanArgs(['--format', 'json', '--report', out])], REPO, { ...ENV, XDG_STATE_HOME: state });
+    assertSaveError(o, out, /No space left on device/, '--report');
+    const j = JSON.parse(o.out) as { rules: unknown[] };
+    assert.ok(j.rules.length > 0, 'the results reached stdout');
+    assert.match(readFileSync(join(state, 'vigil/last-scan/results.xml'), 'utf8'), /<TestResult /);
+  });
+});
+
 /** Whether `text` is one well-formed XML document. */
 function wellFormed(text: string): boolean {
   const p = new SaxesParser({ xmlns: true });

@@ -61,10 +61,10 @@ export function registerRemediationCommands(program: Command, io: RemediationIo)
       .description('write an Ansible playbook or a bash script that remediates a profile, or the failed rules of a TestResult, like `oscap xccdf generate fix`')
       .argument('<file>', 'a data stream or XCCDF benchmark (profile-based), or a results file or ARF report (with --result-id)')
       .option('--fix-type <type>', 'ansible or bash', 'bash')
-      .option('--profile <id>', 'the profile to remediate (its full id, or the end of it)')
+      .option('-p, --profile <id>', 'the profile to remediate (its full id, or the end of it)')
       .option('--tailoring-file <file>', 'an XCCDF tailoring file whose profiles and values apply')
-      .option('--result-id <id>', 'remediate the failed rules of this TestResult ("" for the only one)')
-      .option('--output <file>', 'write to this file instead of stdout')
+      .option('--result-id <id>', 'remediate the failed rules of this TestResult ("" for the only one; the default for a results file without --profile)')
+      .option('-o, --output <file>', 'write to this file instead of stdout')
       .option('--verbose', 'show stack traces for errors'),
   ).action(async (file: string, o: FilterFlags & { fixType: string; profile?: string; tailoringFile?: string; resultId?: string; output?: string }) => {
     const [{ generateFix }, { requireRegularFile }] = await Promise.all([import('../app/generate-fix.js'), import('../app/input-files.js')]);

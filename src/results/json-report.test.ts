@@ -23,7 +23,7 @@ test('the JSON report has the vigil.scan/v1 shape', async () => {
   assert.equal(j.schema, 'vigil.scan/v1');
   assert.deepEqual(Object.keys(j), [
     'schema', 'testResultId', 'benchmark', 'profile', 'contentFile', 'target', 'identity', 'testSystem',
-    'startTime', 'endTime', 'durationSeconds', 'scores', 'counts', 'values', 'rules',
+    'startTime', 'endTime', 'durationSeconds', 'scores', 'counts', 'values', 'rules', 'applicability',
   ]);
   assert.deepEqual(j.benchmark, { id: `${NS}_benchmark_EXAMPLE`, title: 'Example Linux Security Guide', version: '0.1.72', href: '#scap_org.example_comp_example-xccdf.xml' });
   assert.deepEqual(j.profile, { id: `${NS}_profile_standard`, title: 'Standard System Security Profile' });

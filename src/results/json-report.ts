@@ -44,6 +44,7 @@ import { saveFileContent } from './atomic-file.js';
 import type { Role, Severity } from '../model/xccdf/types.js';
 import type { ReadSet } from '../target/reads.js';
 import { countResults, type CheckedBy, type RuleMessage, type ScanReport, type XccdfResult } from '../xccdf/result-types.js';
+import { applicability, type Applicability } from './applicability.js';
 import { durationSeconds, indexRules, skippedChecks } from './report-common.js';
 import { notApplicableReasons, ruleEvidence, type EvidenceRow } from './rule-evidence.js';
 
@@ -100,6 +101,8 @@ export interface JsonScan {
   readonly counts: Readonly<Record<XccdfResult, number>>;
   readonly values: ReadonlyArray<{ readonly id: string; readonly value: string }>;
   readonly rules: readonly JsonRule[];
+  /** Whether the content applied to the target at all (results/applicability.ts): false means nothing was checked. */
+  readonly applicability?: Applicability;
 }
 
 function checkOf(c: CheckedBy | undefined): JsonRule['check'] {
@@ -158,6 +161,7 @@ export function jsonReport(report: ScanReport): JsonScan {
         ...(s ? { skipped: s.map((x) => ({ object: x.objectId, type: x.type, needs: [...x.needs], flag: x.flag })) } : {}),
       };
     }),
+    applicability: applicability(report),
   };
 }
 
