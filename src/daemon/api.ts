@@ -20,6 +20,11 @@ export interface ApiOptions {
   /** Where errors in the view's methods are logged (they answer 500). */
   readonly log?: Logger;
   /**
+   * A path prefix this API leaves to an app mounted there, which checks the
+   * token itself (the dashboard: its page is open, its API is not).
+   */
+  readonly delegate?: string;
+  /**
    * Live events held per event stream whose client reads slowly; beyond
    * that the stream drops them and replays from the view instead. Default
    * 10 000.
@@ -92,6 +97,7 @@ export function createApi(view: WatchView, opts: ApiOptions = {}): Hono {
 
   app.use('*', async (c, next) => {
     if (expected === undefined) return next();
+    if (opts.delegate !== undefined && (c.req.path === opts.delegate || c.req.path.startsWith(`${opts.delegate}/`))) return next();
     const m = /^Bearer +(\S+) *$/i.exec(c.req.header('Authorization') ?? '');
     if (m === null || !tokenMatches(m[1]!, expected)) {
       c.header('WWW-Authenticate', 'Bearer');

@@ -45,6 +45,8 @@ function loadAssets(): Map<string, Asset> {
   const read = (u: URL | string): Buffer => readFileSync(u);
   return new Map<string, Asset>([
     ['/', { body: read(new URL('index.html', dir)), type: 'text/html; charset=utf-8' }],
+    // the same page by name, for a dashboard mounted under a prefix (vigil watch's /dashboard/index.html)
+    ['/index.html', { body: read(new URL('index.html', dir)), type: 'text/html; charset=utf-8' }],
     ['/ui/app.js', { body: read(new URL('app.js', dir)), type: 'text/javascript; charset=utf-8' }],
     ['/ui/style.css', { body: read(new URL('style.css', dir)), type: 'text/css; charset=utf-8' }],
     ['/ui/uplot.js', { body: read(require.resolve('uplot/dist/uPlot.iife.min.js')), type: 'text/javascript; charset=utf-8' }],

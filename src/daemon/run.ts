@@ -16,6 +16,9 @@ import { WatchMetrics } from './metrics.js';
 import { webhookNotifier } from './notify.js';
 import { createEventSources } from './sources.js';
 import { createReporter, type Reporter } from './report.js';
+import { mountDashboard } from './dashboard.js';
+import { createServeApi } from './serve.js';
+import { openResultsStore, type ResultsStore } from '../store/index.js';
 import { memoryStore, openWatchStore } from './store.js';
 import type { Logger, Notifier, StoredEvent, WatchStore, WatchView } from './types.js';
 import { WatchDaemon, type PolicyClock } from './watch.js';
@@ -105,14 +108,21 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
   const targetName = opts.root !== undefined ? `root:${opts.root}` : `host:${target.name}`;
   let profileInForce: string | null = profile ?? null;
   let reporter: Reporter | undefined;
+  // with --listen and a token, the dashboard for this one host: the serve API under /dashboard over a
+  // store in memory, fed by a reporter of its own (as a serve is fed by --report-to)
+  let local: { store: ResultsStore; reporter?: Reporter; closeStreams(): void } | undefined;
+  let hostName = opts.reportHost;
+  const nameOfHost = async (): Promise<string> => {
+    if (hostName === undefined) {
+      const d = await target.describe().catch(() => undefined);
+      hostName = d?.hostname?.trim() || (opts.root !== undefined ? `root:${opts.root}` : target.name);
+    }
+    return hostName;
+  };
   if (opts.reportTo !== undefined) {
     if (opts.reportTokenFile === undefined) throw new ListenError('--report-to needs --report-token-file: the serve API requires a token');
     const reportToken = await readTokenFile(opts.reportTokenFile);
-    let name = opts.reportHost;
-    if (name === undefined) {
-      const d = await target.describe().catch(() => undefined);
-      name = d?.hostname?.trim() || (opts.root !== undefined ? `root:${opts.root}` : target.name);
-    }
+    const name = await nameOfHost();
     try {
       reporter = createReporter({
         url: opts.reportTo,
@@ -152,6 +162,7 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
       io.out(`${opts.json ? JSON.stringify(e) : eventLine(e)}\n`);
       // every event, muted windows included: the central store keeps the whole history
       reporter?.send(e);
+      local?.reporter?.send(e);
     },
     ...(notifier ? { notifier } : {}),
     metrics,
@@ -164,8 +175,30 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
   let server: { address: string; close(): Promise<void> } | undefined;
   if (opts.listen !== undefined) {
     const view: WatchView = reporter ? reportingView(daemon, reporter, opts.reportTo!) : daemon;
-    server = await listen(createApi(view, { log, ...(token !== undefined ? { token } : {}) }), opts.listen, { ...(token !== undefined ? { token } : {}), log });
-    log.info('listening', { address: server.address });
+    const dashboard = token !== undefined && !opts.listen.startsWith('unix:');
+    const app = createApi(view, { log, ...(token !== undefined ? { token } : {}), ...(dashboard ? { delegate: '/dashboard' } : {}) });
+    if (dashboard) {
+      const store = await openResultsStore(':memory:');
+      const serve = createServeApi(store, { token, log, pollMs: 500 });
+      mountDashboard(serve.app, store);
+      // the page's links are relative: it is served at a path in /dashboard/
+      for (const p of ['/dashboard', '/dashboard/']) app.get(p, (c) => c.redirect('/dashboard/index.html'));
+      app.route('/dashboard', serve.app);
+      local = { store, closeStreams: serve.closeStreams };
+    }
+    server = await listen(app, opts.listen, { ...(token !== undefined ? { token } : {}), log });
+    if (local) {
+      local.reporter = createReporter({
+        url: `http://${server.address}/dashboard`,
+        token: token!,
+        host: { name: await nameOfHost() },
+        state: () => daemon.state(),
+        scope: () => ({ content: file, profile: profileInForce }),
+        log,
+        batchMs: 200,
+      });
+    }
+    log.info('listening', { address: server.address, ...(local ? { dashboard: `http://${server.address}/dashboard/index.html` } : {}) });
     opts.onListening?.(server.address);
   }
   const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
@@ -183,7 +216,10 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
   } finally {
     await daemon.stop();
     await reporter?.close(5000);
+    await local?.reporter?.close(1000);
+    local?.closeStreams();
     await server?.close();
+    await local?.store.close().catch(() => undefined);
     await target.close?.();
   }
 }
