@@ -75,7 +75,9 @@ try {
     }
     const a = results(sshOut);
     const b = results(localOut);
-    const differ = [...a].filter(([id, r]) => b.get(id) !== r).length + [...b.keys()].filter((id) => !a.has(id)).length;
+    const differing = [...a].filter(([id, r]) => b.get(id) !== r).map(([id, r]) => `${id}: ${r} over SSH, ${b.get(id)} inside`);
+    for (const d of differing) console.log(`${profile}: ${d}`);
+    const differ = differing.length + [...b.keys()].filter((id) => !a.has(id)).length;
     rows.push({ profile, ssh: median(ssh), local: median(local), stats, rules: a.size, differ });
   }
 } finally {

@@ -15,7 +15,8 @@
  *
  * `stopAll()` kills every process in the namespaces, deletes them (their
  * veths go with them) and removes the temp dir; a process exit hook does the
- * same if a test forgets.
+ * same if a test forgets, and so does a SIGTERM, SIGINT or SIGHUP before
+ * the process dies of it.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -309,9 +310,19 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
     live.add(fleet);
     if (!hooked) {
       hooked = true;
-      process.once('exit', () => {
-        for (const f of live) void f.stopAll();
-      });
+      const stopLive = (): void => {
+        for (const f of live) void f.stopAll(); // synchronous underneath
+      };
+      process.once('exit', stopLive);
+      // killed (a test runner's timeout, ^C): clean up, then die of the same signal
+      for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+        const onSignal = (): void => {
+          stopLive();
+          process.removeListener(sig, onSignal);
+          process.kill(process.pid, sig);
+        };
+        process.on(sig, onSignal);
+      }
     }
     return fleet;
   } catch (e) {

@@ -135,6 +135,30 @@ def op_readdir(a):
     return listing(p(a), a.get('x', 'none')), b''
 
 
+def op_tree(a):
+    # The listings (entries examined) of a directory and of the directories
+    # below it, breadth first, at most a['max'] of them: one request for
+    # what a recursive walk will ask next. The first must list (its errors
+    # are the request's); a directory below that cannot be listed is left
+    # out, so the walk asks for it and gets its error.
+    root = p(a)
+    out = [[a['p'], listing(root, 'all')]]
+    queue = [(root, out[0][1])]
+    while queue and len(out) < a['max']:
+        d, lst = queue.pop(0)
+        for ent in lst:
+            if ent[1] != 'd' or len(out) >= a['max']:
+                continue
+            child = os.path.join(d, os.fsencode(ent[0]))
+            try:
+                sub = listing(child, 'all')
+            except OSError:
+                continue
+            out.append([os.fsdecode(child), sub])
+            queue.append((child, sub))
+    return out, b''
+
+
 def op_statfs(a):
     path = p(a)
     try:
@@ -228,6 +252,7 @@ OPS = {
     'read': op_read,
     'range': op_range,
     'readdir': op_readdir,
+    'tree': op_tree,
     'readlink': lambda a: (os.fsdecode(os.readlink(p(a))), b''),
     'realpath': op_realpath,
     'statfs': op_statfs,

@@ -418,7 +418,7 @@ export async function connectSsh(opts: SshTargetOptions): Promise<SshTargetHandl
       }
     }
     const shell = await ShellTransport.open(client, { ...(opts.become ? { become: opts.become } : {}), password: becomePassword(opts), timeoutMs: opts.connectTimeoutMs ?? 15_000, name });
-    return new SshTarget({ name, transport: shell, capabilities: ['kernel', 'exec'], onClose: endAll });
+    return new SshTarget({ name, transport: shell, capabilities: ['kernel', 'exec'], onClose: endAll, readAhead: false });
   } catch (e) {
     await endAll();
     throw e;

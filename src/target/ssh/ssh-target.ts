@@ -55,6 +55,106 @@ export interface SshTargetParts {
   /** What the transport can do: the shell fallback has no attributes and no self. */
   readonly capabilities: readonly TargetCapability[];
   readonly onClose: () => Promise<void>;
+  /** Read the listings below a directory a recursive walk reached (ReadAhead); default on where the transport has `tree`. */
+  readonly readAhead?: boolean;
+}
+
+/** Directories listed per read-ahead request. */
+const READ_AHEAD_DIRS = 256;
+/** Listings kept for a walk at most; the oldest go first. */
+const READ_AHEAD_KEPT = 4096;
+
+const parentOf = (p: string): string => (p.lastIndexOf('/') <= 0 ? '/' : p.slice(0, p.lastIndexOf('/')));
+
+/**
+ * Read-ahead for recursive walks. The OVAL traversal lists a directory at a
+ * time (16 at once), each a round trip; a round trip is cheap on an idle
+ * network and host, but on a loaded host every one waits for three
+ * processes (sshd, the helper, sshd again) to be scheduled. When a walk
+ * asks for the examined listing of a directory whose parent and
+ * grandparent it listed the same way, it is recursing: one `tree` request
+ * then brings the listings of up to 256 directories from the parent down,
+ * breadth first (the directory, its siblings and what lies below them:
+ * where a depth-first walk goes next), and the walk takes them from here
+ * as it gets there, each listing once. A listing is a snapshot taken a moment earlier
+ * than the walk would have taken it, as a walk is never atomic anyway.
+ * Unused listings are dropped oldest first; when most of what was read
+ * ahead goes unused (walks that stop at a shallow depth), reading ahead
+ * stops for the connection.
+ */
+class ReadAhead {
+  private readonly listedAll = new Set<string>();
+  private readonly kept = new Map<string, RawEntry[]>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly fromParent = new Set<string>();
+  private used = 0;
+  private wasted = 0;
+
+  constructor(private readonly fetch: (path: string) => Promise<Array<[string, RawEntry[]]>>) {}
+
+  /** Records a directory the walk listed with every entry examined. */
+  listed(path: string): void {
+    if (this.listedAll.size > 100_000) this.listedAll.clear();
+    this.listedAll.add(path);
+  }
+
+  private get useful(): boolean {
+    return this.wasted <= 2 * this.used + 1024;
+  }
+
+  /** The listing of `path`, read ahead (or now, with what lies below it), or undefined: ask for it alone. */
+  async take(path: string): Promise<RawEntry[] | undefined> {
+    const hit = this.kept.get(path);
+    if (hit) return this.use(path, hit);
+    for (const [root, p] of this.inFlight) {
+      if (path.startsWith(root === '/' ? '/' : `${root}/`)) {
+        await p.catch(() => undefined);
+        const now = this.kept.get(path);
+        if (now) return this.use(path, now);
+      }
+    }
+    const parent = parentOf(path);
+    if (path === '/' || !this.useful || !this.listedAll.has(parent) || parent === '/' || !this.listedAll.has(parentOf(parent))) return undefined;
+    // From the parent, once: the directories the walk goes to next are this one's siblings and what lies below
+    // them. A parent too wide for one request has its later children read ahead from themselves.
+    const root = this.fromParent.has(parent) ? path : parent;
+    if (this.fromParent.size > 100_000) this.fromParent.clear();
+    this.fromParent.add(parent);
+    const p = this.fetch(root);
+    this.inFlight.set(root, p);
+    let got: Array<[string, RawEntry[]]>;
+    try {
+      got = await p;
+    } catch {
+      return undefined; // the walk's own request gives the error, if there is one
+    } finally {
+      this.inFlight.delete(root);
+    }
+    if (root === path) {
+      for (const [dir, list] of got.slice(1)) this.keep(dir, list);
+      return this.use(path, got[0]![1]);
+    }
+    for (const [dir, list] of got.slice(1)) this.keep(dir, list);
+    const now = this.kept.get(path);
+    if (now) return this.use(path, now);
+    this.wasted += got.length;
+    return undefined;
+  }
+
+  private use(path: string, list: RawEntry[]): RawEntry[] {
+    this.kept.delete(path);
+    this.used++;
+    this.listed(path);
+    return list;
+  }
+
+  private keep(dir: string, list: RawEntry[]): void {
+    this.kept.set(dir, list);
+    while (this.kept.size > READ_AHEAD_KEPT) {
+      this.kept.delete(this.kept.keys().next().value!);
+      this.wasted++;
+    }
+  }
 }
 
 export class SshTarget implements Target {
@@ -142,10 +242,18 @@ export class SshTarget implements Target {
     return entriesOf(path, (await this.call('readdir', path, { x: 'none' })).r as RawEntry[]).map(({ name, type }) => ({ name, type }));
   }
 
-  /** The directory's entries, examined as asked, in one request. */
+  /** The directory's entries, examined as asked, in one request (or none: read ahead, see ReadAhead). */
   async entries(path: string, examine: Examine): Promise<DirEntry[]> {
-    return entriesOf(path, (await this.call('readdir', path, { x: examine })).r as RawEntry[]);
+    if (examine !== 'none' && this.parts.readAhead !== false) {
+      const raw = await this.ahead.take(path);
+      if (raw) return entriesOf(path, raw);
+    }
+    const raw = (await this.call('readdir', path, { x: examine })).r as RawEntry[];
+    if (examine === 'all') this.ahead.listed(path);
+    return entriesOf(path, raw);
   }
+
+  private readonly ahead = new ReadAhead((path) => this.call('tree', path, { max: READ_AHEAD_DIRS }).then((r) => r.r as Array<[string, RawEntry[]]>));
 
   async readlink(path: string): Promise<string> {
     return (await this.call('readlink', path)).r as string;

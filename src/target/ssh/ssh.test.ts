@@ -8,13 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestHosts, type TestFleet, type TestHost } from '../../testing/test-hosts.js';
 import { targetCases, writeCaseTree } from '../target.case.js';
-import { TargetError, type Target } from '../target.js';
+import { localTarget } from '../fs-target.js';
+import { openDirectory, TargetError, type DirHandle, type Target } from '../target.js';
 import { connectSsh, parseHostSpec, SshConnectError, type SshTargetOptions } from './index.js';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd') && existsSync('/usr/bin/sudo');
@@ -123,6 +124,37 @@ describe('SSH target on test hosts', { skip }, () => {
     const after = t.stats();
     assert.equal(after.requests - before.requests, 200);
     assert.ok(after.roundTrips - before.roundTrips <= 3, `round trips: ${after.roundTrips - before.roundTrips}`);
+  });
+
+  it('a recursive walk reads ahead: the same listings as the local target, in far fewer round trips', async () => {
+    const top = join(base, 'tree');
+    for (let a = 0; a < 8; a++) for (let b = 0; b < 8; b++) for (let c = 0; c < 6; c++) mkdirSync(join(top, `a${a}`, `b${b}`, `c${c}`), { recursive: true });
+    writeFileSync(join(top, 'a3', 'b5', 'c1', 'file'), 'x');
+    symlinkSync('../b4', join(top, 'a3', 'b5', 'link'));
+    // one directory at a time, as the OVAL traversal opens them (by name from the listing's lstat)
+    const walkFrom = async (d: DirHandle, out: string[]): Promise<void> => {
+      const list = await d.entries('all');
+      for (const e of list.sort((x, y) => (x.name < y.name ? -1 : 1))) {
+        out.push(`${d.path}/${e.name} ${e.type} ${e.info?.mode} ${e.info?.ino}`);
+        if (e.type === 'directory') await walkFrom(d.subdirectory ? d.subdirectory(e.name, e.info!) : await d.openChild(e.name), out);
+      }
+    };
+    const walk = async (t: Target, path: string, out: string[]): Promise<void> => walkFrom(await openDirectory(t, path), out);
+    const t = await open(hosts['ubuntu']!);
+    const before = t.stats();
+    const remote: string[] = [];
+    await walk(t, top, remote);
+    const trips = t.stats().roundTrips - before.roundTrips;
+    const here: string[] = [];
+    await walk(localTarget(), top, here);
+    assert.deepEqual(remote, here);
+    const dirs = here.filter((l) => l.includes(' directory ')).length + 1;
+    assert.ok(dirs > 400 && trips < dirs / 10, `${dirs} directories in ${trips} round trips`);
+    // a changed directory is seen by a later walk: what was read ahead is used once
+    writeFileSync(join(top, 'a0', 'b0', 'c0', 'new'), 'n');
+    const again: string[] = [];
+    await walk(t, top, again);
+    assert.ok(again.some((l) => l.includes('/a0/b0/c0/new regular')), 'the new file');
   });
 
   it('the shell fallback (no python3) answers as the helper does', async () => {
