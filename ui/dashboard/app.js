@@ -214,6 +214,9 @@ function stopLive() {
 
 // ------------------------------------------------------------------ fleet
 
+const FIRST_ROWS = 100;
+const ROW_SLICE = 300;
+let renderGeneration = 0;
 const fleetState = { sort: 'score', dir: 1, text: '', group: '', os: '', profile: '', min: '', max: '', changedHours: '', selected: new Set() };
 
 async function fleetPage() {
@@ -299,29 +302,43 @@ async function fleetPage() {
       const kb = key(b);
       return (ka < kb ? -1 : ka > kb ? 1 : a.name < b.name ? -1 : 1) * fleetState.dir;
     });
-    const frag = document.createDocumentFragment();
-    for (const x of rows) {
+    // the first rows at once, the rest in slices after the page has drawn (a thousand rows of
+    // sparklines would hold the first paint); a newer render stops an older one's slices
+    const generation = ++renderGeneration;
+    const rowOf = (x) => {
       const l = x.latest;
       const stale = ageHours(l?.startTime) > STALE_HOURS;
       const box = h('input', { type: 'checkbox', 'aria-label': `select ${x.name}`, checked: fleetState.selected.has(x.name), onchange: (e) => (e.target.checked ? fleetState.selected.add(x.name) : fleetState.selected.delete(x.name), fixButton.disabled = fleetState.selected.size === 0) });
-      frag.append(
-        h(
-          `tr${stale ? '.stale' : ''}${changed.has(x.name) ? '.changed' : ''}`,
-          { dataset: { host: x.name } },
-          h('td', box),
-          h('td', h('a', { href: `#/host/${enc(x.name)}` }, x.name)),
-          h('td', x.group.join(', ')),
-          h('td', x.os ?? ''),
-          h('td', l?.profile ? shortProfile(l.profile) : h('span.muted', 'default')),
-          h('td.num', scoreCell(l?.score ?? null, l?.maximum)),
-          h('td', l ? countsCell(l.counts) : h('span.muted', 'no scan')),
-          h('td', sparkline(x.trend ?? [])),
-          h('td.fresh', { title: stale ? `not scanned for more than ${STALE_HOURS} hours` : '' }, fmtTime(l?.startTime), stale ? ' (stale)' : ''),
-          h('td', fmtTime(x.lastDrift)),
-        ),
+      return h(
+        `tr${stale ? '.stale' : ''}${changed.has(x.name) ? '.changed' : ''}`,
+        { dataset: { host: x.name } },
+        h('td', box),
+        h('td', h('a', { href: `#/host/${enc(x.name)}` }, x.name)),
+        h('td', x.group.join(', ')),
+        h('td', x.os ?? ''),
+        h('td', l?.profile ? shortProfile(l.profile) : h('span.muted', 'default')),
+        h('td.num', scoreCell(l?.score ?? null, l?.maximum)),
+        h('td', l ? countsCell(l.counts) : h('span.muted', 'no scan')),
+        h('td', sparkline(x.trend ?? [])),
+        h('td.fresh', { title: stale ? `not scanned for more than ${STALE_HOURS} hours` : '' }, fmtTime(l?.startTime), stale ? ' (stale)' : ''),
+        h('td', fmtTime(x.lastDrift)),
       );
-    }
-    put(tbody, frag);
+    };
+    const first = document.createDocumentFragment();
+    for (const x of rows.slice(0, FIRST_ROWS)) first.append(rowOf(x));
+    put(tbody, first);
+    let done = FIRST_ROWS;
+    const more = () => {
+      if (generation !== renderGeneration || done >= rows.length) return;
+      const frag = document.createDocumentFragment();
+      for (const x of rows.slice(done, done + ROW_SLICE)) frag.append(rowOf(x));
+      tbody.append(frag);
+      done += ROW_SLICE;
+      if (done < rows.length) setTimeout(more, 0);
+      else document.body.dataset.allRows = String(rows.length);
+    };
+    if (rows.length > FIRST_ROWS) setTimeout(more, 0);
+    else document.body.dataset.allRows = String(rows.length);
     const scored = rows.map((x) => x.latest?.score).filter((s) => typeof s === 'number');
     put(summary, 
       h('div.card', h('b', rows.length), `hosts${rows.length !== hosts.length ? ` of ${hosts.length}` : ''}`),
