@@ -1,0 +1,127 @@
+/**
+ * Real rpm packages and databases for tests: tiny spec files built with
+ * Debian's rpmbuild and installed with rpm into a root's own database
+ * (see /work/shared/ORACLE.md section 5). Everything happens under the
+ * directories the caller gives; the host's rpm database is never touched.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SpecFile {
+  /** Absolute path in the package. */
+  readonly path: string;
+  /** Content of a regular file (default: the path and a newline). */
+  readonly content?: string;
+  /** A symlink to this target instead of a regular file. */
+  readonly symlink?: string;
+  /** A directory owned by the package. */
+  readonly dir?: boolean;
+  /** %attr mode, octal digits such as '0644'. */
+  readonly mode?: string;
+  readonly config?: boolean;
+  readonly noreplace?: boolean;
+  readonly doc?: boolean;
+  readonly ghost?: boolean;
+  /** %verify(not ...) attributes, e.g. ['md5', 'size', 'mtime']. */
+  readonly verifyNot?: readonly string[];
+}
+
+export interface SpecPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly release: string;
+  readonly epoch?: number;
+  readonly summary?: string;
+  readonly provides?: readonly string[];
+  readonly files?: readonly SpecFile[];
+}
+
+/** Whether rpmbuild and rpm are here to build and install test packages. */
+export function rpmToolsAvailable(): boolean {
+  return ['rpmbuild', 'rpm'].every((t) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status === 0);
+}
+
+function specText(p: SpecPackage): string {
+  const files = p.files ?? [];
+  const install: string[] = [];
+  const list: string[] = [];
+  for (const f of files) {
+    const at = `%{buildroot}${f.path}`;
+    const parent = f.path.slice(0, f.path.lastIndexOf('/')) || '/';
+    if (f.dir) install.push(`mkdir -p '${at}'`);
+    else if (!f.ghost) {
+      install.push(`mkdir -p '%{buildroot}${parent}'`);
+      if (f.symlink !== undefined) install.push(`ln -s '${f.symlink}' '${at}'`);
+      else install.push(`printf '%s' '${Buffer.from(f.content ?? `${f.path}\n`).toString('base64')}' | base64 -d > '${at}'`);
+    }
+    const attrs: string[] = [];
+    if (f.mode) attrs.push(`%attr(${f.mode},-,-)`);
+    if (f.dir) attrs.push('%dir');
+    if (f.config) attrs.push(f.noreplace ? '%config(noreplace)' : '%config');
+    if (f.doc) attrs.push('%doc');
+    if (f.ghost) attrs.push('%ghost');
+    if (f.verifyNot?.length) attrs.push(`%verify(not ${f.verifyNot.join(' ')})`);
+    list.push(`${attrs.join(' ')} ${f.path}`.trim());
+  }
+  return [
+    `Name: ${p.name}`,
+    `Version: ${p.version}`,
+    `Release: ${p.release}`,
+    ...(p.epoch !== undefined ? [`Epoch: ${p.epoch}`] : []),
+    `Summary: ${p.summary ?? `test package ${p.name}`}`,
+    'License: MIT',
+    'BuildArch: noarch',
+    ...(p.provides ?? []).map((x) => `Provides: ${x}`),
+    '%description',
+    `Test package ${p.name}.`,
+    '%install',
+    ...install,
+    '%files',
+    ...list,
+    '',
+  ].join('\n');
+}
+
+/** Builds each package with rpmbuild under `work`; returns the .rpm files, in the order given. */
+export function buildRpms(work: string, packages: readonly SpecPackage[]): string[] {
+  const top = join(work, 'top');
+  mkdirSync(join(work, 'specs'), { recursive: true });
+  const out: string[] = [];
+  for (const p of packages) {
+    const spec = join(work, 'specs', `${p.name}.spec`);
+    writeFileSync(spec, specText(p));
+    execFileSync(
+      'rpmbuild',
+      ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', '__os_install_post %{nil}', '--define', '_build_id_links none', '--define', '_binary_payload w1.gzdio', spec],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const dir = join(top, 'RPMS', 'noarch');
+    const file = readdirSync(dir).find((f) => f.startsWith(`${p.name}-${p.version}-${p.release}.`));
+    if (!file) throw new Error(`rpmbuild made no package for ${p.name}`);
+    out.push(join(dir, file));
+  }
+  return out;
+}
+
+/** rpm's arguments for a root's own database at `dbpath` (default /var/lib/rpm), in the backend given (default sqlite). */
+export function rpmRootArgs(root: string, dbpath = '/var/lib/rpm', backend = 'sqlite'): string[] {
+  return ['--root', root, '--dbpath', dbpath, '--define', `_db_backend ${backend}`];
+}
+
+/** Installs the packages (no dependencies, no scripts) into `root`'s database at `dbpath`, created if need be. */
+export function installRpms(root: string, rpms: readonly string[], dbpath = '/var/lib/rpm'): void {
+  mkdirSync(join(root, dbpath), { recursive: true });
+  execFileSync('rpm', [...rpmRootArgs(root, dbpath), '--initdb'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (rpms.length) execFileSync('rpm', [...rpmRootArgs(root, dbpath), '-i', '--nodeps', '--noscripts', '--nosignature', ...rpms], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** `rpm -qa --qf FORMAT` over `root`'s database: the oracle for what a reader must find. */
+export function rpmQueryAll(root: string, format: string, dbpath = '/var/lib/rpm', backend = 'sqlite'): string {
+  return execFileSync('rpm', [...rpmRootArgs(root, dbpath, backend), '-qa', '--qf', format], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `rpm -qp --qf FORMAT` of package files. */
+export function rpmQueryPackages(rpms: readonly string[], format: string): string {
+  return execFileSync('rpm', ['-qp', '--nosignature', '--qf', format, ...rpms], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
