@@ -7,8 +7,7 @@
  *   epoch 0 for none, signature_keyid (see packageKeyId), extended_name;
  * - with behaviors filepaths="true", every file path of the package; as
  *   OpenSCAP, the list comes twice over (its probe walks the file list once
- *   per BASENAMES and DIRNAMES), and only for packages that have an epoch
- *   (its iterator compares EPOCH "(none)" with rpm's 0 for a missing one).
+ *   per BASENAMES and DIRNAMES).
  * A target without a database has no packages: nothing exists. A database
  * that cannot be read, or with headers that do not parse, is an error.
  */
@@ -27,7 +26,7 @@ function item(p: RpmPackage, filepaths: boolean): ItemData {
     field('signature_keyid', packageKeyId(p.header)),
     field('extended_name', p.extendedName),
   ];
-  if (filepaths && p.epoch !== '(none)') {
+  if (filepaths) {
     const paths = p.files().map((f) => f.path);
     for (const round of [paths, paths]) for (const path of round) entities.push(field('filepath', path));
   }
