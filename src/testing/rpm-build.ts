@@ -125,3 +125,36 @@ export function rpmQueryAll(root: string, format: string, dbpath = '/var/lib/rpm
 export function rpmQueryPackages(rpms: readonly string[], format: string): string {
   return execFileSync('rpm', ['-qp', '--nosignature', '--qf', format, ...rpms], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+const BDB_WRITER = `
+import sys, json, struct
+from bsddb3 import db
+req = json.load(sys.stdin)
+d = db.DB()
+d.set_pagesize(req['pagesize'])
+d.set_lorder(req['lorder'])
+d.open(req['file'], dbtype=db.DB_HASH, flags=db.DB_CREATE)
+fmt = '<I' if req['lorder'] == 1234 else '>I'
+for inst, blob in req['blobs']:
+    d.put(struct.pack(fmt, inst), bytes.fromhex(blob))
+d.put(struct.pack(fmt, 0), struct.pack(fmt, req['next']))
+d.close()
+`;
+
+/** Whether Debian's python3 with bsddb3 is here to write Berkeley DB files. */
+export function bdbWriterAvailable(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import bsddb3'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Writes an rpm Packages file (Berkeley DB hash, as rpm ≤ 4.15 made) holding
+ * these header blobs under their instance numbers, plus rpm's key 0 (the
+ * next free instance), through Debian's python3-bsddb3. `bigEndian` writes
+ * it as a big-endian host would.
+ */
+export function writeBdbPackages(file: string, blobs: readonly { instance: number; blob: Buffer }[], opts: { pagesize?: number; bigEndian?: boolean } = {}): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const next = blobs.reduce((m, b) => Math.max(m, b.instance), 0) + 1;
+  const req = { file, pagesize: opts.pagesize ?? 4096, lorder: opts.bigEndian ? 4321 : 1234, blobs: blobs.map((b) => [b.instance, b.blob.toString('hex')]), next };
+  execFileSync('/usr/bin/python3', ['-c', BDB_WRITER], { input: JSON.stringify(req), stdio: ['pipe', 'ignore', 'pipe'] });
+}

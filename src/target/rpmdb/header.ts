@@ -255,14 +255,8 @@ export class RpmHeader {
   strings(tag: number): string[] | undefined {
     const e = this.entries.get(tag);
     if (!e || !isStringType(e.type)) return undefined;
-    const out: string[] = new Array<string>(e.count);
-    let p = e.at;
-    for (let n = 0; n < e.count; n++) {
-      const z = this.blob.indexOf(0, p);
-      out[n] = this.blob.toString('utf8', p, z);
-      p = z + 1;
-    }
-    return out;
+    // parse checked that the value holds exactly `count` NUL-terminated strings: one decode and a split
+    return this.blob.toString('utf8', e.at, e.at + e.length - 1).split('\0');
   }
 
   /**
