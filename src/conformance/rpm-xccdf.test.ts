@@ -2,7 +2,8 @@
  * `vigil xccdf eval` against `oscap xccdf eval` on synthetic RHEL roots
  * (src/testing/rpm-roots.ts: real packages in the root's own sqlite rpm
  * database), rule by rule, for every profile of the RHEL 9 and RHEL 8 data
- * streams: RHEL 9 on its default root, RHEL 8 on its hardened root.
+ * streams: RHEL 9 on its default root (sqlite database, as RHEL 9 has),
+ * RHEL 8 on its hardened root with a Berkeley DB database (as RHEL 8 has).
  *
  * As in xccdf.test.ts, both tools must report the same rules, and a rule
  * is compared when every object its checks and platforms can touch is
@@ -17,7 +18,7 @@ import { after, test, type TestContext } from 'node:test';
 import { evaluateXccdf } from '../app/xccdf-eval.js';
 import { describeContent } from '../app/info.js';
 import { CONTENT, evalResults, prerequisites, oracleMissing } from '../testing/oracle.js';
-import { buildRhelRoot, oscapOnRpmRoot, rpmOracleMissing, type RhelMajor, type RootVariant } from '../testing/rpm-roots.js';
+import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, type RhelMajor, type RootVariant } from '../testing/rpm-roots.js';
 import { comparableOffline, ruleObjectTypes } from '../testing/ssg-roots.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-rpm-xccdf-'));
@@ -35,9 +36,9 @@ interface ProfileOutcome {
   readonly exitAgrees: boolean;
 }
 
-async function compareProfile(ds: string, profile: string, root: string, work: string, t: TestContext): Promise<ProfileOutcome> {
+async function compareProfile(ds: string, profile: string, root: string, work: string, t: TestContext, bdb: boolean): Promise<ProfileOutcome> {
   const file = join(CONTENT, ds);
-  const o = await oscapOnRpmRoot(['xccdf', 'eval', '--profile', profile, file], root, work, { note: (s) => t.diagnostic(s) });
+  const o = await oscapOnRpmRoot(['xccdf', 'eval', '--profile', profile, file], root, work, { note: (s) => t.diagnostic(s), ...(bdb ? { backend: 'bdb_ro' as const } : {}) });
   const theirs = evalResults(o.stdout);
   assert.ok(theirs.size > 0, `oscap printed no results for ${profile} (exit ${o.code}): ${o.stderr.slice(0, 500)}`);
   const report = await evaluateXccdf(file, { profile, root });
@@ -66,13 +67,14 @@ async function compareProfile(ds: string, profile: string, root: string, work: s
   };
 }
 
-async function everyProfile(t: TestContext, ds: string, major: RhelMajor, variant: RootVariant): Promise<void> {
+async function everyProfile(t: TestContext, ds: string, major: RhelMajor, variant: RootVariant, bdb: boolean): Promise<void> {
   if (!(await prerequisites(t, { oscap: true, files: [ds] }))) return;
-  const missing = await rpmOracleMissing();
+  const missing = (await rpmOracleMissing()) ?? (bdb && !bdbWriterAvailable() ? 'python3-bsddb3 (to write a Berkeley DB rpm database)' : undefined);
   if (missing) return void oracleMissing(t, missing);
   const work = join(base, `${ds}-${variant}`);
   const root = join(work, 'root');
   await buildRhelRoot(root, major, variant);
+  if (bdb) convertRootToBdb(root);
   const info = await describeContent(join(CONTENT, ds));
   assert.equal(info.documentType, 'Source Data Stream');
   if (info.documentType !== 'Source Data Stream') return;
@@ -81,7 +83,7 @@ async function everyProfile(t: TestContext, ds: string, major: RhelMajor, varian
   const outcomes: ProfileOutcome[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < profiles.length) outcomes.push(await compareProfile(ds, profiles[next++]!, root, work, t));
+    while (next < profiles.length) outcomes.push(await compareProfile(ds, profiles[next++]!, root, work, t, bdb));
   };
   await Promise.all([worker(), worker()]);
   let compared = 0;
@@ -98,10 +100,12 @@ async function everyProfile(t: TestContext, ds: string, major: RhelMajor, varian
     if (!o.exitAgrees) all.push(`${o.profile}: the exit code differs from oscap's`);
     all.push(...o.differences.map((d) => `${o.profile}: ${d}`));
   }
-  t.diagnostic(`${ds} on the ${variant} root: ${profiles.length} profiles, ${compared} rule results compared, ${all.length} differences`);
+  t.diagnostic(`${ds} on the ${variant} root (${bdb ? 'Berkeley DB' : 'sqlite'} database): ${profiles.length} profiles, ${compared} rule results compared, ${all.length} differences`);
   assert.deepEqual(all, [], `${all.length} differences:\n  ${all.join('\n  ')}`);
   assert.ok(decided >= 200, 'the root decides many rules');
 }
 
-test('every RHEL 9 profile agrees with oscap rule for rule on a RHEL 9 root', { timeout: 900_000 }, (t) => everyProfile(t, 'ssg-rhel9-ds.xml', 9, 'default'));
-test('every RHEL 8 profile agrees with oscap rule for rule on a hardened RHEL 8 root', { timeout: 900_000 }, (t) => everyProfile(t, 'ssg-rhel8-ds.xml', 8, 'hardened'));
+test('every RHEL 9 profile agrees with oscap rule for rule on a RHEL 9 root', { timeout: 900_000 }, (t) => everyProfile(t, 'ssg-rhel9-ds.xml', 9, 'default', false));
+test('every RHEL 8 profile agrees with oscap rule for rule on a hardened RHEL 8 root with a Berkeley DB database', { timeout: 900_000 }, (t) =>
+  everyProfile(t, 'ssg-rhel8-ds.xml', 8, 'hardened', true),
+);

@@ -19,7 +19,11 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { RpmHeader, RPMTAG } from '../target/rpmdb/index.js';
 import { commonFiles, type Files } from './ssg-roots.js';
+import { bdbWriterAvailable, writeBdbPackages } from './rpm-build.js';
 import { run, type Run } from './oracle.js';
 
 export type RpmFileAttr = 'config' | 'config-noreplace' | 'config-missingok' | 'doc' | 'license' | 'readme' | 'ghost';
@@ -351,6 +355,45 @@ function rhelFiles(hardened: boolean): Files {
   return files;
 }
 
+/** Other rpm distributions, for detection and agreement figures: their release package replaces redhat-release. */
+export type OtherDistro = 'fedora' | 'sle15';
+
+export function distroRelease(d: OtherDistro): { readonly pkg: RpmPackageSpec; readonly osRelease: string } {
+  if (d === 'fedora') {
+    const osRelease = 'NAME="Fedora Linux"\nVERSION="39 (Server Edition)"\nID=fedora\nVERSION_ID=39\nPLATFORM_ID="platform:f39"\nPRETTY_NAME="Fedora Linux 39 (Server Edition)"\nCPE_NAME="cpe:/o:fedoraproject:fedora:39"\n';
+    return {
+      osRelease,
+      pkg: {
+        name: 'fedora-release-server',
+        version: '39',
+        release: '36',
+        arch: 'noarch',
+        files: [
+          { path: '/etc/fedora-release', content: 'Fedora release 39 (Thirty Nine)\n' },
+          { path: '/etc/system-release', kind: 'symlink', target: 'fedora-release' },
+          { path: '/etc/system-release-cpe', content: 'cpe:/o:fedoraproject:fedora:39\n' },
+          { path: '/etc/os-release', kind: 'symlink', target: '../usr/lib/os-release' },
+          { path: '/usr/lib/os-release', content: osRelease },
+        ],
+      },
+    };
+  }
+  const osRelease = 'NAME="SLES"\nVERSION="15-SP5"\nVERSION_ID="15.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"\nID="sles"\nID_LIKE="suse"\nCPE_NAME="cpe:/o:suse:sles:15:sp5"\n';
+  return {
+    osRelease,
+    pkg: {
+      name: 'sles-release',
+      version: '15.5',
+      release: '150500.46.1',
+      files: [
+        { path: '/etc/SUSE-brand', content: 'SLE\nVERSION = 15\n' },
+        { path: '/etc/os-release', kind: 'symlink', target: '../usr/lib/os-release' },
+        { path: '/usr/lib/os-release', content: osRelease },
+      ],
+    },
+  };
+}
+
 export interface RpmRoot {
   readonly root: string;
   readonly packages: readonly RpmPackageSpec[];
@@ -363,8 +406,17 @@ export interface RpmRoot {
  * oscap. `tampered` then changes files behind the database's back (see
  * `tamperRoot`).
  */
-export async function buildRhelRoot(root: string, major: RhelMajor, variant: RootVariant, opts: { tampered?: boolean; extra?: readonly RpmPackageSpec[] } = {}): Promise<RpmRoot> {
-  const packages = [...rhelPackages(major, variant), ...(opts.extra ?? [])];
+export async function buildRhelRoot(
+  root: string,
+  major: RhelMajor,
+  variant: RootVariant,
+  opts: { tampered?: boolean; extra?: readonly RpmPackageSpec[]; distro?: OtherDistro } = {},
+): Promise<RpmRoot> {
+  let packages = [...rhelPackages(major, variant), ...(opts.extra ?? [])];
+  if (opts.distro) {
+    const rel = distroRelease(opts.distro).pkg;
+    packages = packages.map((p) => (p.name === 'redhat-release' ? rel : p));
+  }
   mkdirSync(join(root, 'etc'), { recursive: true });
   const files = rhelFiles(variant === 'hardened');
   // owners first: rpm maps the packages' user and group names through the root's files
@@ -416,6 +468,62 @@ export function tamperRoot(root: string): void {
   if (st) writeFileSync(p('/usr/sbin/auditctl'), a);
 }
 
+/**
+ * Turns a root's sqlite database into a Berkeley DB one (RHEL 7 and 8's
+ * /var/lib/rpm/Packages), with the same header blobs under the same
+ * instance numbers, and removes the sqlite files. oscap then reads it with
+ * `%_db_backend bdb_ro` (oscapOnRpmRoot's backend option).
+ */
+export function convertRootToBdb(root: string): number {
+  const dir = join(root, 'var/lib/rpm');
+  const db = new Database(join(dir, 'rpmdb.sqlite'), { readonly: true });
+  const blobs = (db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as Array<{ hnum: number; blob: Buffer }>).map((r) => ({ instance: r.hnum, blob: r.blob }));
+  db.close();
+  writeBdbPackages(join(dir, 'Packages'), blobs);
+  // rpm looks names and paths up in its index databases (Name, Basenames), as a real RHEL 8 database has them
+  const index = (tag: number, valuesOf: (h: RpmHeader) => string[]): Array<[string, Array<[number, number]>]> => {
+    const m = new Map<string, Array<[number, number]>>();
+    for (const b of blobs) {
+      valuesOf(RpmHeader.parse(b.blob)).forEach((v, i) => {
+        const at = m.get(v) ?? [];
+        at.push([b.instance, i]);
+        m.set(v, at);
+      });
+    }
+    void tag;
+    return [...m];
+  };
+  const req = {
+    dir,
+    indexes: {
+      Name: index(RPMTAG.NAME, (h) => [h.string(RPMTAG.NAME) ?? '']),
+      Basenames: index(RPMTAG.BASENAMES, (h) => h.strings(RPMTAG.BASENAMES) ?? []),
+      Dirnames: index(RPMTAG.DIRNAMES, (h) => h.strings(RPMTAG.DIRNAMES) ?? []),
+      Providename: index(RPMTAG.PROVIDENAME, (h) => h.strings(RPMTAG.PROVIDENAME) ?? []),
+    },
+  };
+  execFileSync('/usr/bin/python3', ['-c', BDB_INDEX_WRITER], { input: JSON.stringify(req), stdio: ['pipe', 'ignore', 'pipe'] });
+  for (const f of ['rpmdb.sqlite', 'rpmdb.sqlite-wal', 'rpmdb.sqlite-shm']) rmSync(join(dir, f), { force: true });
+  return blobs.length;
+}
+
+/** rpm's index databases (Berkeley DB hash: key → (instance, tag index) pairs, native byte order), through python3-bsddb3. */
+const BDB_INDEX_WRITER = `
+import sys, json, struct, os
+from bsddb3 import db
+req = json.load(sys.stdin)
+for name, entries in req['indexes'].items():
+    d = db.DB()
+    d.set_pagesize(4096)
+    d.set_lorder(1234)
+    d.open(os.path.join(req['dir'], name), dbtype=db.DB_HASH, flags=db.DB_CREATE)
+    for key, items in entries:
+        d.put(key.encode('utf-8'), b''.join(struct.pack('<II', h, i) for h, i in items))
+    d.close()
+`;
+
+export { bdbWriterAvailable };
+
 // ---------------------------------------------------------------- oscap on an rpm root
 
 /**
@@ -423,12 +531,17 @@ export function tamperRoot(root: string): void {
  * /etc has an overlay with `%_dbpath /var/lib/rpm` in /etc/rpm/macros (the
  * host's /etc is unchanged). `work` holds the overlay's directories.
  */
-export async function oscapOnRpmRoot(args: readonly string[], root: string, work: string, opts: { note?: (s: string) => void; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export async function oscapOnRpmRoot(
+  args: readonly string[],
+  root: string,
+  work: string,
+  opts: { note?: (s: string) => void; env?: NodeJS.ProcessEnv; backend?: 'sqlite' | 'bdb_ro' } = {},
+): Promise<Run> {
   const up = join(work, 'etc-up');
   const wk = join(work, 'etc-wk');
   mkdirSync(join(up, 'rpm'), { recursive: true });
   mkdirSync(wk, { recursive: true });
-  writeFileSync(join(up, 'rpm', 'macros'), '%_dbpath /var/lib/rpm\n');
+  writeFileSync(join(up, 'rpm', 'macros'), `%_dbpath /var/lib/rpm\n${opts.backend === 'bdb_ro' ? '%_db_backend bdb_ro\n' : ''}`);
   const script = `mount -t overlay overlay -o "lowerdir=/etc,upperdir=${up},workdir=${wk}" /etc && exec "$@"`;
   for (let attempt = 1; ; attempt++) {
     const r = await run('unshare', ['-m', 'sh', '-c', script, 'sh', 'env', `OSCAP_PROBE_ROOT=${root}`, 'oscap', ...args], {

@@ -13,7 +13,7 @@ import { after, test, type TestContext } from 'node:test';
 import { findOscap, oracleMissing } from '../../../testing/oracle.js';
 import { caseDocument, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { caseDifferences, describeCase, readRootResults, vigilRootOutcome, type RootOutcome } from '../../../testing/root-oracle.js';
-import { buildRhelRoot, oscapOnRpmRoot, rpmOracleMissing, TAMPERED } from '../../../testing/rpm-roots.js';
+import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, TAMPERED } from '../../../testing/rpm-roots.js';
 import { rpminfoProbe } from './rpminfo.js';
 import { rpmverifyfileProbe } from './rpmverifyfile.js';
 
@@ -74,17 +74,18 @@ const CASES: ProbeCase[] = [
   { name: 'rpmverifyfile: a path no package owns', family: 'linux', type: 'rpmverifyfile', object: verify('', '<linux:filepath>/etc/passwd</linux:filepath>'), existence: 'none_exist' },
 ];
 
-async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8 | 9, tampered: boolean): Promise<void> {
+async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8 | 9, tampered: boolean, bdb = false): Promise<void> {
   if ((await findOscap()) === undefined) return void oracleMissing(t, 'the oscap command');
-  const missing = await rpmOracleMissing();
+  const missing = (await rpmOracleMissing()) ?? (bdb && !bdbWriterAvailable() ? 'python3-bsddb3 (to write a Berkeley DB rpm database)' : undefined);
   if (missing) return void oracleMissing(t, missing);
-  const name = `el${major}-${variant}${tampered ? '-tampered' : ''}`;
+  const name = `el${major}-${variant}${tampered ? '-tampered' : ''}${bdb ? '-bdb' : ''}`;
   const root = join(base, name, 'root');
   const work = join(base, name);
   await buildRhelRoot(root, major, variant, { tampered });
+  if (bdb) t.diagnostic(`Berkeley DB Packages with ${convertRootToBdb(root)} headers`);
   const xml = caseDocument(CASES);
   writeFileSync(join(work, 'defs.xml'), xml);
-  const r = await oscapOnRpmRoot(['oval', 'eval', '--results', join(work, 'results.xml'), join(work, 'defs.xml')], root, work, { note: (s) => t.diagnostic(s) });
+  const r = await oscapOnRpmRoot(['oval', 'eval', '--results', join(work, 'results.xml'), join(work, 'defs.xml')], root, work, { note: (s) => t.diagnostic(s), ...(bdb ? { backend: 'bdb_ro' as const } : {}) });
   let theirs: RootOutcome;
   try {
     theirs = readRootResults(readFileSync(join(work, 'results.xml'), 'utf8'));
@@ -140,3 +141,5 @@ test('rpm probes agree with oscap item for item: RHEL 9 tampered root', { timeou
   t.diagnostic(`tampered: ${Object.entries(TAMPERED).map(([p, w]) => `${p} (${w})`).join(', ')}`);
 });
 test('rpm probes agree with oscap item for item: RHEL 8 hardened root', { timeout: 300_000 }, (t) => compare(t, 'hardened', 8, false));
+test('rpm probes agree with oscap item for item: RHEL 8 root with a Berkeley DB database', { timeout: 300_000 }, (t) => compare(t, 'default', 8, false, true));
+test('rpm probes agree with oscap item for item: tampered RHEL 8 root with a Berkeley DB database', { timeout: 300_000 }, (t) => compare(t, 'default', 8, true, true));
