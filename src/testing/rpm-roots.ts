@@ -52,6 +52,13 @@ export interface RpmPackageSpec {
   readonly arch?: 'x86_64' | 'noarch';
   readonly files: readonly RpmFileSpec[];
   readonly provides?: readonly string[];
+  /**
+   * Signed with this run's throwaway gpg key (signingKey): 'v3' adds the
+   * header+payload signature (SIGPGP, `rpmsign --rpmv3`, what RHEL's
+   * packages carry), 'header' only the header signature (RSAHEADER,
+   * rpmsign's default). Left unsigned when gpg is missing.
+   */
+  readonly sign?: 'v3' | 'header';
 }
 
 let cacheDir: string | undefined;
@@ -161,6 +168,48 @@ function stageFiles(p: RpmPackageSpec, stage: string): void {
   }
 }
 
+let key: Promise<{ home: string; asc: string; keyid: string } | undefined> | undefined;
+/** This run's throwaway signing key (gpg, RSA 2048), or undefined without gpg. */
+export function signingKey(): Promise<{ home: string; asc: string; keyid: string } | undefined> {
+  key ??= (async () => {
+    const home = join(cache(), 'gnupg');
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const env = { ...process.env, GNUPGHOME: home };
+    const uid = 'Vigil test packages <rpm-test@example.invalid>';
+    const gen = await run('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', uid, 'rsa2048', 'sign', '1d'], { env, timeoutMs: 120_000 }).catch(() => undefined);
+    if (!gen || gen.code !== 0) return undefined;
+    const exp = await run('gpg', ['--batch', '--armor', '--export', uid], { env, timeoutMs: 60_000 });
+    const asc = join(cache(), 'key.asc');
+    writeFileSync(asc, exp.stdout);
+    const list = await run('gpg', ['--batch', '--with-colons', '--list-keys', uid], { env, timeoutMs: 60_000 });
+    const keyid = /^pub:[^:]*:[^:]*:[^:]*:([0-9A-F]{16}):/m.exec(list.stdout)?.[1]?.toLowerCase();
+    process.on('exit', () => void run('gpgconf', ['--kill', 'all'], { env, timeoutMs: 5_000 }).catch(() => undefined));
+    return keyid ? { home, asc, keyid } : undefined;
+  })();
+  return key;
+}
+
+async function signPackage(file: string, how: 'v3' | 'header'): Promise<void> {
+  const k = await signingKey();
+  if (!k) return;
+  const r = await run(
+    'rpmsign',
+    [
+      '--define',
+      '__gpg /usr/bin/gpg',
+      '--define',
+      '_gpg_name Vigil test packages',
+      '--define',
+      '_gpg_sign_cmd_extra_args --batch --pinentry-mode loopback --passphrase=',
+      ...(how === 'v3' ? ['--rpmv3'] : []),
+      '--addsign',
+      file,
+    ],
+    { env: { ...process.env, GNUPGHOME: k.home }, timeoutMs: 120_000 },
+  );
+  if (r.code !== 0) throw new Error(`rpmsign ${file}: ${r.stderr.slice(-800)}`);
+}
+
 const building = new Map<string, Promise<string>>();
 
 /** Builds one package (or takes it from this run's cache); resolves to the .rpm file. */
@@ -184,6 +233,7 @@ export function buildPackage(p: RpmPackageSpec): Promise<string> {
       if (r.code !== 0) throw new Error(`rpmbuild ${p.name} failed: ${r.stderr.slice(-1500)}`);
       const arch = p.arch ?? 'x86_64';
       const built = join(work, 'top', 'RPMS', arch, `${p.name}-${p.version}-${p.release}.${arch}.rpm`);
+      if (p.sign) await signPackage(built, p.sign);
       mkdirSync(dirname(out), { recursive: true });
       copyFileSync(built, out);
       rmSync(work, { recursive: true, force: true });
@@ -269,6 +319,7 @@ export function rhelPackages(major: RhelMajor, variant: RootVariant): RpmPackage
       name: 'openssh',
       version: v9 ? '8.7p1' : '8.0p1',
       release: r(v9 ? '34' : '19'),
+      sign: 'header',
       files: [
         { path: '/usr/bin/ssh-keygen', mode: 0o755 },
         { path: '/usr/libexec/openssh/ssh-keysign', mode: 0o2555, group: 'ssh_keys' },
@@ -278,6 +329,7 @@ export function rhelPackages(major: RhelMajor, variant: RootVariant): RpmPackage
       name: 'sudo',
       version: v9 ? '1.9.5p2' : '1.8.29',
       release: r('9'),
+      sign: 'v3',
       files: [
         { path: '/usr/bin/sudo', mode: 0o4111 },
         { path: '/etc/sudoers', mode: 0o440, attr: 'config-noreplace', content: 'root ALL=(ALL) ALL\n' },
@@ -464,6 +516,12 @@ export async function buildRhelRoot(
   const own = packages.slice(0, packages.length - (opts.extra?.length ?? 0));
   const extra = opts.extra?.length ? (opts.extra.length > 40 ? await buildPackagesAtOnce(opts.extra) : await buildPackages(opts.extra)) : [];
   await installPackages(root, [...(await buildPackages(own)), ...extra]);
+  // the signing key in the database, as rpm --import leaves it (a gpg-pubkey package)
+  const k = packages.some((p) => p.sign) ? await signingKey() : undefined;
+  if (k) {
+    const imp = await rpmOnRoot(root, ['--import', k.asc]);
+    if (imp.code !== 0) throw new Error(`rpm --import: ${imp.stderr}`);
+  }
   for (const [p, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, p)), { recursive: true });
     writeFileSync(join(root, p), text);

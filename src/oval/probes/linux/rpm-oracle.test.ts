@@ -13,7 +13,7 @@ import { after, test, type TestContext } from 'node:test';
 import { findOscap, oracleMissing } from '../../../testing/oracle.js';
 import { caseDocument, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { caseDifferences, describeCase, readRootResults, vigilRootOutcome, type RootOutcome } from '../../../testing/root-oracle.js';
-import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, TAMPERED } from '../../../testing/rpm-roots.js';
+import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, signingKey, TAMPERED } from '../../../testing/rpm-roots.js';
 import { rpminfoProbe } from './rpminfo.js';
 import { rpmverifyfileProbe } from './rpmverifyfile.js';
 
@@ -114,6 +114,17 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
     if (d.length) differ.push(`${c.name}: ${d.join(', ')}\n${describeCase(i + 1, ours, theirs).slice(0, 6000)}`);
   });
   t.diagnostic(`${name}: ${CASES.length - differ.length}/${CASES.length} objects agree with oscap's (${EQUALS_LOOKUP.size} of them by paths found; ${items} items)`);
+  // signatures: sudo carries a header+payload signature (its key id is reported), openssh a header-only one ("0", as oscap)
+  const key = await signingKey();
+  if (key) {
+    const every = ours.objects.get('oval:vigil:obj:1')!;
+    const keyOf = (name: string): string | undefined =>
+      every.items.map((i) => i.entities.map((e) => JSON.parse(e) as string[])).find((es) => es[0]?.[2] === name)?.find((e) => e[0] === 'signature_keyid')?.[2];
+    assert.equal(keyOf('sudo'), key.keyid);
+    assert.equal(keyOf('openssh'), '0');
+    assert.ok(keyOf('gpg-pubkey') !== undefined, 'the imported key is a gpg-pubkey package');
+    t.diagnostic(`signed: sudo (header+payload, key ${key.keyid}), openssh (header only); the key imported as gpg-pubkey`);
+  } else t.diagnostic('gpg is missing: the packages are unsigned');
   if (tampered) {
     // what rpm -V says of the tampered files, from Vigil's items
     const every = ours.objects.get(`oval:vigil:obj:${CASES.findIndex((c) => c.name === 'rpmverifyfile: every file, every check') + 1}`)!;
