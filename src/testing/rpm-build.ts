@@ -133,6 +133,8 @@ req = json.load(sys.stdin)
 d = db.DB()
 d.set_pagesize(req['pagesize'])
 d.set_lorder(req['lorder'])
+if req['checksum']:
+    d.set_flags(db.DB_CHKSUM)
 d.open(req['file'], dbtype=db.DB_HASH, flags=db.DB_CREATE)
 fmt = '<I' if req['lorder'] == 1234 else '>I'
 for inst, blob in req['blobs']:
@@ -150,11 +152,63 @@ export function bdbWriterAvailable(): boolean {
  * Writes an rpm Packages file (Berkeley DB hash, as rpm ≤ 4.15 made) holding
  * these header blobs under their instance numbers, plus rpm's key 0 (the
  * next free instance), through Debian's python3-bsddb3. `bigEndian` writes
- * it as a big-endian host would.
+ * it as a big-endian host would; `checksum` gives its pages checksums
+ * (DB_CHKSUM), which rpm's defaults never ask for.
  */
-export function writeBdbPackages(file: string, blobs: readonly { instance: number; blob: Buffer }[], opts: { pagesize?: number; bigEndian?: boolean } = {}): void {
+export function writeBdbPackages(file: string, blobs: readonly { instance: number; blob: Buffer }[], opts: { pagesize?: number; bigEndian?: boolean; checksum?: boolean } = {}): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const next = blobs.reduce((m, b) => Math.max(m, b.instance), 0) + 1;
-  const req = { file, pagesize: opts.pagesize ?? 4096, lorder: opts.bigEndian ? 4321 : 1234, blobs: blobs.map((b) => [b.instance, b.blob.toString('hex')]), next };
+  const req = { file, pagesize: opts.pagesize ?? 4096, lorder: opts.bigEndian ? 4321 : 1234, blobs: blobs.map((b) => [b.instance, b.blob.toString('hex')]), next, checksum: opts.checksum ?? false };
   execFileSync('/usr/bin/python3', ['-c', BDB_WRITER], { input: JSON.stringify(req), stdio: ['pipe', 'ignore', 'pipe'] });
+}
+
+function adler32(buf: Buffer, start = 1): number {
+  let a = start & 0xffff;
+  let b = (start >>> 16) & 0xffff;
+  for (const x of buf) {
+    a = (a + x) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * Writes an rpm ndb Packages.db (SUSE) holding these header blobs, laid out
+ * as rpm's lib/backend/ndb/rpmpkg.c writes one: Debian's rpm has no ndb
+ * backend, so this writer follows the format, and nothing here can check it
+ * against rpm.
+ */
+export function writeNdbPackages(file: string, blobs: readonly { instance: number; blob: Buffer }[]): void {
+  const PAGE = 4096;
+  const slotnpages = Math.max(1, Math.ceil(((blobs.length + 2) * 16) / PAGE));
+  const slots = Buffer.alloc(slotnpages * PAGE);
+  for (let at = 0; at < slots.length; at += 16) slots.write('Slot', at, 'latin1');
+  const parts: Buffer[] = [slots];
+  let blk = slotnpages * (PAGE / 16);
+  blobs.forEach(({ instance, blob }, i) => {
+    const blkcnt = Math.ceil((16 + blob.length + 12) / 16);
+    const out = Buffer.alloc(blkcnt * 16);
+    out.write('BlbS', 0, 'latin1');
+    out.writeUInt32LE(instance, 4);
+    out.writeUInt32LE(1700000000, 8);
+    out.writeUInt32LE(blob.length, 12);
+    blob.copy(out, 16);
+    out.writeUInt32LE(adler32(out.subarray(0, out.length - 12)), out.length - 12);
+    out.writeUInt32LE(blob.length, out.length - 8);
+    out.write('BlbE', out.length - 4, 'latin1');
+    const slot = 32 + 16 * i;
+    slots.writeUInt32LE(instance, slot + 4);
+    slots.writeUInt32LE(blk, slot + 8);
+    slots.writeUInt32LE(blkcnt, slot + 12);
+    parts.push(out);
+    blk += blkcnt;
+  });
+  slots.write('RpmP', 0, 'latin1');
+  slots.writeUInt32LE(0, 4);
+  slots.writeUInt32LE(blobs.length + 1, 8);
+  slots.writeUInt32LE(slotnpages, 12);
+  slots.writeUInt32LE(blobs.reduce((m, b) => Math.max(m, b.instance), 0) + 1, 16);
+  slots.fill(0, 20, 32);
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, Buffer.concat(parts));
 }

@@ -55,6 +55,8 @@ export function readBdbBlobs(file: Buffer, path: string): DbBlob[] {
   const pagesize = u32(20);
   if (pagesize < 512 || pagesize > 65536 || (pagesize & (pagesize - 1)) !== 0) fail(`page size ${pagesize}`);
   if (file[24] !== 0) fail('encrypted');
+  // DBMETA_CHKSUM: the pages carry checksums, which move every item; rpm's defaults never ask for them, and its bdb_ro cannot read such a file either
+  if ((file[26]! & 0x01) !== 0) fail("its pages carry checksums (DB_CHKSUM), which rpm's bdb_ro cannot read either");
   const lastpage = u32(32);
   const pages = Math.floor(file.length / pagesize);
   if (lastpage >= pages) fail(`last page ${lastpage} beyond the file's ${pages} pages`);

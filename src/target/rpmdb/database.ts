@@ -15,7 +15,7 @@ export interface RpmDatabaseLocation {
   readonly format: RpmDbFormat;
 }
 
-/** A database that cannot be read as a whole: not a database, corrupt, unsupported, or unreadable on the target. */
+/** A database that cannot be read as a whole: not a database, corrupt, or unreadable on the target. */
 export class RpmDbError extends Error {
   override readonly name = 'RpmDbError';
   constructor(
@@ -115,10 +115,10 @@ async function readMacros(target: Target, opts: Abortable): Promise<{ dbpath?: s
 }
 
 /**
- * Every installed package's header, in the database's order (instance
- * number for sqlite, on-disk order for bdb). See ReadRpmDbOptions for a
+ * Every installed package's header, in the order rpm -qa lists them
+ * (instance number for sqlite, bucket order for bdb, block order for ndb). See ReadRpmDbOptions for a
  * header that does not parse; a database that cannot be read rejects with
- * RpmDbError.
+ * RpmDbError (an abandoned read, with the TargetError ECANCELED).
  */
 export async function readRpmDatabase(target: Target, loc: RpmDatabaseLocation, opts: ReadRpmDbOptions = {}): Promise<RpmHeader[]> {
   const path = `${loc.dir}/${loc.file}`;
@@ -135,12 +135,15 @@ export async function readRpmDatabase(target: Target, loc: RpmDatabaseLocation, 
         blobs = readBdbBlobs(await readWhole(target, path, opts), path);
         break;
       }
-      case 'ndb':
-        throw new RpmDbError(path, `${path}: the ndb format (SUSE) is not supported yet`);
+      case 'ndb': {
+        const { readNdbBlobs } = await import('./ndb.js');
+        blobs = readNdbBlobs(await readWhole(target, path, opts), path);
+        break;
+      }
     }
   } catch (e) {
     if (e instanceof RpmDbError) throw e;
-    if (e instanceof TargetError) throw new RpmDbError(path, `${path}: ${e.message}`, { cause: e });
+    if (e instanceof TargetError && e.code !== 'ECANCELED') throw new RpmDbError(path, `${path}: ${e.message}`, { cause: e });
     throw e;
   }
   return parseBlobs(blobs, path, opts);
@@ -152,12 +155,16 @@ export interface DbBlob {
   readonly blob: Buffer;
 }
 
-/** Parses each blob, reporting or rejecting those that do not parse. */
+/** Parses each blob and checks its digests, reporting or rejecting those that do not parse or match. */
 export function parseBlobs(blobs: readonly DbBlob[], path: string, opts: ReadRpmDbOptions): RpmHeader[] {
   const out: RpmHeader[] = [];
   for (const { instance, blob } of blobs) {
     try {
-      out.push(RpmHeader.parse(blob, instance));
+      const h = RpmHeader.parse(blob, instance);
+      // rpm checks the region's digests of every header it reads from a database, and skips one that does not match
+      const mismatch = h.digestMismatch();
+      if (mismatch !== undefined) throw new RpmHeaderError(`bad rpm header (header #${instance}): ${mismatch}`);
+      out.push(h);
     } catch (e) {
       if (!(e instanceof RpmHeaderError)) throw e;
       if (!opts.onBadHeader) throw new RpmDbError(path, `${path}: ${e.message}`, { cause: e });

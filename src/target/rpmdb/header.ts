@@ -15,6 +15,7 @@
  * string ends inside it, so a hostile blob throws RpmHeaderError and no
  * later read leaves the buffer. Values are decoded when asked for.
  */
+import { createHash } from 'node:crypto';
 
 /** A header blob that is not one: truncated, wrong counts or offsets, too large, values outside its data. */
 export class RpmHeaderError extends Error {
@@ -119,11 +120,41 @@ export const RPM_TYPE = {
   I18NSTRING: 9,
 } as const;
 
+/**
+ * The types rpm's tag table gives the tags above (and a few more that
+ * installed headers carry): rpm refuses a header whose entry for a known
+ * tag has another type (string types may stand for each other). A tag not
+ * listed here is accepted with any type; rpm knows more tags, see
+ * docs/CONFORMANCE.md.
+ */
+const S = RPM_TYPE.STRING;
+const SA = RPM_TYPE.STRING_ARRAY;
+const I18N = RPM_TYPE.I18NSTRING;
+const I = RPM_TYPE.INT32;
+const X = RPM_TYPE.BIN;
+const TAG_TYPES: ReadonlyMap<number, number> = new Map([
+  [100, SA], [257, I], [259, X], [261, X], [262, X], [266, SA], [267, X], [268, X], [269, S], [270, RPM_TYPE.INT64], [271, RPM_TYPE.INT64], [273, S],
+  [1000, S], [1001, S], [1002, S], [1003, I], [1004, I18N], [1005, I18N], [1006, I], [1007, S], [1008, I], [1009, I], [1010, S], [1011, S],
+  [1012, X], [1013, X], [1014, S], [1015, S], [1016, I18N], [1018, SA], [1019, SA], [1020, S], [1021, S], [1022, S],
+  [1023, S], [1024, S], [1025, S], [1026, S], [1027, SA], [1028, I], [1029, RPM_TYPE.CHAR], [1030, RPM_TYPE.INT16], [1033, RPM_TYPE.INT16],
+  [1034, I], [1035, SA], [1036, SA], [1037, I], [1039, SA], [1040, SA], [1043, X], [1044, S], [1045, I], [1046, I], [1047, SA],
+  [1048, I], [1049, SA], [1050, SA], [1051, I], [1052, I], [1053, I], [1054, SA], [1055, SA], [1059, SA], [1060, SA], [1061, SA], [1062, SA],
+  [1064, S], [1065, SA], [1066, SA], [1067, SA], [1068, I], [1069, I], [1079, S], [1080, I], [1081, SA], [1082, SA],
+  [1085, SA], [1086, SA], [1087, SA], [1088, SA], [1089, SA], [1090, SA], [1091, SA], [1092, SA], [1094, S], [1095, I], [1096, I], [1097, SA],
+  [1098, SA], [1099, SA], [1106, I], [1112, I], [1113, SA], [1114, I], [1115, SA], [1116, I], [1117, SA], [1118, SA],
+  [1122, S], [1123, S], [1124, S], [1125, S], [1126, S], [1127, I], [1128, I], [1129, I], [1131, S], [1132, S],
+  [1140, I], [1141, I], [1142, SA], [1143, I], [1144, I], [1145, I], [1146, X], [1151, S], [1152, S], [1153, SA], [1154, SA], [1155, S],
+  [5008, RPM_TYPE.INT64], [5009, RPM_TYPE.INT64], [5010, SA], [5011, I], [5012, S], [5020, I], [5021, I], [5022, I], [5023, I], [5024, I], [5025, I],
+  [5026, I], [5027, I], [5034, S], [5046, SA], [5047, SA], [5048, I], [5049, SA], [5050, SA], [5051, I], [5052, SA], [5053, SA], [5054, I],
+  [5055, SA], [5056, SA], [5057, I], [5062, S], [5092, SA], [5093, I], [5096, S],
+]);
+
 /** rpm's limits (header_internal.h): at most this many entries and data bytes in one header. */
 export const HEADER_TAGS_MAX = 0xffff;
 export const HEADER_DATA_MAX = 0x0fffffff;
 
 const ENTRY = 16;
+const HEADER_MAGIC = Buffer.from([0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0]);
 const REGION_TAGS: ReadonlySet<number> = new Set([RPMTAG.HEADERIMAGE, RPMTAG.HEADERSIGNATURES, RPMTAG.HEADERIMMUTABLE]);
 const ALIGN = [1, 1, 1, 2, 4, 8, 1, 1, 1, 1];
 const SIZE = [0, 1, 1, 2, 4, 8, 1, 1, 1, 1];
@@ -146,8 +177,37 @@ export class RpmHeader {
     entries: Map<number, Entry>,
     /** The database's number for this header (rpm's "header instance", hnum), when it came from a database. */
     readonly instance: number | undefined,
+    /** The immutable region's entry count and data length (the whole header when it has no region). */
+    private readonly region: { readonly ril: number; readonly rdl: number; readonly present: boolean },
   ) {
     this.entries = entries;
+  }
+
+  /**
+   * Checks the digests rpm keeps of the immutable region (SHA256HEADER,
+   * SHA1HEADER: hex of the header magic, ril, rdl, the region's entries and
+   * data), as rpm does before it uses a header it reads from a database.
+   * Returns the first that does not match, or undefined when all that the
+   * header holds match (or it holds none, or has no region).
+   */
+  digestMismatch(): string | undefined {
+    if (!this.region.present) return undefined;
+    const { ril, rdl } = this.region;
+    const il = this.blob.readUInt32BE(0);
+    const ildl = Buffer.alloc(8);
+    ildl.writeUInt32BE(ril, 0);
+    ildl.writeUInt32BE(rdl, 4);
+    const dataStart = 8 + il * ENTRY;
+    const parts = [HEADER_MAGIC, ildl, this.blob.subarray(8, 8 + ril * ENTRY), this.blob.subarray(dataStart, dataStart + rdl)];
+    for (const [tag, algo] of [[RPMTAG.SHA256HEADER, 'sha256'], [RPMTAG.SHA1HEADER, 'sha1']] as const) {
+      const want = this.string(tag);
+      if (want === undefined) continue;
+      const h = createHash(algo);
+      for (const part of parts) h.update(part);
+      const got = h.digest('hex');
+      if (got !== want.toLowerCase()) return `${algo} of the header is ${got}, the header says ${want}`;
+    }
+    return undefined;
   }
 
   /**
@@ -196,23 +256,33 @@ export class RpmHeader {
       rdl = first.offset + ENTRY;
     }
 
+    // rpm's hdrblobVerifyInfo, then the accounting of its hdrblobImport: entries' data in
+    // ascending order without overlap, each inside the data, and all of it, packed in index
+    // order with each number aligned, filling the data exactly (with the region trailer)
+    const typecheck = hasRegion && (first.tag === RPMTAG.HEADERIMMUTABLE || first.tag === RPMTAG.HEADERIMAGE);
     const entries = new Map<number, Entry>();
+    const lengths: number[] = new Array<number>(il).fill(0);
+    const offsets: number[] = new Array<number>(il).fill(0);
+    const types: number[] = new Array<number>(il).fill(0);
+    let prevEnd = 0;
     for (let i = hasRegion ? 1 : 0; i < il; i++) {
       const e = readEntry(i);
       const where = `entry ${i} (tag ${e.tag})`;
+      if (e.offset < prevEnd) fail(`${where}: its data at ${e.offset} overlaps the previous entry's, which ends at ${prevEnd}`);
+      if (e.tag < RPMTAG.HEADERI18NTABLE || e.tag > 0x7fffffff) fail(`${where}: tag out of range (a region tag away from the first entry, or negative)`);
       if (e.type > RPM_TYPE.I18NSTRING) fail(`${where}: unknown type ${e.type}`);
       if (e.type === RPM_TYPE.NULL) fail(`${where}: type NULL`);
-      if (REGION_TAGS.has(e.tag) || e.tag === RPMTAG.HEADERREGIONS) fail(`${where}: a region tag away from the first entry`);
-      // region entries keep to the region's data; dribbles may use all of it
-      const limit = i < ril ? rdl : dl;
-      if (e.offset < 0 || e.offset >= limit) fail(`${where}: offset ${e.offset} outside ${limit} data bytes`);
       if (e.offset % ALIGN[e.type]! !== 0) fail(`${where}: offset ${e.offset} not aligned for type ${e.type}`);
+      // like rpm, only a main header is type-checked: a package's signature header (region 62) numbers its tags apart
+      const known = typecheck ? TAG_TYPES.get(e.tag) : undefined;
+      if (known !== undefined && known !== e.type && !(isStringType(known) && isStringType(e.type))) fail(`${where}: type ${e.type}, where rpm's tag table says ${known}`);
+      if (e.offset < 0 || e.offset >= dl) fail(`${where}: offset ${e.offset} outside ${dl} data bytes`);
       if (e.count < 1 || e.count > dl) fail(`${where}: count ${e.count} out of range`);
       if (e.type === RPM_TYPE.STRING && e.count !== 1) fail(`${where}: a STRING with count ${e.count}`);
       const start = dataStart + e.offset;
-      const end = dataStart + limit;
+      const end = dataStart + dl;
       let length: number;
-      if (e.type === RPM_TYPE.STRING || e.type === RPM_TYPE.STRING_ARRAY || e.type === RPM_TYPE.I18NSTRING) {
+      if (isStringType(e.type)) {
         let p = start;
         for (let n = 0; n < e.count; n++) {
           const z = blob.indexOf(0, p);
@@ -224,10 +294,33 @@ export class RpmHeader {
         length = e.count * SIZE[e.type]!;
         if (length > end - start) fail(`${where}: ${e.count} values of ${SIZE[e.type]} bytes run past the data`);
       }
-      // a dribble (after the region) replaces a region entry of the same tag; within one part, the first wins
-      if (!entries.has(e.tag) || i >= ril) entries.set(e.tag, { type: e.type, at: start, count: e.count, length });
+      prevEnd = e.offset + length;
+      if (hasRegion && prevEnd > rdl - ENTRY && e.offset < rdl) fail(`${where}: its data overlaps the region trailer`);
+      lengths[i] = length;
+      offsets[i] = e.offset;
+      types[i] = e.type;
+      // a dribble (after the region) replaces a region entry of the same tag (and BASENAMES replaces OLDFILENAMES)
+      if (!entries.has(e.tag) || i >= ril) {
+        entries.set(e.tag, { type: e.type, at: start, count: e.count, length });
+        if (i >= ril && e.tag === RPMTAG.BASENAMES) entries.delete(RPMTAG.OLDFILENAMES);
+      }
     }
-    return new RpmHeader(blob, entries, instance);
+    let packed = 0;
+    const group = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const size = SIZE[types[i]!]!;
+        if (size > 1) packed += (size - (packed % size)) % size;
+        // rpm reads a database header "fast": a string's length runs to the next entry of its group
+        packed += isStringType(types[i]!) && i + 1 < to ? offsets[i + 1]! - offsets[i]! : lengths[i]!;
+      }
+    };
+    if (hasRegion) {
+      group(1, ril);
+      group(ril, il);
+      packed += ENTRY;
+    } else group(0, il);
+    if (packed !== dl) fail(`its entries account for ${packed} data bytes, not ${dl}`);
+    return new RpmHeader(blob, entries, instance, { ril, rdl, present: hasRegion });
   }
 
   /** The tags the header holds (region and dribbles), in no particular order. */

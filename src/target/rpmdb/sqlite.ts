@@ -5,7 +5,7 @@
  * Target into a private temporary directory on the scanning host, and
  * sqlite opens that copy read-write, so that it applies the WAL as rpm
  * would (a read-only open cannot recover a WAL without its -shm), then the
- * copy is deleted. The WAL is read before and after the database: if it
+ * copy is deleted. A hot -journal (rollback mode) is copied too. The WAL is read before and after the database: if it
  * changed in between (a checkpoint on a live host), the copy is taken again.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -28,11 +28,14 @@ export async function readSqliteBlobs(target: Target, path: string, opts: Aborta
   try {
     const copy = join(dir, 'rpmdb.sqlite');
     for (let attempt = 1; ; attempt++) {
-      const walBefore = await readWal(target, path, opts);
+      const walBefore = await readSide(target, `${path}-wal`, opts);
+      const journal = await readSide(target, `${path}-journal`, opts);
       await copyFile(target, path, copy, opts);
-      const walAfter = await readWal(target, path, opts);
+      const walAfter = await readSide(target, `${path}-wal`, opts);
       if (sameBytes(walBefore, walAfter)) {
         if (walAfter) writeFileSync(`${copy}-wal`, walAfter);
+        // a hot rollback journal (a writer died mid-transaction without WAL): sqlite rolls the copy back, as rpm's next open would
+        if (journal) writeFileSync(`${copy}-journal`, journal);
         break;
       }
       if (attempt === ATTEMPTS) throw new RpmDbError(path, `${path}: the database changed while it was read, ${ATTEMPTS} times`);
@@ -47,9 +50,10 @@ function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
   return a === undefined ? b === undefined : b !== undefined && a.equals(b);
 }
 
-async function readWal(target: Target, path: string, opts: Abortable): Promise<Buffer | undefined> {
+/** A -wal or -journal beside the database, or undefined when there is none. */
+async function readSide(target: Target, path: string, opts: Abortable): Promise<Buffer | undefined> {
   try {
-    return await target.readFile(`${path}-wal`, { ...opts, maxBytes: WAL_MAX_BYTES });
+    return await target.readFile(path, { ...opts, maxBytes: WAL_MAX_BYTES });
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -60,7 +64,7 @@ async function copyFile(target: Target, path: string, to: string, opts: Abortabl
   const fd = openSync(to, 'w', 0o600);
   try {
     let total = 0;
-    for await (const chunk of readChunks(target, path, { ...opts, chunkSize: 1024 * 1024, limit: RPMDB_MAX_BYTES + 1 })) {
+    for await (const chunk of readChunks(target, path, { ...opts, chunkSize: 8 * 1024 * 1024, limit: RPMDB_MAX_BYTES + 1 })) {
       total += chunk.length;
       if (total > RPMDB_MAX_BYTES) throw new RpmDbError(path, `${path}: larger than ${RPMDB_MAX_BYTES} bytes: not read`);
       writeSync(fd, chunk);
