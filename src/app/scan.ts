@@ -39,8 +39,27 @@ export function parseOsRelease(text: string): OsRelease {
 
 const major = (v: string): string => v.split('.')[0] ?? '';
 
-/** The SSG product names (as in `ssg-<product>-ds.xml`) that fit an os-release, best first. */
+/**
+ * Rebuilds of RHEL (and CentOS Stream) whose own content SSG may lack: the
+ * RHEL release they follow is the nearest content, and `vigil scan` says
+ * so when it takes it.
+ */
+const RHEL_REBUILDS = new Set(['almalinux', 'rocky', 'centos', 'eurolinux', 'navix', 'circle']);
+
+/** The RHEL product a rebuild follows, e.g. rhel9 for Rocky Linux 9.3; undefined for others. */
+export function rhelRelativeOf(os: OsRelease): string | undefined {
+  const m = major(os.versionId);
+  return RHEL_REBUILDS.has(os.id) && /^\d+$/.test(m) ? `rhel${m}` : undefined;
+}
+
+/** The SSG product names (as in `ssg-<product>-ds.xml`) that fit an os-release, best first (a rebuild's RHEL last). */
 export function productCandidates(os: OsRelease): string[] {
+  const own = ownProducts(os);
+  const rhel = rhelRelativeOf(os);
+  return rhel !== undefined && !own.includes(rhel) ? [...own, rhel] : own;
+}
+
+function ownProducts(os: OsRelease): string[] {
   const v = os.versionId;
   switch (os.id) {
     case 'ubuntu':
@@ -51,6 +70,10 @@ export function productCandidates(os: OsRelease): string[] {
       return [`rhel${major(v)}`];
     case 'centos':
       return major(v) === '9' ? ['cs9'] : [`centos${major(v)}`];
+    case 'almalinux':
+      return [`almalinux${major(v)}`];
+    case 'rocky':
+      return [`rocky${major(v)}`];
     case 'ol':
       return [`ol${major(v)}`];
     case 'fedora':
@@ -58,7 +81,10 @@ export function productCandidates(os: OsRelease): string[] {
     case 'sles':
     case 'sled':
       return [`sle${major(v)}`];
+    case 'sles_sap':
+      return [`sle${major(v)}`];
     case 'opensuse-leap':
+    case 'opensuse-tumbleweed':
     case 'opensuse':
       return ['opensuse'];
     case 'scientific':
@@ -102,7 +128,7 @@ export async function readOsRelease(target: Target): Promise<OsRelease | undefin
  * debian11 for Debian 12, for a deliberate `--nearest` scan.
  */
 export function nearestProduct(os: OsRelease, installed: ReadonlyMap<string, string>): string | undefined {
-  const want = productCandidates(os)[0];
+  const want = ownProducts(os)[0];
   if (!want) return undefined;
   const m = /^([a-z]+)(\d+)$/.exec(want);
   if (!m) return undefined;
@@ -122,6 +148,8 @@ export interface DetectedContent {
   readonly os: OsRelease;
   /** Set when the content is for an older release than the target's (`--nearest`). */
   readonly nearest?: string;
+  /** Set when the content is the RHEL release a rebuild (AlmaLinux, Rocky, CentOS) follows, for want of its own. */
+  readonly relative?: string;
 }
 
 /** The data stream for the target, or a ContentError that says, in one line, what the target is and what to do. */
@@ -131,9 +159,10 @@ export async function detectContent(target: Target, dir: string, opts: { readonl
   if (!os) {
     throw new ContentError('no-content', `cannot tell which system this is: the target has no /etc/os-release. Pass --content FILE (${installed.size} data streams in ${dir})`);
   }
+  const relative = rhelRelativeOf(os);
   for (const p of productCandidates(os)) {
     const f = installed.get(p);
-    if (f) return { file: f, os };
+    if (f) return p === relative && !ownProducts(os).includes(p) ? { file: f, os, relative: p } : { file: f, os };
   }
   const near = nearestProduct(os, installed);
   if (opts.nearest && near) return { file: installed.get(near)!, os, nearest: near };
@@ -184,6 +213,14 @@ export interface ScanContent {
 export async function chooseScanContent(target: Target, dir: string, opts: { readonly nearest?: boolean } = {}): Promise<ScanContent> {
   try {
     const found = await detectContent(target, dir, opts);
+    if (found.relative !== undefined) {
+      return {
+        file: found.file,
+        note:
+          `no content of its own for ${found.os.prettyName || `${found.os.id} ${found.os.versionId}`}; using ${found.relative}, the Red Hat Enterprise Linux release it follows. ` +
+          'Rules whose platform checks look for RHEL packages (redhat-release) will be notapplicable.',
+      };
+    }
     if (found.nearest === undefined) return { file: found.file };
     return {
       file: found.file,

@@ -19,6 +19,7 @@ import { mockTarget, type MockEntry } from '../../target/memory-target.js';
 import { wrapTarget } from '../../target/target.js';
 import { faultTarget, type Fault, type FaultOp } from '../../testing/fault-target.js';
 import { ovalXml } from '../../testing/content.js';
+import { rpmSqliteDatabase } from '../../testing/rpm-sqlite-fixture.js';
 import { OvalEngine } from '../engine.js';
 import { PROBES, probeTable } from './registry.js';
 
@@ -53,6 +54,9 @@ const READ_NOTHING: Readonly<Record<string, string>> = {
  * lands. Remove an entry once its probe passes.
  */
 const PENDING: Readonly<Record<string, string>> = {};
+
+/** A real rpm database holding bash, for the rpm probes' cases. */
+const RPMDB = rpmSqliteDatabase([{ name: 'bash', version: '5.1.8', release: '6.el9', files: ['/bin/bash'] }]);
 
 const UNIT_LIST = 'a(ssssssouso) 1 "sshd.service" "OpenSSH" "loaded" "active" "running" "" "/org/freedesktop/systemd1/unit/sshd_2eservice" 0 "" "/"\n';
 
@@ -184,14 +188,14 @@ const CASES: readonly FaultCase[] = [
     probe: 'linux/rpminfo_object',
     name: 'the rpm database cannot be examined',
     object: '<linux:name>bash</linux:name>',
-    files: { '/var/lib/rpm/rpmdb.sqlite': 'x' },
+    files: { '/var/lib/rpm/rpmdb.sqlite': RPMDB },
     at: { path: '/var/lib/rpm/rpmdb.sqlite', op: 'stat' },
   },
   {
     probe: 'linux/rpmverifyfile_object',
     name: 'the rpm database cannot be examined',
     object: '<linux:behaviors/><linux:name operation="pattern match">.*</linux:name><linux:epoch operation="pattern match">.*</linux:epoch><linux:version operation="pattern match">.*</linux:version><linux:release operation="pattern match">.*</linux:release><linux:arch operation="pattern match">.*</linux:arch><linux:filepath>/bin/bash</linux:filepath>',
-    files: { '/var/lib/rpm/rpmdb.sqlite': 'x' },
+    files: { '/var/lib/rpm/rpmdb.sqlite': RPMDB, '/bin/bash': '#!' },
     at: { path: '/var/lib/rpm/rpmdb.sqlite', op: 'stat' },
   },
   {

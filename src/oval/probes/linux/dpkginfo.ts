@@ -1,9 +1,22 @@
 /**
  * linux:dpkginfo_object: installed Debian packages, from the target's
- * /var/lib/dpkg/status (parsed once per evaluation). A package counts as
- * installed when its Status starts with "install"; Provides names resolve to
- * the providing package. epoch defaults to "0"; version and release split at
- * the first "-", as OpenSCAP does. Offline, the root's own database is read.
+ * /var/lib/dpkg/status (parsed once per evaluation). As in OpenSCAP (which
+ * asks apt's cache for a package's current version):
+ * - a package is installed unless its Status state (the third word) is
+ *   `not-installed` or `config-files`: `hold ok installed`, `install ok
+ *   unpacked` and `half-configured` count, `deinstall ok config-files`
+ *   (removed, configuration kept) does not;
+ * - the name is the package's own: a virtual name (`Provides:`) matches
+ *   nothing, so `telnet` is absent when only `inetutils-telnet`, which
+ *   provides it, is installed (OVAL 5.11.2: "the name of the package");
+ * - epoch defaults to "0" and evr always carries it ("0:0.17-22"); version
+ *   and release split at the first "-"; a version without a revision has an
+ *   empty release.
+ * Two differences, on purpose: oscap labels evr `evr_string` where the
+ * schema says `debian_evr_string`, and oscap finds nothing for a name
+ * that is not `equals` (it looks the name up in apt's cache); Vigil matches
+ * every operation.
+ * Offline, the root's own database is read.
  */
 import { isNotFound, type Target } from '../../../target/target.js';
 import { serviceKey } from '../../services.js';
@@ -14,8 +27,10 @@ interface Package {
   readonly name: string;
   readonly arch: string;
   readonly evr: string;
-  readonly provides: readonly string[];
 }
+
+/** dpkg states without a current version (apt's NotInstalled and ConfigFiles). */
+const NOT_INSTALLED = new Set(['not-installed', 'config-files']);
 
 async function readStatus(target: Target): Promise<Package[] | Error | undefined> {
   let text: string;
@@ -35,21 +50,14 @@ async function readStatus(target: Target): Promise<Package[] | Error | undefined
       if (!fields.has(key)) fields.set(key, line.slice(c + 1).trim());
     }
     const name = fields.get('Package');
-    if (!name || !(fields.get('Status') ?? '').startsWith('install')) continue;
-    out.push({
-      name,
-      arch: fields.get('Architecture') ?? '',
-      evr: fields.get('Version') ?? '',
-      provides: (fields.get('Provides') ?? '')
-        .split(',')
-        .map((s) => s.trim().split(/\s/)[0]!)
-        .filter(Boolean),
-    });
+    const state = (fields.get('Status') ?? '').split(/\s+/)[2];
+    if (!name || state === undefined || NOT_INSTALLED.has(state)) continue;
+    out.push({ name, arch: fields.get('Architecture') ?? '', evr: fields.get('Version') ?? '' });
   }
   return out;
 }
 
-function item(name: string, p: Package): ItemData {
+function item(p: Package): ItemData {
   const colon = p.evr.indexOf(':');
   const epoch = colon >= 0 ? p.evr.slice(0, colon) : '0';
   const rest = colon >= 0 ? p.evr.slice(colon + 1) : p.evr;
@@ -59,13 +67,13 @@ function item(name: string, p: Package): ItemData {
     type: 'dpkginfo_item',
     status: 'exists',
     entities: [
-      field('name', name),
+      field('name', p.name),
       field('arch', p.arch),
       field('epoch', epoch),
       field('release', dash >= 0 ? rest.slice(dash + 1) : ''),
       field('version', dash >= 0 ? rest.slice(0, dash) : rest),
-      field('evr', p.evr, 'debian_evr_string'),
-    ].filter((e) => e.name !== 'release' || dash >= 0),
+      field('evr', colon >= 0 ? p.evr : `${epoch}:${p.evr}`, 'debian_evr_string'),
+    ],
   };
 }
 
@@ -92,10 +100,7 @@ export const dpkginfoProbe: Probe = {
     }
     if (!packages) return { items: [], messages: ['/var/lib/dpkg/status not found'] };
     const items: ItemData[] = [];
-    for (const p of packages) {
-      if (await entityMatches(name, p.name)) items.push(item(p.name, p));
-      else if (name.entity.operation === 'equals' && p.provides.includes(name.value)) items.push(item(name.value, p));
-    }
+    for (const p of packages) if (await entityMatches(name, p.name)) items.push(item(p));
     return { items };
   },
 };
