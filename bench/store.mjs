@@ -222,10 +222,11 @@ async function browserFigures(url, busyHost) {
         await page.waitForSelector(`body[data-page=${page_}] ${selector}`, { timeout: 60_000 });
         const wall = performance.now() - t;
         const own = Number(await page.getAttribute('body', 'data-render-ms'));
+        const sinceNavigation = Number(await page.getAttribute('body', 'data-first-rows-at'));
         // the fleet table's remaining rows come in slices after the first paint
         if (page_ === 'fleet') await page.waitForSelector('body[data-all-rows]', { timeout: 60_000 });
         const all = performance.now() - t;
-        if (i > 0) out.push({ wall, own, all });
+        if (i > 0) out.push({ wall, own, all, sinceNavigation });
       }
       out.sort((a, b) => a.wall - b.wall);
       return out[1];
@@ -235,7 +236,7 @@ async function browserFigures(url, busyHost) {
     const host = await time(`#/host/${busyHost}`, 'host', '#drift li');
     const drift = await page.locator('#drift li').count();
     console.log(`dashboard, headless Chromium (median of 3 loads):`);
-    console.log(`  fleet page, ${rows} hosts with 30-scan trends: ${fleet.wall.toFixed(0)} ms from navigation (fetch + first rows ${fleet.own} ms; every row drawn at ${fleet.all.toFixed(0)} ms); target <= 1000 ms: ${fleet.wall <= 1000 ? 'PASS' : 'MISS'}`);
+    console.log(`  fleet page, ${rows} hosts with 30-scan trends: first rows drawn ${fleet.sinceNavigation} ms after the navigation started (the page's clock; the page's fetch + first rows ${fleet.own} ms; every row at ${fleet.all.toFixed(0)} ms and goto-to-table ${fleet.wall.toFixed(0)} ms on the driver's clock, a new renderer process included); target <= 1000 ms: ${fleet.sinceNavigation <= 1000 ? 'PASS' : 'MISS'}`);
     console.log(`  host page, 10,000 drift events (${drift} drawn, the rest on demand): ${host.wall.toFixed(0)} ms from navigation (fetch + render ${host.own} ms); target <= 500 ms: ${host.wall <= 500 ? 'PASS' : 'MISS'}`);
   } finally {
     await browser.close();

@@ -327,6 +327,8 @@ async function fleetPage() {
     const first = document.createDocumentFragment();
     for (const x of rows.slice(0, FIRST_ROWS)) first.append(rowOf(x));
     put(tbody, first);
+    // since the navigation started, as the browser's own paint timings count
+    document.body.dataset.firstRowsAt ??= String(Math.round(performance.now()));
     let done = FIRST_ROWS;
     const more = () => {
       if (generation !== renderGeneration || done >= rows.length) return;
