@@ -56,7 +56,7 @@ try {
   const doc = join(stage, 'usr', 'share', 'doc', 'vigil');
   mkdirSync(doc, { recursive: true });
   // The docs where contrib/vigil-watch.service's Documentation= looks for them.
-  for (const f of readdirSync(join(lib, 'docs'))) cpSync(join(lib, 'docs', f), join(doc, f));
+  for (const f of readdirSync(join(lib, 'docs'))) cpSync(join(lib, 'docs', f), join(doc, f), { recursive: true });
   cpSync(join(lib, 'README.md'), join(doc, 'README.md'));
   writeFileSync(join(doc, 'copyright'), `Vigil ${pkg.version}\nLicense: ${pkg.license}\nThe bundled npm dependencies under /usr/lib/vigil/node_modules carry their own licenses.\n`);
   const size = Number(run('du', ['-sk', '--exclude=DEBIAN', stage]).split(/\s/)[0]);

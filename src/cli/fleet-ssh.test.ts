@@ -93,6 +93,11 @@ describe('vigil fleet scan over real SSH hosts', { skip }, () => {
     const connect = inventoryConnector({ knownHostsFile: fleet!.knownHosts, sshConfigFile: null, agentSocket: null, connectTimeoutMs: 3000 });
     let open = 0;
     let peak = 0;
+    // the first connection waits (a while at most) for a second: with two forks two are open at once
+    // however fast the scans are, and with one fork the wait ends and the peak stays 1
+    let arrived = 0;
+    let bothOpen!: () => void;
+    const both = new Promise<void>((resolve) => (bothOpen = resolve));
     const r = await fleetScan({
       hosts: good,
       forks: 2,
@@ -100,6 +105,8 @@ describe('vigil fleet scan over real SSH hosts', { skip }, () => {
       connect: async (h, s) => {
         const t = await connect(h, s);
         peak = Math.max(peak, ++open);
+        if (++arrived === 2) bothOpen();
+        await Promise.race([both, new Promise((resolve) => setTimeout(resolve, 5000))]);
         const close = t.close.bind(t);
         return Object.assign(Object.create(t), { close: async () => (open--, close()) });
       },
