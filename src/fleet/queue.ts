@@ -38,19 +38,35 @@ const expireInSeconds = (job: Pick<FleetJob, 'timeoutMs' | 'retries' | 'retryDel
   return Math.min(24 * 3600, Math.ceil(per * ((job.retries ?? 0) + 1) + ((job.retryDelayMs ?? 1000) / 1000) * 2 ** ((job.retries ?? 0) + 1) + 60));
 };
 
+/**
+ * pg-boss installs its schema on first start; workers and a coordinator
+ * starting together on a new database race for it, and PostgreSQL answers
+ * the loser with a deadlock (40P01) or a duplicate (23505, 42P07): the
+ * loser starts again once the winner is done.
+ */
+const RACE = /deadlock detected|duplicate key value|already exists/i;
+const START_ATTEMPTS = 6;
+
 async function openBoss(url: string): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false } as PgBoss.ConstructorOptions);
-  boss.on('error', () => undefined);
-  try {
-    await boss.start();
-    await boss.createQueue(FLEET_QUEUE).catch((e: unknown) => {
-      if (!/already exists/i.test(String((e as Error)?.message))) throw e;
-    });
-  } catch (e) {
-    await boss.stop({ graceful: false }).catch(() => undefined);
-    throw new ContentError('io', `cannot open the job queue: ${(e as Error).message}`);
+  for (let attempt = 1; ; attempt++) {
+    const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false } as PgBoss.ConstructorOptions);
+    boss.on('error', () => undefined);
+    try {
+      await boss.start();
+      await boss.createQueue(FLEET_QUEUE).catch((e: unknown) => {
+        if (!/already exists/i.test(String((e as Error)?.message))) throw e;
+      });
+      return boss;
+    } catch (e) {
+      await boss.stop({ graceful: false }).catch(() => undefined);
+      const message = (e as Error).message;
+      if (attempt < START_ATTEMPTS && RACE.test(message)) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 100)));
+        continue;
+      }
+      throw new ContentError('io', `cannot open the job queue: ${message}`);
+    }
   }
-  return boss;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
