@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger, StoredEvent, WatchView } from './types.js';
 
 export interface ApiOptions {
@@ -69,6 +69,24 @@ export function tokenMatches(given: string, expectedDigest: Buffer): boolean {
 
 const jsonError = (c: Context, status: 400 | 401 | 404 | 500 | 503, error: string) => c.json({ error }, status);
 
+/**
+ * The bearer-token check of every API Vigil serves (vigil watch, vigil
+ * serve): the token is hashed once, each request's compared in constant
+ * time (tokenMatches); `pass` lets through paths left to another check.
+ */
+export function bearerAuth(token: string, pass: (path: string) => boolean = () => false): MiddlewareHandler {
+  const expected = sha256(token);
+  return async (c, next) => {
+    if (pass(c.req.path)) return next();
+    const m = /^Bearer +(\S+) *$/i.exec(c.req.header('Authorization') ?? '');
+    if (m === null || !tokenMatches(m[1]!, expected)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return jsonError(c, 401, 'a valid "Authorization: Bearer <token>" header is required');
+    }
+    return next();
+  };
+}
+
 /** A non-negative safe integer from a query value, or undefined when it is not one. */
 function nonNegativeInt(raw: string): number | undefined {
   if (!/^\d{1,16}$/.test(raw)) return undefined;
@@ -80,7 +98,6 @@ export function createApi(view: WatchView, opts: ApiOptions = {}): Hono {
   const app = new Hono();
   const streams = new Set<() => void>();
   openStreams.set(app, streams);
-  const expected = opts.token === undefined ? undefined : sha256(opts.token);
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
 
   app.use('*', async (c, next) => {
@@ -95,16 +112,10 @@ export function createApi(view: WatchView, opts: ApiOptions = {}): Hono {
     return r.ok ? c.json({ ready: true }) : c.json({ ready: false, reason: r.reason ?? 'not ready' }, 503);
   });
 
-  app.use('*', async (c, next) => {
-    if (expected === undefined) return next();
-    if (opts.delegate !== undefined && (c.req.path === opts.delegate || c.req.path.startsWith(`${opts.delegate}/`))) return next();
-    const m = /^Bearer +(\S+) *$/i.exec(c.req.header('Authorization') ?? '');
-    if (m === null || !tokenMatches(m[1]!, expected)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      return jsonError(c, 401, 'a valid "Authorization: Bearer <token>" header is required');
-    }
-    return next();
-  });
+  if (opts.token !== undefined) {
+    const delegate = opts.delegate;
+    app.use('*', bearerAuth(opts.token, delegate === undefined ? undefined : (p) => p === delegate || p.startsWith(`${delegate}/`)));
+  }
 
   app.get('/metrics', async (c) => {
     const text = await view.metrics();

@@ -7,13 +7,12 @@
  * they are stored, from this server's ingest at once and from other writers
  * of a shared PostgreSQL store within `pollMs`.
  */
-import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { JsonScan } from '../results/json-report.js';
 import { checkWatchState, scanFromWatchState, type WatchStateReport } from '../store/watch-state.js';
 import { checkDrift, checkScan, StoreError, type DriftRecord, type HostKey, type ResultsStore, type ScanMeta, type StoredDrift } from '../store/index.js';
-import { tokenMatches } from './api.js';
+import { bearerAuth } from './api.js';
 import type { Logger } from './types.js';
 
 export interface ServeApiOptions {
@@ -45,7 +44,6 @@ export interface ServeApi {
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
-const sha256 = (s: string): Buffer => crypto.createHash('sha256').update(s, 'utf8').digest();
 type Status = 400 | 401 | 404 | 409 | 413 | 500 | 503;
 const jsonError = (c: Context, status: Status, error: string) => c.json({ error }, status);
 
@@ -67,7 +65,6 @@ function hostOf(h: unknown): HostKey {
 export function createServeApi(store: ResultsStore, opts: ServeApiOptions): ServeApi {
   if (!opts.token) throw new Error('vigil serve needs a token');
   const app = new Hono();
-  const expected = sha256(opts.token);
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const pollMs = opts.pollMs ?? 2000;
   const wakers = new Set<() => void>();
@@ -96,14 +93,7 @@ export function createServeApi(store: ResultsStore, opts: ServeApiOptions): Serv
     }
   });
 
-  app.use('/api/*', async (c, next) => {
-    const m = /^Bearer +(\S+) *$/i.exec(c.req.header('Authorization') ?? '');
-    if (m === null || !tokenMatches(m[1]!, expected)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      return jsonError(c, 401, 'a valid "Authorization: Bearer <token>" header is required');
-    }
-    return next();
-  });
+  app.use('/api/*', bearerAuth(opts.token));
 
   app.get('/api/v1/hosts', async (c) => {
     const trend = intParam(c.req.query('trend'), 'trend');
