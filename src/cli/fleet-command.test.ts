@@ -132,9 +132,12 @@ describe('vigil fleet scan --queue and vigil fleet worker (processes, real Postg
       let err = '';
       child.stderr.on('data', (d) => (err += d));
       const exit = new Promise<{ code: number | null; err: string }>((resolve) => child.on('close', (code) => resolve({ code, err })));
-      return { child, exit };
+      // ready: its signal handlers are in place, so SIGTERM at the end stops it cleanly
+      const ready = new Promise<void>((resolve) => child.stderr.on('data', () => /worker w\d ready/.test(err) && resolve()));
+      return { child, exit, ready };
     });
     try {
+      await Promise.all(children.map((c) => Promise.race([c.ready, c.exit])));
       const out = join(dir, 'queued.json');
       const r = await vigil('fleet', 'scan', '-i', inv, '--queue', '--store', pg.url, '--retries', '0', '--format', 'json', '-o', out);
       assert.equal(r.code, 1, r.err);

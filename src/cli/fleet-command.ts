@@ -232,6 +232,7 @@ function registerWorker(fleet: Command, io: CliIo, setExit: (code: number) => vo
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    io.err(`vigil: worker${o.name !== undefined ? ` ${printable(o.name)}` : ''} ready\n`);
     try {
       const done = await runFleetWorker({
         url: o.store,
