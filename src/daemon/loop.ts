@@ -92,6 +92,8 @@ export class RemediationLoop {
   private stopped = false;
   private readonly abort = new AbortController();
   private attempts = 0;
+  /** Rules fixed here, with when, until an evaluation begun after it decides them. */
+  private readonly fixedAt = new Map<string, number>();
 
   constructor(private readonly opts: RemediationLoopOptions) {
     opts.metrics?.remediationSource?.(() => ({ ok: this.failure === undefined, tokens: opts.policy.available(), rules: opts.policy.rules() }));
@@ -111,19 +113,40 @@ export class RemediationLoop {
     return this.attempts;
   }
 
-  /** Drift events of a re-evaluation: opted-in rules that now fail are decided; rules that pass again are no longer wanted. */
-  drifted(events: readonly DriftEvent[]): void {
+  /**
+   * A re-evaluation that began at `began` (ms): its drift events, and every
+   * rule it decided. Opted-in rules that drifted to fail are decided; rules
+   * that pass again are no longer wanted. A rule fixed here that this
+   * evaluation (begun after the fix) finds failing without a drift event
+   * was broken again before the daemon saw the fix: that is a drift too.
+   */
+  evaluated(outcomes: Iterable<{ readonly rule: string; readonly result: string; readonly severity: string }>, drifts: readonly DriftEvent[], began: number): void {
     if (this.stopped) return;
-    for (const e of events) {
-      if (e.to !== 'fail') {
-        this.waiting.delete(e.rule);
-        continue;
+    const drifted = new Map<string, string>();
+    for (const e of drifts) {
+      if (e.to === 'fail') drifted.set(e.rule, e.severity);
+      else this.waiting.delete(e.rule);
+    }
+    if (this.fixedAt.size > 0) {
+      for (const o of outcomes) {
+        const at = this.fixedAt.get(o.rule);
+        if (at === undefined || began < at) continue;
+        this.fixedAt.delete(o.rule);
+        if (o.result === 'fail') drifted.set(o.rule, o.severity);
       }
-      if (!this.opts.policy.optedIn(e.rule, e.severity)) continue;
-      this.opts.policy.drifted(e.rule);
-      this.queue.set(e.rule, { severity: e.severity, drift: true });
+    }
+    for (const [rule, severity] of drifted) {
+      this.fixedAt.delete(rule);
+      if (!this.opts.policy.optedIn(rule, severity)) continue;
+      this.opts.policy.drifted(rule);
+      this.queue.set(rule, { severity, drift: true });
     }
     this.kick();
+  }
+
+  /** Drift events alone (an evaluation that decided nothing else). */
+  drifted(events: readonly DriftEvent[]): void {
+    this.evaluated([], events, -Infinity);
   }
 
   /** Decides the wanted rules again (a policy window opened or closed, a retry time came). */
@@ -203,6 +226,7 @@ export class RemediationLoop {
       }
     }
     const { breaker, opened } = this.opts.policy.outcome(rule, report.fixed);
+    if (report.fixed) this.fixedAt.set(rule, this.opts.clock().getTime());
     this.emit({
       rule,
       severity,

@@ -290,6 +290,7 @@ export class WatchDaemon implements WatchView {
     await old?.close();
     this.scope = this.opts.scopeOf(this.session, this.policyNow);
     const stored = this.guard(() => this.store?.load(this.scope!));
+    const began = this.clock().getTime();
     const run = await this.session.evaluate(undefined, this.abort.signal);
     const events: WatchEvent[] = [];
     const time = this.clock().toISOString();
@@ -303,7 +304,7 @@ export class WatchDaemon implements WatchView {
     const score = this.session.score();
     if (reason === 'start') events.push({ type: 'ready', time, rules: run.outcomes.size, score, counts, durationMs: Math.round(run.durationMs) });
     else events.push({ type: 'rescan', time, reason, rules: run.outcomes.size });
-    this.finish(run, 'full', events);
+    this.finish(run, 'full', events, began);
     this.sweep({ time, reason, durationMs: Math.round(run.durationMs), score, counts });
   }
 
@@ -325,6 +326,7 @@ export class WatchDaemon implements WatchView {
     const session = this.session!;
     if (batch.full !== undefined) {
       const before = session.current();
+      const began = this.clock().getTime();
       const run = await session.evaluate(undefined, this.abort.signal);
       const time = this.clock().toISOString();
       const events: WatchEvent[] = [{ type: 'rescan', time, reason: batch.full, rules: run.outcomes.size }];
@@ -332,7 +334,7 @@ export class WatchDaemon implements WatchView {
         const was = before.get(o.rule)?.result ?? null;
         if (was !== o.result) events.push(this.drift(o, was, [], time));
       }
-      this.finish(run, 'full', events);
+      this.finish(run, 'full', events, began);
       this.sweep({ time, reason: batch.full, durationMs: Math.round(run.durationMs), score: session.score(), counts: countResults(run.outcomes.values()) });
       return;
     }
@@ -340,6 +342,7 @@ export class WatchDaemon implements WatchView {
     const affected = session.affected(batch, opts);
     if (affected.size === 0) return;
     const before = session.current();
+    const began = this.clock().getTime();
     const run = await session.evaluate(affected.keys(), this.abort.signal, { change: batch, opts });
     const time = this.clock().toISOString();
     const events: WatchEvent[] = [];
@@ -347,11 +350,11 @@ export class WatchDaemon implements WatchView {
       const was = before.get(o.rule)?.result ?? null;
       if (was !== o.result) events.push(this.drift(o, was, [...(affected.get(o.rule) ?? [])].sort().slice(0, MAX_CAUSES), time));
     }
-    this.finish(run, 'partial', events);
+    this.finish(run, 'partial', events, began);
   }
 
   /** Stores the run's states and events, publishes them, and points the sources at what is read now. */
-  private finish(run: SessionRun, kind: 'full' | 'partial', events: WatchEvent[]): void {
+  private finish(run: SessionRun, kind: 'full' | 'partial', events: WatchEvent[], began: number): void {
     const session = this.session!;
     this.evaluatedAt = this.clock();
     const states: RuleState[] = [...run.outcomes.values()].map((o) => ({ rule: o.rule, result: o.result, severity: o.severity, time: o.time }));
@@ -366,7 +369,7 @@ export class WatchDaemon implements WatchView {
       m.setResults(results, session.score());
     }
     // the closed loop acts on the drifts once they are stored and published
-    this.loop?.drifted(events.filter((e): e is DriftEvent => e.type === 'drift'));
+    this.loop?.evaluated(run.outcomes.values(), events.filter((e): e is DriftEvent => e.type === 'drift'), began);
     if (this.sources && this.ready) {
       // one update at a time, in order: the last one leaves the watches on the last read sets
       const sources = this.sources;
