@@ -23,6 +23,7 @@ import { remediateDataStream, TEST_PROFILE, TEST_RULE, type TestRule } from '../
 import { DEFAULT_REMEDIATION, LoopPolicy, type RemediationConfig } from './loop-policy.js';
 import { pipelineRemediator } from './loop.js';
 import { WatchMetrics } from './metrics.js';
+import { eventLine } from './run.js';
 import { createEventSources } from './sources.js';
 import { memoryStore } from './store.js';
 import type { Logger, Notifier, PolicyState, RemediationEvent, StoredEvent } from './types.js';
@@ -52,7 +53,7 @@ interface Loop {
   readonly events: StoredEvent[];
   readonly notified: StoredEvent[];
   readonly metrics: WatchMetrics;
-  remediations(rule?: string): RemediationEvent[];
+  remediations(rule?: string): Array<StoredEvent & RemediationEvent>;
   write(path: string, text: string): void;
   read(path: string): string;
   /** Waits until `pred` holds (at most `ms`). */
@@ -138,6 +139,7 @@ describe('vigil watch closed loop on a synthetic root', { timeout: 120_000 }, ()
       assert.equal(e!.breaker, 'closed');
       assert.match(e!.message, /fixed and verified, 1 of 5 rules re-checked/);
       assert.equal(Journal.open(l.state, e!.checkpoint!).phase(), 'verified');
+      assert.match(eventLine(e!), new RegExp(`remedy  issue: applied \\[breaker closed\\]: fixed and verified, 1 of 5 rules re-checked \\(checkpoint ${e!.checkpoint}\\)$`));
       assert.equal(l.read('/etc/issue'), 'Authorized uses only\n');
       await l.daemon.loopSettled();
       assert.equal(result(l, 'other'), 'fail');
