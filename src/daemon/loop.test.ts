@@ -18,7 +18,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WatchSession } from '../app/watch-session.js';
 import { manifest, manifestDiff } from '../apply/fs-state.js';
-import { Journal } from '../apply/journal.js';
+import { Journal, recover } from '../apply/journal.js';
 import { remediateDataStream, TEST_PROFILE, TEST_RULE, type TestRule } from '../testing/remediate-content.js';
 import { DEFAULT_REMEDIATION, LoopPolicy, type RemediationConfig } from './loop-policy.js';
 import { pipelineRemediator } from './loop.js';
@@ -308,6 +308,25 @@ describe('vigil watch closed loop on a synthetic root', { timeout: 120_000 }, ()
     }
   });
 
+  it('an apply interrupted by a crash (journal left applying) stops the loop until vigil remediate --recover', async () => {
+    const l = await start({ rules: ['issue'] });
+    try {
+      const crashed = Journal.checkpoint(l.state, l.root, ['/etc/motd'], 'a crash');
+      crashed.setPhase('applying');
+      l.write('/etc/issue', 'tampered\n');
+      await l.until('the attempt', () => l.remediations('issue').length === 1);
+      const [e] = l.remediations('issue');
+      assert.equal(e!.outcome, 'failed');
+      assert.match(e!.message, new RegExp(`checkpoint ${crashed.id} was interrupted while applying: .*vigil remediate --recover`));
+      assert.equal(l.read('/etc/issue'), 'tampered\n');
+      assert.match(l.daemon.readiness().reason ?? '', /^remediation: checkpoint/);
+      assert.deepEqual(recover(l.state).map((r) => r.id), [crashed.id]);
+      assert.deepEqual(l.daemon.readiness(), { ok: true });
+    } finally {
+      await stop(l);
+    }
+  });
+
   it('a state directory that cannot hold checkpoints breaks the loop (readyz says so), not the daemon', async () => {
     const l = await start({ rules: ['issue'] });
     try {
@@ -326,6 +345,9 @@ describe('vigil watch closed loop on a synthetic root', { timeout: 120_000 }, ()
       // the daemon goes on watching
       l.write('/etc/other', 'changed\n');
       await l.until('other drifts', () => result(l, 'other') === 'fail');
+      // repaired: ready again without waiting for another attempt
+      rmSync(l.state);
+      assert.deepEqual(l.daemon.readiness(), { ok: true });
     } finally {
       await stop(l);
     }

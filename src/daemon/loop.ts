@@ -89,6 +89,8 @@ export class RemediationLoop {
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failure: string | undefined;
+  /** The failure is the state directory's (it may be repaired meanwhile), not the loop's own code. */
+  private dirFailed = false;
   private stopped = false;
   private readonly abort = new AbortController();
   private attempts = 0;
@@ -103,8 +105,12 @@ export class RemediationLoop {
     return this.opts.policy.config;
   }
 
-  /** Why the loop itself does not work, or undefined while it does. */
+  /** Why the loop itself does not work, or undefined while it does (a state directory problem is looked at again each time). */
   broken(): string | undefined {
+    if (this.failure !== undefined && this.dirFailed) {
+      this.failure = this.stateDirProblem();
+      if (this.failure === undefined) this.dirFailed = false;
+    }
     return this.failure;
   }
 
@@ -213,9 +219,11 @@ export class RemediationLoop {
     if (checkDir) {
       // no checkpoint can be made: the loop is broken, the attempt not made
       this.failure = checkDir;
+      this.dirFailed = true;
       report = { outcome: 'failed', fixed: false, message: checkDir };
     } else {
-      this.failure = undefined;
+      if (this.dirFailed) this.failure = undefined;
+      this.dirFailed = false;
       const timeoutMs = this.config.timeoutMs;
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]);
       try {
