@@ -88,6 +88,8 @@ describe('the closed loop policy', () => {
     const trial = p.decide(r, OPEN);
     assert.deepEqual(trial, { act: true, breaker: 'half-open' });
     assert.equal(why(p.decide(r, OPEN)), 'breaker-open', 'one trial at a time');
+    p.abandon(r);
+    assert.deepEqual(p.decide(r, OPEN), { act: true, breaker: 'half-open' }, 'a trial not made is free again');
     assert.deepEqual(p.outcome(r, false), { breaker: 'open', opened: true }, 'a failed trial opens it again');
     clock.t += 9_999;
     assert.equal(p.breaker(r), 'open');

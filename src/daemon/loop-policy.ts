@@ -182,6 +182,12 @@ export class LoopPolicy {
     return { breaker: this.breakerOf(b, now), opened: false };
   }
 
+  /** An attempt that was allowed but not made (the loop could not run it): a half-open breaker's trial is free again. */
+  abandon(rule: string): void {
+    const b = this.book.get(rule);
+    if (b) b.trial = false;
+  }
+
   breaker(rule: string): BreakerState {
     const b = this.book.get(rule);
     return b ? this.breakerOf(b, this.now()) : 'closed';

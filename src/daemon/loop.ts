@@ -217,10 +217,13 @@ export class RemediationLoop {
     let report: AttemptReport;
     const checkDir = this.stateDirProblem();
     if (checkDir) {
-      // no checkpoint can be made: the loop is broken, the attempt not made
+      // no checkpoint can be made: the loop is broken, the attempt not made (and not the rule's failure: the breaker is left as it was)
       this.failure = checkDir;
       this.dirFailed = true;
-      report = { outcome: 'failed', fixed: false, message: checkDir };
+      this.opts.policy.abandon(rule);
+      this.emit({ rule, severity, outcome: 'failed', message: checkDir, breaker: this.opts.policy.breaker(rule) });
+      this.waiting.set(rule, { severity, reason: 'failed' });
+      return;
     } else {
       if (this.dirFailed) this.failure = undefined;
       this.dirFailed = false;
@@ -228,6 +231,7 @@ export class RemediationLoop {
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]);
       try {
         report = await this.opts.run(rule, signal);
+        if (signal.aborted && !this.abort.signal.aborted) report = { ...report, message: `timed out after ${timeoutMs / 1000} s: ${report.message}` };
       } catch (e) {
         const why = signal.aborted && !this.abort.signal.aborted ? `timed out after ${timeoutMs / 1000} s` : e instanceof Error ? e.message : String(e);
         report = { outcome: 'failed', fixed: false, message: `the remediation failed: ${why}` };
