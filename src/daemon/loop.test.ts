@@ -33,13 +33,14 @@ const base = mkdtempSync(join(tmpdir(), 'vigil-loop-'));
 after(() => rmSync(base, { recursive: true, force: true }));
 let n = 0;
 
-const GOOD: Record<string, string> = { '/etc/issue': 'Authorized uses only\n', '/etc/motd': 'Authorized uses only\n', '/etc/banner': 'Authorized uses only\n', '/etc/other': 'x\n', '/etc/stubborn': 'ok\n' };
+const GOOD: Record<string, string> = { '/etc/issue': 'Authorized uses only\n', '/etc/motd': 'Authorized uses only\n', '/etc/banner': 'Authorized uses only\n', '/etc/other': 'x\n', '/etc/stubborn': 'ok\n', '/etc/slow': 'ok\n' };
 const RULES: TestRule[] = [
   { name: 'issue', file: '/etc/issue', pattern: 'Authorized', fix: 'echo "Authorized uses only" > /etc/issue' },
   { name: 'motd', file: '/etc/motd', pattern: 'Authorized', fix: 'echo "Authorized uses only" > /etc/motd' },
   { name: 'banner', file: '/etc/banner', pattern: 'Authorized', fix: 'echo "Authorized uses only" > /etc/banner' },
   // has a working fix, but is not opted in
   { name: 'other', file: '/etc/other', pattern: '^x$', fix: 'echo x > /etc/other' },
+  { name: 'slow', file: '/etc/slow', pattern: '^ok$', fix: 'sleep 30; echo ok > /etc/slow' },
   // a fix that fails every time
   { name: 'stubborn', file: '/etc/stubborn', pattern: '^ok$', fix: 'echo half > /etc/stubborn; exit 1' },
 ];
@@ -137,9 +138,9 @@ describe('vigil watch closed loop on a synthetic root', { timeout: 120_000 }, ()
       const [e] = l.remediations('issue');
       assert.equal(e!.outcome, 'applied');
       assert.equal(e!.breaker, 'closed');
-      assert.match(e!.message, /fixed and verified, 1 of 5 rules re-checked/);
+      assert.match(e!.message, /fixed and verified, 1 of 6 rules re-checked/);
       assert.equal(Journal.open(l.state, e!.checkpoint!).phase(), 'verified');
-      assert.match(eventLine(e!), new RegExp(`remedy  issue: applied \\[breaker closed\\]: fixed and verified, 1 of 5 rules re-checked \\(checkpoint ${e!.checkpoint}\\)$`));
+      assert.match(eventLine(e!), new RegExp(`remedy  issue: applied \\[breaker closed\\]: fixed and verified, 1 of 6 rules re-checked \\(checkpoint ${e!.checkpoint}\\)$`));
       assert.equal(l.read('/etc/issue'), 'Authorized uses only\n');
       await l.daemon.loopSettled();
       assert.equal(result(l, 'other'), 'fail');
@@ -149,6 +150,27 @@ describe('vigil watch closed loop on a synthetic root', { timeout: 120_000 }, ()
       const text = await l.daemon.metrics();
       assert.match(text, /vigil_watch_remediations_total\{outcome="applied",skip=""\} 1/);
       assert.match(text, /vigil_watch_remediation_breaker_state\{rule="xccdf_org\.vigil_rule_issue"\} 0/);
+      assert.deepEqual(l.daemon.readiness(), { ok: true });
+      assert.deepEqual(
+        l.daemon.events(0, 1000).filter((x) => x.type === 'remediation').map((x) => x.id),
+        [e!.id],
+        'the attempt is in the history the API serves',
+      );
+    } finally {
+      await stop(l);
+    }
+  });
+
+  it('an attempt past its timeout is stopped, changes nothing and counts as a failure', async () => {
+    const l = await start({ rules: ['slow'], timeoutMs: 1000 });
+    try {
+      l.write('/etc/slow', 'broken\n');
+      await l.until('the attempt', () => l.remediations('slow').length === 1);
+      const [e] = l.remediations('slow');
+      assert.notEqual(e!.outcome, 'applied');
+      assert.match(e!.message, /^timed out after 1 s/);
+      assert.ok(e!.durationMs! < 10_000, `stopped after ${e!.durationMs} ms`);
+      assert.equal(l.read('/etc/slow'), 'broken\n');
       assert.deepEqual(l.daemon.readiness(), { ok: true });
     } finally {
       await stop(l);

@@ -233,8 +233,9 @@ export class RemediationLoop {
         report = await this.opts.run(rule, signal);
         if (signal.aborted && !this.abort.signal.aborted) report = { ...report, message: `timed out after ${timeoutMs / 1000} s: ${report.message}` };
       } catch (e) {
-        const why = signal.aborted && !this.abort.signal.aborted ? `timed out after ${timeoutMs / 1000} s` : e instanceof Error ? e.message : String(e);
-        report = { outcome: 'failed', fixed: false, message: `the remediation failed: ${why}` };
+        const why = e instanceof Error ? e.message : String(e);
+        const timedOut = signal.aborted && !this.abort.signal.aborted;
+        report = { outcome: 'failed', fixed: false, message: timedOut ? `timed out after ${timeoutMs / 1000} s: ${why}` : `the remediation failed: ${why}` };
       }
     }
     const { breaker, opened } = this.opts.policy.outcome(rule, report.fixed);
