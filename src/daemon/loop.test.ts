@@ -161,6 +161,17 @@ describe('vigil watch closed loop on a synthetic root', { timeout: 120_000 }, ()
     }
   });
 
+  it('stopping while changes wait for the evaluation under way ends (the daemon never re-drains once stopped)', async () => {
+    const l = await start({ rules: ['issue'] });
+    l.write('/etc/issue', 'tampered\n');
+    // the first batch starts an evaluation; the second waits as pending while it runs; then stop
+    l.daemon.onChange({ paths: ['/etc/issue'], dirs: [], inputs: [] });
+    l.daemon.onChange({ paths: ['/etc/other'], dirs: [], inputs: [] });
+    const t0 = performance.now();
+    await stop(l);
+    assert.ok(performance.now() - t0 < 10_000);
+  });
+
   it('an attempt past its timeout is stopped, changes nothing and counts as a failure', async () => {
     const l = await start({ rules: ['slow'], timeoutMs: 1000 });
     try {

@@ -209,7 +209,7 @@ export class WatchDaemon implements WatchView {
 
   /** Starts working through the pending changes, unless a full evaluation (start, a policy switch) is under way. */
   private kick(): void {
-    if (!this.ready || this.switching || this.draining || !this.pending) return;
+    if (this.stopped || !this.ready || this.switching || this.draining || !this.pending) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
       this.kick();
