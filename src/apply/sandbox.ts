@@ -200,17 +200,36 @@ export class Sandbox {
     const full = ['-t', String(this.pid), '-m', '--', 'chroot', this.jail, 'env', '-i', ...Object.entries({ PATH: `${this.mode === 'paths' ? '/.vigil-hostbin:' : ''}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: '/tmp', LANG: 'C.UTF-8', ...opts.env }).map(([k, v]) => `${k}=${v}`), ...argv];
     const t0 = performance.now();
     return new Promise((res, rej) => {
-      const c = spawn('nsenter', full, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // a process group of its own, so that a timeout kills the fix's children too (a `sleep` left
+      // behind would hold the pipes open, and the rehearsal would wait for it)
+      const c = spawn('nsenter', full, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = opts.timeoutMs ? setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs) : undefined;
-      c.once('error', rej);
-      c.once('close', (code, signal) => {
+      let late: NodeJS.Timeout | undefined;
+      const done = (code: number | null, signal: NodeJS.Signals | null): void => {
         if (timer) clearTimeout(timer);
+        if (late) clearTimeout(late);
         res({ code, signal, stdout, stderr, ms: performance.now() - t0 });
-      });
+      };
+      const timer = opts.timeoutMs
+        ? setTimeout(() => {
+            try {
+              process.kill(-c.pid!, 'SIGKILL');
+            } catch {
+              c.kill('SIGKILL');
+            }
+            // a child that left the group may still hold the pipes: stop waiting for them
+            late = setTimeout(() => {
+              c.stdout.destroy();
+              c.stderr.destroy();
+              done(null, 'SIGKILL');
+            }, 2000);
+          }, opts.timeoutMs)
+        : undefined;
+      c.once('error', rej);
+      c.once('close', (code, signal) => done(code, signal));
       c.stdin.on('error', () => {});
       c.stdin.end(opts.input ?? '');
     });

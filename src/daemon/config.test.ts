@@ -20,6 +20,7 @@ import {
   readSecretFile,
   type WatchConfig,
 } from './config.js';
+import { DEFAULT_REMEDIATION } from './loop-policy.js';
 
 const EXAMPLE = new URL('../../contrib/watch-config.example.yaml', import.meta.url).pathname;
 const at = (iso: string): Date => new Date(iso);
@@ -32,6 +33,19 @@ describe('the example config', () => {
     assert.deepEqual(c.retention, { maxEvents: 100_000, maxAgeDays: 90 });
     assert.deepEqual(c.webhook, { url: 'https://hooks.example.org/vigil', secretFile: '/etc/vigil/webhook.secret', timeoutMs: 10_000, maxAttempts: 8 });
     assert.deepEqual(c.attest, { everyMs: 86_400_000 });
+    assert.deepEqual(c.remediate, {
+      rules: ['sshd_disable_root_login', 'accounts_password_*'],
+      severities: ['high'],
+      fixType: 'bash',
+      rate: { limit: 6, perMs: 3_600_000, burst: 3 },
+      breaker: { failures: 3, cooldownMs: 3_600_000 },
+      flapping: { count: 3, withinMs: 3_600_000, holdMs: 86_400_000 },
+      onlyIn: ['night'],
+      timeoutMs: 600_000,
+      operator: 'admin',
+      consent: false,
+      notify: 'problems',
+    });
     assert.deepEqual(
       c.windows.map((w) => [w.name, w.cron, w.durationMs, w.freeze, w.mute, w.profile, w.tailoringFile]),
       [
@@ -70,7 +84,23 @@ describe('parseWatchConfig', () => {
     assert.equal(parseWatchConfig('intervals: { kernel: 2s }', 'w.yaml').intervals.reconcileMs, 86_400_000);
   });
 
+  it('reads a remediate section with only rules, the rest defaulted; no section, no loop', () => {
+    const c = parseWatchConfig('remediate:\n  rules: sshd_*\n  breaker: { cooldown: 5s }\n', 'w.yaml');
+    assert.deepEqual(c.remediate, { ...DEFAULT_REMEDIATION, rules: ['sshd_*'], severities: [], breaker: { failures: 3, cooldownMs: 5000 } });
+    assert.equal(parseWatchConfig('timezone: UTC\n', 'w.yaml').remediate, undefined);
+  });
+
   const errors: [string, string, RegExp, number | undefined][] = [
+    ['remediate without rules or severities', 'remediate:\n  fix_type: bash\n', /remediate needs rules or severities: without them nothing is remediated/, 2],
+    ['remediate unknown key', 'remediate:\n  rules: [a]\n  rate_limit: 5\n', /^w\.yaml:3: unknown key "rate_limit" in remediate/, 3],
+    ['remediate bad severity', 'remediate:\n  severities: [hgih]\n', /remediate\.severities\[0\] must be one of unknown, info, low, medium, high, not "hgih"/, 2],
+    ['remediate bad fix type', 'remediate: { rules: [a], fix_type: puppet }\n', /remediate\.fix_type must be one of bash, ansible, not "puppet"/, 1],
+    ['remediate only_in an unknown window', 'remediate:\n  rules: [a]\n  only_in: [maintenance]\n', /remediate\.only_in\[0\] names no window of this file: maintenance \(windows: none\)/, 3],
+    ['remediate zero burst', 'remediate:\n  rules: [a]\n  rate: { burst: 0 }\n', /remediate\.rate\.burst must be between 1 and 1000, not 0/, 3],
+    ['remediate cooldown without unit', 'remediate:\n  rules: [a]\n  breaker: { cooldown: 30 }\n', /remediate\.breaker\.cooldown needs a unit/, 3],
+    ['remediate bad operator', 'remediate:\n  rules: [a]\n  operator: "root; rm"\n', /remediate\.operator is not a user name/, 3],
+    ['remediate bad notify', 'remediate:\n  rules: [a]\n  notify: everything\n', /remediate\.notify must be one of all, problems, none/, 3],
+    ['remediate rules not strings', 'remediate:\n  rules: [{ id: a }]\n', /remediate\.rules\[0\] must be a string/, 2],
     ['unknown top key', 'timezone: UTC\ncolour: blue\n', /^w\.yaml:2: unknown key "colour"/, 2],
     ['unknown nested key', 'intervals:\n  kernel: 5s\n  kernal: 5s\n', /^w\.yaml:3: unknown key "kernal" in intervals/, 3],
     ['unknown window key', 'windows:\n  - name: a\n    cron: "0 0 * * *"\n    duration: 1h\n    muted: true\n', /^w\.yaml:5: unknown key "muted" in windows\[0\]/, 5],

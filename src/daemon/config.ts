@@ -16,6 +16,18 @@
  *     mute: false              # webhook and attestations muted
  *     profile: …               # the profile in force while open
  *     tailoring_file: …        # the tailoring in force while open
+ * remediate:                   # the closed loop (daemon/loop.ts); off without this section
+ *   rules: [sshd_disable_root_login, "accounts_password_*"]   # ids, short names, globs
+ *   severities: [high]         # every rule of these severities
+ *   fix_type: bash             # or ansible
+ *   rate: { limit: 6, per: 1h, burst: 3 }
+ *   breaker: { failures: 3, cooldown: 1h }
+ *   flapping: { count: 3, within: 1h, hold: 24h }
+ *   only_in: [maintenance]     # windows of this file; any time when absent
+ *   timeout: 10m               # one attempt
+ *   operator: admin            # the user the guards keep able to log in (default root)
+ *   consent: false             # high-disruption and reboot fixes
+ *   notify: problems           # all, problems or none
  * ```
  *
  * Every key is optional except a window's name, cron and duration. An
@@ -38,6 +50,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { SEVERITIES } from '../remediation/filter.js';
+import { DEFAULT_REMEDIATION, type NotifyLevel, type RemediationConfig } from './loop-policy.js';
 import { checkWebhookUrl } from './notify.js';
 import type { PolicyState, Retention } from './types.js';
 
@@ -86,6 +100,8 @@ export interface WatchConfig {
   /** Periodic attestations; none when absent. */
   readonly attest?: { readonly everyMs: number };
   readonly windows: readonly PolicyWindow[];
+  /** The closed loop; off when absent. */
+  readonly remediate?: RemediationConfig;
 }
 
 export const DEFAULT_INTERVALS: WatchIntervals = {
@@ -135,6 +151,11 @@ const BOUNDS = {
   duration: [MS.s, 366 * MS.d],
   every: [MS.s, MAX_TIMER_MS],
   timeout: [100, 5 * MS.m],
+  per: [MS.s, 366 * MS.d],
+  cooldown: [MS.s, 366 * MS.d],
+  within: [MS.s, 366 * MS.d],
+  hold: [MS.s, 366 * MS.d],
+  attempt: [MS.s, MS.d],
 } as const;
 
 /** `500ms`, `5s`, `10m`, `1h`, `1d` → ms; undefined when it is not of that form. */
@@ -189,7 +210,7 @@ class Reader {
   config(): WatchConfig {
     const root = this.node(this.doc.contents);
     if (root === null || (isScalar(root) && root.value === null)) return { ...DEFAULT_WATCH_CONFIG, file: this.file };
-    const top = this.map(root, '', ['timezone', 'intervals', 'retention', 'webhook', 'attest', 'windows']);
+    const top = this.map(root, '', ['timezone', 'intervals', 'retention', 'webhook', 'attest', 'windows', 'remediate']);
     const timezone = top.has('timezone') ? this.timezone(top.get('timezone')!, 'timezone') : 'UTC';
     const intervals = top.has('intervals') ? this.intervals(top.get('intervals')!) : DEFAULT_INTERVALS;
     const retention = top.has('retention') ? this.retention(top.get('retention')!) : DEFAULT_RETENTION;
@@ -200,6 +221,7 @@ class Reader {
       attest = { everyMs: this.required(a, 'attest', 'every', top.get('attest')!, (n, k) => this.duration(n, k, BOUNDS.every)) };
     }
     const windows = top.has('windows') ? this.windows(top.get('windows')!, timezone) : [];
+    const remediate = top.has('remediate') ? this.remediate(top.get('remediate')!, windows) : undefined;
     return {
       file: this.file,
       timezone,
@@ -208,7 +230,79 @@ class Reader {
       ...(webhook ? { webhook } : {}),
       ...(attest ? { attest } : {}),
       windows,
+      ...(remediate ? { remediate } : {}),
     };
+  }
+
+  private remediate(n: YamlNode, windows: readonly PolicyWindow[]): RemediationConfig {
+    const k = 'remediate';
+    const m = this.map(n, k, ['rules', 'severities', 'fix_type', 'rate', 'breaker', 'flapping', 'only_in', 'timeout', 'operator', 'consent', 'notify']);
+    const D = DEFAULT_REMEDIATION;
+    const rules = m.has('rules') ? this.strings(m.get('rules')!, `${k}.rules`) : [];
+    const severities = m.has('severities') ? this.strings(m.get('severities')!, `${k}.severities`) : [];
+    severities.forEach((sv, i) => {
+      if (!(SEVERITIES as readonly string[]).includes(sv)) this.fail(m.get('severities')!, `${k}.severities[${i}]`, `must be one of ${SEVERITIES.join(', ')}, not ${JSON.stringify(sv)}`);
+    });
+    if (rules.length === 0 && severities.length === 0) this.fail(n, k, 'needs rules or severities: without them nothing is remediated (leave the section out to turn the loop off)');
+    const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+      if (!m.has(key)) return fallback;
+      const v = this.string(m.get(key)!, `${k}.${key}`);
+      if (!(allowed as readonly string[]).includes(v)) this.fail(m.get(key)!, `${k}.${key}`, `must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`);
+      return v as T;
+    };
+    let rate = D.rate;
+    if (m.has('rate')) {
+      const r = this.map(m.get('rate')!, `${k}.rate`, ['limit', 'per', 'burst']);
+      rate = {
+        limit: r.has('limit') ? this.integer(r.get('limit')!, `${k}.rate.limit`, 1, 1_000_000) : D.rate.limit,
+        perMs: r.has('per') ? this.duration(r.get('per')!, `${k}.rate.per`, BOUNDS.per) : D.rate.perMs,
+        burst: r.has('burst') ? this.integer(r.get('burst')!, `${k}.rate.burst`, 1, 1000) : D.rate.burst,
+      };
+    }
+    let breaker = D.breaker;
+    if (m.has('breaker')) {
+      const b = this.map(m.get('breaker')!, `${k}.breaker`, ['failures', 'cooldown']);
+      breaker = {
+        failures: b.has('failures') ? this.integer(b.get('failures')!, `${k}.breaker.failures`, 1, 1000) : D.breaker.failures,
+        cooldownMs: b.has('cooldown') ? this.duration(b.get('cooldown')!, `${k}.breaker.cooldown`, BOUNDS.cooldown) : D.breaker.cooldownMs,
+      };
+    }
+    let flapping = D.flapping;
+    if (m.has('flapping')) {
+      const f = this.map(m.get('flapping')!, `${k}.flapping`, ['count', 'within', 'hold']);
+      flapping = {
+        count: f.has('count') ? this.integer(f.get('count')!, `${k}.flapping.count`, 1, 1000) : D.flapping.count,
+        withinMs: f.has('within') ? this.duration(f.get('within')!, `${k}.flapping.within`, BOUNDS.within) : D.flapping.withinMs,
+        holdMs: f.has('hold') ? this.duration(f.get('hold')!, `${k}.flapping.hold`, BOUNDS.hold) : D.flapping.holdMs,
+      };
+    }
+    const onlyIn = m.has('only_in') ? this.strings(m.get('only_in')!, `${k}.only_in`) : [];
+    onlyIn.forEach((w, i) => {
+      if (!windows.some((x) => x.name === w)) this.fail(m.get('only_in')!, `${k}.only_in[${i}]`, `names no window of this file: ${w} (windows: ${windows.map((x) => x.name).join(', ') || 'none'})`);
+    });
+    const operator = m.has('operator') ? this.string(m.get('operator')!, `${k}.operator`) : D.operator;
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/.test(operator)) this.fail(m.get('operator')!, `${k}.operator`, `is not a user name: ${JSON.stringify(operator)}`);
+    return {
+      rules,
+      severities,
+      fixType: oneOf('fix_type', ['bash', 'ansible'] as const, D.fixType),
+      rate,
+      breaker,
+      flapping,
+      onlyIn,
+      timeoutMs: m.has('timeout') ? this.duration(m.get('timeout')!, `${k}.timeout`, BOUNDS.attempt) : D.timeoutMs,
+      operator,
+      consent: m.has('consent') ? this.boolean(m.get('consent')!, `${k}.consent`) : D.consent,
+      notify: oneOf<NotifyLevel>('notify', ['all', 'problems', 'none'], D.notify),
+    };
+  }
+
+  /** A list of non-empty strings (a single string is a list of one). */
+  private strings(n: YamlNode, key: string): string[] {
+    const seq = this.node(n);
+    if (isScalar(seq)) return [this.string(n, key)];
+    if (!isSeq(seq)) this.fail(n, key, 'must be a list of strings');
+    return seq.items.map((item, i) => this.string(item as YamlNode, `${key}[${i}]`));
   }
 
   private intervals(n: YamlNode): WatchIntervals {

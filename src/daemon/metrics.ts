@@ -11,7 +11,8 @@
  * with a series (possibly 0) for every XCCDF result name.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ResultName, SourceStatus } from './types.js';
+import type { LoopSnapshot } from './loop.js';
+import type { RemediationEvent, ResultName, SourceStatus } from './types.js';
 
 export type EvaluationKind = 'full' | 'partial';
 
@@ -60,6 +61,8 @@ export class WatchMetrics {
   private readonly lastSweep: Gauge;
   private readonly storeOk: Gauge;
   private readonly current = new Map<string, ResultName>();
+  private readonly remediations: Counter<'outcome' | 'skip'>;
+  private loopSource: (() => LoopSnapshot) | undefined;
   private droppedSeen = 0;
   private lastEvaluation: number;
   private readonly now: () => number;
@@ -132,6 +135,12 @@ export class WatchMetrics {
       help: '1 while the state store works, 0 while it fails (evaluation goes on in memory)',
       registers,
     });
+    this.remediations = new Counter({
+      name: 'vigil_watch_remediations_total',
+      help: 'Closed-loop decisions: attempts by outcome (applied, rolled-back, refused, failed), and rules not attempted (outcome skipped) by why',
+      labelNames: ['outcome', 'skip'] as const,
+      registers,
+    });
     const up = new Gauge({ name: 'vigil_watch_up', help: '1 while the daemon serves', registers });
     up.set(1);
     this.storeOk.set(1);
@@ -187,6 +196,56 @@ export class WatchMetrics {
   /** An evaluation (full or partial) ended at `at`: the staleness counts from here. */
   evaluatedAt(at: Date): void {
     this.lastEvaluation = at.getTime();
+  }
+
+  /** A closed-loop decision: an attempt's outcome, or a skip and why. */
+  remediation(outcome: RemediationEvent['outcome'], skip?: RemediationEvent['skip']): void {
+    this.remediations.inc({ outcome, skip: skip ?? '' });
+  }
+
+  /** Where the breaker, flapping and rate-limit gauges are read at scrape time. */
+  remediationSource(source: () => LoopSnapshot): void {
+    const first = this.loopSource === undefined;
+    this.loopSource = source;
+    if (!first) return;
+    const registers = [this.registry];
+    const loop = (): LoopSnapshot => this.loopSource!();
+    new Gauge({
+      name: 'vigil_watch_remediation_breaker_state',
+      help: "Each remediated rule's circuit breaker: 0 closed, 1 half-open, 2 open",
+      labelNames: ['rule'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const r of loop().rules) this.set({ rule: r.rule }, r.breaker === 'closed' ? 0 : r.breaker === 'half-open' ? 1 : 2);
+      },
+    });
+    new Gauge({
+      name: 'vigil_watch_remediation_flapping',
+      help: '1 for each rule held for flapping (it drifted back to fail too often after being fixed)',
+      labelNames: ['rule'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const r of loop().rules) if (r.flapping) this.set({ rule: r.rule }, 1);
+      },
+    });
+    new Gauge({
+      name: 'vigil_watch_remediation_tokens',
+      help: "Attempts the closed loop's rate limit allows now (token bucket)",
+      registers,
+      collect() {
+        this.set(loop().tokens);
+      },
+    });
+    new Gauge({
+      name: 'vigil_watch_remediation_loop_ok',
+      help: '1 while the closed loop works, 0 when it is broken (the series exist only with the loop on)',
+      registers,
+      collect() {
+        this.set(loop().ok ? 1 : 0);
+      },
+    });
   }
 
   store(ok: boolean): void {

@@ -22,6 +22,9 @@ import { openResultsStore, type ResultsStore } from '../store/index.js';
 import { memoryStore, openWatchStore } from './store.js';
 import type { Logger, Notifier, StoredEvent, WatchStore, WatchView } from './types.js';
 import { WatchDaemon, type PolicyClock } from './watch.js';
+import { defaultStateDir } from '../apply/journal.js';
+import { LoopPolicy } from './loop-policy.js';
+import { pipelineRemediator } from './loop.js';
 
 export interface WatchRunOptions {
   readonly content?: string;
@@ -73,6 +76,8 @@ export function eventLine(e: StoredEvent): string {
       return `${e.time} attest  score ${e.score.toFixed(1)}: ${Object.entries(e.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`;
     case 'status':
       return `${e.time} status  ${e.ok ? 'ok' : 'degraded'}: ${clean(e.reason)}`;
+    case 'remediation':
+      return `${e.time} remedy  ${e.rule.replace(RULE_PREFIX, '')}: ${e.outcome}${e.skip ? ` (${e.skip})` : ''}${e.alert ? ' ALERT' : ''} [breaker ${e.breaker}]: ${clean(e.message)}${e.checkpoint ? ` (checkpoint ${e.checkpoint})` : ''}`;
   }
 }
 
@@ -137,6 +142,27 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
     }
   }
 
+  // the closed loop: its journal lives in the watch's state directory (or vigil remediate's default)
+  let remediation: WatchDaemonRemediation | undefined;
+  if (config.remediate) {
+    const stateDir = opts.stateDir ?? defaultStateDir(process.env);
+    const rc = config.remediate;
+    remediation = {
+      policy: new LoopPolicy(rc, () => Date.now()),
+      stateDir,
+      run: (rule, signal) =>
+        pipelineRemediator({
+          content: file,
+          ...(profileInForce !== null ? { profile: profileInForce } : {}),
+          ...(opts.tailoringFile !== undefined ? { tailoringFile: opts.tailoringFile } : {}),
+          root: opts.root ?? '/',
+          stateDir,
+          config: rc,
+        })(rule, signal),
+    };
+    log.info('closed loop on', { rules: rc.rules, severities: rc.severities, fixType: rc.fixType, stateDir });
+  }
+
   const daemon = new WatchDaemon({
     open: (p) =>
       WatchSession.open(file, {
@@ -169,6 +195,7 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
     ...(policy ? { policy } : {}),
     retention: config.retention,
     ...(config.attest ? { attestEveryMs: config.attest.everyMs } : {}),
+    ...(remediation ? { remediation } : {}),
   });
 
   // the API answers /healthz and /readyz (503) while the first evaluation runs
@@ -223,6 +250,8 @@ export async function runWatch(opts: WatchRunOptions, io: WatchIo, signal: Abort
     await target.close?.();
   }
 }
+
+type WatchDaemonRemediation = NonNullable<ConstructorParameters<typeof WatchDaemon>[0]['remediation']>;
 
 /** The daemon's view, not ready while the reports to a serve are behind. */
 function reportingView(daemon: WatchDaemon, reporter: Reporter, url: string): WatchView {

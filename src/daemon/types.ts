@@ -68,7 +68,37 @@ export interface StatusEvent {
   readonly reason: string;
 }
 
-export type WatchEvent = DriftEvent | ReadyEvent | RescanEvent | AttestationEvent | StatusEvent;
+/**
+ * The closed loop (daemon/loop.ts) about one rule that drifted to fail:
+ * an attempt to remediate it and how it ended, or why it was not made.
+ */
+export interface RemediationEvent {
+  readonly type: 'remediation';
+  readonly time: string;
+  readonly rule: string;
+  readonly severity: string;
+  /**
+   * `applied`: fixed and verified; `rolled-back`: applied, then undone from
+   * the checkpoint (verification failed, a rule regressed); `refused`: the
+   * rehearsal, a guard or consent stopped it, nothing applied; `failed`: the
+   * pipeline broke or timed out; `skipped`: not attempted (see `skip`).
+   */
+  readonly outcome: 'applied' | 'rolled-back' | 'refused' | 'failed' | 'skipped';
+  /** Why it was not attempted, for `skipped`. */
+  readonly skip?: 'frozen' | 'window-closed' | 'flapping' | 'breaker-open' | 'rate-limited';
+  readonly message: string;
+  /** The rule's circuit breaker after this. */
+  readonly breaker: 'closed' | 'open' | 'half-open';
+  /** Set when this needs a person: the breaker opened, flapping was detected. */
+  readonly alert?: boolean;
+  /** The journal's checkpoint (`vigil remediate --rollback ID`). */
+  readonly checkpoint?: string;
+  /** Rules re-checked by the verification. */
+  readonly rechecked?: number;
+  readonly durationMs?: number;
+}
+
+export type WatchEvent = DriftEvent | ReadyEvent | RescanEvent | AttestationEvent | StatusEvent | RemediationEvent;
 
 /** An event with its sequence number (1, 2, …, increasing, never reused within a state directory). */
 export type StoredEvent = WatchEvent & { readonly id: number };

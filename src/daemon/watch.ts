@@ -14,6 +14,8 @@
  */
 import type { RuleOutcome, SessionRun, WatchSession } from '../app/watch-session.js';
 import type { InputRead } from '../target/reads.js';
+import type { LoopPolicy } from './loop-policy.js';
+import { notifies, RemediationLoop, type LoopMetrics, type Remediator } from './loop.js';
 import {
   StoreError,
   type ChangeBatch,
@@ -34,7 +36,7 @@ import {
 } from './types.js';
 
 /** What the daemon tells its metrics (daemon/metrics.ts implements it). */
-export interface DaemonMetrics {
+export interface DaemonMetrics extends LoopMetrics {
   setResults(results: ReadonlyMap<string, string>, score: number): void;
   drift(to: string): void;
   evaluation(kind: 'full' | 'partial', seconds: number): void;
@@ -77,6 +79,8 @@ export interface WatchDaemonOptions {
   /** How often a failed store is tried again, ms (default 30 s). */
   readonly storeRetryMs?: number;
   readonly clock?: () => Date;
+  /** The closed loop (daemon/loop.ts): opted-in rules that drift to fail are remediated. Off when absent. */
+  readonly remediation?: { readonly policy: LoopPolicy; readonly run: Remediator; readonly stateDir?: string };
 }
 
 const DEFAULT_RETENTION: Retention = { maxEvents: 100_000, maxAgeDays: 90 };
@@ -131,9 +135,24 @@ export class WatchDaemon implements WatchView {
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly clock: () => Date;
+  private readonly loop: RemediationLoop | undefined;
 
   constructor(private readonly opts: WatchDaemonOptions) {
     this.clock = opts.clock ?? (() => new Date());
+    const r = opts.remediation;
+    this.loop = r
+      ? new RemediationLoop({
+          policy: r.policy,
+          run: r.run,
+          publish: (events) => this.publish(events),
+          result: (rule) => this.session?.current().get(rule)?.result,
+          policyNow: () => this.policyNow,
+          ...(r.stateDir !== undefined ? { stateDir: r.stateDir } : {}),
+          log: opts.log,
+          ...(opts.metrics ? { metrics: opts.metrics } : {}),
+          clock: this.clock,
+        })
+      : undefined;
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -170,6 +189,7 @@ export class WatchDaemon implements WatchView {
     this.timers.clear();
     this.abort.abort(new Error('vigil watch is stopping'));
     await this.sources?.close();
+    await this.loop?.stop();
     await this.draining?.catch(() => undefined);
     await this.opts.notifier?.close(5000);
     await this.session?.close();
@@ -189,7 +209,7 @@ export class WatchDaemon implements WatchView {
 
   /** Starts working through the pending changes, unless a full evaluation (start, a policy switch) is under way. */
   private kick(): void {
-    if (!this.ready || this.switching || this.draining || !this.pending) return;
+    if (this.stopped || !this.ready || this.switching || this.draining || !this.pending) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
       this.kick();
@@ -202,6 +222,19 @@ export class WatchDaemon implements WatchView {
     await this.updating;
   }
 
+  /** Resolves once the changes so far are evaluated and the remediations they started are done. */
+  async loopSettled(): Promise<void> {
+    do {
+      await this.settled();
+      await this.loop?.settled();
+    } while (this.draining);
+  }
+
+  /** The closed loop, when configured (tests, the metrics). */
+  remediationLoop(): RemediationLoop | undefined {
+    return this.loop;
+  }
+
   // ------------------------------------------------------------ WatchView
 
   readiness(): { ok: boolean; reason?: string } {
@@ -210,6 +243,8 @@ export class WatchDaemon implements WatchView {
     const src = this.sources?.status();
     if (src && !src.ok) return { ok: false, reason: `event sources: ${src.reason ?? 'not working'}` };
     if (this.storeFailure) return { ok: false, reason: `state store: ${this.storeFailure} (evaluating on, state kept in memory)` };
+    const loop = this.loop?.broken();
+    if (loop) return { ok: false, reason: `remediation: ${loop}` };
     return { ok: true };
   }
 
@@ -255,6 +290,7 @@ export class WatchDaemon implements WatchView {
     await old?.close();
     this.scope = this.opts.scopeOf(this.session, this.policyNow);
     const stored = this.guard(() => this.store?.load(this.scope!));
+    const began = this.clock().getTime();
     const run = await this.session.evaluate(undefined, this.abort.signal);
     const events: WatchEvent[] = [];
     const time = this.clock().toISOString();
@@ -268,7 +304,7 @@ export class WatchDaemon implements WatchView {
     const score = this.session.score();
     if (reason === 'start') events.push({ type: 'ready', time, rules: run.outcomes.size, score, counts, durationMs: Math.round(run.durationMs) });
     else events.push({ type: 'rescan', time, reason, rules: run.outcomes.size });
-    this.finish(run, 'full', events);
+    this.finish(run, 'full', events, began);
     this.sweep({ time, reason, durationMs: Math.round(run.durationMs), score, counts });
   }
 
@@ -290,6 +326,7 @@ export class WatchDaemon implements WatchView {
     const session = this.session!;
     if (batch.full !== undefined) {
       const before = session.current();
+      const began = this.clock().getTime();
       const run = await session.evaluate(undefined, this.abort.signal);
       const time = this.clock().toISOString();
       const events: WatchEvent[] = [{ type: 'rescan', time, reason: batch.full, rules: run.outcomes.size }];
@@ -297,7 +334,7 @@ export class WatchDaemon implements WatchView {
         const was = before.get(o.rule)?.result ?? null;
         if (was !== o.result) events.push(this.drift(o, was, [], time));
       }
-      this.finish(run, 'full', events);
+      this.finish(run, 'full', events, began);
       this.sweep({ time, reason: batch.full, durationMs: Math.round(run.durationMs), score: session.score(), counts: countResults(run.outcomes.values()) });
       return;
     }
@@ -305,6 +342,7 @@ export class WatchDaemon implements WatchView {
     const affected = session.affected(batch, opts);
     if (affected.size === 0) return;
     const before = session.current();
+    const began = this.clock().getTime();
     const run = await session.evaluate(affected.keys(), this.abort.signal, { change: batch, opts });
     const time = this.clock().toISOString();
     const events: WatchEvent[] = [];
@@ -312,11 +350,11 @@ export class WatchDaemon implements WatchView {
       const was = before.get(o.rule)?.result ?? null;
       if (was !== o.result) events.push(this.drift(o, was, [...(affected.get(o.rule) ?? [])].sort().slice(0, MAX_CAUSES), time));
     }
-    this.finish(run, 'partial', events);
+    this.finish(run, 'partial', events, began);
   }
 
   /** Stores the run's states and events, publishes them, and points the sources at what is read now. */
-  private finish(run: SessionRun, kind: 'full' | 'partial', events: WatchEvent[]): void {
+  private finish(run: SessionRun, kind: 'full' | 'partial', events: WatchEvent[], began: number): void {
     const session = this.session!;
     this.evaluatedAt = this.clock();
     const states: RuleState[] = [...run.outcomes.values()].map((o) => ({ rule: o.rule, result: o.result, severity: o.severity, time: o.time }));
@@ -330,6 +368,8 @@ export class WatchDaemon implements WatchView {
       for (const [id, o] of session.current()) results.set(id, o.result);
       m.setResults(results, session.score());
     }
+    // the closed loop acts on the drifts once they are stored and published
+    this.loop?.evaluated(run.outcomes.values(), events.filter((e): e is DriftEvent => e.type === 'drift'), began);
     if (this.sources && this.ready) {
       // one update at a time, in order: the last one leaves the watches on the last read sets
       const sources = this.sources;
@@ -398,7 +438,7 @@ export class WatchDaemon implements WatchView {
           this.opts.log.warn('an event subscriber failed', { error: err instanceof Error ? err.message : String(err) });
         }
       }
-      if (!this.policyNow?.mute && e.type !== 'ready') this.opts.notifier?.send(e);
+      if (!this.policyNow?.mute && notifies(e, this.loop?.config.notify)) this.opts.notifier?.send(e);
     }
     if (this.recent.length > MEMORY_EVENTS) this.recent.splice(0, this.recent.length - MEMORY_EVENTS);
   }
@@ -494,6 +534,7 @@ export class WatchDaemon implements WatchView {
     const closed = before?.windows.filter((w) => !now.windows.includes(w)) ?? [];
     if (opened.length === 0 && closed.length === 0) return;
     this.opts.log.info('policy windows changed', { opened, closed, mute: now.mute, freeze: now.freeze });
+    this.loop?.recheck();
     if (now.profile !== before?.profile || now.tailoringFile !== before?.tailoringFile) {
       this.switching = true;
       const reason = `policy: ${[...opened.map((w) => `${w} opened`), ...closed.map((w) => `${w} closed`)].join(', ')}`;
