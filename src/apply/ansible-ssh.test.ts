@@ -74,12 +74,14 @@ describe('parseAnsibleJson', () => {
         task('broken', { action: 'command', failed: true, msg: 'boom' }),
         task('sysctl', { action: 'sysctl', changed: true, invocation: { module_args: { name: 'kernel.dmesg_restrict', value: '1' } } }),
         task('fine', { action: 'stat', changed: false }),
+        task('not here', { changed: false, skipped: true, skip_reason: 'Conditional result was False' }),
+        task('loop not here', { changed: false, skipped: true, results: [{ skipped: true, skip_reason: 'Conditional result was False' }] }),
       ),
     );
     assert.deepEqual(r.notRehearsed.map((t) => [t.name, t.status]), [['shell', 'skipped'], ['broken', 'failed'], ['sysctl', 'changed']]);
     assert.match(r.notRehearsed[2]!.message!, /without naming a path/);
     assert.equal(r.predicted.size, 0, 'a sysctl name is no path');
-    assert.equal(r.tasks.length, 4);
+    assert.equal(r.tasks.length, 6, 'skips of a false `when` are no gap');
   });
 
   it('output that is no JSON gives no tasks (the caller says the run could not be read)', () => {

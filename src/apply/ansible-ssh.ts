@@ -15,8 +15,10 @@
  * The JSON stdout callback gives each task's result with its diff: content
  * diffs (`before`/`after` text with a header naming the file) and attribute
  * diffs (`before`/`after` objects with path, mode, owner, group). From them
- * comes the predicted change of each path. In check mode every task sees
- * the host as it was, so two tasks editing one file each diff from the
+ * comes the predicted change of each path (a task skipped because its
+ * `when` is false is skipped in a real run too, and is no gap). In check
+ * mode every task sees the host as it was, so two tasks editing one file
+ * each diff from the
  * original: their edits are merged with `patch` (a merge that does not
  * apply leaves that file's content unpredicted). A task that failed, was
  * skipped (SSG's shell tasks say "would have run if not in check mode";
@@ -186,6 +188,8 @@ interface HostResult {
   changed?: boolean;
   failed?: boolean;
   skipped?: boolean;
+  /** Why a task was skipped: `Conditional result was False` is a skip a real run makes too. */
+  skip_reason?: string;
   unreachable?: boolean;
   msg?: string;
   path?: string;
@@ -320,7 +324,9 @@ function parseRun(stdout: string, dir: string): Pick<AnsibleRun, 'tasks' | 'pred
         }
         const task: AnsibleTask = { name, at, status, paths: [...paths], ...(r.msg ? { message: String(r.msg).slice(0, 300) } : {}) };
         tasks.push(task);
-        if (status === 'failed' || status === 'skipped' || status === 'unreachable' || anyChangeWithoutPath) notRehearsed.push(anyChangeWithoutPath && status === 'changed' ? { ...task, message: 'changed something without naming a path' } : task);
+        // a task whose `when` is false is skipped in a real run too: only a skip for check mode is a task not rehearsed
+        const checkModeSkip = status === 'skipped' && !/^Conditional result was False/.test(r.skip_reason ?? '') && !items.every((it) => /^Conditional result was False/.test(it.skip_reason ?? ''));
+        if (status === 'failed' || checkModeSkip || status === 'unreachable' || anyChangeWithoutPath) notRehearsed.push(anyChangeWithoutPath && status === 'changed' ? { ...task, message: 'changed something without naming a path' } : task);
       }
     }
   }
