@@ -18,9 +18,8 @@
  * comes the predicted change of each path (a task skipped because its
  * `when` is false is skipped in a real run too, and is no gap). In check
  * mode every task sees the host as it was, so two tasks editing one file
- * each diff from the
- * original: their edits are merged with `patch` (a merge that does not
- * apply leaves that file's content unpredicted). A task that failed, was
+ * each diff from the original: their edits are merged with `patch` (a
+ * merge that does not apply leaves that file's content unpredicted). A task that failed, was
  * skipped (SSG's shell tasks say "would have run if not in check mode";
  * ComplianceAsCode/content #13703) or changed something without naming a
  * path is "not rehearsed".
