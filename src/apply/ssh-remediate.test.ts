@@ -239,6 +239,11 @@ describe('remediation over SSH', { skip }, () => {
     assert.notEqual(manifest(), m0, 'the run changed the host before the crash');
     const [j] = Journal.list(stateDir);
     assert.equal(j!.phase(), 'applying');
+    const unreachable = await recoverRemote(stateDir, async () => {
+      throw new Error('host down');
+    });
+    assert.deepEqual(unreachable.map((d) => [d.failed, /NOT rolled back \(host down\)/.test(d.action)]), [[true, true]]);
+    assert.equal(j!.phase(), 'applying', 'left for the next --recover');
     const done = await recoverRemote(stateDir, reconnect);
     assert.deepEqual(done.map((d) => [d.found, d.action]), [['applying', 'rolled back']]);
     assert.equal(manifest(), m0);

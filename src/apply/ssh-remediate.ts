@@ -377,20 +377,29 @@ export async function rollbackRemoteCheckpoint(stateDir: string, id: string, rec
   }
 }
 
-/** `vigil remediate --recover` for hosts over SSH: every interrupted apply or rollback of one, rolled back after reconnecting. */
-export async function recoverRemote(stateDir: string, reconnect: Reconnect = defaultReconnect): Promise<Array<{ id: string; found: string; action: string; host: string }>> {
-  const out: Array<{ id: string; found: string; action: string; host: string }> = [];
+/**
+ * `vigil remediate --recover` for hosts over SSH: every interrupted apply
+ * or rollback of one, rolled back after reconnecting. A host that cannot be
+ * reached (or rolled back) is reported as such and left for the next
+ * `--recover`; the others go on.
+ */
+export async function recoverRemote(stateDir: string, reconnect: Reconnect = defaultReconnect): Promise<Array<{ id: string; found: string; action: string; host: string; failed?: boolean }>> {
+  const out: Array<{ id: string; found: string; action: string; host: string; failed?: boolean }> = [];
   for (const j of Journal.list(stateDir)) {
     if (!j.record.remote) continue;
     const found = j.phase();
     if (found === 'applying' || found === 'rolling-back') {
-      const t = await reconnect(j.record.remote);
       try {
-        await rollbackRemote(j, t);
-      } finally {
-        await t.close();
+        const t = await reconnect(j.record.remote);
+        try {
+          await rollbackRemote(j, t);
+        } finally {
+          await t.close();
+        }
+        out.push({ id: j.id, found, action: 'rolled back', host: j.record.root });
+      } catch (e) {
+        out.push({ id: j.id, found, action: `NOT rolled back (${e instanceof Error ? e.message : String(e)}); run --recover again`, host: j.record.root, failed: true });
       }
-      out.push({ id: j.id, found, action: 'rolled back', host: j.record.root });
     } else if (found === 'checkpointed') {
       j.setPhase('rolled-back');
       out.push({ id: j.id, found, action: 'nothing was applied', host: j.record.root });

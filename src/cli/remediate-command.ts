@@ -74,6 +74,7 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
         const { recoverRemote } = await import('../apply/ssh-remediate.js');
         const done = [...recover(stateDir), ...(await recoverRemote(stateDir))];
         print(done, done.map((r) => `${r.id}: found ${r.found}; ${r.action}\n`).join('') || 'nothing to recover\n');
+        if (done.some((r) => 'failed' in r && r.failed)) setExit(1);
         return;
       }
       if (o.rollback !== undefined && Journal.open(stateDir, o.rollback).record.remote) {
@@ -92,7 +93,7 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
         await remediateSsh(o.host, o, cmd.getOptionValueSource('fixType') !== 'default', io, stateDir, json, print, setExit);
         return;
       }
-      const sshOnly = [(o.identity?.length ?? 0) > 0 && '--identity', o.knownHosts && '--known-hosts', o.sshConfig && '--ssh-config', o.become && '--become', o.becomePasswordEnv && '--become-password-env', o.connectTimeout && '--connect-timeout'].filter(Boolean);
+      const sshOnly = [o.inventory && '--inventory', (o.identity?.length ?? 0) > 0 && '--identity', o.knownHosts && '--known-hosts', o.sshConfig && '--ssh-config', o.become && '--become', o.becomePasswordEnv && '--become-password-env', o.connectTimeout && '--connect-timeout'].filter(Boolean);
       if (sshOnly.length) throw new ContentError('invalid-value', `${sshOnly[0]} goes with --host [user@]host`);
       const root = rootOption(o.root, io);
       if ((root === undefined) === (o.host !== true)) throw new ContentError('invalid-value', 'give --root DIR (an offline root) or --host (this host, deliberately)');

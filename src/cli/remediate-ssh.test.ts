@@ -99,6 +99,20 @@ describe('vigil remediate --host H (command line)', { skip }, () => {
     assert.equal(inHost('cat /etc/vsc/issue'), 'Welcome\n');
   });
 
+  it('takes the host from an Ansible inventory with -i: rehearses, changes nothing', async () => {
+    const inv = join(dir, 'hosts.ini');
+    writeFileSync(inv, `[web]\nweb1 ansible_host=${host.address} ansible_user=root ansible_ssh_private_key_file=${fleet!.clientKey}\n`);
+    const r = await vigil(['remediate', '-i', inv, '--host', 'web1', '--known-hosts', fleet!.knownHosts, '--ssh-config', 'none', '--content', ds, '--profile', TEST_PROFILE, '--rehearse-only', '--format', 'json', '--state-dir', join(dir, 'state-3')]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { outcome: string; host: string; rehearsal: { changes: Array<{ path: string; kind: string }> } };
+    assert.deepEqual([j.outcome, j.host], ['rehearsed', `ssh://root@${host.address}:22`]);
+    assert.deepEqual(j.rehearsal.changes.map((c) => `${c.kind} ${c.path}`), ['changed /etc/vsc/issue']);
+    assert.equal(inHost('cat /etc/vsc/issue'), 'Welcome\n');
+    const missing = await vigil(['remediate', '-i', inv, '--host', 'db9', '--content', ds]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /--host db9: no such host/);
+  });
+
   it('SSH options need --host H', async () => {
     const r = await vigil(['remediate', '--root', dir, '--become', '--content', ds]);
     assert.equal(r.code, 1);

@@ -13,6 +13,7 @@ import type { RemoteJournalTarget } from '../apply/journal.js';
 import type { SshTargetHandle } from '../target/ssh/index.js';
 
 export interface RemediateSshFlags {
+  inventory?: string;
   identity?: string[];
   knownHosts?: string;
   sshConfig?: string;
@@ -23,6 +24,7 @@ export interface RemediateSshFlags {
 
 export function addRemediateSshOptions(cmd: Command): Command {
   return cmd
+    .option('-i, --inventory <source>', 'with --host NAME: take NAME\'s address, port, user, key and become from this Ansible inventory (as vigil fleet scan)')
     .option('--identity <file>', 'with --host H: a private key file to offer (repeatable; default: the ssh config\'s, else ~/.ssh/id_*)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--known-hosts <file>', 'with --host H: the known_hosts file (default ~/.ssh/known_hosts); the host key is always verified')
     .option('--ssh-config <file>', 'with --host H: the ssh config to read (default ~/.ssh/config; "none" reads none)')
@@ -31,8 +33,45 @@ export function addRemediateSshOptions(cmd: Command): Command {
     .option('--connect-timeout <seconds>', 'with --host H: give up connecting after this long (default 15)');
 }
 
-/** Connects to the host `spec` names; the connection as the journal records it. */
-export async function connectForRemediation(spec: string, o: RemediateSshFlags): Promise<{ target: SshTargetHandle; connection: RemoteJournalTarget }> {
+/** The environment variable a literal become password of an inventory is put in (this process only); --rollback needs it set again. */
+export const INVENTORY_BECOME_ENV = 'VIGIL_REMEDIATE_BECOME_PW';
+
+/** `-i INVENTORY --host NAME`: the host's connection variables as flags (explicit flags win). */
+async function fromInventory(source: string, name: string, o: RemediateSshFlags): Promise<{ spec: string; flags: RemediateSshFlags }> {
+  const { loadInventory } = await import('../fleet/inventory.js');
+  const inv = await loadInventory(source);
+  const h = inv.hosts.get(name);
+  if (!h) throw new ContentError('invalid-value', `--host ${name}: no such host in ${source}`);
+  const kind = String(h.vars['ansible_connection'] ?? 'ssh').replace(/^ansible\.builtin\./, '');
+  if (kind !== 'ssh' && kind !== 'paramiko' && kind !== 'smart') throw new ContentError('invalid-value', `--host ${name}: ansible_connection ${kind}; vigil remediate --host goes over SSH (for a chroot, use --root)`);
+  const c = h.connection;
+  const address = c.address.includes(':') ? `[${c.address}]` : c.address;
+  const spec = `${c.user !== undefined ? `${c.user}@` : ''}${address}${c.port !== undefined ? `:${c.port}` : ''}`;
+  let become = o.become;
+  let becomePasswordEnv = o.becomePasswordEnv;
+  if (c.become && !o.become) {
+    if (c.become.method !== 'sudo') throw new ContentError('invalid-value', `--host ${name}: become method ${c.become.method}; Vigil becomes root with sudo`);
+    become = true;
+    if (c.become.passwordEnv !== undefined) becomePasswordEnv = c.become.passwordEnv;
+    else if (c.become.password !== undefined) {
+      process.env[INVENTORY_BECOME_ENV] = c.become.password.reveal();
+      becomePasswordEnv = INVENTORY_BECOME_ENV;
+    }
+  }
+  return {
+    spec,
+    flags: {
+      ...o,
+      ...((o.identity?.length ?? 0) === 0 && c.privateKeyFile !== undefined ? { identity: [c.privateKeyFile] } : {}),
+      ...(become ? { become } : {}),
+      ...(becomePasswordEnv !== undefined ? { becomePasswordEnv } : {}),
+    },
+  };
+}
+
+/** Connects to the host `spec` names (an inventory's host with `-i`); the connection as the journal records it. */
+export async function connectForRemediation(given: string, flags: RemediateSshFlags): Promise<{ target: SshTargetHandle; connection: RemoteJournalTarget }> {
+  const { spec, flags: o } = flags.inventory !== undefined ? await fromInventory(flags.inventory, given, flags) : { spec: given, flags };
   if (o.becomePasswordEnv !== undefined && !o.become) throw new ContentError('invalid-value', '--become-password-env needs --become');
   let timeoutMs: number | undefined;
   if (o.connectTimeout !== undefined) {
