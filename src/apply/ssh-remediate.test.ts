@@ -42,7 +42,7 @@ const SLOPPY: Record<string, string> = {
   [`${D}/login.defs`]: '# login defaults\nPASS_MAX_DAYS 99999\nPASS_MIN_DAYS 0\n',
   [`${D}/issue`]: 'Welcome\n',
   [`${D}/keep`]: 'keep\n',
-  '/etc/ssh/sshd_config': 'PermitRootLogin yes\nPasswordAuthentication yes\n',
+  '/etc/ssh/sshd_config': 'Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\nPasswordAuthentication yes\n',
 };
 
 const lineinfile = (path: string, regexp: string, line: string): string => `- name: set ${line} in ${path}\n  lineinfile:\n    path: ${path}\n    regexp: '${regexp}'\n    line: ${line}\n`;
@@ -59,6 +59,7 @@ const RULES: TestRule[] = [
   { name: 'banner_net', file: `${D}/issue.net`, pattern: 'Authorized', ansible: `- name: network banner\n  copy:\n    dest: ${D}/issue.net\n    content: "Authorized uses only\\n"\n    mode: '0644'\n` },
   { name: 'keep', file: `${D}/keep`, pattern: '^keep$', ansible: lineinfile(`${D}/keep`, '^keep', 'kept') },
   { name: 'lockout', file: '/etc/ssh/sshd_config', pattern: '^AllowUsers', ansible: lineinfile('/etc/ssh/sshd_config', '^AllowUsers', 'AllowUsers nobody') },
+  { name: 'dropin', file: '/etc/ssh/sshd_config.d/50-vsf.conf', pattern: 'ClientAlive', ansible: `- name: a drop-in that also denies vgt\n  copy:\n    dest: /etc/ssh/sshd_config.d/50-vsf.conf\n    content: "ClientAliveInterval 300\\nDenyUsers vgt\\n"\n` },
   { name: 'shelled', file: `${D}/shelled`, pattern: 'x', ansible: `- name: a shell task\n  shell: echo x >> ${D}/shelled\n` },
 ];
 
@@ -94,19 +95,23 @@ function sh(script: string): string {
   return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
 }
 
-/** Every entry under /etc/vsf and sshd_config inside the host: type, mode, owner, mtime (ns), size, sha256, xattrs. */
+/**
+ * Every entry under /etc/vsf, sshd_config and sshd_config.d inside the
+ * host: type, mode, owner, mtime (ns), size (of files: a directory's is its
+ * file system's, and overlayfs copies it up to another), sha256, xattrs.
+ */
 function manifest(): string {
   return sh(
     `/usr/bin/python3 -c "
 import os, hashlib, sys
 out = []
-for top in ['${D}', '/etc/ssh/sshd_config']:
+for top in ['${D}', '/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d']:
     paths = [top] if not os.path.isdir(top) else [top] + sorted(os.path.join(d, n) for d, ds, fs in os.walk(top) for n in ds + fs)
     for p in paths:
         s = os.lstat(p)
         x = sorted((n, os.getxattr(p, n, follow_symlinks=False).hex()) for n in os.listxattr(p, follow_symlinks=False) if not n.startswith('trusted.overlay.'))
         h = hashlib.sha256(open(p, 'rb').read()).hexdigest() if os.path.isfile(p) and not os.path.islink(p) else ''
-        out.append('%s %o %d:%d %d %d %s %s' % (p, s.st_mode, s.st_uid, s.st_gid, s.st_mtime_ns, s.st_size, h, x))
+        out.append('%s %o %d:%d %d %d %s %s' % (p, s.st_mode, s.st_uid, s.st_gid, s.st_mtime_ns, 0 if os.path.isdir(p) else s.st_size, h, x))
 print('\\n'.join(out))
 "`,
   );
@@ -257,6 +262,16 @@ describe('remediation over SSH', { skip }, () => {
     assert.ok(g, JSON.stringify(r.guards));
     assert.match(g.message, /locks vgt .* out of SSH: AllowUsers nobody does not include vgt/);
     assert.equal(r.checkpoint, undefined);
+    assert.equal(manifest(), m0);
+  });
+
+  it('a drop-in that locks out the connecting user, unseen before the apply, is caught on the live configuration and rolled back', async () => {
+    const m0 = manifest();
+    const r = await run(['dropin']);
+    assert.ok(r.guardNotes!.some((n) => /sshd_config\.d are checked .* only after the apply/.test(n)), r.guardNotes!.join('; '));
+    assert.equal(r.outcome, 'rolled-back', r.reason);
+    assert.match(r.reason!, /after the apply, sshd would refuse vgt: DenyUsers vgt matches vgt; rolled back over SSH/);
+    assert.equal(sh('test -e /etc/ssh/sshd_config.d/50-vsf.conf && echo yes || echo no').trim(), 'no');
     assert.equal(manifest(), m0);
   });
 

@@ -237,7 +237,7 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
 
     // 4. checkpoint over SSH
     interrupted();
-    const sshdChanges = changes.some((x) => x.path === '/etc/ssh/sshd_config');
+    const sshdChanges = changes.some((x) => x.path === '/etc/ssh/sshd_config' || x.path.startsWith('/etc/ssh/sshd_config.d/'));
     const lockedBefore = sshdChanges ? await lockedOutNow(t, op) : undefined;
     const captured: CapturedEntry[] = [];
     for (const { path, parentOnly } of journalPaths(changes.map((x) => x.path))) captured.push({ path, parentOnly, ...(await t.capture(path)) });
