@@ -113,6 +113,13 @@ describe('vigil remediate --host H (command line)', { skip }, () => {
     assert.match(missing.err, /--host db9: no such host/);
   });
 
+  it('xccdf eval --remediate refuses --host before anything runs (its remediation is of a local root)', async () => {
+    const r = await vigil(['xccdf', 'eval', '--profile', TEST_PROFILE, '--remediate', ...ssh(), ds]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /--remediate does not go with --host: use vigil remediate --host H/);
+    assert.equal(r.out, '', 'no evaluation either');
+  });
+
   it('SSH options need --host H', async () => {
     const r = await vigil(['remediate', '--root', dir, '--become', '--content', ds]);
     assert.equal(r.code, 1);

@@ -1,8 +1,9 @@
 /**
  * The SSH target: one ssh2 connection per host, a small Python helper
  * (helper.py) sent over the channel's stdin and run by the remote python3
- * (nothing is written on the target), answering pipelined requests; where
- * there is no python3, POSIX sh and coreutils (shell.ts). Host keys are
+ * (nothing is written on the target, but by remediation's `restore`
+ * requests), answering pipelined requests; where there is no python3,
+ * POSIX sh and coreutils (shell.ts). Host keys are
  * verified against known_hosts strictly; ~/.ssh/config is honoured; keys
  * come from ssh-agent and key files; agent forwarding is never asked for.
  *
