@@ -167,6 +167,8 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
   const c = opts.connection;
   const host = sshRoot(c);
   const op: Operator = opts.operator ?? { user: c.user };
+  // the checkpoint and the rollback go through the Python helper (capture, restore); the shell fallback has neither
+  if (!t.has('processes')) throw new Error(`remediation over SSH needs python3 on ${host}: its checkpoint is read and restored by Vigil's Python helper, and this host answered through the shell fallback; nothing was done`);
   const tailoring = opts.tailoringFile !== undefined ? { tailoringFile: opts.tailoringFile } : {};
   const session = WatchSession.open(opts.content, { ...(opts.profile !== undefined ? { profile: opts.profile } : opts.chooseProfile ? { chooseProfile: opts.chooseProfile } : {}), ...tailoring, target: t });
   const sessionOpts = { ...(session.profileId !== '(default)' ? { profile: session.profileId } : {}), ...tailoring };

@@ -27,6 +27,7 @@ const skip = canRun ? false : 'needs root, sshd and ansible-playbook (test hosts
 
 let fleet: TestFleet | undefined;
 let host: TestHost;
+let nopy: TestHost;
 let dir = '';
 let ds = '';
 
@@ -41,8 +42,9 @@ const ready = (async (): Promise<void> => {
       { name: 'keep', file: '/etc/vsc/keep', pattern: '^keep$', ansible: '- name: never planned\n  file:\n    path: /etc/vsc/keep\n    mode: "0600"\n' },
     ]),
   );
-  fleet = await startTestHosts([{ hostname: 'vsc-host', etc: { '/etc/vsc/issue': 'Welcome\n', '/etc/vsc/keep': 'keep\n' } }]);
+  fleet = await startTestHosts([{ hostname: 'vsc-host', etc: { '/etc/vsc/issue': 'Welcome\n', '/etc/vsc/keep': 'keep\n' } }, { variant: 'no-python', etc: { '/etc/vsc/issue': 'Welcome\n' } }]);
   host = fleet.hosts[0]!;
+  nopy = fleet.hosts[1]!;
 })();
 ready.catch(() => undefined);
 
@@ -118,6 +120,14 @@ describe('vigil remediate --host H (command line)', { skip }, () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /--remediate does not go with --host: use vigil remediate --host H/);
     assert.equal(r.out, '', 'no evaluation either');
+  });
+
+  it('refuses a host without python3 (no helper to checkpoint and restore with), changing nothing', async () => {
+    const args = ssh();
+    args[1] = `root@${nopy.address}`;
+    const r = await vigil(['remediate', ...args, '--content', ds, '--profile', TEST_PROFILE, '--state-dir', join(dir, 'state-4')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /remediation over SSH needs python3 on ssh:\/\/root@.*nothing was done/);
   });
 
   it('SSH options need --host H', async () => {
