@@ -30,6 +30,7 @@ describe('parseAnsibleJson', () => {
     assert.equal(p.after, 'a\nPASS_MAX_DAYS 365\nb\nc\nd\ne\nPASS_MIN_DAYS 1\n');
     assert.equal(p.before, ORIG);
     assert.deepEqual(p.meta, ['mode 0644 -> 0600']);
+    assert.equal(p.mode, 0o600);
     assert.deepEqual(p.tasks, ['max', 'min', 'mode']);
     assert.deepEqual(r.notRehearsed, []);
   });
@@ -64,6 +65,7 @@ describe('parseAnsibleJson', () => {
     assert.deepEqual([...r.predicted.keys()].sort(), ['/etc/cron.d', '/etc/issue', '/etc/legacy']);
     assert.equal(r.predicted.get('/etc/issue')!.after, 'hi\n');
     assert.deepEqual(r.predicted.get('/etc/cron.d')!.meta, ['mode 0755 -> 0700']);
+    assert.deepEqual([r.predicted.get('/etc/cron.d')!.mode, r.predicted.get('/etc/cron.d')!.contentChanged, r.predicted.get('/etc/cron.d')!.contentKnown], [0o700, false, true], 'only its mode changes');
     assert.equal(r.predicted.get('/etc/legacy')!.state, 'absent');
   });
 

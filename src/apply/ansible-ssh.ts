@@ -56,12 +56,22 @@ export interface PredictedPath {
   readonly path: string;
   /** The file's content before, as the diff shows it (text), when a task showed it. */
   readonly before?: string;
-  /** The predicted content after every task, when known. */
+  /** The predicted content after every task, when some task changes the content and it is known. */
   readonly after?: string;
-  /** Whether `after` is the content the tasks leave (false: some edit could not be merged, or no task showed the content). */
+  /** Whether some task shows a change of the content. */
+  readonly contentChanged: boolean;
+  /**
+   * Whether the content the tasks leave is known: `after` when the content
+   * changes, else the current content (only attributes change). False when
+   * some edit could not be merged, or a task changed the path without a diff.
+   */
   readonly contentKnown: boolean;
   /** Attribute changes: `mode 0644 -> 0600`, `owner root -> bin`, `state absent -> directory`. */
   readonly meta: readonly string[];
+  /** The permission bits, owner and group the tasks leave, where their diffs give them as numbers (ansible's do). */
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
   /** `absent` when a task removes it. */
   readonly state?: 'absent' | 'directory' | 'file' | 'link';
   /** The tasks that change it. */
@@ -269,7 +279,7 @@ function parseRun(stdout: string, dir: string): Pick<AnsibleRun, 'tasks' | 'pred
   }
   const tasks: AnsibleTask[] = [];
   const notRehearsed: AnsibleTask[] = [];
-  const state = new Map<string, { path: string; orig?: string; cur?: string; known: boolean; meta: string[]; state?: PredictedPath['state']; tasks: string[] }>();
+  const state = new Map<string, { path: string; orig?: string; cur?: string; known: boolean; meta: string[]; state?: PredictedPath['state']; tasks: string[]; mode?: number; uid?: number; gid?: number }>();
   const entry = (p: string) => {
     let e = state.get(p);
     if (!e) state.set(p, (e = { path: p, known: true, meta: [], tasks: [] }));
@@ -293,6 +303,7 @@ function parseRun(stdout: string, dir: string): Pick<AnsibleRun, 'tasks' | 'pred
             const e = entry(p);
             e.tasks.push(name);
             let sawContent = false;
+            let sawMeta = false;
             for (const d of diffs(it.diff)) {
               const cd = d as ContentDiff & { before?: unknown; after?: unknown };
               if (typeof cd.before === 'string' || typeof cd.after === 'string') {
@@ -311,14 +322,20 @@ function parseRun(stdout: string, dir: string): Pick<AnsibleRun, 'tasks' | 'pred
               } else if (cd.before && cd.after && typeof cd.before === 'object' && typeof cd.after === 'object') {
                 const b = cd.before as Record<string, unknown>;
                 const a = cd.after as Record<string, unknown>;
+                sawMeta = true;
                 for (const k of Object.keys(a)) {
                   if (k === 'path' || b[k] === a[k]) continue;
                   e.meta.push(`${k} ${String(b[k] ?? '?')} -> ${String(a[k])}`);
+                  const v = a[k];
+                  if (k === 'mode' && typeof v === 'string' && /^0?[0-7]{3,4}$/.test(v)) e.mode = parseInt(v, 8);
+                  if (k === 'owner' && typeof v === 'number') e.uid = v;
+                  if (k === 'group' && typeof v === 'number') e.gid = v;
                   if (k === 'state') e.state = a[k] === 'absent' ? 'absent' : a[k] === 'directory' ? 'directory' : a[k] === 'link' ? 'link' : a[k] === 'file' || a[k] === 'touch' ? 'file' : undefined;
                 }
               }
             }
-            if (!sawContent && e.orig === undefined && e.meta.length === 0) e.known = false;
+            // a change shown neither as content nor as attributes: what it did to the file is unknown
+            if (!sawContent && !sawMeta) e.known = false;
           }
         }
         const task: AnsibleTask = { name, at, status, paths: [...paths], ...(r.msg ? { message: String(r.msg).slice(0, 300) } : {}) };
@@ -335,9 +352,13 @@ function parseRun(stdout: string, dir: string): Pick<AnsibleRun, 'tasks' | 'pred
       path: p,
       ...(e.orig !== undefined ? { before: e.orig } : {}),
       ...(e.cur !== undefined && e.known ? { after: e.cur } : {}),
-      contentKnown: e.known && e.cur !== undefined,
+      contentChanged: e.orig !== undefined,
+      contentKnown: e.known,
       meta: e.meta,
       ...(e.state ? { state: e.state } : {}),
+      ...(e.mode !== undefined ? { mode: e.mode } : {}),
+      ...(e.uid !== undefined ? { uid: e.uid } : {}),
+      ...(e.gid !== undefined ? { gid: e.gid } : {}),
       tasks: [...new Set(e.tasks)],
     });
   return { tasks, predicted, notRehearsed };

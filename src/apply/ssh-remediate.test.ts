@@ -60,6 +60,7 @@ const RULES: TestRule[] = [
   { name: 'keep', file: `${D}/keep`, pattern: '^keep$', ansible: lineinfile(`${D}/keep`, '^keep', 'kept') },
   { name: 'lockout', file: '/etc/ssh/sshd_config', pattern: '^AllowUsers', ansible: lineinfile('/etc/ssh/sshd_config', '^AllowUsers', 'AllowUsers nobody') },
   { name: 'dropin', file: '/etc/ssh/sshd_config.d/50-vsf.conf', pattern: 'ClientAlive', ansible: `- name: a drop-in that also denies vgt\n  copy:\n    dest: /etc/ssh/sshd_config.d/50-vsf.conf\n    content: "ClientAliveInterval 300\\nDenyUsers vgt\\n"\n` },
+  { name: 'breaker', file: `${D}/breaker`, pattern: 'x', ansible: `- name: the fix\n  copy:\n    dest: ${D}/breaker\n    content: "x\\n"\n${lineinfile(`${D}/keep`, '^keep', 'broken')}` },
   { name: 'shelled', file: `${D}/shelled`, pattern: 'x', ansible: `- name: a shell task\n  shell: echo x >> ${D}/shelled\n` },
 ];
 
@@ -188,6 +189,8 @@ describe('remediation over SSH', { skip }, () => {
     assert.match(defs.diff!, /^-PASS_MAX_DAYS 99999\n-PASS_MIN_DAYS 0\n\+PASS_MAX_DAYS 365\n\+PASS_MIN_DAYS 1\n/m, 'both lineinfile edits of login.defs, merged');
     assert.ok(defs.meta.some((m) => /mode 0?644 -> 0?600/.test(m)), defs.meta.join(', '));
     assert.deepEqual(r.notRehearsed, []);
+    assert.deepEqual([...r.rehearsal!.fixed].sort(), ['maxdays', 'mindays', 'issue', 'banner_net'].map(TEST_RULE).sort(), 'the predicted view, scanned: every planned rule passes');
+    assert.deepEqual([r.rehearsal!.stillFailing, r.rehearsal!.regressed, r.unpredictable], [[], [], undefined]);
     assert.deepEqual(r.predictedAffected, ['maxdays', 'mindays', 'issue', 'banner_net'].map(TEST_RULE).sort());
     assert.equal(manifest(), m0, 'the check run changed nothing on the host');
   });
@@ -272,6 +275,15 @@ describe('remediation over SSH', { skip }, () => {
     assert.equal(r.outcome, 'rolled-back', r.reason);
     assert.match(r.reason!, /after the apply, sshd would refuse vgt: DenyUsers vgt matches vgt; rolled back over SSH/);
     assert.equal(sh('test -e /etc/ssh/sshd_config.d/50-vsf.conf && echo yes || echo no').trim(), 'no');
+    assert.equal(manifest(), m0);
+  });
+
+  it('refuses a fix under which another rule regresses in the predicted view; nothing changes', async () => {
+    const m0 = manifest();
+    const r = await run(['breaker']);
+    assert.equal(r.outcome, 'refused');
+    assert.deepEqual([r.rehearsal!.fixed, r.rehearsal!.regressed], [[TEST_RULE('breaker')], [TEST_RULE('keep')]]);
+    assert.match(r.reason!, /1 rules regressed in the predicted view \(xccdf_org\.vigil_rule_keep\)/);
     assert.equal(manifest(), m0);
   });
 

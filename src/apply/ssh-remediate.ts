@@ -42,6 +42,7 @@ import { Journal, JournalError, journalPaths, type CapturedEntry, type RemoteJou
 import { runPlaybook, type AnsibleConnection, type AnsibleRun, type AnsibleTask } from './ansible-ssh.js';
 import { InterruptedError, lockStateDir, readChange, type PlannedFix, type RehearsalReport, type RemediateReport, type VerifyReport } from './remediate.js';
 import { lockedOutNow, runSshGuards } from './ssh-guards.js';
+import { predictedTarget, type PredictedState } from './predicted-target.js';
 
 export interface SshRemediateOptions {
   readonly content: string;
@@ -82,6 +83,8 @@ export interface SshRemediateReport extends RemediateReport {
   readonly host: string;
   /** Tasks the check run could not rehearse (failed, skipped in check mode, or a change without a path). */
   readonly notRehearsed: readonly NotRehearsedTask[];
+  /** Rules whose read sets touch a path whose predicted state is unknown: left out of the rehearsal's fixed, still failing and regressed. */
+  readonly unpredictable?: readonly string[];
   /** Rules whose read sets the predicted change set touches: what the verification will re-check. */
   readonly predictedAffected?: readonly string[];
   /** Paths the real run changed that the rehearsal did not predict (not in the checkpoint: not rolled back). */
@@ -147,16 +150,17 @@ async function predictedChanges(t: SshTargetHandle, run: AnsibleRun): Promise<Ch
     const before = cap.state;
     const beforeText = cap.content?.toString('utf8');
     let after: PathState;
+    const meta = { ...(p.mode !== undefined ? { mode: p.mode } : {}), ...(p.uid !== undefined ? { uid: p.uid } : {}), ...(p.gid !== undefined ? { gid: p.gid } : {}) };
     if (p.state === 'absent') after = ABSENT;
-    else if (p.contentKnown && (before.type === 'file' || before.type === 'absent')) {
+    else if (p.contentKnown && p.contentChanged && (before.type === 'file' || before.type === 'absent')) {
       const data = Buffer.from(p.after!, 'utf8');
       const base = before.type === 'file' ? before : { type: 'file' as const, mode: 0o644, uid: 0, gid: 0, mtimeNs: '0', xattrs: {} };
-      after = { ...base, sha256: sha256(data), size: data.length };
-    } else after = before;
+      after = { ...base, ...meta, sha256: sha256(data), size: data.length };
+    } else after = before.type === 'absent' ? before : { ...before, ...meta };
     const kind: ChangeKind = before.type === 'absent' ? 'added' : after.type === 'absent' ? 'removed' : 'changed';
-    const meta = [...p.meta, ...(p.contentKnown || p.state === 'absent' ? [] : ['content not predicted'])];
-    const diff = p.contentKnown ? unified(p.path, before.type === 'absent' ? undefined : beforeText, p.after) : undefined;
-    out.push({ path: p.path, kind, before, after, meta, ...(diff ? { diff } : {}) });
+    const notes = [...p.meta, ...(p.contentKnown || p.state === 'absent' || before.type !== 'file' ? [] : ['content not predicted'])];
+    const diff = p.contentKnown && p.contentChanged ? unified(p.path, before.type === 'absent' ? undefined : beforeText, p.after) : undefined;
+    out.push({ path: p.path, kind, before, after, meta: notes, ...(diff ? { diff } : {}) });
   }
   return out;
 }
@@ -203,15 +207,44 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
     const changes = await predictedChanges(t, check);
     const affected = [...session.affected(readChange({ changes, upper: '' })).keys()].sort();
     const notRehearsed = notRehearsedOf(check.notRehearsed);
+
+    // the predicted view scanned with the same engine: the host with the predicted files laid over it
+    const over = new Map<string, PredictedState>();
+    const unknownPaths: string[] = [];
+    for (const x of changes) {
+      const p = check.predicted.get(x.path)!;
+      if (x.after.type === 'absent') over.set(x.path, { removed: true });
+      else if (!p.contentKnown || (x.before.type === 'absent' && !p.contentChanged)) unknownPaths.push(x.path);
+      else
+        over.set(x.path, {
+          ...(p.contentChanged ? { content: Buffer.from(p.after!, 'utf8') } : {}),
+          ...(p.mode !== undefined ? { mode: p.mode } : {}),
+          ...(p.uid !== undefined ? { uid: p.uid } : {}),
+          ...(p.gid !== undefined ? { gid: p.gid } : {}),
+          ...(x.before.type === 'absent' ? { added: true } : {}),
+        });
+    }
+    const unpredictable = unknownPaths.length ? new Set(session.affected(readChange({ changes: unknownPaths.map((path) => ({ path, kind: 'changed' as const, before: ABSENT, after: ABSENT, meta: [] })), upper: '' })).keys()) : new Set<string>();
+    say(`scanning the predicted view of ${host}`);
+    const rescan = WatchSession.open(opts.content, { ...sessionOpts, target: predictedTarget(t, over) });
+    let after: ReadonlyMap<string, RuleOutcome>;
+    let predictedScanMs: number;
+    try {
+      const r = await rescan.evaluate(undefined, opts.signal);
+      after = r.outcomes;
+      predictedScanMs = r.durationMs;
+    } finally {
+      await rescan.close();
+    }
+    const known = (rule: string): boolean => !unpredictable.has(rule);
     const rehearsal: RehearsalReport = {
       mode: 'ansible-check',
       fixExit: check.code,
       fixMs: check.ms,
-      scanMs: 0,
-      // no overlay over SSH: nothing is re-scanned before the apply; the verification re-scans for real
-      fixed: [],
-      stillFailing: [],
-      regressed: [],
+      scanMs: predictedScanMs,
+      fixed: plan.filter((p) => known(p.rule) && isPass(after.get(p.rule)?.result)).map((p) => p.rule),
+      stillFailing: plan.filter((p) => known(p.rule) && !isPass(after.get(p.rule)?.result)).map((p) => p.rule),
+      regressed: regressions(before, after).filter(known),
       changes,
       log: check.log,
       hidden: [],
@@ -220,16 +253,22 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
     // 3. guards on the host
     const guarded = await runSshGuards(
       t,
-      changes.map((x) => {
-        const p = check.predicted.get(x.path)!;
-        return { path: x.path, ...(p.contentKnown ? { after: p.after! } : {}), ...(x.after.type === 'absent' ? { removed: true } : {}) };
-      }),
+      changes
+        .filter((x) => {
+          const p = check.predicted.get(x.path)!;
+          return p.contentChanged || !p.contentKnown || x.after.type === 'absent';
+        })
+        .map((x) => {
+          const p = check.predicted.get(x.path)!;
+          return { path: x.path, ...(p.contentKnown && p.after !== undefined ? { after: p.after } : {}), ...(x.after.type === 'absent' ? { removed: true } : {}) };
+        }),
       op,
     );
-    const withRehearsal = { ...base, notRehearsed, predictedAffected: affected, rehearsal, guards: guarded.findings, guardNotes: guarded.notes, ...(needsConsent.length ? { needsConsent } : {}) };
+    const withRehearsal = { ...base, notRehearsed, predictedAffected: affected, ...(unpredictable.size ? { unpredictable: [...unpredictable].sort() } : {}), rehearsal, guards: guarded.findings, guardNotes: guarded.notes, ...(needsConsent.length ? { needsConsent } : {}) };
     const problems: string[] = [];
     const failedTasks = check.tasks.filter((x) => x.status === 'failed');
     if (failedTasks.length) problems.push(`${failedTasks.length} tasks failed in the check run (${failedTasks.slice(0, 3).map((x) => x.name).join('; ')})`);
+    if (rehearsal.regressed.length) problems.push(`${rehearsal.regressed.length} rules regressed in the predicted view (${rehearsal.regressed.slice(0, 5).join(', ')})`);
     if (notRehearsed.length) problems.push(`${notRehearsed.length} tasks could not be rehearsed in check mode (${notRehearsed.slice(0, 3).map((x) => x.task).join('; ')}): their changes would not be in the checkpoint`);
     for (const g of guarded.findings) problems.push(`${g.guard}: ${g.path} ${g.message}`);
     if (opts.rehearseOnly) return { ...withRehearsal, outcome: 'rehearsed' };
@@ -276,7 +315,8 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
       const p = check.predicted.get(x.path)!;
       if (!p.contentKnown || x.after.type !== 'file') continue;
       const now = await t.capture(x.path).catch(() => undefined);
-      if (!now || now.state.type !== 'file' || now.state.sha256 !== x.after.sha256) mispredicted.push(x.path);
+      const a = x.after;
+      if (!now || now.state.type !== 'file' || now.state.sha256 !== a.sha256 || (p.mode !== undefined && now.state.mode !== a.mode) || (p.uid !== undefined && now.state.uid !== a.uid) || (p.gid !== undefined && now.state.gid !== a.gid)) mispredicted.push(x.path);
     }
     const applied = { applyMs: real.ms, ...(unpredicted.length ? { unpredicted, unpredictedRules } : {}), ...(mispredicted.length ? { mispredicted } : {}) };
     if (unpredicted.length) say(`the playbook changed ${unpredicted.length} paths the rehearsal did not predict (${unpredicted.slice(0, 5).join(', ')}); they are not in the checkpoint`);
@@ -310,6 +350,8 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
       return rollback(`the verification scan failed: ${e instanceof Error ? e.message : String(e)}`, applied);
     }
     if (verify.regressed.length && !opts.force) return { ...(await rollback(`${verify.regressed.length} rules regressed (${verify.regressed.slice(0, 5).join(', ')})`, applied)), verify };
+    const missed = rehearsal.fixed.filter((r) => !verify.fixed.includes(r));
+    if (missed.length) return { ...(await rollback(`${missed.length} rules the rehearsal predicted fixed still fail on the host (${missed.slice(0, 5).join(', ')})`, applied)), verify };
     journal.setPhase('verified');
     return { ...withRehearsal, ...applied, checkpoint: journal.id, outcome: 'applied', verify };
   } finally {
