@@ -5,7 +5,8 @@
 // in /etc (gshadow world-readable and owned by a user, passwd and group
 // group-writable, passwd's group a user's; sshd allowing empty passwords), then `remediateOverSsh` with the Debian 11
 // standard profile, limited to those rules, as vgt with sudo: the scan over
-// SSH, the rehearsal (ansible-playbook --check --diff), the guards, the
+// SSH, the rehearsal (ansible-playbook --check --diff, then a scan of the
+// predicted view), the guards, the
 // checkpoint, the real run, the verification; then --rollback over SSH and a
 // manifest comparison. Prints the median of each part, the ratio rehearsal /
 // (fix's own run + one scan) (issue 16's target: <= 2), how many rules the
@@ -92,7 +93,8 @@ try {
 }
 const s = (k) => `${(median(rows[k]) / 1000).toFixed(2)} s`;
 console.log(`Debian 11 standard over SSH (vgt + sudo password), ${last.plan.length} fixes, ${last.rehearsal.changes.length} predicted paths, median of ${runs}:`);
-console.log(`  scan over SSH ${s('scan')}; rehearsal: --check --diff ${s('check')}, with the capture, guards on the host and checkpoint ${s('phase')}; real run ${s('apply')}; verification ${s('verify')}; whole remediate ${s('total')}; rollback over SSH ${s('rollback')}`);
+console.log(`  scan over SSH ${s('scan')}; rehearsal: --check --diff ${s('check')}, with the capture, the predicted scan, guards on the host and checkpoint ${s("phase")}; real run ${s('apply')}; verification ${s('verify')}; whole remediate ${s('total')}; rollback over SSH ${s('rollback')}`);
 console.log(`  rehearsal (whole phase) / (fix's own run + one scan) = ${(median(rows.phase) / (median(rows.apply) + median(rows.scan))).toFixed(2)} (target <= 2)`);
+console.log(`  predicted view: fixed ${last.rehearsal.fixed.length}, still failing ${last.rehearsal.stillFailing.length}, regressed ${last.rehearsal.regressed.length}, unpredictable ${last.unpredictable?.length ?? 0}; predicted scan ${(last.rehearsal.scanMs / 1000).toFixed(2)} s`);
 console.log(`  verification re-checked ${last.verify.rechecked} of ${last.verify.total} rules; fixed ${last.verify.fixed.length}/${last.plan.length}; regressed ${last.verify.regressed.length}; not rehearsed ${last.notRehearsed.length}; unpredicted ${last.unpredicted?.length ?? 0}`);
 console.log(`  rollback byte for byte (content, mode, owner, mtime): ${identical}/${runs}`);
