@@ -93,7 +93,7 @@ try {
 }
 const s = (k) => `${(median(rows[k]) / 1000).toFixed(2)} s`;
 console.log(`Debian 11 standard over SSH (vgt + sudo password), ${last.plan.length} fixes, ${last.rehearsal.changes.length} predicted paths, median of ${runs}:`);
-console.log(`  scan over SSH ${s('scan')}; rehearsal: --check --diff ${s('check')}, with the capture, the predicted scan, guards on the host and checkpoint ${s("phase")}; real run ${s('apply')}; verification ${s('verify')}; whole remediate ${s('total')}; rollback over SSH ${s('rollback')}`);
+console.log(`  scan over SSH ${s('scan')}; rehearsal: --check --diff ${s('check')}, with the capture, the predicted scan, guards on the host and checkpoint ${s('phase')}; real run ${s('apply')}; verification ${s('verify')}; whole remediate ${s('total')}; rollback over SSH ${s('rollback')}`);
 console.log(`  rehearsal (whole phase) / (fix's own run + one scan) = ${(median(rows.phase) / (median(rows.apply) + median(rows.scan))).toFixed(2)} (target <= 2)`);
 console.log(`  predicted view: fixed ${last.rehearsal.fixed.length}, still failing ${last.rehearsal.stillFailing.length}, regressed ${last.rehearsal.regressed.length}, unpredictable ${last.unpredictable?.length ?? 0}; predicted scan ${(last.rehearsal.scanMs / 1000).toFixed(2)} s`);
 console.log(`  verification re-checked ${last.verify.rechecked} of ${last.verify.total} rules; fixed ${last.verify.fixed.length}/${last.plan.length}; regressed ${last.verify.regressed.length}; not rehearsed ${last.notRehearsed.length}; unpredicted ${last.unpredicted?.length ?? 0}`);

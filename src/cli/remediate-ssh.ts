@@ -118,6 +118,7 @@ export async function connectForRemediation(given: string, flags: RemediateSshFl
 /** The lines only remediation over SSH has, after the common report. */
 export function renderSshExtras(r: SshRemediateReport): string {
   const out: string[] = [];
+  if (r.unpredictable?.length) out.push(`Unpredictable (they read a path whose outcome the check run did not show): ${r.unpredictable.join(', ')}`);
   if (r.predictedAffected) out.push(`Rules the predicted change touches (re-checked after the apply): ${r.predictedAffected.length}`);
   for (const t of r.notRehearsed) out.push(`NOT REHEARSED (${t.status}): ${t.task}${t.at ? ` [${t.at}]` : ''}${t.message ? `: ${t.message}` : ''}`);
   if (r.unpredicted?.length) out.push(`Changed by the playbook but not predicted (not in the checkpoint): ${r.unpredicted.join(', ')}${r.unpredictedRules?.length ? `; rules reading them: ${r.unpredictedRules.length}` : ''}`);
