@@ -197,7 +197,10 @@ async function remediateSsh(spec: string, o: RemediateFlags, fixTypeGiven: boole
       progress: json ? () => {} : (m) => io.err(`vigil: ${m}\n`),
     });
     const { renderRemediation } = await import('./remediate-text.js');
-    print(report, renderRemediation(report) + renderSshExtras(report));
+    // the lines only SSH has go just before the outcome, which stays last
+    const text = renderRemediation(report);
+    const at = text.lastIndexOf('Outcome: ');
+    print(report, text.slice(0, at) + renderSshExtras(report) + text.slice(at));
     const stillFailing = report.verify?.stillFailing.length ?? 0;
     if (report.outcome === 'refused' || report.outcome === 'rolled-back') setExit(1);
     else if (report.plan.length > 0 && stillFailing > 0) setExit(2);
