@@ -4,12 +4,13 @@
  * machine's files): the user `vgt` logs in with a key and becomes root
  * through sudo with a password. Sloppy settings in the host's /etc are
  * rehearsed with ansible-playbook --check --diff (nothing changes), applied,
- * verified over SSH; a failure after the apply, and a crash mid-apply
- * followed by --recover, put the touched paths back byte for byte (a
- * manifest read inside the host's namespaces: content digest, mode, owner,
- * mtime, xattrs); a lockout of the connecting user is refused on the host;
+ * verified over SSH; a fix failing half-way for real, a lockout found on
+ * the live configuration, and a crash mid-apply followed by --recover, put
+ * the touched paths back byte for byte (a manifest read inside the host's
+ * namespaces: content digest, mode, owner, mtime, xattrs); a lockout of the
+ * connecting user and a regression in the predicted view are refused;
  * check-mode-only tasks are reported as not rehearsed; the sudo password
- * never reaches any process's argv, the report or the logs.
+ * never reaches any process's argv, the report or the journal.
  * Needs root, sshd, sudo and ansible-playbook; skipped otherwise.
  */
 import assert from 'node:assert/strict';
@@ -61,6 +62,12 @@ const RULES: TestRule[] = [
   { name: 'lockout', file: '/etc/ssh/sshd_config', pattern: '^AllowUsers', ansible: lineinfile('/etc/ssh/sshd_config', '^AllowUsers', 'AllowUsers nobody') },
   { name: 'dropin', file: '/etc/ssh/sshd_config.d/50-vsf.conf', pattern: 'ClientAlive', ansible: `- name: a drop-in that also denies vgt\n  copy:\n    dest: /etc/ssh/sshd_config.d/50-vsf.conf\n    content: "ClientAliveInterval 300\\nDenyUsers vgt\\n"\n` },
   { name: 'breaker', file: `${D}/breaker`, pattern: 'x', ansible: `- name: the fix\n  copy:\n    dest: ${D}/breaker\n    content: "x\\n"\n${lineinfile(`${D}/keep`, '^keep', 'broken')}` },
+  {
+    name: 'halfway',
+    file: `${D}/half`,
+    pattern: 'x',
+    ansible: `- name: first half\n  copy:\n    dest: ${D}/half\n    content: "x\\n"\n- name: the step that fails for real only\n  fail:\n    msg: half-way failure\n  when: not ansible_check_mode\n`,
+  },
   { name: 'shelled', file: `${D}/shelled`, pattern: 'x', ansible: `- name: a shell task\n  shell: echo x >> ${D}/shelled\n` },
 ];
 
@@ -219,16 +226,19 @@ describe('remediation over SSH', { skip }, () => {
     assert.equal(Journal.open(stateDir, r.checkpoint!).phase(), 'rolled-back');
   });
 
-  it('a failure after the apply rolls back automatically, byte for byte', async () => {
+  it('a fix that fails half-way for real (its check run passed) rolls back: the half it did is undone', async () => {
     const m0 = manifest();
-    const r = await run(['maxdays', 'banner_net'], {
-      afterApply: () => {
-        assert.match(sh(`cat ${D}/login.defs`), /PASS_MAX_DAYS 365/, 'applied for real before the failure');
-        throw new Error('injected failure');
+    let half = '';
+    const r = await run(['halfway', 'issue'], {
+      step: (label) => {
+        if (label === 'applied') half = sh(`cat ${D}/half`);
       },
     });
+    assert.equal(half, 'x\n', 'the first half was applied for real before the rollback');
     assert.equal(r.outcome, 'rolled-back');
-    assert.match(r.reason!, /injected failure; rolled back over SSH/);
+    assert.deepEqual(r.notRehearsed, [], 'a task skipped for its when is no gap');
+    assert.match(r.reason!, /the playbook failed .*the step that fails for real only: half-way failure\); rolled back over SSH/);
+    assert.equal(sh(`test -e ${D}/half && echo yes || echo no`).trim(), 'no');
     assert.equal(manifest(), m0);
   });
 

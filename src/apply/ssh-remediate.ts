@@ -65,10 +65,8 @@ export interface SshRemediateOptions {
   readonly progress?: (msg: string) => void;
   readonly signal?: AbortSignal;
   readonly fixTimeoutMs?: number;
-  /** Fault injection between the apply's steps (tests). */
+  /** Fault injection (tests): called with `run` before the real run and `applied` after it, whatever it did. */
   readonly step?: StepHook;
-  /** Called between the real run and the verification (tests: a failure to roll back from). */
-  readonly afterApply?: () => Promise<void> | void;
 }
 
 export interface NotRehearsedTask {
@@ -322,11 +320,6 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
     if (unpredicted.length) say(`the playbook changed ${unpredicted.length} paths the rehearsal did not predict (${unpredicted.slice(0, 5).join(', ')}); they are not in the checkpoint`);
     const failedReal = real.tasks.filter((x) => x.status === 'failed' || x.status === 'unreachable');
     if (real.code !== 0 || failedReal.length) return rollback(`the playbook failed on ${host} (exit ${String(real.code)}${failedReal.length ? `; ${failedReal.slice(0, 3).map((x) => `${x.name}: ${x.message ?? x.status}`).join('; ')}` : ''})`, applied);
-    try {
-      await opts.afterApply?.();
-    } catch (e) {
-      return rollback(`${e instanceof Error ? e.message : String(e)}`, applied);
-    }
     if (sshdChanges && !lockedBefore) {
       const locked = await lockedOutNow(t, op).catch((e: Error) => `the check failed: ${e.message}`);
       if (locked) return rollback(`after the apply, sshd would refuse ${op.user}: ${locked}`, applied);
