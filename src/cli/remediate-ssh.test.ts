@@ -2,8 +2,10 @@
  * `vigil remediate --host H` through the command line (in process) against
  * a real sshd test host (testing/test-hosts.ts; its /etc is an overlay in
  * its own mount namespace): apply over SSH with a checkpoint, `--list`,
- * `--rollback ID` reconnecting to the recorded host; an unknown host key
- * refused before anything runs. Needs root, sshd and ansible-playbook.
+ * `--rollback ID` reconnecting to the recorded host; `-i INVENTORY --host
+ * NAME`; an unknown host key, a host without python3 and `xccdf eval
+ * --remediate --host` refused before anything runs. Needs root, sshd and
+ * ansible-playbook.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
