@@ -277,7 +277,8 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
     // 4. checkpoint over SSH
     interrupted();
     const sshdChanges = changes.some((x) => x.path === '/etc/ssh/sshd_config' || x.path.startsWith('/etc/ssh/sshd_config.d/'));
-    const lockedBefore = sshdChanges ? await lockedOutNow(t, op) : undefined;
+    // whether sshd already refuses the operator (or cannot tell): then the check after the apply would prove nothing
+    const lockedBefore = sshdChanges ? await lockedOutNow(t, op).catch((e: Error) => `cannot tell (${e.message})`) : undefined;
     const captured: CapturedEntry[] = [];
     for (const { path, parentOnly } of journalPaths(changes.map((x) => x.path))) captured.push({ path, parentOnly, ...(await t.capture(path)) });
     const journal = Journal.checkpointCaptured(opts.stateDir, host, captured, plan.map((p) => p.rule).join(' '), c);
