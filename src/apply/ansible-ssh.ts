@@ -104,7 +104,7 @@ function writeSetup(dir: string, playbook: string, c: AnsibleConnection): { inve
   const sshArgs = [
     '-F none',
     '-o ControlMaster=auto',
-    '-o ControlPersist=30s',
+    '-o ControlPersist=10s', // the master outlives the run by at most this long (its socket's directory is removed with the run's)
     `-o UserKnownHostsFile=${shellWord(c.knownHostsFile)}`,
     '-o GlobalKnownHostsFile=/dev/null',
     '-o StrictHostKeyChecking=yes',
