@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm dbus python3-dbus python3-gi chromium ansible-core ansible libxml2-utils time openssh-server postgresql db5.3-util python3-bsddb3 iproute2 sudo tmux gpg)
+APT_PACKAGES=(openscap-scanner ssg-debian ssg-debderived ssg-nondebian ssg-applications rpm dbus python3-dbus python3-gi chromium ansible-core ansible libxml2-utils time openssh-server postgresql db5.3-util python3-bsddb3 iproute2 sudo tmux gpg patch)
 USER_PACKAGES=(ssg-debian ssg-debderived ssg-nondebian ssg-applications)
 [ "${1:-}" != "--user" ] || APT_PACKAGES=("${USER_PACKAGES[@]}")
 

@@ -185,7 +185,7 @@ function hasAuthorizedKeys(view: string, home: string | undefined): boolean {
   return false;
 }
 
-const PAM_DIRS = ['lib/security', 'lib64/security', 'usr/lib/security', 'usr/lib64/security', 'lib/x86_64-linux-gnu/security', 'usr/lib/x86_64-linux-gnu/security', 'lib/aarch64-linux-gnu/security', 'usr/lib/aarch64-linux-gnu/security'];
+export const PAM_DIRS = ['lib/security', 'lib64/security', 'usr/lib/security', 'usr/lib64/security', 'lib/x86_64-linux-gnu/security', 'usr/lib/x86_64-linux-gnu/security', 'lib/aarch64-linux-gnu/security', 'usr/lib/aarch64-linux-gnu/security'];
 
 /** The modules and includes a PAM file references. */
 export function pamReferences(text: string): { modules: Set<string>; includes: Set<string> } {

@@ -37,6 +37,30 @@ export interface JournalRecord {
   readonly entries: readonly JournalEntry[];
   /** Free text: what was applied (rule ids), for `--list`. */
   readonly note: string;
+  /** A checkpoint of a host over SSH (`root` is then `ssh://user@host:port`): how to reach it again (ssh-remediate.ts rolls it back). */
+  readonly remote?: RemoteJournalTarget;
+}
+
+/** The connection a checkpoint over SSH was taken with: a rollback or recovery reconnects with it, the host key verified against the same known_hosts. */
+export interface RemoteJournalTarget {
+  readonly kind: 'ssh';
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly identityFiles: readonly string[];
+  readonly knownHostsFile: string;
+  /** The ssh config read (null: none). */
+  readonly sshConfigFile: string | null;
+  /** sudo: the name of the environment variable with the password (never the password). */
+  readonly become?: { readonly method: 'sudo'; readonly passwordEnv?: string };
+}
+
+/** One path's prior state, captured by the caller (over SSH). */
+export interface CapturedEntry {
+  readonly path: string;
+  readonly parentOnly: boolean;
+  readonly state: PathState;
+  readonly content?: Buffer;
 }
 
 /** A checkpoint that could not be written: nothing was applied. */
@@ -106,6 +130,19 @@ export class Journal {
    * cannot (a full disk, an unreadable path).
    */
   static checkpoint(stateDir: string, root: string, paths: readonly string[], note: string): Journal {
+    return Journal.write(stateDir, root, note, undefined, () => journalPaths(paths).map(({ path, parentOnly }) => ({ path, parentOnly, ...captureState(onTarget(root, path)) })));
+  }
+
+  /**
+   * The same as `checkpoint` for states captured elsewhere (a host over
+   * SSH, `remote` saying how to reach it again): blobs, entries and phase
+   * written and fsynced before it returns; a CheckpointError leaves nothing.
+   */
+  static checkpointCaptured(stateDir: string, root: string, captured: readonly CapturedEntry[], note: string, remote: RemoteJournalTarget): Journal {
+    return Journal.write(stateDir, root, note, remote, () => captured);
+  }
+
+  private static write(stateDir: string, root: string, note: string, remote: RemoteJournalTarget | undefined, capture: () => ReadonlyArray<{ path: string; parentOnly: boolean; state: PathState; content?: Buffer }>): Journal {
     const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
     const base = join(stateDir, 'journal');
     const dir = join(base, id);
@@ -113,8 +150,7 @@ export class Journal {
       mkdirSync(join(dir, 'blobs'), { recursive: true, mode: 0o700 });
       const entries: JournalEntry[] = [];
       const seen = new Set<string>();
-      for (const { path, parentOnly } of journalPaths(paths)) {
-        const { state, content } = captureState(onTarget(root, path));
+      for (const { path, parentOnly, state, content } of capture()) {
         if (content && state.type === 'file' && !seen.has(state.sha256!)) {
           seen.add(state.sha256!);
           writeDurable(join(dir, 'blobs', state.sha256!), content);
@@ -122,7 +158,7 @@ export class Journal {
         entries.push({ path, prior: state, ...(parentOnly ? { parentOnly } : {}) });
       }
       fsyncDir(join(dir, 'blobs'));
-      const record: JournalRecord = { id, root, created: new Date().toISOString(), entries, note };
+      const record: JournalRecord = { id, root, created: new Date().toISOString(), entries, note, ...(remote ? { remote } : {}) };
       writeDurable(join(dir, 'entries.json'), Buffer.from(JSON.stringify(record)));
       writeDurable(join(dir, 'phase'), Buffer.from('checkpointed\n'));
       fsyncDir(dir);
@@ -172,6 +208,7 @@ export class Journal {
    * its mtime. Leftover temporary files of this journal are removed.
    */
   rollback(step: StepHook = () => {}): void {
+    if (this.record.remote) throw new JournalError(`checkpoint ${this.id} is of ${this.record.root}: it is rolled back over SSH (rollbackRemote)`);
     this.setPhase('rolling-back');
     const root = this.record.root;
     const byDepth = [...this.record.entries].sort((a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : 1));
@@ -198,6 +235,7 @@ export class Journal {
 
   /** Removes temporary entries this journal's writes may have left in the directories it touches. */
   removeTemps(): void {
+    if (this.record.remote) return;
     const dirs = new Set(this.record.entries.map((e) => (e.prior.type === 'dir' ? e.path : posix.dirname(e.path))));
     for (const e of this.record.entries) dirs.add(posix.dirname(e.path));
     for (const d of dirs) {
@@ -229,10 +267,11 @@ export interface Recovered {
   readonly action: 'rolled back' | 'nothing was applied';
 }
 
-/** Finishes every apply or rollback the journal shows as interrupted, by rolling it back. */
+/** Finishes every apply or rollback of a local root the journal shows as interrupted, by rolling it back (those of hosts over SSH: recoverRemote). */
 export function recover(stateDir: string, step?: StepHook): Recovered[] {
   const out: Recovered[] = [];
   for (const j of Journal.list(stateDir)) {
+    if (j.record.remote) continue; // a host over SSH: recoverRemote (ssh-remediate.ts) reconnects to it
     const found = j.phase();
     if (found === 'applying' || found === 'rolling-back') {
       j.rollback(step);

@@ -76,7 +76,8 @@ export interface PlannedFix {
 export type Outcome = 'nothing-to-do' | 'rehearsed' | 'refused' | 'applied' | 'rolled-back';
 
 export interface RehearsalReport {
-  readonly mode: SandboxMode;
+  /** How the fixes were rehearsed: an overlay (chroot or paths), or `ansible-check` over SSH (ssh-remediate.ts). */
+  readonly mode: SandboxMode | 'ansible-check';
   readonly fixExit: number | null;
   readonly fixMs: number;
   readonly scanMs: number;
@@ -133,6 +134,10 @@ export class InterruptedError extends Error {
 }
 
 /** One remediation at a time per state directory. */
+export function lockStateDir(stateDir: string): () => void {
+  return lock(stateDir);
+}
+
 function lock(stateDir: string): () => void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const file = join(stateDir, 'remediate.lock');

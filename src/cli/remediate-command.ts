@@ -11,10 +11,12 @@ import { ContentError } from '../model/errors.js';
 import { addFilterOptions, filterArguments, type FilterFlags } from './remediation-commands.js';
 import { printable } from './terminal-text.js';
 import { rootOption, type CliIo } from './xccdf-commands.js';
+import { addRemediateSshOptions, type RemediateSshFlags } from './remediate-ssh.js';
 
-interface RemediateFlags extends FilterFlags {
+interface RemediateFlags extends FilterFlags, RemediateSshFlags {
   root?: string;
-  host?: boolean;
+  /** true: this host; a string: that host over SSH. */
+  host?: boolean | string;
   from?: string;
   content?: string;
   contentDir: string;
@@ -39,7 +41,7 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
     .command('remediate')
     .description('fix failed rules safely: rehearse the fixes on an overlay of the root, guard, checkpoint, apply, verify, roll back on failure')
     .option('--root <dir>', 'remediate this offline root directory')
-    .option('--host', 'remediate this host itself (an explicit choice)')
+    .option('--host [[user@]host[:port]]', 'alone: remediate this host itself (an explicit choice); with a host: remediate it over SSH (rehearsed with ansible-playbook --check --diff)')
     .option('--from <results>', 'plan from the failed rules of this XCCDF results or ARF file (needs --content to re-scan)')
     .option('--content <file>', 'the data stream (default: the one matching the root, as vigil scan)')
     .option('--content-dir <dir>', 'where installed content lives', '/usr/share/xml/scap/ssg/content')
@@ -55,7 +57,7 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
     .option('--rollback <id>', 'undo an applied remediation from its checkpoint')
     .option('--recover', 'finish an apply or rollback that was interrupted (rolls it back)')
     .option('--list', 'list the checkpoints in the journal');
-  addFilterOptions(cmd).action(async (o: RemediateFlags) => {
+  addFilterOptions(addRemediateSshOptions(cmd)).action(async (o: RemediateFlags) => {
     if (o.format !== 'text' && o.format !== 'json') throw new ContentError('invalid-value', `unknown --format ${o.format}; choose text or json`);
     const { defaultStateDir, Journal, recover } = await import('../apply/journal.js');
     const stateDir = o.stateDir ?? defaultStateDir(io.env);
@@ -69,8 +71,16 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
         return;
       }
       if (o.recover) {
-        const done = recover(stateDir);
+        const { recoverRemote } = await import('../apply/ssh-remediate.js');
+        const done = [...recover(stateDir), ...(await recoverRemote(stateDir))];
         print(done, done.map((r) => `${r.id}: found ${r.found}; ${r.action}\n`).join('') || 'nothing to recover\n');
+        if (done.some((r) => 'failed' in r && r.failed)) setExit(1);
+        return;
+      }
+      if (o.rollback !== undefined && Journal.open(stateDir, o.rollback).record.remote) {
+        const { rollbackRemoteCheckpoint } = await import('../apply/ssh-remediate.js');
+        const r = await rollbackRemoteCheckpoint(stateDir, o.rollback);
+        print(r, `rolled back ${r.id} over SSH on ${r.host}: ${r.paths} paths restored (it was ${r.was})\n`);
         return;
       }
       if (o.rollback !== undefined) {
@@ -79,6 +89,12 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
         print(r, `rolled back ${r.id}: ${r.paths} paths restored (it was ${r.was})\n`);
         return;
       }
+      if (typeof o.host === 'string') {
+        await remediateSsh(o.host, o, cmd.getOptionValueSource('fixType') !== 'default', io, stateDir, json, print, setExit);
+        return;
+      }
+      const sshOnly = [o.inventory && '--inventory', (o.identity?.length ?? 0) > 0 && '--identity', o.knownHosts && '--known-hosts', o.sshConfig && '--ssh-config', o.become && '--become', o.becomePasswordEnv && '--become-password-env', o.connectTimeout && '--connect-timeout'].filter(Boolean);
+      if (sshOnly.length) throw new ContentError('invalid-value', `${sshOnly[0]} goes with --host [user@]host`);
       const root = rootOption(o.root, io);
       if ((root === undefined) === (o.host !== true)) throw new ContentError('invalid-value', 'give --root DIR (an offline root) or --host (this host, deliberately)');
       const target = root ?? '/';
@@ -138,6 +154,62 @@ export function registerRemediateCommand(program: Command, io: CliIo, setExit: (
       throw e;
     }
   });
+}
+
+/** `vigil remediate --host H`: over SSH (apply/ssh-remediate.ts). */
+async function remediateSsh(spec: string, o: RemediateFlags, fixTypeGiven: boolean, io: CliIo, stateDir: string, json: boolean, print: (value: unknown, text: string) => void, setExit: (code: number) => void): Promise<void> {
+  if (o.root !== undefined) throw new ContentError('invalid-value', '--host H and --root name different targets; give one of them');
+  if (o.fixType !== 'bash' && o.fixType !== 'ansible') throw new ContentError('invalid-value', `--fix-type ${o.fixType}: choose bash or ansible`);
+  if (o.from !== undefined && o.content === undefined) throw new ContentError('invalid-value', '--from needs --content: the verification re-scans with it');
+  const { connectForRemediation, renderSshExtras } = await import('./remediate-ssh.js');
+  const { target, connection } = await connectForRemediation(spec, o);
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let content = o.content;
+    let profile = o.profile;
+    if (content === undefined) {
+      const { chooseScanContent } = await import('../app/scan.js');
+      const chosen = await chooseScanContent(target, o.contentDir);
+      content = chosen.file;
+      profile ??= chosen.profile;
+      if (chosen.note) io.err(`vigil: ${chosen.note}\n`);
+    }
+    const { remediateOverSsh } = await import('../apply/ssh-remediate.js');
+    const report = await remediateOverSsh({
+      signal: stop.signal,
+      content,
+      ...(profile !== undefined ? { profile } : { chooseProfile: (await import('../app/scan.js')).defaultProfile }),
+      ...(o.tailoringFile !== undefined ? { tailoringFile: o.tailoringFile } : {}),
+      ...(o.from !== undefined ? { from: o.from } : {}),
+      // over SSH the default is Ansible: bash fixes cannot be rehearsed there
+      fixType: fixTypeGiven ? (o.fixType as 'bash' | 'ansible') : 'ansible',
+      filter: filterArguments(o),
+      rehearseOnly: o.rehearseOnly === true,
+      yes: o.yes === true,
+      force: o.force === true,
+      stateDir,
+      target,
+      connection,
+      ...(o.operator !== undefined ? { operator: { user: o.operator } } : {}),
+      progress: json ? () => {} : (m) => io.err(`vigil: ${m}\n`),
+    });
+    const { renderRemediation } = await import('./remediate-text.js');
+    // the lines only SSH has go just before the outcome, which stays last
+    const text = renderRemediation(report);
+    const at = text.lastIndexOf('Outcome: ');
+    print(report, text.slice(0, at) + renderSshExtras(report) + text.slice(at));
+    const stillFailing = report.verify?.stillFailing.length ?? 0;
+    if (report.outcome === 'refused' || report.outcome === 'rolled-back') setExit(1);
+    else if (report.plan.length > 0 && stillFailing > 0) setExit(2);
+    else setExit(0);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await target.close();
+  }
 }
 
 export interface EvalRemediation {

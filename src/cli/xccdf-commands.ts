@@ -156,6 +156,8 @@ export function registerXccdfCommands(program: Command, io: CliIo, setExit: (cod
       requireRegularFile(file, 'the content');
       if (o.tailoringFile !== undefined) requireRegularFile(o.tailoringFile, '--tailoring-file');
       let failed = false;
+      // the remediation after the evaluation is of a local root: never let it land on this machine for a host scanned over SSH
+      if (o.remediate && o.host !== undefined) throw new ContentError('invalid-value', '--remediate does not go with --host: use vigil remediate --host H, which rehearses with ansible-playbook --check --diff, checkpoints and rolls back over SSH');
       const ssh = await sshTargetFrom(o, { root, hostKernel: o.hostKernel });
       const report: XccdfEvalReport = await evaluateXccdf(file, {
         ...(ssh ? { target: ssh } : {}),

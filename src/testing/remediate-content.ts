@@ -1,8 +1,8 @@
 /**
  * Small content for the safe-remediation tests (src/apply): each rule
  * checks that a file of the root has a line matching a pattern (or, with
- * `absent`, that a file does not exist) and carries a bash fix, with the
- * fix attributes the test asks for. Packaged as a data stream with one
+ * `absent`, that a file does not exist) and carries a bash fix (and an
+ * Ansible one when given), with the fix attributes the test asks for. Packaged as a data stream with one
  * profile selecting every rule.
  */
 import { benchmarkXml, dataStreamXml, OVAL_SYSTEM, ovalXml } from './content.js';
@@ -18,6 +18,8 @@ export interface TestRule {
   readonly absent?: boolean;
   /** The bash fix; no fix when absent. */
   readonly fix?: string;
+  /** An Ansible fix: the tasks, as YAML at column 0 (a list of tasks). */
+  readonly ansible?: string;
   readonly disruption?: 'low' | 'medium' | 'high';
   readonly reboot?: boolean;
   readonly severity?: 'low' | 'medium' | 'high';
@@ -51,6 +53,8 @@ export function remediateDataStream(rules: readonly TestRule[]): string {
     .map(
       (r, i) => `<Rule id="${TEST_RULE(r.name)}" selected="false" severity="${r.severity ?? 'medium'}"><title>${esc(r.name)}</title>${
         r.fix !== undefined ? `<fix system="urn:xccdf:fix:script:sh" complexity="low" disruption="${r.disruption ?? 'low'}" reboot="${r.reboot ? 'true' : 'false'}" strategy="configure">${esc(r.fix)}</fix>` : ''
+      }${
+        r.ansible !== undefined ? `<fix system="urn:xccdf:fix:script:ansible" complexity="low" disruption="${r.disruption ?? 'low'}" reboot="${r.reboot ? 'true' : 'false'}" strategy="configure">${esc(r.ansible)}</fix>` : ''
       }<check system="${OVAL_SYSTEM}"><check-content-ref href="oval.xml" name="oval:vr:def:${i + 1}"/></check></Rule>`,
     )
     .join('\n');

@@ -20,7 +20,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,7 @@ export async function startTestHosts(specs: readonly TestHostSpec[]): Promise<Te
         mkdirSync(join(etc, 'sudoers.d'), { recursive: true });
         mkdirSync(join(hdir, 'ovl'));
         mkdirSync(join(hdir, 'home'));
+        chownSync(join(hdir, 'home'), 4242, 4242); // vgt's own home, as on a real host (ansible keeps its temporary files there)
         mkdirSync(join(hdir, 'root'), { mode: 0o700 });
         await keygen(join(hdir, 'host_key'));
         const keyLine = `${b} ${readFileSync(join(hdir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')}`;

@@ -1,6 +1,7 @@
 # Vigil's SSH helper: sent over stdin and run by the target's python3
 # (`python3 -c 'import sys;exec(sys.stdin.buffer.read(N))'`); nothing is
-# written on the target. It serves pipelined requests over its stdin and
+# written on the target, except by the restore and cleantemps requests that
+# remediation over SSH makes (and only on the paths they name). It serves pipelined requests over its stdin and
 # stdout until stdin closes.
 #
 # Request:  u32 length, then JSON {"i": id, "o": op, ...arguments}.
@@ -8,7 +9,7 @@
 #   header {"r": result} or {"e": errno name, "m": message}; the payload
 #   carries file contents and attribute values (binary).
 # Python 3.6+ and the standard library only.
-import sys, os, json, struct, stat as S, errno, threading, subprocess, signal
+import sys, os, json, struct, stat as S, errno, threading, subprocess, signal, base64
 
 _in = sys.stdin.buffer
 _out = sys.stdout.buffer
@@ -246,6 +247,184 @@ def run_exec(i, a):
     send(i, {'r': {'out': out.decode('utf-8', 'replace'), 'err': err.decode('utf-8', 'replace'), 'code': proc.returncode}})
 
 
+# --- remediation over SSH (src/apply/ssh-remediate.ts): the exact state of
+# one path, and putting a path into a recorded state atomically. Only these
+# two write; they write nothing unless asked for a path by name.
+
+def _xattrs(path):
+    out = {}
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError as e:
+        if e.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return out
+        raise
+    for n in sorted(names):
+        if n.startswith('trusted.overlay.') or n.startswith('user.overlay.'):
+            continue
+        try:
+            out[n] = base64.b64encode(os.getxattr(path, n, follow_symlinks=False)).decode('ascii')
+        except OSError as e:
+            if e.errno != errno.ENODATA:
+                raise
+    return out
+
+
+def op_capture(a):
+    # {type, mode, uid, gid, mtimeNs, xattrs, size, target} and the content
+    # of a regular file as the payload; {type: absent} when nothing is there.
+    path = p(a)
+    try:
+        s = os.lstat(path)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return {'type': 'absent'}, b''
+        raise
+    t = {S.S_IFREG: 'file', S.S_IFDIR: 'dir', S.S_IFLNK: 'symlink'}.get(S.S_IFMT(s.st_mode))
+    if t is None:
+        raise Refused('EINVAL', '%s is a %s; Vigil does not change or journal those' % (a['p'], kind(s.st_mode)))
+    r = {'type': t, 'mode': S.S_IMODE(s.st_mode), 'uid': s.st_uid, 'gid': s.st_gid, 'mtimeNs': str(s.st_mtime_ns),
+         'xattrs': {} if t == 'symlink' else _xattrs(path)}
+    if t == 'symlink':
+        r['target'] = os.fsdecode(os.readlink(path))
+        return r, b''
+    if t == 'dir':
+        return r, b''
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        parts = []
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b:
+                break
+            parts.append(b)
+    finally:
+        os.close(fd)
+    data = b''.join(parts)
+    r['size'] = len(data)
+    return r, data
+
+
+def _meta(path, st, follow=False):
+    if st['type'] != 'symlink':
+        os.chown(path, st['uid'], st['gid'])
+        os.chmod(path, st['mode'])
+        have = set(n for n in os.listxattr(path) if not (n.startswith('trusted.overlay.') or n.startswith('user.overlay.')))
+        want = st.get('xattrs', {})
+        for n in have - set(want):
+            os.removexattr(path, n)
+        for n, v in want.items():
+            os.setxattr(path, n, base64.b64decode(v))
+    else:
+        os.chown(path, st['uid'], st['gid'], follow_symlinks=False)
+    m = int(st['mtimeNs'])
+    os.utime(path, ns=(m, m), follow_symlinks=False)
+
+
+def _remove(path):
+    try:
+        s = os.lstat(path)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return
+        raise
+    if S.S_ISDIR(s.st_mode):
+        import shutil
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _fsync_dir(d):
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def op_restore(a):
+    # Puts the path into state a['s'] (as op_capture gives it), the content
+    # of a file being the request's 'c' (base64) with its SHA-256 'h'
+    # checked: a file or link is written under a temporary name (prefix
+    # a['tmp'], in the same directory), given its owner, mode, xattrs and
+    # mtime, fsynced and renamed into place; a directory is made (or kept)
+    # and given its metadata (meta only: a['m']); absent removes the path
+    # and what is below it. Idempotent.
+    import hashlib
+    path = p(a)
+    st = a['s']
+    d = os.path.dirname(path)
+    if st['type'] == 'absent':
+        _remove(path)
+        _fsync_dir(d)
+        return True, b''
+    if st['type'] == 'dir':
+        try:
+            s = os.lstat(path)
+            if not S.S_ISDIR(s.st_mode):
+                _remove(path)
+                os.mkdir(path, 0o700)
+        except OSError as e:
+            if e.errno != errno.ENOENT:
+                raise
+            os.mkdir(path, 0o700)
+        _meta(path, st)
+        return True, b''
+    if a.get('m'):
+        _meta(path, st)
+        return True, b''
+    tmp = os.path.join(d, os.fsencode(a['tmp']) + os.urandom(4).hex().encode())
+    try:
+        if st['type'] == 'symlink':
+            os.symlink(os.fsencode(st['target']), tmp)
+        else:
+            data = base64.b64decode(a['c'])
+            if hashlib.sha256(data).hexdigest() != st['sha256']:
+                raise Refused('EINVAL', 'content for %s does not match its digest: nothing written' % a['p'])
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                off = 0
+                while off < len(data):
+                    off += os.write(fd, data[off:])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _meta(tmp, st)
+        try:
+            if S.S_ISDIR(os.lstat(path).st_mode):
+                _remove(path)
+        except OSError as e:
+            if e.errno != errno.ENOENT:
+                raise
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(d)
+    return True, b''
+
+
+def op_cleantemps(a):
+    # Removes the entries of directory p whose names start with a['tmp'] (a journal's leftovers).
+    n = 0
+    pre = os.fsencode(a['tmp'])
+    try:
+        names = os.listdir(p(a))
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            return 0, b''
+        raise
+    for name in names:
+        if name.startswith(pre) and len(pre) > 8:
+            _remove(os.path.join(p(a), name))
+            n += 1
+    return n, b''
+
+
 OPS = {
     'lstat': lambda a: (st(os.lstat(p(a))), b''),
     'stat': lambda a: (st(os.stat(p(a))), b''),
@@ -260,6 +439,9 @@ OPS = {
     'getxattr': op_getxattr,
     'describe': op_describe,
     'self': op_self,
+    'capture': op_capture,
+    'restore': op_restore,
+    'cleantemps': op_cleantemps,
 }
 
 

@@ -1,8 +1,9 @@
 /**
  * The SSH target: one ssh2 connection per host, a small Python helper
  * (helper.py) sent over the channel's stdin and run by the remote python3
- * (nothing is written on the target), answering pipelined requests; where
- * there is no python3, POSIX sh and coreutils (shell.ts). Host keys are
+ * (nothing is written on the target, but by remediation's `restore`
+ * requests), answering pipelined requests; where there is no python3,
+ * POSIX sh and coreutils (shell.ts). Host keys are
  * verified against known_hosts strictly; ~/.ssh/config is honoured; keys
  * come from ssh-agent and key files; agent forwarding is never asked for.
  *
@@ -19,13 +20,13 @@ import SSHConfig from 'ssh-config';
 import type { Target } from '../target.js';
 import { KnownHosts, knownHostName, keyTypeOf } from './known-hosts.js';
 import { HelperTransport, type SshStats } from './protocol.js';
-import { SshTarget } from './ssh-target.js';
+import { SshTarget, type RemoteStateAccess } from './ssh-target.js';
 import { ShellTransport } from './shell.js';
 import { SshConnectError } from './errors.js';
 
 export type { SshStats } from './protocol.js';
 export { SshConnectError, type SshErrorCode } from './errors.js';
-export { SshTarget } from './ssh-target.js';
+export { SshTarget, type RemotePathState, type RemoteStateAccess } from './ssh-target.js';
 
 export interface SshTargetOptions {
   /** As given: a name (looked up in the ssh config) or an address. */
@@ -51,7 +52,7 @@ export interface SshTargetOptions {
   readonly agentSocket?: string | null;
 }
 
-export type SshTargetHandle = Target & { readonly stats: () => SshStats };
+export type SshTargetHandle = Target & RemoteStateAccess & { readonly stats: () => SshStats };
 
 /** `[user@]host[:port]`, `[v6 address]:port`, or a bare IPv6 address. */
 export function parseHostSpec(spec: string): { user?: string; host: string; port?: number } {
@@ -115,6 +116,16 @@ function resolve(opts: SshTargetOptions, spec: { host: string; port?: number; us
   const ids = (opts.identityFiles ?? (fromConfig.length > 0 ? fromConfig : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'])).map((f) => expand(f, vars));
   const jump = one(c['proxyjump']);
   return { host: host.replace(/%h/g, spec.host), port, user, identityFiles: ids, ...(jump && jump !== 'none' ? { proxyJump: jump } : {}), alias: spec.host };
+}
+
+/**
+ * Where and how `opts` connects, as connectSsh resolves it (the ssh config
+ * applied): for running other SSH clients (ansible-playbook) against the
+ * same host, user, port, keys and known_hosts.
+ */
+export function resolveSshSettings(opts: SshTargetOptions): { host: string; port: number; user: string; identityFiles: readonly string[]; proxyJump?: string; alias: string; knownHostsFile: string } {
+  const r = resolve(opts, { host: opts.host, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.user !== undefined ? { user: opts.user } : {}) });
+  return { ...r, knownHostsFile: opts.knownHostsFile ?? `${home()}/.ssh/known_hosts` };
 }
 
 const NET_UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EADDRNOTAVAIL']);

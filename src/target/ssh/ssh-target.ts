@@ -3,6 +3,7 @@
  * every call is one request; concurrent calls share round trips. Paths are
  * the remote host's own (a live host: `/` is its root).
  */
+import { createHash } from 'node:crypto';
 import {
   checkEntryName,
   childPath,
@@ -157,7 +158,7 @@ class ReadAhead {
   }
 }
 
-export class SshTarget implements Target {
+export class SshTarget implements Target, RemoteStateAccess {
   readonly kind = 'ssh' as const;
   readonly name: string;
   private readonly t: Transport;
@@ -269,6 +270,22 @@ export class SshTarget implements Target {
     return new SshDir(this, path, info);
   };
 
+  async capture(path: string): Promise<{ state: RemotePathState; content?: Buffer }> {
+    const r = await this.call('capture', path);
+    const st = r.r as RemotePathState;
+    if (st.type !== 'file') return { state: st };
+    return { state: { ...st, sha256: createHash('sha256').update(r.payload).digest('hex') }, content: r.payload };
+  }
+
+  async restore(path: string, state: RemotePathState, opts: { content?: Buffer; tempPrefix: string; metaOnly?: boolean }): Promise<void> {
+    if (state.type === 'file' && !opts.metaOnly && opts.content === undefined) throw new TargetError('EINVAL', path, `no content to restore ${path} with`);
+    await this.call('restore', path, { s: state, tmp: opts.tempPrefix, ...(opts.metaOnly ? { m: true } : {}), ...(opts.content !== undefined && !opts.metaOnly ? { c: opts.content.toString('base64') } : {}) });
+  }
+
+  async removeTemps(dir: string, tempPrefix: string): Promise<number> {
+    return (await this.call('cleantemps', dir, { tmp: tempPrefix })).r as number;
+  }
+
   async exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (!this.has('exec')) throw new TargetError('ENOSYS', file, 'this SSH transport cannot run programs');
     throwIfAborted(opts.signal, file);
@@ -276,6 +293,40 @@ export class SshTarget implements Target {
     const x = r.r as { out: string; err: string; code: number };
     return { stdout: x.out, stderr: x.err, code: x.code };
   }
+}
+
+/** One path's exact state, as remediation over SSH journals it (apply/fs-state.ts PathState has the same shape). */
+export type RemotePathState =
+  | { readonly type: 'absent' }
+  | {
+      readonly type: 'file' | 'dir' | 'symlink';
+      readonly mode: number;
+      readonly uid: number;
+      readonly gid: number;
+      readonly mtimeNs: string;
+      readonly xattrs: Readonly<Record<string, string>>;
+      readonly sha256?: string;
+      readonly size?: number;
+      readonly target?: string;
+    };
+
+/**
+ * The write path of remediation over SSH (helper requests capture,
+ * restore, cleantemps; the Python helper only: the shell fallback has none).
+ */
+export interface RemoteStateAccess {
+  /** The path's exact state (nanosecond mtime, xattrs) and a file's content. */
+  capture(path: string): Promise<{ state: RemotePathState; content?: Buffer }>;
+  /**
+   * Puts `path` into `state`: a file or link written under a temporary
+   * name starting with `tempPrefix`, given owner, mode, xattrs and mtime,
+   * fsynced and renamed into place; a directory made or kept and given its
+   * metadata; absent removes it (and what is below it). `metaOnly`: only
+   * the metadata of what is there.
+   */
+  restore(path: string, state: RemotePathState, opts: { content?: Buffer; tempPrefix: string; metaOnly?: boolean }): Promise<void>;
+  /** Removes the entries of `dir` whose names start with `tempPrefix`; how many. */
+  removeTemps(dir: string, tempPrefix: string): Promise<number>;
 }
 
 class SshDir implements DirHandle {
