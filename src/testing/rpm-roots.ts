@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { RpmHeader, RPMTAG } from '../target/rpmdb/index.js';
 import { commonFiles, type Files } from './ssg-roots.js';
 import { bdbWriterAvailable, writeBdbPackages } from './rpm-build.js';
 import { run, type Run } from './oracle.js';
@@ -52,6 +51,12 @@ export interface RpmPackageSpec {
   readonly arch?: 'x86_64' | 'noarch';
   readonly files: readonly RpmFileSpec[];
   readonly provides?: readonly string[];
+  /** Requires:, Conflicts:, Obsoletes: lines (rich dependencies in parentheses allowed). */
+  readonly requires?: readonly string[];
+  readonly conflicts?: readonly string[];
+  readonly obsoletes?: readonly string[];
+  /** A %verifyscript body (run by `rpm -V`, and by oscap's rpmverifypackage on a live host). */
+  readonly verifyscript?: string;
   /**
    * Signed with this run's throwaway gpg key (signingKey): 'v3' adds the
    * header+payload signature (SIGPGP, `rpmsign --rpmv3`, what RHEL's
@@ -105,8 +110,12 @@ function specText(p: RpmPackageSpec, stage: string): string {
     'License: MIT',
     `BuildArch: ${p.arch ?? 'x86_64'}`,
     ...(p.provides ?? []).map((x) => `Provides: ${x}`),
+    ...(p.requires ?? []).map((x) => `Requires: ${x}`),
+    ...(p.conflicts ?? []).map((x) => `Conflicts: ${x}`),
+    ...(p.obsoletes ?? []).map((x) => `Obsoletes: ${x}`),
     '%description',
     `${p.name}, built for Vigil's tests.`,
+    ...(p.verifyscript !== undefined ? ['%verifyscript', p.verifyscript] : []),
     '%install',
     `cp -a ${stage}/. %{buildroot}/`,
     '%files',
@@ -545,36 +554,29 @@ export function convertRootToBdb(root: string): number {
   const dir = join(root, 'var/lib/rpm');
   const db = new Database(join(dir, 'rpmdb.sqlite'), { readonly: true });
   const blobs = (db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as Array<{ hnum: number; blob: Buffer }>).map((r) => ({ instance: r.hnum, blob: r.blob }));
+  // rpm's index databases (Name, Basenames, Providename, Requirename, Conflictname...) exactly as rpm filled the sqlite ones:
+  // rpm looks names, paths and dependencies up in them (a real RHEL 8 database has them all)
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('Packages', 'sqlite_sequence') AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((r) => r.name);
+  const indexes: Record<string, Array<[string, Array<[number, number]>]>> = {};
+  for (const table of tables) {
+    const m = new Map<string, Array<[number, number]>>();
+    for (const r of db.prepare(`SELECT key, hnum, idx FROM '${table}' ORDER BY rowid`).all() as Array<{ key: string | Buffer; hnum: number; idx: number }>) {
+      const key = (Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8')).toString('hex');
+      const at = m.get(key) ?? [];
+      at.push([r.hnum, r.idx]);
+      m.set(key, at);
+    }
+    indexes[table] = [...m];
+  }
   db.close();
   writeBdbPackages(join(dir, 'Packages'), blobs);
-  // rpm looks names and paths up in its index databases (Name, Basenames), as a real RHEL 8 database has them
-  const index = (tag: number, valuesOf: (h: RpmHeader) => string[]): Array<[string, Array<[number, number]>]> => {
-    const m = new Map<string, Array<[number, number]>>();
-    for (const b of blobs) {
-      valuesOf(RpmHeader.parse(b.blob)).forEach((v, i) => {
-        const at = m.get(v) ?? [];
-        at.push([b.instance, i]);
-        m.set(v, at);
-      });
-    }
-    void tag;
-    return [...m];
-  };
-  const req = {
-    dir,
-    indexes: {
-      Name: index(RPMTAG.NAME, (h) => [h.string(RPMTAG.NAME) ?? '']),
-      Basenames: index(RPMTAG.BASENAMES, (h) => h.strings(RPMTAG.BASENAMES) ?? []),
-      Dirnames: index(RPMTAG.DIRNAMES, (h) => h.strings(RPMTAG.DIRNAMES) ?? []),
-      Providename: index(RPMTAG.PROVIDENAME, (h) => h.strings(RPMTAG.PROVIDENAME) ?? []),
-    },
-  };
+  const req = { dir, indexes };
   execFileSync('/usr/bin/python3', ['-c', BDB_INDEX_WRITER], { input: JSON.stringify(req), stdio: ['pipe', 'ignore', 'pipe'] });
   for (const f of ['rpmdb.sqlite', 'rpmdb.sqlite-wal', 'rpmdb.sqlite-shm']) rmSync(join(dir, f), { force: true });
   return blobs.length;
 }
 
-/** rpm's index databases (Berkeley DB hash: key → (instance, tag index) pairs, native byte order), through python3-bsddb3. */
+/** rpm's index databases (Berkeley DB hash: key (hex here) → (instance, tag index) pairs, native byte order), through python3-bsddb3. */
 const BDB_INDEX_WRITER = `
 import sys, json, struct, os
 from bsddb3 import db
@@ -585,7 +587,7 @@ for name, entries in req['indexes'].items():
     d.set_lorder(1234)
     d.open(os.path.join(req['dir'], name), dbtype=db.DB_HASH, flags=db.DB_CREATE)
     for key, items in entries:
-        d.put(key.encode('utf-8'), b''.join(struct.pack('<II', h, i) for h, i in items))
+        d.put(bytes.fromhex(key), b''.join(struct.pack('<II', h, i) for h, i in items))
     d.close()
 `;
 
@@ -629,4 +631,24 @@ export async function rpmOracleMissing(): Promise<string | undefined> {
   if (!existsSync('/usr/lib/rpm/rpmrc')) return '/usr/lib/rpm/rpmrc (Debian package rpm)';
   if (process.getuid?.() !== 0) return 'root (oscap runs in a private mount namespace with an overlay on /etc)';
   return undefined;
+}
+
+/**
+ * oscap run as on a live host (no OSCAP_PROBE_ROOT) whose rpm database is
+ * `dbdir` (a synthetic root's): `%_dbpath` names it in an overlay on /etc
+ * in a private mount namespace. Only for what reads the database alone
+ * (rpmverifypackage's dependency check): any other probe would look at
+ * this host. %verifyscript scriptlets of the database's packages run on
+ * this host, as `rpm -V` would run them: the tests' own are `exit N`.
+ */
+export async function oscapOnRpmDatabase(args: readonly string[], dbdir: string, work: string, opts: { backend?: 'sqlite' | 'bdb_ro' } = {}): Promise<Run> {
+  const up = join(work, 'live-etc-up');
+  const wk = join(work, 'live-etc-wk');
+  mkdirSync(join(up, 'rpm'), { recursive: true });
+  mkdirSync(wk, { recursive: true });
+  writeFileSync(join(up, 'rpm', 'macros'), `%_dbpath ${dbdir}\n${opts.backend === 'bdb_ro' ? '%_db_backend bdb_ro\n' : ''}`);
+  const script = `mount -t overlay overlay -o "lowerdir=/etc,upperdir=${up},workdir=${wk}" /etc && exec "$@"`;
+  const env = { ...process.env };
+  delete env['OSCAP_PROBE_ROOT'];
+  return run('unshare', ['-m', 'sh', '-c', script, 'sh', 'oscap', ...args], { env, timeoutMs: Number(process.env['VIGIL_ORACLE_TIMEOUT_MS'] ?? 120_000) });
 }
