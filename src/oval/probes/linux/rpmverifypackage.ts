@@ -93,7 +93,7 @@ export const rpmverifypackageProbe: Probe = {
   family: 'linux',
   objectType: 'rpmverifypackage_object',
   needs: [],
-  description: "rpm -V --nofiles per installed package (dependencies; %verifyscript not run), against the target's rpm database",
+  description: "rpm -V --nofiles per installed package (dependencies; %verifyscript not run), against the target's rpm database; offline, the root's own database",
   async collect(req, ctx): Promise<ProbeResult> {
     if (!req.entities.get('name')) return { flag: 'error', items: [], messages: ['rpmverifypackage_object needs name'] };
     const db = await rpmDatabase(ctx);
