@@ -14,6 +14,7 @@ import { dpkginfoProbe } from './linux/dpkginfo.js';
 import { partitionProbe } from './linux/partition.js';
 import { rpminfoProbe } from './linux/rpminfo.js';
 import { rpmverifyfileProbe } from './linux/rpmverifyfile.js';
+import { rpmverifyProbe } from './linux/rpmverify.js';
 import { rpmverifypackageProbe } from './linux/rpmverifypackage.js';
 import { selinuxbooleanProbe, selinuxsecuritycontextProbe } from './linux/selinux.js';
 import { interfaceProbe } from './unix/interface.js';
@@ -42,6 +43,7 @@ export const PROBES: readonly Probe[] = [
   systemdunitdependencyProbe,
   rpmverifyfileProbe,
   rpmverifypackageProbe,
+  rpmverifyProbe,
   selinuxbooleanProbe,
   selinuxsecuritycontextProbe,
   interfaceProbe,

@@ -15,6 +15,7 @@ import { caseDocument, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { caseDifferences, describeCase, readRootResults, vigilRootOutcome, type RootOutcome } from '../../../testing/root-oracle.js';
 import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, signingKey, TAMPERED } from '../../../testing/rpm-roots.js';
 import { rpminfoProbe } from './rpminfo.js';
+import { rpmverifyProbe } from './rpmverify.js';
 import { rpmverifyfileProbe } from './rpmverifyfile.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-rpm-oracle-'));
@@ -72,6 +73,27 @@ const CASES: ProbeCase[] = [
   { name: 'rpmverifyfile: a ghost file by path', family: 'linux', type: 'rpmverifyfile', object: verify('', '<linux:filepath>/var/log/sudo.log</linux:filepath>') },
   { name: 'rpmverifyfile: every file, every check omitted', family: 'linux', type: 'rpmverifyfile', object: verify(ALL_OMITTED, ANY('filepath')) },
   { name: 'rpmverifyfile: a path no package owns', family: 'linux', type: 'rpmverifyfile', object: verify('', '<linux:filepath>/etc/passwd</linux:filepath>'), existence: 'none_exist' },
+  { name: 'rpmverify: every file of every package', family: 'linux', type: 'rpmverify', object: `${ANY('name')}${ANY('filepath')}` },
+  {
+    name: 'rpmverify: one package, nomd5 noghostfiles',
+    family: 'linux',
+    type: 'rpmverify',
+    object: '<linux:behaviors nomd5="true" noghostfiles="true"/><linux:name>chrony</linux:name><linux:filepath operation="pattern match">.*</linux:filepath>',
+  },
+  {
+    name: 'rpmverify: name not equal, files under /usr, nomtime nouser nogroup noconfigfiles',
+    family: 'linux',
+    type: 'rpmverify',
+    object: '<linux:behaviors nomtime="true" nouser="true" nogroup="true" noconfigfiles="true"/><linux:name operation="not equal">tar</linux:name><linux:filepath operation="pattern match">^/usr/</linux:filepath>',
+    state: '<linux:md5_differs>pass</linux:md5_differs>',
+  },
+  {
+    name: 'rpmverify: every check omitted, one path',
+    family: 'linux',
+    type: 'rpmverify',
+    object: '<linux:behaviors nolinkto="true" nomd5="true" nosize="true" nouser="true" nogroup="true" nomtime="true" nomode="true" nordev="true"/><linux:name operation="pattern match">.*</linux:name><linux:filepath>/usr/sbin/sshd</linux:filepath>',
+  },
+  { name: 'rpmverify: a package that is not installed', family: 'linux', type: 'rpmverify', object: `<linux:name>telnet</linux:name>${ANY('filepath')}`, existence: 'none_exist' },
 ];
 
 async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8 | 9, tampered: boolean, bdb = false): Promise<void> {
@@ -92,7 +114,7 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
   } catch {
     assert.fail(`oscap wrote no results (exit ${r.code}): ${r.stderr.slice(-1500)}`);
   }
-  const ours = await vigilRootOutcome(xml, root, [rpminfoProbe, rpmverifyfileProbe]);
+  const ours = await vigilRootOutcome(xml, root, [rpminfoProbe, rpmverifyfileProbe, rpmverifyProbe]);
   const differ: string[] = [];
   let items = 0;
   const byPattern = new Map<string, string>();

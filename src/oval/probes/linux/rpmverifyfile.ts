@@ -187,7 +187,8 @@ export async function verifyFile(target: Target, f: RpmFile, accounts: Accounts,
   return vfy;
 }
 
-function outcome(vflags: number, omit: number, bit: number): string {
+/** An item's check result: not performed when omitted or when the file could not be examined or read (rpm's *FAIL bits), else fail or pass. */
+export function outcome(vflags: number, omit: number, bit: number): string {
   if (omit & bit || vflags & FAILURES) return 'not performed';
   return vflags & bit ? 'fail' : 'pass';
 }
