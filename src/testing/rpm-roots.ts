@@ -30,7 +30,9 @@ export type RpmFileAttr = 'config' | 'config-noreplace' | 'config-missingok' | '
 export interface RpmFileSpec {
   /** Absolute path in the package. */
   readonly path: string;
-  readonly kind?: 'file' | 'dir' | 'symlink';
+  readonly kind?: 'file' | 'dir' | 'symlink' | 'chr' | 'blk';
+  /** For a device (chr, blk): major and minor, each at most 255 (rpmbuild's %dev limit). */
+  readonly rdev?: readonly [number, number];
   readonly content?: string;
   /** For a symlink: its target. */
   readonly target?: string;
@@ -93,6 +95,7 @@ function filesSection(p: RpmPackageSpec): string[] {
     if (f.attr === 'readme') attrs.push('%readme');
     if (f.attr === 'ghost') attrs.push('%ghost');
     if (f.kind === 'dir') attrs.push('%dir');
+    if (f.kind === 'chr' || f.kind === 'blk') attrs.push(`%dev(${f.kind === 'chr' ? 'c' : 'b'}, ${f.rdev?.[0] ?? 1}, ${f.rdev?.[1] ?? 3})`);
     if (f.verify) attrs.push(`%verify(${f.verify})`);
     attrs.push(f.kind === 'symlink' ? `%attr(-,${f.user ?? 'root'},${f.group ?? 'root'})` : `%attr(${modeOf(f)},${f.user ?? 'root'},${f.group ?? 'root'})`);
     lines.push(`${attrs.join(' ')} ${f.path}`);
@@ -129,7 +132,7 @@ function stageFiles(p: RpmPackageSpec, stage: string): void {
   // A fixed mtime per package, so rebuilt packages are identical.
   const when = new Date(Date.UTC(2024, 0, 1 + (p.name.length % 28), 12, 0, 0));
   for (const f of p.files) {
-    if (f.attr === 'ghost') continue;
+    if (f.attr === 'ghost' || f.kind === 'chr' || f.kind === 'blk') continue;
     const at = join(stage, f.path);
     if (f.kind === 'dir') {
       mkdirSync(at, { recursive: true });
@@ -524,7 +527,19 @@ export const TAMPERED: Readonly<Record<string, string>> = {
   '/usr/bin/tar': 'mtime',
   '/usr/lib64/libaudit.so.1': 'link target',
   '/usr/sbin/auditctl': 'same size, other content',
+  '/dev/vigil-null': 'device 1,3 -> 1,5 (when the root has DEVICE_PACKAGES)',
+  '/dev/vigil-loop': 'block device -> regular file (when the root has DEVICE_PACKAGES)',
 };
+
+/**
+ * Packages holding device files (%dev), one each: rpmbuild gives its
+ * virtual files one inode, and rpm 4.18 then fails to install two of them
+ * from one package as a hard-link set.
+ */
+export const DEVICE_PACKAGES: readonly RpmPackageSpec[] = [
+  { name: 'vigil-null-device', version: '1.0', release: '1.el9', arch: 'noarch', files: [{ path: '/dev/vigil-null', kind: 'chr', rdev: [1, 3], mode: 0o666 }] },
+  { name: 'vigil-loop-device', version: '1.0', release: '1.el9', arch: 'noarch', files: [{ path: '/dev/vigil-loop', kind: 'blk', rdev: [7, 200], mode: 0o660 }] },
+];
 
 /** Changes packaged files behind the database's back: a digest, a mode, an owner, a group, a missing file, an mtime, a link. */
 export function tamperRoot(root: string): void {
@@ -542,6 +557,16 @@ export function tamperRoot(root: string): void {
   a[0] = a[0]! ^ 1;
   const st = existsSync(p('/usr/sbin/auditctl'));
   if (st) writeFileSync(p('/usr/sbin/auditctl'), a);
+  // devices (DEVICE_PACKAGES): another minor number; a regular file in place of a block device
+  if (existsSync(p('/dev/vigil-null'))) {
+    rmSync(p('/dev/vigil-null'));
+    execFileSync('mknod', ['-m', '0666', p('/dev/vigil-null'), 'c', '1', '5']);
+  }
+  if (existsSync(p('/dev/vigil-loop'))) {
+    rmSync(p('/dev/vigil-loop'));
+    writeFileSync(p('/dev/vigil-loop'), '');
+    chmodSync(p('/dev/vigil-loop'), 0o660);
+  }
 }
 
 /**

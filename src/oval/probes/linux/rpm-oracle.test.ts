@@ -13,7 +13,7 @@ import { after, test, type TestContext } from 'node:test';
 import { findOscap, oracleMissing } from '../../../testing/oracle.js';
 import { caseDocument, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { caseDifferences, describeCase, readRootResults, vigilRootOutcome, type RootOutcome } from '../../../testing/root-oracle.js';
-import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, signingKey, TAMPERED } from '../../../testing/rpm-roots.js';
+import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, DEVICE_PACKAGES, oscapOnRpmRoot, rpmOracleMissing, signingKey, TAMPERED } from '../../../testing/rpm-roots.js';
 import { rpminfoProbe } from './rpminfo.js';
 import { rpmverifyProbe } from './rpmverify.js';
 import { rpmverifyfileProbe } from './rpmverifyfile.js';
@@ -103,7 +103,7 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
   const name = `el${major}-${variant}${tampered ? '-tampered' : ''}${bdb ? '-bdb' : ''}`;
   const root = join(base, name, 'root');
   const work = join(base, name);
-  await buildRhelRoot(root, major, variant, { tampered });
+  await buildRhelRoot(root, major, variant, { tampered, extra: DEVICE_PACKAGES });
   if (bdb) t.diagnostic(`Berkeley DB Packages with ${convertRootToBdb(root)} headers`);
   const xml = caseDocument(CASES);
   writeFileSync(join(work, 'defs.xml'), xml);
@@ -162,6 +162,14 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
     assert.deepEqual(failing('/usr/bin/tar'), ['mtime_differs=fail']);
     assert.deepEqual(failing('/usr/lib64/libaudit.so.1'), ['link_mismatch=fail']);
     assert.deepEqual(failing('/usr/sbin/auditctl'), ['md5_differs=fail', 'mtime_differs=fail']);
+    assert.deepEqual(failing('/dev/vigil-null'), ['device_differs=fail']);
+    assert.deepEqual(failing('/dev/vigil-loop'), ['mode_differs=fail', 'md5_differs=fail', 'device_differs=fail', 'mtime_differs=fail']);
+  } else {
+    const every = ours.objects.get(`oval:vigil:obj:${CASES.findIndex((c) => c.name === 'rpmverifyfile: every file, every check') + 1}`)!;
+    for (const dev of ['/dev/vigil-null', '/dev/vigil-loop']) {
+      const it = every.items.find((i) => i.entities.includes(JSON.stringify(['filepath', 'string', dev])));
+      assert.ok(it?.entities.includes(JSON.stringify(['device_differs', 'string', 'pass'])), `${dev}: the device verifies`);
+    }
   }
   for (const d of differ) t.diagnostic(d.split("\n")[0]!);
   assert.deepEqual(differ, []);
