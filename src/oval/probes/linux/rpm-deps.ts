@@ -166,7 +166,11 @@ export function parseRich(text: string): Rich | Error {
     const flags = (cmp.includes('<') ? RPMSENSE.LESS : 0) | (cmp.includes('>') ? RPMSENSE.GREATER : 0) | (cmp.includes('=') ? RPMSENSE.EQUAL : 0);
     return { dep: { name, flags, evr } };
   };
+  let depth = 0;
+  let count = 0;
   const group = (): Rich => {
+    // rpm sets no bound; a hostile header could nest or chain without end
+    if (++depth > 64) throw new Error('nested more than 64 deep');
     i++; // '('
     const first = term();
     const terms: Rich[] = [first];
@@ -181,8 +185,10 @@ export function parseRich(text: string): Rich | Error {
       const op = word();
       if (!OPS.has(op)) throw new Error(`unknown operator ${JSON.stringify(op)}`);
       ops.push(op as RichOp);
+      if (++count > 4096) throw new Error('more than 4096 operators');
       terms.push(term());
     }
+    depth--;
     if (ops.length === 0) return first;
     // and/or/with chains of one operator; if/unless with an optional else
     if (ops[0] === 'if' || ops[0] === 'unless') {
@@ -246,6 +252,18 @@ interface PkgDeps {
   readonly self: Dep;
 }
 
+interface IndexEntry {
+  readonly q: PkgDeps;
+  readonly dep: Dep;
+  readonly rich: boolean;
+}
+
+interface ReverseIndex {
+  readonly conflicts: Map<string, IndexEntry[]>;
+  readonly obsoletes: Map<string, IndexEntry[]>;
+  readonly negated: Map<string, IndexEntry[]>;
+}
+
 /** The dependency graph of a database, built once per scan and shared by the objects. */
 export class RpmDependencies {
   private readonly all: PkgDeps[];
@@ -281,21 +299,33 @@ export class RpmDependencies {
     });
   }
 
-  private readonly richReq = new Map<PkgDeps, Array<{ dep: Dep; names: { pos: Set<string>; neg: Set<string> } }>>();
+  private reverseIndex: ReverseIndex | undefined;
 
-  /** A package's rich Requires with the names they index. */
-  private richRequires(q: PkgDeps): Array<{ dep: Dep; names: { pos: Set<string>; neg: Set<string> } }> {
-    let out = this.richReq.get(q);
-    if (!out) {
-      out = [];
+  /** The installed packages' conflicts, obsoletes and conditional rich requires by the name they look for (rpm's index databases). */
+  private reverse(): ReverseIndex {
+    if (this.reverseIndex) return this.reverseIndex;
+    const idx: ReverseIndex = { conflicts: new Map(), obsoletes: new Map(), negated: new Map() };
+    const add = (m: Map<string, IndexEntry[]>, name: string, e: IndexEntry): void => {
+      const at = m.get(name);
+      if (at) at.push(e);
+      else m.set(name, [e]);
+    };
+    for (const q of this.all) {
+      for (const c of q.conflicts) {
+        if (!c.name.startsWith('(')) add(idx.conflicts, c.name, { q, dep: c, rich: false });
+        else {
+          const r = this.richOf(c.name);
+          if (!(r instanceof Error)) for (const n of namesOf(r).pos) add(idx.conflicts, n, { q, dep: c, rich: true });
+        }
+      }
+      for (const o of q.obsoletes) add(idx.obsoletes, o.name, { q, dep: o, rich: false });
       for (const dep of q.requires) {
         if (!dep.name.startsWith('(')) continue;
         const r = this.richOf(dep.name);
-        if (!(r instanceof Error)) out.push({ dep, names: namesOf(r) });
+        if (!(r instanceof Error)) for (const n of namesOf(r).neg) add(idx.negated, n, { q, dep, rich: true });
       }
-      this.richReq.set(q, out);
     }
-    return out;
+    return (this.reverseIndex = idx);
   }
 
   private richOf(text: string): Rich | Error {
@@ -421,22 +451,25 @@ export class RpmDependencies {
     for (const d of p.requires) if (this.unsatisfied(d, 'requires', p, p)) out.push(`${show(d)} is needed`);
     for (const d of p.conflicts) if (!this.unsatisfied(d, 'conflicts', p, p)) out.push(`${show(d)} conflicts`);
     for (const d of p.obsoletes) if (!this.unsatisfied(d, 'obsoletes', p, p)) out.push(`${show(d)} is obsoleted`);
-    for (const q of this.all) {
-      if (q === p) {
-        // only negated rich requires apply to the package itself
-      } else {
-        for (const c of q.conflicts) {
-          const rich = c.name.startsWith('(') ? this.richOf(c.name) : undefined;
-          const hits = rich && !(rich instanceof Error) ? p.provides.some((pr) => namesOf(rich).pos.has(pr.name)) : p.provides.some((pr) => pr.name === c.name && rangesOverlap(c, pr));
-          if (hits && !this.unsatisfied(c, 'conflicts', q, p)) out.push(`${show(c)} conflicts with ${q.pkg.extendedName}`);
-        }
-        for (const o of q.obsoletes) {
-          if (o.name === p.pkg.name && rangesOverlap(o, p.self) && !this.unsatisfied(o, 'obsoletes', q, p)) out.push(`${show(o)} is obsoleted by ${q.pkg.extendedName}`);
-        }
+    const idx = this.reverse();
+    const seen = new Set<Dep>();
+    for (const pr of p.provides) {
+      // other installed packages' conflicts matching what it provides
+      for (const { q, dep: c, rich } of idx.conflicts.get(pr.name) ?? []) {
+        if (q === p || seen.has(c) || !(rich || rangesOverlap(c, pr))) continue;
+        seen.add(c);
+        if (!this.unsatisfied(c, 'conflicts', q, p)) out.push(`${show(c)} conflicts with ${q.pkg.extendedName}`);
       }
-      for (const { dep: r, names } of this.richRequires(q)) {
-        if (p.provides.some((pr) => names.neg.has(pr.name)) && this.unsatisfied(r, 'requires', q, p)) out.push(`${r.name} is needed by ${q.pkg.extendedName}`);
+      // rich requires (its own too) that use what it provides as a condition
+      for (const { q, dep: r } of idx.negated.get(pr.name) ?? []) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        if (this.unsatisfied(r, 'requires', q, p)) out.push(`${r.name} is needed by ${q.pkg.extendedName}`);
       }
+    }
+    // other installed packages' obsoletes matching its name and version
+    for (const { q, dep: o } of idx.obsoletes.get(p.pkg.name) ?? []) {
+      if (q !== p && rangesOverlap(o, p.self) && !this.unsatisfied(o, 'obsoletes', q, p)) out.push(`${show(o)} is obsoleted by ${q.pkg.extendedName}`);
     }
     return out;
   }

@@ -36,6 +36,13 @@ describe('rich dependencies (rpmrichParse)', () => {
     assert.deepEqual(parseRich('(foo >= 2:1.0-3)'), { dep: { name: 'foo', flags: GREATER | EQUAL, evr: '2:1.0-3' } });
   });
   for (const bad of ['(a and b or c)', '(a if)', '(a', 'a and b', '(a frob b)', '(a >= )']) it(`refuses ${bad}`, () => assert.ok(parseRich(bad) instanceof Error));
+  it('refuses hostile nesting and chains with a clear error, not a stack overflow', () => {
+    const deep = parseRich(`${'('.repeat(100_000)}a${')'.repeat(100_000)}`);
+    assert.ok(deep instanceof Error && /nested/.test(deep.message));
+    const long = parseRich(`(${Array.from({ length: 10_000 }, (_, i) => `p${i}`).join(' or ')})`);
+    assert.ok(long instanceof Error && /operators/.test(long.message));
+    assert.ok(!(parseRich(`(${Array.from({ length: 1000 }, (_, i) => `p${i}`).join(' or ')})`) instanceof Error));
+  });
 });
 
 const EVERY = ['name', 'epoch', 'version', 'release', 'arch'].map((e) => `<linux:${e} operation="pattern match">.*</linux:${e}>`).join('');
