@@ -32,7 +32,7 @@ after(() => {
 const pkg = (name: string, o: Partial<RpmPackageSpec>): RpmPackageSpec => ({ name, version: '1.0', release: '1.el9', arch: 'noarch', files: [{ path: `/usr/share/${name}/README` }], ...o });
 
 /** Packages whose dependencies rpm -V judges one way or the other (with the RHEL 9 root's own). */
-export const DEPENDENCY_PACKAGES: readonly RpmPackageSpec[] = [
+const DEPENDENCY_PACKAGES: readonly RpmPackageSpec[] = [
   pkg('dep-ok', { requires: ['sudo', 'shadow-utils >= 2:4.0', '/usr/bin/tar', '(tar or nothere)', 'tar = 2:1.34', 'bind-utils > 32:9', 'chrony <= 4.3-1.el9'] }),
   pkg('dep-missing', { requires: ['nothere'] }),
   pkg('dep-version', { requires: ['tar >= 2:1.99'] }),
