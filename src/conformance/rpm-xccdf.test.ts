@@ -21,7 +21,7 @@ import { evaluateXccdf, prepareChecklist, type PreparedChecklist } from '../app/
 import { resolveProfile } from '../xccdf/profile.js';
 import { describeContent } from '../app/info.js';
 import { CONTENT, evalResults, prerequisites, oracleMissing } from '../testing/oracle.js';
-import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, type RhelMajor, type RootVariant } from '../testing/rpm-roots.js';
+import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, settleRpmDatabase, type RhelMajor, type RootVariant } from '../testing/rpm-roots.js';
 import { comparableOffline, ruleObjectTypes } from '../testing/ssg-roots.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-rpm-xccdf-'));
@@ -90,6 +90,8 @@ async function everyProfile(t: TestContext, ds: string, major: RhelMajor, varian
   const b0 = performance.now();
   await buildRhelRoot(root, major, variant);
   if (bdb) convertRootToBdb(root);
+  // two oscap processes at a time: no WAL for them to recover at once (settleRpmDatabase)
+  else settleRpmDatabase(root);
   const buildMs = performance.now() - b0;
   const info = await describeContent(join(CONTENT, ds));
   assert.equal(info.documentType, 'Source Data Stream');

@@ -601,6 +601,28 @@ export function convertRootToBdb(root: string): number {
   return blobs.length;
 }
 
+/**
+ * Takes a root's sqlite rpm database out of WAL mode (checkpointed, then
+ * journal_mode=DELETE; no -wal or -shm left), for tests that run several
+ * oscap processes on one root at once: each rpm opening a WAL database it
+ * finds unopened must first rebuild the -shm index under an exclusive lock,
+ * and an rpm that meets another doing so fails to open the database, which
+ * oscap's rpminfo probe reports as no packages at all (seen once in 35
+ * profiles: package_sudo_installed fail, every sshd rule pass). Databases in
+ * rollback-journal mode have no such step. Vigil reads both modes.
+ */
+export function settleRpmDatabase(root: string): void {
+  const file = join(root, 'var/lib/rpm/rpmdb.sqlite');
+  if (!existsSync(file)) return;
+  const db = new Database(file);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
+}
+
 /** rpm's index databases (Berkeley DB hash: key (hex here) → (instance, tag index) pairs, native byte order), through python3-bsddb3. */
 const BDB_INDEX_WRITER = `
 import sys, json, struct, os
