@@ -604,12 +604,13 @@ export function convertRootToBdb(root: string): number {
 /**
  * Takes a root's sqlite rpm database out of WAL mode (checkpointed, then
  * journal_mode=DELETE; no -wal or -shm left), for tests that run several
- * oscap processes on one root at once: each rpm opening a WAL database it
- * finds unopened must first rebuild the -shm index under an exclusive lock,
- * and an rpm that meets another doing so fails to open the database, which
- * oscap's rpminfo probe reports as no packages at all (seen once in 35
- * profiles: package_sudo_installed fail, every sshd rule pass). Databases in
- * rollback-journal mode have no such step. Vigil reads both modes.
+ * oscap processes on one root at once. Seen once in 35 profiles: oscap's
+ * rpminfo reported no packages at all (package_sudo_installed fail, every
+ * sshd rule pass). Likely: an rpm opening a WAL database nobody has open
+ * rebuilds the -shm index under an exclusive lock, a second rpm doing the
+ * same fails to open the database, and oscap's probe takes that for an
+ * empty one. Databases in rollback-journal mode have no such step. Vigil
+ * reads both modes.
  */
 export function settleRpmDatabase(root: string): void {
   const file = join(root, 'var/lib/rpm/rpmdb.sqlite');
