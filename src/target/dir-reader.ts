@@ -116,7 +116,7 @@ export function readHostDirectory(host: string, dir: string, examine: Examine): 
 
 /** A FileInfo from a Stats (node:fs). */
 export function infoOfStats(path: string, s: Stats): FileInfo {
-  return { path, type: fileTypeOfMode(s.mode), mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, dev: s.dev, ino: s.ino, nlink: s.nlink, atimeMs: s.atimeMs, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+  return { path, type: fileTypeOfMode(s.mode), mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, dev: s.dev, ino: s.ino, nlink: s.nlink, atimeMs: s.atimeMs, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ...(s.isCharacterDevice() || s.isBlockDevice() ? { rdev: s.rdev } : {}) };
 }
 
 /** The type a directory listing reports for an entry. */

@@ -21,6 +21,8 @@ export interface FileInfo {
   readonly atimeMs: number;
   readonly mtimeMs: number;
   readonly ctimeMs: number;
+  /** st_rdev of a character or block device, when the target reports it (local and offline roots do; SSH does not). */
+  readonly rdev?: number;
 }
 
 export interface DirEntry {

@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { RpmHeader, RPMTAG } from '../target/rpmdb/index.js';
 import { commonFiles, type Files } from './ssg-roots.js';
 import { bdbWriterAvailable, writeBdbPackages } from './rpm-build.js';
 import { run, type Run } from './oracle.js';
@@ -31,7 +30,9 @@ export type RpmFileAttr = 'config' | 'config-noreplace' | 'config-missingok' | '
 export interface RpmFileSpec {
   /** Absolute path in the package. */
   readonly path: string;
-  readonly kind?: 'file' | 'dir' | 'symlink';
+  readonly kind?: 'file' | 'dir' | 'symlink' | 'chr' | 'blk';
+  /** For a device (chr, blk): major and minor, each at most 255 (rpmbuild's %dev limit). */
+  readonly rdev?: readonly [number, number];
   readonly content?: string;
   /** For a symlink: its target. */
   readonly target?: string;
@@ -52,6 +53,12 @@ export interface RpmPackageSpec {
   readonly arch?: 'x86_64' | 'noarch';
   readonly files: readonly RpmFileSpec[];
   readonly provides?: readonly string[];
+  /** Requires:, Conflicts:, Obsoletes: lines (rich dependencies in parentheses allowed). */
+  readonly requires?: readonly string[];
+  readonly conflicts?: readonly string[];
+  readonly obsoletes?: readonly string[];
+  /** A %verifyscript body (run by `rpm -V`, and by oscap's rpmverifypackage on a live host). */
+  readonly verifyscript?: string;
   /**
    * Signed with this run's throwaway gpg key (signingKey): 'v3' adds the
    * header+payload signature (SIGPGP, `rpmsign --rpmv3`, what RHEL's
@@ -88,6 +95,7 @@ function filesSection(p: RpmPackageSpec): string[] {
     if (f.attr === 'readme') attrs.push('%readme');
     if (f.attr === 'ghost') attrs.push('%ghost');
     if (f.kind === 'dir') attrs.push('%dir');
+    if (f.kind === 'chr' || f.kind === 'blk') attrs.push(`%dev(${f.kind === 'chr' ? 'c' : 'b'}, ${f.rdev?.[0] ?? 1}, ${f.rdev?.[1] ?? 3})`);
     if (f.verify) attrs.push(`%verify(${f.verify})`);
     attrs.push(f.kind === 'symlink' ? `%attr(-,${f.user ?? 'root'},${f.group ?? 'root'})` : `%attr(${modeOf(f)},${f.user ?? 'root'},${f.group ?? 'root'})`);
     lines.push(`${attrs.join(' ')} ${f.path}`);
@@ -105,8 +113,12 @@ function specText(p: RpmPackageSpec, stage: string): string {
     'License: MIT',
     `BuildArch: ${p.arch ?? 'x86_64'}`,
     ...(p.provides ?? []).map((x) => `Provides: ${x}`),
+    ...(p.requires ?? []).map((x) => `Requires: ${x}`),
+    ...(p.conflicts ?? []).map((x) => `Conflicts: ${x}`),
+    ...(p.obsoletes ?? []).map((x) => `Obsoletes: ${x}`),
     '%description',
     `${p.name}, built for Vigil's tests.`,
+    ...(p.verifyscript !== undefined ? ['%verifyscript', p.verifyscript] : []),
     '%install',
     `cp -a ${stage}/. %{buildroot}/`,
     '%files',
@@ -120,7 +132,7 @@ function stageFiles(p: RpmPackageSpec, stage: string): void {
   // A fixed mtime per package, so rebuilt packages are identical.
   const when = new Date(Date.UTC(2024, 0, 1 + (p.name.length % 28), 12, 0, 0));
   for (const f of p.files) {
-    if (f.attr === 'ghost') continue;
+    if (f.attr === 'ghost' || f.kind === 'chr' || f.kind === 'blk') continue;
     const at = join(stage, f.path);
     if (f.kind === 'dir') {
       mkdirSync(at, { recursive: true });
@@ -515,7 +527,19 @@ export const TAMPERED: Readonly<Record<string, string>> = {
   '/usr/bin/tar': 'mtime',
   '/usr/lib64/libaudit.so.1': 'link target',
   '/usr/sbin/auditctl': 'same size, other content',
+  '/dev/vigil-null': 'device 1,3 -> 1,5 (when the root has DEVICE_PACKAGES)',
+  '/dev/vigil-loop': 'block device -> regular file (when the root has DEVICE_PACKAGES)',
 };
+
+/**
+ * Packages holding device files (%dev), one each: rpmbuild gives its
+ * virtual files one inode, and rpm 4.18 then fails to install two of them
+ * from one package as a hard-link set.
+ */
+export const DEVICE_PACKAGES: readonly RpmPackageSpec[] = [
+  { name: 'vigil-null-device', version: '1.0', release: '1.el9', arch: 'noarch', files: [{ path: '/dev/vigil-null', kind: 'chr', rdev: [1, 3], mode: 0o666 }] },
+  { name: 'vigil-loop-device', version: '1.0', release: '1.el9', arch: 'noarch', files: [{ path: '/dev/vigil-loop', kind: 'blk', rdev: [7, 200], mode: 0o660 }] },
+];
 
 /** Changes packaged files behind the database's back: a digest, a mode, an owner, a group, a missing file, an mtime, a link. */
 export function tamperRoot(root: string): void {
@@ -533,6 +557,16 @@ export function tamperRoot(root: string): void {
   a[0] = a[0]! ^ 1;
   const st = existsSync(p('/usr/sbin/auditctl'));
   if (st) writeFileSync(p('/usr/sbin/auditctl'), a);
+  // devices (DEVICE_PACKAGES): another minor number; a regular file in place of a block device
+  if (existsSync(p('/dev/vigil-null'))) {
+    rmSync(p('/dev/vigil-null'));
+    execFileSync('mknod', ['-m', '0666', p('/dev/vigil-null'), 'c', '1', '5']);
+  }
+  if (existsSync(p('/dev/vigil-loop'))) {
+    rmSync(p('/dev/vigil-loop'));
+    writeFileSync(p('/dev/vigil-loop'), '');
+    chmodSync(p('/dev/vigil-loop'), 0o660);
+  }
 }
 
 /**
@@ -545,36 +579,52 @@ export function convertRootToBdb(root: string): number {
   const dir = join(root, 'var/lib/rpm');
   const db = new Database(join(dir, 'rpmdb.sqlite'), { readonly: true });
   const blobs = (db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as Array<{ hnum: number; blob: Buffer }>).map((r) => ({ instance: r.hnum, blob: r.blob }));
+  // rpm's index databases (Name, Basenames, Providename, Requirename, Conflictname...) exactly as rpm filled the sqlite ones:
+  // rpm looks names, paths and dependencies up in them (a real RHEL 8 database has them all)
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('Packages', 'sqlite_sequence') AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((r) => r.name);
+  const indexes: Record<string, Array<[string, Array<[number, number]>]>> = {};
+  for (const table of tables) {
+    const m = new Map<string, Array<[number, number]>>();
+    for (const r of db.prepare(`SELECT key, hnum, idx FROM '${table}' ORDER BY rowid`).all() as Array<{ key: string | Buffer; hnum: number; idx: number }>) {
+      const key = (Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8')).toString('hex');
+      const at = m.get(key) ?? [];
+      at.push([r.hnum, r.idx]);
+      m.set(key, at);
+    }
+    indexes[table] = [...m];
+  }
   db.close();
   writeBdbPackages(join(dir, 'Packages'), blobs);
-  // rpm looks names and paths up in its index databases (Name, Basenames), as a real RHEL 8 database has them
-  const index = (tag: number, valuesOf: (h: RpmHeader) => string[]): Array<[string, Array<[number, number]>]> => {
-    const m = new Map<string, Array<[number, number]>>();
-    for (const b of blobs) {
-      valuesOf(RpmHeader.parse(b.blob)).forEach((v, i) => {
-        const at = m.get(v) ?? [];
-        at.push([b.instance, i]);
-        m.set(v, at);
-      });
-    }
-    void tag;
-    return [...m];
-  };
-  const req = {
-    dir,
-    indexes: {
-      Name: index(RPMTAG.NAME, (h) => [h.string(RPMTAG.NAME) ?? '']),
-      Basenames: index(RPMTAG.BASENAMES, (h) => h.strings(RPMTAG.BASENAMES) ?? []),
-      Dirnames: index(RPMTAG.DIRNAMES, (h) => h.strings(RPMTAG.DIRNAMES) ?? []),
-      Providename: index(RPMTAG.PROVIDENAME, (h) => h.strings(RPMTAG.PROVIDENAME) ?? []),
-    },
-  };
+  const req = { dir, indexes };
   execFileSync('/usr/bin/python3', ['-c', BDB_INDEX_WRITER], { input: JSON.stringify(req), stdio: ['pipe', 'ignore', 'pipe'] });
   for (const f of ['rpmdb.sqlite', 'rpmdb.sqlite-wal', 'rpmdb.sqlite-shm']) rmSync(join(dir, f), { force: true });
   return blobs.length;
 }
 
-/** rpm's index databases (Berkeley DB hash: key → (instance, tag index) pairs, native byte order), through python3-bsddb3. */
+/**
+ * Takes a root's sqlite rpm database out of WAL mode (checkpointed, then
+ * journal_mode=DELETE; no -wal or -shm left), for tests that run several
+ * oscap processes on one root at once. Seen once in 35 profiles: oscap's
+ * rpminfo reported no packages at all (package_sudo_installed fail, every
+ * sshd rule pass). Likely: an rpm opening a WAL database nobody has open
+ * rebuilds the -shm index under an exclusive lock, a second rpm doing the
+ * same fails to open the database, and oscap's probe takes that for an
+ * empty one. Databases in rollback-journal mode have no such step. Vigil
+ * reads both modes.
+ */
+export function settleRpmDatabase(root: string): void {
+  const file = join(root, 'var/lib/rpm/rpmdb.sqlite');
+  if (!existsSync(file)) return;
+  const db = new Database(file);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
+}
+
+/** rpm's index databases (Berkeley DB hash: key (hex here) → (instance, tag index) pairs, native byte order), through python3-bsddb3. */
 const BDB_INDEX_WRITER = `
 import sys, json, struct, os
 from bsddb3 import db
@@ -585,7 +635,7 @@ for name, entries in req['indexes'].items():
     d.set_lorder(1234)
     d.open(os.path.join(req['dir'], name), dbtype=db.DB_HASH, flags=db.DB_CREATE)
     for key, items in entries:
-        d.put(key.encode('utf-8'), b''.join(struct.pack('<II', h, i) for h, i in items))
+        d.put(bytes.fromhex(key), b''.join(struct.pack('<II', h, i) for h, i in items))
     d.close()
 `;
 
@@ -629,4 +679,24 @@ export async function rpmOracleMissing(): Promise<string | undefined> {
   if (!existsSync('/usr/lib/rpm/rpmrc')) return '/usr/lib/rpm/rpmrc (Debian package rpm)';
   if (process.getuid?.() !== 0) return 'root (oscap runs in a private mount namespace with an overlay on /etc)';
   return undefined;
+}
+
+/**
+ * oscap run as on a live host (no OSCAP_PROBE_ROOT) whose rpm database is
+ * `dbdir` (a synthetic root's): `%_dbpath` names it in an overlay on /etc
+ * in a private mount namespace. Only for what reads the database alone
+ * (rpmverifypackage's dependency check): any other probe would look at
+ * this host. %verifyscript scriptlets of the database's packages run on
+ * this host, as `rpm -V` would run them: the tests' own are `exit N`.
+ */
+export async function oscapOnRpmDatabase(args: readonly string[], dbdir: string, work: string, opts: { backend?: 'sqlite' | 'bdb_ro' } = {}): Promise<Run> {
+  const up = join(work, 'live-etc-up');
+  const wk = join(work, 'live-etc-wk');
+  mkdirSync(join(up, 'rpm'), { recursive: true });
+  mkdirSync(wk, { recursive: true });
+  writeFileSync(join(up, 'rpm', 'macros'), `%_dbpath ${dbdir}\n${opts.backend === 'bdb_ro' ? '%_db_backend bdb_ro\n' : ''}`);
+  const script = `mount -t overlay overlay -o "lowerdir=/etc,upperdir=${up},workdir=${wk}" /etc && exec "$@"`;
+  const env = { ...process.env };
+  delete env['OSCAP_PROBE_ROOT'];
+  return run('unshare', ['-m', 'sh', '-c', script, 'sh', 'oscap', ...args], { env, timeoutMs: Number(process.env['VIGIL_ORACLE_TIMEOUT_MS'] ?? 120_000) });
 }

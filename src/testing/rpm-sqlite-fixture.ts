@@ -18,6 +18,15 @@ export interface FixturePackage {
   readonly epoch?: number;
   /** Absolute paths, regular files of mode 0644 owned by root. */
   readonly files?: readonly string[];
+  /** Dependencies as [name, RPMSENSE flags, evr]; a package provides itself (name = evr) only when listed here. */
+  readonly provides?: ReadonlyArray<readonly [string, number, string]>;
+  readonly requires?: ReadonlyArray<readonly [string, number, string]>;
+  readonly conflicts?: ReadonlyArray<readonly [string, number, string]>;
+  readonly obsoletes?: ReadonlyArray<readonly [string, number, string]>;
+  /** A %verifyscript body. */
+  readonly verifyscript?: string;
+  /** Leave ARCH out (as a gpg-pubkey has none). */
+  readonly noArch?: boolean;
 }
 
 interface Entry {
@@ -44,8 +53,19 @@ const ALIGN: Readonly<Record<number, number>> = { [RPM_TYPE.INT16]: 2, [RPM_TYPE
 
 /** A header blob (no region), entries sorted by tag as rpm keeps them. */
 export function headerBlob(p: FixturePackage): Buffer {
-  const entries: Entry[] = [str(RPMTAG.NAME, p.name), str(RPMTAG.VERSION, p.version), str(RPMTAG.RELEASE, p.release), str(RPMTAG.ARCH, p.arch ?? 'x86_64')];
+  const entries: Entry[] = [str(RPMTAG.NAME, p.name), str(RPMTAG.VERSION, p.version), str(RPMTAG.RELEASE, p.release)];
+  if (!p.noArch) entries.push(str(RPMTAG.ARCH, p.arch ?? 'x86_64'));
   if (p.epoch !== undefined) entries.push(int32(RPMTAG.EPOCH, [p.epoch]));
+  for (const [deps, names, flags, versions] of [
+    [p.provides, RPMTAG.PROVIDENAME, RPMTAG.PROVIDEFLAGS, RPMTAG.PROVIDEVERSION],
+    [p.requires, RPMTAG.REQUIRENAME, RPMTAG.REQUIREFLAGS, RPMTAG.REQUIREVERSION],
+    [p.conflicts, RPMTAG.CONFLICTNAME, RPMTAG.CONFLICTFLAGS, RPMTAG.CONFLICTVERSION],
+    [p.obsoletes, RPMTAG.OBSOLETENAME, RPMTAG.OBSOLETEFLAGS, RPMTAG.OBSOLETEVERSION],
+  ] as const) {
+    if (!deps?.length) continue;
+    entries.push(strs(names, deps.map((d) => d[0])), int32(flags, deps.map((d) => d[1])), strs(versions, deps.map((d) => d[2])));
+  }
+  if (p.verifyscript !== undefined) entries.push(str(RPMTAG.VERIFYSCRIPT, p.verifyscript));
   const files = p.files ?? [];
   if (files.length > 0) {
     const dirs: string[] = [];

@@ -199,6 +199,20 @@ const CASES: readonly FaultCase[] = [
     at: { path: '/var/lib/rpm/rpmdb.sqlite', op: 'stat' },
   },
   {
+    probe: 'linux/rpmverifypackage_object',
+    name: 'the rpm database cannot be examined',
+    object: '<linux:name>bash</linux:name><linux:epoch operation="pattern match">.*</linux:epoch><linux:version operation="pattern match">.*</linux:version><linux:release operation="pattern match">.*</linux:release><linux:arch operation="pattern match">.*</linux:arch>',
+    files: { '/var/lib/rpm/rpmdb.sqlite': RPMDB },
+    at: { path: '/var/lib/rpm/rpmdb.sqlite', op: 'stat' },
+  },
+  {
+    probe: 'linux/rpmverify_object',
+    name: 'the rpm database cannot be examined',
+    object: '<linux:name>bash</linux:name><linux:filepath>/bin/bash</linux:filepath>',
+    files: { '/var/lib/rpm/rpmdb.sqlite': RPMDB, '/bin/bash': '#!' },
+    at: { path: '/var/lib/rpm/rpmdb.sqlite', op: 'stat' },
+  },
+  {
     probe: 'linux/partition_object',
     name: 'the mount table cannot be read',
     object: '<linux:mount_point>/</linux:mount_point>',

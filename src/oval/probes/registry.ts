@@ -14,6 +14,8 @@ import { dpkginfoProbe } from './linux/dpkginfo.js';
 import { partitionProbe } from './linux/partition.js';
 import { rpminfoProbe } from './linux/rpminfo.js';
 import { rpmverifyfileProbe } from './linux/rpmverifyfile.js';
+import { rpmverifyProbe } from './linux/rpmverify.js';
+import { rpmverifypackageProbe } from './linux/rpmverifypackage.js';
 import { selinuxbooleanProbe, selinuxsecuritycontextProbe } from './linux/selinux.js';
 import { interfaceProbe } from './unix/interface.js';
 import { process58Probe } from './unix/process58.js';
@@ -40,6 +42,8 @@ export const PROBES: readonly Probe[] = [
   systemdunitpropertyProbe,
   systemdunitdependencyProbe,
   rpmverifyfileProbe,
+  rpmverifypackageProbe,
+  rpmverifyProbe,
   selinuxbooleanProbe,
   selinuxsecuritycontextProbe,
   interfaceProbe,

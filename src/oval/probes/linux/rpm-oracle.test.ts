@@ -13,8 +13,9 @@ import { after, test, type TestContext } from 'node:test';
 import { findOscap, oracleMissing } from '../../../testing/oracle.js';
 import { caseDocument, type ProbeCase } from '../../../testing/probe-oracle.js';
 import { caseDifferences, describeCase, readRootResults, vigilRootOutcome, type RootOutcome } from '../../../testing/root-oracle.js';
-import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, oscapOnRpmRoot, rpmOracleMissing, signingKey, TAMPERED } from '../../../testing/rpm-roots.js';
+import { bdbWriterAvailable, buildRhelRoot, convertRootToBdb, DEVICE_PACKAGES, oscapOnRpmRoot, rpmOracleMissing, signingKey, TAMPERED } from '../../../testing/rpm-roots.js';
 import { rpminfoProbe } from './rpminfo.js';
+import { rpmverifyProbe } from './rpmverify.js';
 import { rpmverifyfileProbe } from './rpmverifyfile.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vigil-rpm-oracle-'));
@@ -72,6 +73,27 @@ const CASES: ProbeCase[] = [
   { name: 'rpmverifyfile: a ghost file by path', family: 'linux', type: 'rpmverifyfile', object: verify('', '<linux:filepath>/var/log/sudo.log</linux:filepath>') },
   { name: 'rpmverifyfile: every file, every check omitted', family: 'linux', type: 'rpmverifyfile', object: verify(ALL_OMITTED, ANY('filepath')) },
   { name: 'rpmverifyfile: a path no package owns', family: 'linux', type: 'rpmverifyfile', object: verify('', '<linux:filepath>/etc/passwd</linux:filepath>'), existence: 'none_exist' },
+  { name: 'rpmverify: every file of every package', family: 'linux', type: 'rpmverify', object: `${ANY('name')}${ANY('filepath')}` },
+  {
+    name: 'rpmverify: one package, nomd5 noghostfiles',
+    family: 'linux',
+    type: 'rpmverify',
+    object: '<linux:behaviors nomd5="true" noghostfiles="true"/><linux:name>chrony</linux:name><linux:filepath operation="pattern match">.*</linux:filepath>',
+  },
+  {
+    name: 'rpmverify: name not equal, files under /usr, nomtime nouser nogroup noconfigfiles',
+    family: 'linux',
+    type: 'rpmverify',
+    object: '<linux:behaviors nomtime="true" nouser="true" nogroup="true" noconfigfiles="true"/><linux:name operation="not equal">tar</linux:name><linux:filepath operation="pattern match">^/usr/</linux:filepath>',
+    state: '<linux:md5_differs>pass</linux:md5_differs>',
+  },
+  {
+    name: 'rpmverify: every check omitted, one path',
+    family: 'linux',
+    type: 'rpmverify',
+    object: '<linux:behaviors nolinkto="true" nomd5="true" nosize="true" nouser="true" nogroup="true" nomtime="true" nomode="true" nordev="true"/><linux:name operation="pattern match">.*</linux:name><linux:filepath>/usr/sbin/sshd</linux:filepath>',
+  },
+  { name: 'rpmverify: a package that is not installed', family: 'linux', type: 'rpmverify', object: `<linux:name>telnet</linux:name>${ANY('filepath')}`, existence: 'none_exist' },
 ];
 
 async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8 | 9, tampered: boolean, bdb = false): Promise<void> {
@@ -81,7 +103,7 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
   const name = `el${major}-${variant}${tampered ? '-tampered' : ''}${bdb ? '-bdb' : ''}`;
   const root = join(base, name, 'root');
   const work = join(base, name);
-  await buildRhelRoot(root, major, variant, { tampered });
+  await buildRhelRoot(root, major, variant, { tampered, extra: DEVICE_PACKAGES });
   if (bdb) t.diagnostic(`Berkeley DB Packages with ${convertRootToBdb(root)} headers`);
   const xml = caseDocument(CASES);
   writeFileSync(join(work, 'defs.xml'), xml);
@@ -92,7 +114,7 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
   } catch {
     assert.fail(`oscap wrote no results (exit ${r.code}): ${r.stderr.slice(-1500)}`);
   }
-  const ours = await vigilRootOutcome(xml, root, [rpminfoProbe, rpmverifyfileProbe]);
+  const ours = await vigilRootOutcome(xml, root, [rpminfoProbe, rpmverifyfileProbe, rpmverifyProbe]);
   const differ: string[] = [];
   let items = 0;
   const byPattern = new Map<string, string>();
@@ -140,6 +162,14 @@ async function compare(t: TestContext, variant: 'default' | 'hardened', major: 8
     assert.deepEqual(failing('/usr/bin/tar'), ['mtime_differs=fail']);
     assert.deepEqual(failing('/usr/lib64/libaudit.so.1'), ['link_mismatch=fail']);
     assert.deepEqual(failing('/usr/sbin/auditctl'), ['md5_differs=fail', 'mtime_differs=fail']);
+    assert.deepEqual(failing('/dev/vigil-null'), ['device_differs=fail']);
+    assert.deepEqual(failing('/dev/vigil-loop'), ['mode_differs=fail', 'md5_differs=fail', 'device_differs=fail', 'mtime_differs=fail']);
+  } else {
+    const every = ours.objects.get(`oval:vigil:obj:${CASES.findIndex((c) => c.name === 'rpmverifyfile: every file, every check') + 1}`)!;
+    for (const dev of ['/dev/vigil-null', '/dev/vigil-loop']) {
+      const it = every.items.find((i) => i.entities.includes(JSON.stringify(['filepath', 'string', dev])));
+      assert.ok(it?.entities.includes(JSON.stringify(['device_differs', 'string', 'pass'])), `${dev}: the device verifies`);
+    }
   }
   for (const d of differ) t.diagnostic(d.split("\n")[0]!);
   assert.deepEqual(differ, []);

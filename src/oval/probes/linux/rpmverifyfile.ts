@@ -28,8 +28,9 @@
  * license_file, readme_file. filedigest_differs (OVAL 5.11.1) is left out,
  * as OpenSCAP does for the 5.11 documents SSG ships.
  *
- * Two limits: device numbers are not compared (the Target does not report
- * st_rdev; a device's type is), and file capabilities compare as present
+ * Device numbers compare as rpm does (the low 16 bits of st_rdev against
+ * FILERDEVS) where the target reports st_rdev (local host, offline root;
+ * over SSH the device's type only). File capabilities compare as present
  * or absent (both absent: pass; one of them: fail; both: compared by their
  * raw values against an empty set only).
  */
@@ -162,6 +163,8 @@ export async function verifyFile(target: Target, f: RpmFile, accounts: Accounts,
   }
   if (flags & RPMVERIFY.RDEV) {
     if (isChr(f.mode) !== isChr(sb.mode) || isBlk(f.mode) !== isBlk(sb.mode)) vfy |= RPMVERIFY.RDEV;
+    // both devices: rpm compares the low 16 bits of st_rdev with the packaged FILERDEVS (a target that does not report st_rdev: the type only)
+    else if ((isChr(f.mode) || isBlk(f.mode)) && sb.rdev !== undefined && (sb.rdev & 0xffff) !== (f.rdev & 0xffff)) vfy |= RPMVERIFY.RDEV;
   }
   if (flags & RPMVERIFY.CAPS) {
     const want = (f.caps ?? '') !== '';
@@ -187,7 +190,8 @@ export async function verifyFile(target: Target, f: RpmFile, accounts: Accounts,
   return vfy;
 }
 
-function outcome(vflags: number, omit: number, bit: number): string {
+/** An item's check result: not performed when omitted or when the file could not be examined or read (rpm's *FAIL bits), else fail or pass. */
+export function outcome(vflags: number, omit: number, bit: number): string {
   if (omit & bit || vflags & FAILURES) return 'not performed';
   return vflags & bit ? 'fail' : 'pass';
 }
