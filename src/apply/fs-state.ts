@@ -29,6 +29,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import type { RemotePathState } from '../target/ssh/index.js';
 
 interface XattrApi {
   listAttributesSync(path: string): string[];
@@ -42,26 +43,10 @@ function xattr(): XattrApi {
   return xattrApi;
 }
 
-export type EntryType = 'file' | 'dir' | 'symlink';
+/** One path's state; `absent` when nothing was there (the same shape over SSH). */
+export type PathState = RemotePathState;
 
-/** One path's state; `absent` when nothing was there. */
-export type PathState =
-  | { readonly type: 'absent' }
-  | {
-      readonly type: EntryType;
-      readonly mode: number;
-      readonly uid: number;
-      readonly gid: number;
-      /** Modification time in nanoseconds since the epoch, as a decimal string (JSON has no bigint). */
-      readonly mtimeNs: string;
-      /** Name → base64 value; overlayfs's own `trusted.overlay.*` attributes are never part of it. */
-      readonly xattrs: Readonly<Record<string, string>>;
-      /** file: the SHA-256 of its content. */
-      readonly sha256?: string;
-      readonly size?: number;
-      /** symlink: its target. */
-      readonly target?: string;
-    };
+export type EntryType = Exclude<PathState, { type: 'absent' }>['type'];
 
 export const ABSENT: PathState = { type: 'absent' };
 

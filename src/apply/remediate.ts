@@ -21,7 +21,7 @@ import type { InputRead } from '../target/reads.js';
 import type { Checklist } from '../model/checklist.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { generateFix, type GeneratedFix } from '../app/generate-fix.js';
-import { WatchSession, type RuleOutcome } from '../app/watch-session.js';
+import { WatchSession, type RuleOutcome, type WatchSessionOptions } from '../app/watch-session.js';
 import { applyChangeSet, changedPaths } from './apply.js';
 import { readChangeSet, type Change, type ChangeSet } from './change-set.js';
 import type { PathState } from './fs-state.js';
@@ -124,6 +124,17 @@ const isPass = (r: string | undefined): boolean => r === 'pass' || r === 'fixed'
 const isBad = (r: string | undefined): boolean => r === 'fail' || r === 'error';
 
 /** Rules that passed before and fail (or err) now. */
+/** One whole evaluation of a view (a rehearsal's overlay, a predicted state), its session closed after. */
+export async function scanOnce(content: string, sessionOpts: WatchSessionOptions, signal?: AbortSignal): Promise<{ outcomes: ReadonlyMap<string, RuleOutcome>; durationMs: number }> {
+  const session = WatchSession.open(content, sessionOpts);
+  try {
+    const r = await session.evaluate(undefined, signal);
+    return { outcomes: r.outcomes, durationMs: r.durationMs };
+  } finally {
+    await session.close();
+  }
+}
+
 function regressions(before: ReadonlyMap<string, RuleOutcome>, after: ReadonlyMap<string, RuleOutcome>): string[] {
   return [...after.values()].filter((o) => isBad(o.result) && isPass(before.get(o.rule)?.result)).map((o) => o.rule).sort();
 }
@@ -219,16 +230,7 @@ export async function remediate(opts: RemediateOptions): Promise<RemediateReport
     sb = await Sandbox.open(opts.root, opts.sandboxMode ? { mode: opts.sandboxMode } : {});
     const sshBefore = await sshdView(sb, opts.operator);
     const ran = await runFix(sb, fix, opts.fixType, opts.fixTimeoutMs ?? 30 * 60_000);
-    const rescan = WatchSession.open(opts.content, { ...sessionOpts, root: sb.view });
-    let after: ReadonlyMap<string, RuleOutcome>;
-    let scanMs: number;
-    try {
-      const r = await rescan.evaluate(undefined, opts.signal);
-      after = r.outcomes;
-      scanMs = r.durationMs;
-    } finally {
-      await rescan.close();
-    }
+    const { outcomes: after, durationMs: scanMs } = await scanOnce(opts.content, { ...sessionOpts, root: sb.view }, opts.signal);
     const cs = readChangeSet(sb.upper, opts.root);
     const rehearsal: RehearsalReport = {
       mode: sb.mode,

@@ -40,7 +40,7 @@ import { ABSENT, sha256, type PathState } from './fs-state.js';
 import type { Operator } from './guards.js';
 import { Journal, JournalError, journalPaths, type CapturedEntry, type RemoteJournalTarget, type StepHook } from './journal.js';
 import { runPlaybook, type AnsibleConnection, type AnsibleRun, type AnsibleTask } from './ansible-ssh.js';
-import { InterruptedError, lockStateDir, readChange, type PlannedFix, type RehearsalReport, type RemediateReport, type VerifyReport } from './remediate.js';
+import { InterruptedError, lockStateDir, readChange, scanOnce, type PlannedFix, type RehearsalReport, type RemediateReport, type VerifyReport } from './remediate.js';
 import { lockedOutNow, runSshGuards } from './ssh-guards.js';
 import { predictedTarget, type PredictedState } from './predicted-target.js';
 
@@ -224,16 +224,7 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
     }
     const unpredictable = unknownPaths.length ? new Set(session.affected(readChange({ changes: unknownPaths.map((path) => ({ path, kind: 'changed' as const, before: ABSENT, after: ABSENT, meta: [] })), upper: '' })).keys()) : new Set<string>();
     say(`scanning the predicted view of ${host}`);
-    const rescan = WatchSession.open(opts.content, { ...sessionOpts, target: predictedTarget(t, over) });
-    let after: ReadonlyMap<string, RuleOutcome>;
-    let predictedScanMs: number;
-    try {
-      const r = await rescan.evaluate(undefined, opts.signal);
-      after = r.outcomes;
-      predictedScanMs = r.durationMs;
-    } finally {
-      await rescan.close();
-    }
+    const { outcomes: after, durationMs: predictedScanMs } = await scanOnce(opts.content, { ...sessionOpts, target: predictedTarget(t, over) }, opts.signal);
     const known = (rule: string): boolean => !unpredictable.has(rule);
     const rehearsal: RehearsalReport = {
       mode: 'ansible-check',

@@ -295,7 +295,11 @@ export class SshTarget implements Target, RemoteStateAccess {
   }
 }
 
-/** One path's exact state, as remediation over SSH journals it (apply/fs-state.ts PathState has the same shape). */
+/**
+ * One path's exact state, as remediation journals it, locally
+ * (apply/fs-state.ts `PathState` is this type) and over SSH; `absent` when
+ * nothing was there.
+ */
 export type RemotePathState =
   | { readonly type: 'absent' }
   | {
@@ -303,10 +307,14 @@ export type RemotePathState =
       readonly mode: number;
       readonly uid: number;
       readonly gid: number;
+      /** Modification time in nanoseconds since the epoch, as a decimal string (JSON has no bigint). */
       readonly mtimeNs: string;
+      /** Name → base64 value; overlayfs's own `trusted.overlay.*` attributes are never part of it. */
       readonly xattrs: Readonly<Record<string, string>>;
+      /** file: the SHA-256 of its content. */
       readonly sha256?: string;
       readonly size?: number;
+      /** symlink: its target. */
       readonly target?: string;
     };
 

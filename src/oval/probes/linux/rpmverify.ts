@@ -17,7 +17,7 @@ import { RPMFILE, RPMVERIFY, type RpmFile } from '../../../target/rpmdb/index.js
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 import { RPM_ACCOUNTS, rpmDatabase, type RpmPackage } from './rpm-packages.js';
-import { outcome, verifyFile } from './rpmverifyfile.js';
+import { outcome, verifyChosen } from './rpmverifyfile.js';
 
 const OMIT: Readonly<Record<string, number>> = {
   nolinkto: RPMVERIFY.LINKTO,
@@ -58,8 +58,6 @@ function item(p: RpmPackage, f: RpmFile, vflags: number, omit: number): ItemData
   };
 }
 
-const PARALLEL = 16;
-
 export const rpmverifyProbe: Probe = {
   family: 'linux',
   objectType: 'rpmverify_object',
@@ -96,23 +94,6 @@ export const rpmverifyProbe: Probe = {
     } catch (e) {
       return { flag: 'error', items: [], messages: [e instanceof Error ? e.message : String(e)] };
     }
-    const items: Array<ItemData | undefined> = new Array(chosen.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < chosen.length) {
-        const i = next++;
-        const { pkg, file } = chosen[i]!;
-        ctx.reads.path(file.path);
-        const it = item(pkg, file, await verifyFile(ctx.target, file, accounts, omit, ctx.signal), omit);
-        const keep = ctx.keep(it);
-        items[i] = (keep instanceof Promise ? await keep : keep) ? it : undefined;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, chosen.length) }, worker));
-    const out = items.filter((x): x is ItemData => x !== undefined);
-    if (db.bad.length > 0) {
-      return { flag: 'error', items: out, messages: [`the rpm database ${db.location.dir}/${db.location.file} has ${db.bad.length} unreadable header(s): ${db.bad.slice(0, 3).join('; ')}`] };
-    }
-    return { items: out };
+    return verifyChosen(ctx, db, chosen, accounts, omit, item);
   },
 };

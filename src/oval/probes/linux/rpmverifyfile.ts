@@ -39,7 +39,7 @@ import { RPMFILE, RPMFILE_STATE, RPMVERIFY, PGPHASHALGO, type RpmFile } from '..
 import { readChunks, type FileInfo, type Target } from '../../../target/target.js';
 import type { ItemData, Probe, ProbeContext, ProbeResult, ResolvedEntity } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
-import { RPM_ACCOUNTS, rpmDatabase, type Accounts, type RpmPackage } from './rpm-packages.js';
+import { RPM_ACCOUNTS, rpmDatabase, type Accounts, type RpmDatabaseView, type RpmPackage } from './rpm-packages.js';
 
 /** rpm's RPMVERIFY_*FAIL bits: the file could not be examined, its link or its content not read. */
 const LSTATFAIL = 0x80000000;
@@ -288,6 +288,24 @@ async function collectFiles(req: Parameters<Probe['collect']>[0], ctx: ProbeCont
     return { flag: 'error', items: [], messages: [e instanceof Error ? e.message : String(e)] };
   }
 
+  return verifyChosen(ctx, db, chosen, accounts, omit, item);
+}
+
+/**
+ * Verifies the chosen files, PARALLEL at a time, and keeps the items the
+ * object's filters keep (in the order chosen); an unreadable header in the
+ * database makes the object an error with what was read. Shared by
+ * rpmverifyfile and rpmverify, which differ in how they choose and in
+ * their items.
+ */
+export async function verifyChosen(
+  ctx: ProbeContext,
+  db: RpmDatabaseView,
+  chosen: ReadonlyArray<{ pkg: RpmPackage; file: RpmFile }>,
+  accounts: Accounts,
+  omit: number,
+  toItem: (p: RpmPackage, f: RpmFile, vflags: number, omit: number) => ItemData,
+): Promise<ProbeResult> {
   const items: Array<ItemData | undefined> = new Array(chosen.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -295,7 +313,7 @@ async function collectFiles(req: Parameters<Probe['collect']>[0], ctx: ProbeCont
       const i = next++;
       const { pkg, file } = chosen[i]!;
       ctx.reads.path(file.path);
-      const it = item(pkg, file, await verifyFile(ctx.target, file, accounts, omit, ctx.signal), omit);
+      const it = toItem(pkg, file, await verifyFile(ctx.target, file, accounts, omit, ctx.signal), omit);
       const keep = ctx.keep(it);
       items[i] = (keep instanceof Promise ? await keep : keep) ? it : undefined;
     }
