@@ -304,6 +304,22 @@ export interface DirHandle {
    * openChild.
    */
   subdirectory?(name: string, info: FileInfo): DirHandle;
+  /**
+   * Starts reading, ahead, the listing of the entry `name`, whose lstat
+   * `info` says is a directory, as `subdirectory(name, info).entries(examine)`
+   * would give it. Optional; undefined when the target does not read ahead
+   * (now).
+   */
+  prefetch?(name: string, info: FileInfo, examine: Examine): PrefetchedListing | undefined;
+}
+
+/** A listing read ahead (DirHandle.prefetch): taken once, or dropped. */
+export interface PrefetchedListing {
+  readonly examine: Examine;
+  /** The entries, or the listing's failure, as DirHandle.entries gives them. */
+  take(): Promise<DirEntry[]>;
+  /** Not wanted after all. */
+  drop(): void;
 }
 
 /** `dir/name`, with no doubled slash when `dir` ends in one (the root). */
