@@ -35,9 +35,9 @@
  * start, nothing is read ahead.
  */
 import { Worker } from 'node:worker_threads';
-import { listHostDirectory } from './dir-reader.js';
+import { hostListing } from './dir-reader.js';
 import { hasEscapedBytes } from './host-names.js';
-import { childPath, fileTypeOfMode, type DirEntry, type Examine, type FileInfo, type FileType, type PrefetchedListing } from './target.js';
+import { arrayListing, childPath, fileTypeOfMode, type DirEntry, type Examine, type FileInfo, type FileType, type PrefetchedListing } from './target.js';
 
 /** Listings asked for and not yet read by the worker, at most: what the walk needs next is asked for as it goes. */
 export const PREFETCH_IN_FLIGHT = 64;
@@ -174,7 +174,7 @@ class Prefetcher {
       take: async () => {
         const p = await packed;
         release();
-        return p === undefined ? listHostDirectory(host, dir, examine) : unpack(p, dir, examine);
+        return p === undefined ? hostListing(host, dir, examine) : arrayListing(unpack(p, dir, examine));
       },
       drop: release,
     };

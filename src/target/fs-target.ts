@@ -14,7 +14,7 @@ import { lstat, open, readdir, readlink, realpath, stat, statfs } from 'node:fs/
 import { hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
 import { prefetchHostDirectory } from './dir-prefetch.js';
-import { direntType, infoOfStats as info, readHostDirectory } from './dir-reader.js';
+import { direntType, infoOfStats as info, readHostDirectory, readHostListing } from './dir-reader.js';
 import { decodeName, hasEscapedBytes, hostFsPath } from './host-names.js';
 import {
   checkEntryName,
@@ -31,6 +31,7 @@ import {
   type Abortable,
   type DirEntry,
   type DirHandle,
+  type DirListing,
   type Examine,
   type ExecOptions,
   type ExecResult,
@@ -181,6 +182,11 @@ class HostDir implements DirHandle {
   /** Listed, and examined as asked, by the directory reader (dir-reader.ts). */
   entries(examine: Examine = 'none'): Promise<DirEntry[]> {
     return readHostDirectory(this.host, this.path, examine);
+  }
+
+  /** entries(), each examined as the walk reaches it (dir-reader.ts). */
+  listing(examine: Examine = 'none'): Promise<DirListing> {
+    return readHostListing(this.host, this.path, examine);
   }
 
   subdirectory(name: string, lstat: FileInfo): DirHandle {
