@@ -18,7 +18,7 @@
 // too and printed as the "stat floor".
 //
 // Usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR]
-//                            [--markdown FILE] [--no-warmup] [--clean]      (npm run bench:scan)
+//                            [--markdown FILE] [--no-warmup] [--clean] [--prefetch]  (npm run bench:scan)
 //   --only      targets to run (default: all, in the order below)
 //   --runs N    measured runs per tool and target (default 3; the median is reported)
 //   --timeout   minutes before a run is killed (default 30)
@@ -27,6 +27,8 @@
 //   --no-warmup skip the warm-up run of each tool (its results are checked too)
 //   --clean     remove the generated synthetic roots at the end
 //   --generate-only  generate (or check) the selected synthetic roots, then stop
+//   --prefetch  also time Vigil with its walk's worker read-ahead on (VIGIL_WALK_PREFETCH=1,
+//               src/target/dir-prefetch.ts; off by default), checking it gives Vigil's results
 //
 // Targets:
 //   live-cis2            this host, ssg-ubuntu2204-ds.xml cis_level2_server
@@ -109,6 +111,7 @@ let work = join(tmpdir(), 'vigil-bench-scan');
 let markdownFile;
 let warmup = true;
 let clean = false;
+let prefetchTool = false;
 let generateOnly = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -122,9 +125,10 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--no-warmup') warmup = false;
   else if (a === '--clean') clean = true;
   else if (a === '--generate-only') generateOnly = true;
+  else if (a === '--prefetch') prefetchTool = true;
   else if (a === '-h' || a === '--help') {
     console.log(
-      'usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR] [--markdown FILE] [--no-warmup] [--clean] [--generate-only]\n' +
+      'usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR] [--markdown FILE] [--no-warmup] [--clean] [--generate-only] [--prefetch]\n' +
         `targets: ${TARGETS.map((t) => t.name).join(', ')}`,
     );
     process.exit(0);
@@ -463,7 +467,7 @@ const loadavg = () => {
 };
 
 const TUNED_AGREES = ' — oscap SEXP_VALIDATE_DISABLE=1 gave vigil\'s result in the same round, so the host probably changed between the runs';
-const TOOL_NAMES = { oscap: 'oscap', tuned: 'oscap SEXP_VALIDATE_DISABLE=1', vigil: 'vigil', find: 'find (floor)', findstat: 'find -printf (stat floor)' };
+const TOOL_NAMES = { oscap: 'oscap', tuned: 'oscap SEXP_VALIDATE_DISABLE=1', vigil: 'vigil', vigilpf: 'vigil VIGIL_WALK_PREFETCH=1', find: 'find (floor)', findstat: 'find -printf (stat floor)' };
 /** The fields of an entry the file probe reads, as find prints them: one lstat per entry. */
 const FIND_STAT_FORMAT = '%y %m %U %G %s %D %i %n %T@ %C@ %A@ %p\\0';
 /**
@@ -490,6 +494,7 @@ function toolsFor(t, root) {
     { key: 'oscap', cmd: oscap, env: { ...offline } },
     { key: 'tuned', cmd: oscap, env: { ...offline, SEXP_VALIDATE_DISABLE: '1' } },
     { key: 'vigil', cmd: vigil, env: {} },
+    ...(prefetchTool ? [{ key: 'vigilpf', cmd: vigil, env: { VIGIL_WALK_PREFETCH: '1' } }] : []),
     ...floorsFor(root),
   ];
 }
@@ -562,6 +567,7 @@ for (const t of selected) {
       const o = figs[k];
       console.log(`   vigil / ${TOOL_NAMES[k]}: wall ${ratio(v.wall / o.wall)} (1/${(o.wall / v.wall).toFixed(1)}), CPU ${ratio(v.cpu / o.cpu)}, peak RSS ${ratio(v.rss / o.rss)}`);
     }
+    if (figs.vigilpf) console.log(`   ${TOOL_NAMES.vigilpf} / vigil: wall ${ratio(figs.vigilpf.wall / figs.vigil.wall)}, CPU ${ratio(figs.vigilpf.cpu / figs.vigil.cpu)}, peak RSS ${ratio(figs.vigilpf.rss / figs.vigil.rss)}`);
     for (const k of ['find', 'findstat']) console.log(`   vigil / ${TOOL_NAMES[k]}: wall ${ratio(figs.vigil.wall / figs[k].wall)}, oscap / ${TOOL_NAMES[k]}: wall ${ratio(figs.oscap.wall / figs[k].wall)}`);
 
     // Results: Vigil against oscap in each run (the closest in time), oscap's two modes
@@ -580,6 +586,10 @@ for (const t of selected) {
       if (it.oscap.results.size === 0) notes.push({ fail: true, text: `${it.label}: oscap printed no results:\n${it.oscap.stderr.slice(-800)}` });
       if (it.vigil.results.size === 0) notes.push({ fail: true, text: `${it.label}: vigil printed no results:\n${it.vigil.stderr.slice(-800)}` });
       if (it.oscap.code !== it.vigil.code) notes.push({ fail: true, text: `${it.label}: exit codes differ: oscap ${it.oscap.code}, vigil ${it.vigil.code}` });
+      if (it.vigilpf) {
+        const dd = diffResults(it.vigil.results, it.vigilpf.results);
+        if (dd.length) notes.push({ fail: true, text: `${it.label}: VIGIL_WALK_PREFETCH=1 changed Vigil's results: ${dd.map((d) => `${d.id}: ${d.a} → ${d.b}`).join('; ')}` });
+      }
       const tunedDiffs = diffResults(it.oscap.results, it.tuned.results);
       if (tunedDiffs.length) {
         notes.push({ fail: false, text: `WARNING ${it.label}: oscap SEXP_VALIDATE_DISABLE=1 differs from oscap on ${tunedDiffs.length} rule(s): ${tunedDiffs.map((d) => `${d.id}: oscap ${d.a}, tuned ${d.b}`).join('; ')}` });
@@ -648,6 +658,7 @@ for (const r of reports) {
   rows.push([name, 'oscap', ...fig(oscap), '', cell(oscap, tuned), floor(oscap)]);
   rows.push([name, 'oscap SEXP_VALIDATE_DISABLE=1', ...fig(tuned), cell(tuned, oscap), '', floor(tuned)]);
   rows.push([name, 'vigil', ...fig(vigil), cell(vigil, oscap), cell(vigil, tuned), floor(vigil)]);
+  if (r.figs.vigilpf) rows.push([name, TOOL_NAMES.vigilpf, ...fig(r.figs.vigilpf), cell(r.figs.vigilpf, oscap), cell(r.figs.vigilpf, tuned), floor(r.figs.vigilpf)]);
   rows.push([name, TOOL_NAMES.find, ...fig(find), '', '', '']);
   rows.push([name, TOOL_NAMES.findstat, ...fig(findstat), '', '', '']);
 }
