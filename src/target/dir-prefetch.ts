@@ -9,8 +9,8 @@
  * task it asks for the listing ahead (DirHandle.prefetch); a worker thread
  * reads it, the same calls dir-reader.ts makes, and sends it back packed: the
  * names as one string, the numbers in one transferred Float64Array, several
- * listings to a message. The main thread turns a listing into entries only
- * when the task's turn comes, and meanwhile judges other directories.
+ * listings to a message. The main thread makes an entry only when the walk
+ * reaches it (DirListing.at), and meanwhile judges other directories.
  *
  * Bounded: at most PREFETCH_IN_FLIGHT listings wait on the worker and
  * PREFETCH_LIMIT wait, read, for their turn (packed: a few hundred bytes
@@ -37,7 +37,7 @@
 import { Worker } from 'node:worker_threads';
 import { hostListing } from './dir-reader.js';
 import { hasEscapedBytes } from './host-names.js';
-import { arrayListing, childPath, fileTypeOfMode, type DirEntry, type Examine, type FileInfo, type FileType, type PrefetchedListing } from './target.js';
+import { childPath, fileTypeOfMode, type DirEntry, type DirListing, type Examine, type FileInfo, type FileType, type PrefetchedListing } from './target.js';
 
 /** Listings asked for and not yet read by the worker, at most: what the walk needs next is asked for as it goes. */
 export const PREFETCH_IN_FLIGHT = 64;
@@ -174,7 +174,7 @@ class Prefetcher {
       take: async () => {
         const p = await packed;
         release();
-        return p === undefined ? hostListing(host, dir, examine) : arrayListing(unpack(p, dir, examine));
+        return p === undefined ? hostListing(host, dir, examine) : new PackedListing(p, dir, examine);
       },
       drop: release,
     };
@@ -255,22 +255,33 @@ class Prefetcher {
   }
 }
 
-/** Entries from a packed listing, as listHostDirectory makes them for `dir` and `examine`. */
-function unpack(p: Packed, dir: string, examine: Examine): DirEntry[] {
-  const out = new Array<DirEntry>(p.count);
-  const nums = p.nums;
-  for (let i = 0; i < p.count; i++) {
+/** A packed listing, its entries made as listHostDirectory makes them for `dir` and `examine`, each when it is asked for. */
+class PackedListing implements DirListing {
+  private p: Packed | undefined;
+
+  constructor(
+    p: Packed,
+    private readonly dir: string,
+    private readonly examine: Examine,
+  ) {
+    this.p = p;
+  }
+
+  get length(): number {
+    return this.p?.count ?? 0;
+  }
+
+  at(i: number): DirEntry {
+    const p = this.p!;
     const name = p.names[p.from + i]!;
+    const nums = p.nums;
     const o = (p.from + i) * STRIDE;
     const listedType = TYPES[nums[o]!]!;
-    if (nums[o + 1] === 0) {
-      out[i] = { name, type: examine === 'all' ? 'unknown' : listedType };
-      continue;
-    }
+    if (nums[o + 1] === 0) return { name, type: this.examine === 'all' ? 'unknown' : listedType };
     const mode = nums[o + 2]!;
     const type = fileTypeOfMode(mode);
     const info: FileInfo = {
-      path: childPath(dir, name),
+      path: childPath(this.dir, name),
       type,
       mode,
       uid: nums[o + 3]!,
@@ -283,9 +294,12 @@ function unpack(p: Packed, dir: string, examine: Examine): DirEntry[] {
       mtimeMs: nums[o + 10]!,
       ctimeMs: nums[o + 11]!,
     };
-    out[i] = { name, type: examine === 'all' ? type : listedType, info };
+    return { name, type: this.examine === 'all' ? type : listedType, info };
   }
-  return out;
+
+  release(): void {
+    this.p = undefined;
+  }
 }
 
 let shared: Prefetcher | undefined;
