@@ -15,6 +15,7 @@ import { Traversal, type Walker } from '../oval/probes/walk.js';
 import { prefetchHostDirectory } from './dir-prefetch.js';
 import { listHostDirectory } from './dir-reader.js';
 import { offlineRootTarget } from './fs-target.js';
+import { ReadRecorder, recordingTarget } from './reads.js';
 import { decodeName } from './host-names.js';
 import { TargetError, type DirEntry, type DirListing, type Examine } from './target.js';
 
@@ -140,5 +141,29 @@ describe('listings read ahead on a worker', () => {
     assert.ok(withAhead.some((s) => s.startsWith('/wide/w39/f4 regular')));
     assert.ok(withAhead.some((s) => s.startsWith('dir /d/link ')), 'a link to a directory inside the root is followed');
     assert.ok(!withAhead.some((s) => s.includes('secret') || s.includes('inner')), 'nothing of the decoy outside the root');
+  });
+
+  it('a walk through a read-recording view records the same read set with and without it', async () => {
+    const record = async (): Promise<unknown> => {
+      const log = new ReadRecorder();
+      const walker: Walker = { examines: true, visit: () => true, entry: (_n, _l, e) => e.type === 'directory', fail: () => undefined };
+      const t = new Traversal(recordingTarget(offlineRootTarget(root), log));
+      t.add('/d', walker);
+      await t.run();
+      return log.toData();
+    };
+    const withAhead = (await record()) as { walks: Array<{ start: string }> };
+    process.env.VIGIL_WALK_PREFETCH = '0';
+    let without: unknown;
+    try {
+      without = await record();
+    } finally {
+      process.env.VIGIL_WALK_PREFETCH = '1';
+    }
+    assert.deepEqual(withAhead, without);
+    assert.deepEqual(
+      withAhead.walks.map((w) => w.start),
+      ['/d', '/d/sub', '/d/sub/deeper'],
+    );
   });
 });
