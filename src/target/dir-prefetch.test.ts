@@ -7,9 +7,11 @@
  * without, and nothing outside the root.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Traversal, type Walker } from '../oval/probes/walk.js';
 import { prefetchHostDirectory } from './dir-prefetch.js';
@@ -165,5 +167,14 @@ describe('listings read ahead on a worker', () => {
       withAhead.walks.map((w) => w.start),
       ['/d', '/d/sub', '/d/sub/deeper'],
     );
+  });
+
+  it('a process waiting on nothing but a listing asked of the worker waits for it', () => {
+    const mod = fileURLToPath(new URL('./dir-prefetch.ts', import.meta.url));
+    const code = `const { prefetchHostDirectory } = await import(${JSON.stringify(mod)}); const a = prefetchHostDirectory(${JSON.stringify(join(root, 'wide'))}, '/wide', 'all'); console.log('entries', (await a.take()).length);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, VIGIL_WALK_PREFETCH: '1' }, timeout: 30_000 });
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout.trim(), 'entries 40');
+    assert.equal(r.status, 0);
   });
 });

@@ -31,8 +31,8 @@
  * work on both cores, the walk lost more waiting on the worker than it
  * gained (offline 300k root: 3.3 s against 2.5 s) and the worker added
  * 10-20 MB of peak RSS. The worker starts on the first prefetch and ends
- * after a second idle; it never keeps the process alive. Where it cannot
- * start, nothing is read ahead.
+ * after a second idle; it keeps the process alive only while a listing is
+ * asked of it. Where it cannot start, nothing is read ahead.
  */
 import { Worker } from 'node:worker_threads';
 import { hostListing } from './dir-reader.js';
@@ -163,6 +163,8 @@ class Prefetcher {
       settled = true;
       this.outstanding--;
     };
+    // held while it has work: the walk may wait on nothing else, and an unref'd worker would let the process end
+    if (this.pending.size === 0) w.ref();
     const packed = new Promise<Packed | undefined>((resolve) => this.pending.set(id, { host, examine, resolve }));
     this.batch.push(id, host, MODES.indexOf(examine));
     if (!this.flushing) {
@@ -229,6 +231,7 @@ class Prefetcher {
     }
     if (this.pending.size === 0 && this.worker && !this.idle) {
       const w = this.worker;
+      w.unref();
       this.idle = setTimeout(() => {
         this.idle = undefined;
         if (this.pending.size === 0 && this.worker === w) {
