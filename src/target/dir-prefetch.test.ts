@@ -2,9 +2,8 @@
  * Listings read ahead on the worker (dir-prefetch.ts, VIGIL_WALK_PREFETCH=1):
  * the same entries as the directory reader gives on the main thread, in
  * every examine mode, names that are not UTF-8 kept (read on the main
- * thread), errors the same; a walk through it over an offline root with a
- * link out of the root and a decoy outside sees exactly what it sees
- * without, and nothing outside the root.
+ * thread), errors the same; a process waiting on it waits (the walk's
+ * side: oval/probes/walk-prefetch.test.ts).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,11 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Traversal, type Walker } from '../oval/probes/walk.js';
 import { prefetchHostDirectory } from './dir-prefetch.js';
 import { listHostDirectory } from './dir-reader.js';
-import { offlineRootTarget } from './fs-target.js';
-import { ReadRecorder, recordingTarget } from './reads.js';
 import { decodeName } from './host-names.js';
 import { TargetError, type DirEntry, type DirListing, type Examine } from './target.js';
 
@@ -107,66 +103,6 @@ describe('listings read ahead on a worker', () => {
     } finally {
       process.env.VIGIL_WALK_PREFETCH = '1';
     }
-  });
-
-  it('a walk of an offline root sees the same entries with and without it, none outside the root', async () => {
-    const walk = async (): Promise<string[]> => {
-      const seen: string[] = [];
-      const walker: Walker = {
-        examines: true,
-        visit: (node) => {
-          seen.push(`dir ${node.path} ${node.info.ino}`);
-          return true;
-        },
-        entry: (_node, _level, e) => {
-          const k = e.known;
-          seen.push(`${e.path} ${e.type} ${k ? `${k.mode} ${k.ino} ${k.size}` : '-'}`);
-          return e.type === 'directory' || e.type === 'symlink';
-        },
-        fail: (error) => seen.push(`fail ${String(error)}`),
-      };
-      const t = new Traversal(offlineRootTarget(root));
-      t.add('/', walker);
-      await t.run();
-      return seen;
-    };
-    const withAhead = await walk();
-    process.env.VIGIL_WALK_PREFETCH = '0';
-    let without: string[];
-    try {
-      without = await walk();
-    } finally {
-      process.env.VIGIL_WALK_PREFETCH = '1';
-    }
-    // the order of the callbacks may differ (a listing read ahead arrives later), what they see may not
-    assert.deepEqual([...withAhead].sort(), [...without].sort());
-    assert.ok(withAhead.some((s) => s.startsWith('/wide/w39/f4 regular')));
-    assert.ok(withAhead.some((s) => s.startsWith('dir /d/link ')), 'a link to a directory inside the root is followed');
-    assert.ok(!withAhead.some((s) => s.includes('secret') || s.includes('inner')), 'nothing of the decoy outside the root');
-  });
-
-  it('a walk through a read-recording view records the same read set with and without it', async () => {
-    const record = async (): Promise<unknown> => {
-      const log = new ReadRecorder();
-      const walker: Walker = { examines: true, visit: () => true, entry: (_n, _l, e) => e.type === 'directory', fail: () => undefined };
-      const t = new Traversal(recordingTarget(offlineRootTarget(root), log));
-      t.add('/d', walker);
-      await t.run();
-      return log.toData();
-    };
-    const withAhead = (await record()) as { walks: Array<{ start: string }> };
-    process.env.VIGIL_WALK_PREFETCH = '0';
-    let without: unknown;
-    try {
-      without = await record();
-    } finally {
-      process.env.VIGIL_WALK_PREFETCH = '1';
-    }
-    assert.deepEqual(withAhead, without);
-    assert.deepEqual(
-      withAhead.walks.map((w) => w.start),
-      ['/d', '/d/sub', '/d/sub/deeper'],
-    );
   });
 
   it('a process waiting on nothing but a listing asked of the worker waits for it', () => {
