@@ -15,9 +15,11 @@
  * entry. Where it can examine each entry as the walk reaches it
  * (DirHandle.listing), a directory waiting for its walkers holds names, not
  * an lstat per entry: a fifth fewer scavenges and half the full
- * collections on a walk of /. Walkers that look at most entries say so (Walker.examines), and the
- * listing examines every entry; otherwise only the directories, and any
- * other entry when a walker asks.
+ * collections on a walk of /. Walkers that look at most entries say so
+ * (Walker.examines), and the listing examines every entry; otherwise only
+ * the directories, and any other entry when a walker asks. Where the
+ * target reads ahead (DirHandle.prefetch), the listings of the directories
+ * at the top of the stack are asked for before their turn.
  *
  * I/O is bounded: a bounded number of directories are read at once (enough
  * to keep a reader busy), and within one a bounded number of entries wait on
