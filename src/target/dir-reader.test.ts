@@ -103,4 +103,27 @@ describe('listings examined by the directory reader', () => {
       } else assert.deepEqual(list.map((e) => e.name).sort(), Object.keys(TYPES).sort());
     }
   });
+
+  it('listing(): the entries of entries(), in every mode, each examined when asked for', async () => {
+    for (const target of [offlineRootTarget(root), localTarget()]) {
+      const dir = target.kind === 'offline-root' ? '/d' : join(root, 'd');
+      for (const mode of ['all', 'directories', 'none'] as const) {
+        const h = await target.openDir!(dir);
+        const l = await h.listing!(mode);
+        const lazy = Array.from({ length: l.length }, (_, i) => l.at(i));
+        assert.deepEqual(lazy, await h.entries(mode), `${target.kind} ${mode}`);
+      }
+      // read, not yet examined: the mode an entry has when it is asked for is what it carries
+      const l = await (await target.openDir!(dir)).listing!('all');
+      const i = Array.from({ length: l.length }, (_, k) => k).find((k) => l.at(k).name === 'file')!;
+      chmodSync(join(root, 'd/file'), 0o4711);
+      try {
+        assert.equal(l.at(i).info!.mode & 0o7777, 0o4711);
+      } finally {
+        chmodSync(join(root, 'd/file'), 0o4751);
+      }
+      l.release();
+      assert.equal(l.length, 0);
+    }
+  });
 });

@@ -23,7 +23,7 @@
  */
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { decodeName, decodedNames, hasEscapedBytes, hostFsPath } from './host-names.js';
-import { childPath, fileTypeOfMode, TargetError, type DirEntry, type Examine, type FileInfo, type FileType } from './target.js';
+import { arrayListing, childPath, fileTypeOfMode, TargetError, type DirEntry, type DirListing, type Examine, type FileInfo, type FileType } from './target.js';
 
 const QUIET = { throwIfNoEntry: false } as const;
 const TYPED = { withFileTypes: true } as const;
@@ -45,12 +45,24 @@ function examined(host: string | Buffer): Stats | undefined {
  * type is then unknown.
  */
 export function listHostDirectory(host: string, dir: string, examine: Examine): DirEntry[] {
+  const l = hostListing(host, dir, examine);
+  const out = new Array<DirEntry>(l.length);
+  for (let i = 0; i < out.length; i++) out[i] = l.at(i);
+  return out;
+}
+
+/**
+ * listHostDirectory, each entry examined only when it is asked for
+ * (`at`): the directory is read now, an entry's lstat is made, and its
+ * objects built, as the walk reaches it, so that a listing holds names, not
+ * a FileInfo for each entry, while it waits (oval/probes/walk.ts).
+ */
+export function hostListing(host: string, dir: string, examine: Examine): DirListing {
   const prefix = host === '/' ? '/' : `${host}/`;
   // A name that is not UTF-8 (host-names.ts) makes the listing be read again as bytes; the host
   // paths built from it (and from a directory whose own path holds such a name) are then bytes too.
   const fsHost = hostFsPath(host);
   let escaped = typeof fsHost !== 'string';
-  const at = (name: string): string | Buffer => (escaped ? hostFsPath(prefix + name) : prefix + name);
   if (examine === 'all') {
     // every entry is examined, so the names are enough: lstat gives the types
     const names = listed(host, dir, () =>
@@ -59,22 +71,59 @@ export function listHostDirectory(host: string, dir: string, examine: Examine): 
         return readdirSync(fsHost, BYTES);
       }),
     );
-    const out = new Array<DirEntry>(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const s = examined(at(name));
-      out[i] = s === undefined ? { name, type: 'unknown' } : { name, type: fileTypeOfMode(s.mode), info: infoOfStats(childPath(dir, name), s) };
-    }
-    return out;
+    return new NamesListing(names, prefix, dir, escaped);
   }
   const list = listed(host, dir, () => typedEntries(fsHost, () => (escaped = true)));
-  const out = new Array<DirEntry>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const d = list[i]!;
-    const s = examine === 'directories' && (d.type === 'directory' || d.type === 'unknown') ? examined(at(d.name)) : undefined;
-    out[i] = s === undefined ? d : { name: d.name, type: d.type, info: infoOfStats(childPath(dir, d.name), s) };
+  return examine === 'directories' ? new TypedListing(list, prefix, dir, escaped) : arrayListing(list);
+}
+
+/** A listing of names, every entry examined when asked for. */
+class NamesListing implements DirListing {
+  constructor(
+    private names: string[],
+    private readonly prefix: string,
+    private readonly dir: string,
+    private readonly escaped: boolean,
+  ) {}
+
+  get length(): number {
+    return this.names.length;
   }
-  return out;
+
+  at(i: number): DirEntry {
+    const name = this.names[i]!;
+    const s = examined(this.escaped ? hostFsPath(this.prefix + name) : this.prefix + name);
+    return s === undefined ? { name, type: 'unknown' } : { name, type: fileTypeOfMode(s.mode), info: infoOfStats(childPath(this.dir, name), s) };
+  }
+
+  release(): void {
+    this.names = [];
+  }
+}
+
+/** A listing with the types readdir gave, its directories (and entries of unknown type) examined when asked for. */
+class TypedListing implements DirListing {
+  constructor(
+    private list: DirEntry[],
+    private readonly prefix: string,
+    private readonly dir: string,
+    private readonly escaped: boolean,
+  ) {}
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  at(i: number): DirEntry {
+    const d = this.list[i]!;
+    if (d.type !== 'directory' && d.type !== 'unknown') return d;
+    const s = examined(this.escaped ? hostFsPath(this.prefix + d.name) : this.prefix + d.name);
+    return s === undefined ? d : { name: d.name, type: d.type, info: infoOfStats(childPath(this.dir, d.name), s) };
+  }
+
+  release(): void {
+    this.list = [];
+  }
 }
 
 const BYTES = { encoding: 'buffer' } as const;
@@ -102,6 +151,15 @@ function listed<T>(_host: string, dir: string, read: () => T): T {
     return read();
   } catch (e) {
     throw new TargetError((e as NodeJS.ErrnoException).code ?? 'EIO', dir);
+  }
+}
+
+/** hostListing, as a promise (DirHandle.listing). */
+export function readHostListing(host: string, dir: string, examine: Examine): Promise<DirListing> {
+  try {
+    return Promise.resolve(hostListing(host, dir, examine));
+  } catch (e) {
+    return Promise.reject(e as Error);
   }
 }
 

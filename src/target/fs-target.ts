@@ -13,7 +13,8 @@ import { constants, lstat as lstatCallback, stat as statCallback, type Dirent, t
 import { lstat, open, readdir, readlink, realpath, stat, statfs } from 'node:fs/promises';
 import { hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
-import { direntType, infoOfStats as info, readHostDirectory } from './dir-reader.js';
+import { prefetchHostDirectory } from './dir-prefetch.js';
+import { direntType, infoOfStats as info, readHostDirectory, readHostListing } from './dir-reader.js';
 import { decodeName, hasEscapedBytes, hostFsPath } from './host-names.js';
 import {
   checkEntryName,
@@ -30,6 +31,7 @@ import {
   type Abortable,
   type DirEntry,
   type DirHandle,
+  type DirListing,
   type Examine,
   type ExecOptions,
   type ExecResult,
@@ -37,6 +39,7 @@ import {
   type FollowOption,
   type FsStats,
   type InterfaceAddress,
+  type PrefetchedListing,
   type ProcessIdentity,
   type Target,
   type TargetCapability,
@@ -181,9 +184,20 @@ class HostDir implements DirHandle {
     return readHostDirectory(this.host, this.path, examine);
   }
 
+  /** entries(), each examined as the walk reaches it (dir-reader.ts). */
+  listing(examine: Examine = 'none'): Promise<DirListing> {
+    return readHostListing(this.host, this.path, examine);
+  }
+
   subdirectory(name: string, lstat: FileInfo): DirHandle {
     if (lstat.type !== 'directory') throw new TargetError('ENOTDIR', childPath(this.path, name));
     return new HostDir(childPath(this.path, name), lstat, this.at(name), this.reopen, this.follow);
+  }
+
+  /** Read ahead on a second core (dir-prefetch.ts): the host path subdirectory() would list. */
+  prefetch(name: string, lstat: FileInfo, examine: Examine): PrefetchedListing | undefined {
+    if (lstat.type !== 'directory') return undefined;
+    return prefetchHostDirectory(this.at(name), childPath(this.path, name), examine);
   }
 
   async lstat(name: string): Promise<FileInfo> {

@@ -213,12 +213,15 @@ function recordingHandle(h: DirHandle, log: ReadLog, real?: string): DirHandle {
     log.path(childPath(h.path, name));
     if (real !== undefined) log.path(childPath(real, name));
   };
+  const listed = (path: string, realPath: string | undefined): void => {
+    log.walk({ start: path, depth: 0 });
+    if (realPath !== undefined) log.walk({ start: realPath, depth: 0 });
+  };
   const view: DirHandle = {
     path: h.path,
     info: h.info,
     entries: (examine?: Examine) => {
-      log.walk({ start: h.path, depth: 0 });
-      if (real !== undefined) log.walk({ start: real, depth: 0 });
+      listed(h.path, real);
       return h.entries(examine);
     },
     lstat: (name) => (at(name), h.lstat(name)),
@@ -230,5 +233,15 @@ function recordingHandle(h: DirHandle, log: ReadLog, real?: string): DirHandle {
   };
   const sub = h.subdirectory?.bind(h);
   if (sub) (view as { subdirectory?: DirHandle['subdirectory'] }).subdirectory = (name, info) => (at(name), recordingHandle(sub(name, info), log, real && childPath(real, name)));
+  // the walk's ways of listing, recorded as entries() is
+  const listing = h.listing?.bind(h);
+  if (listing) (view as { listing?: DirHandle['listing'] }).listing = (examine) => (listed(h.path, real), listing(examine));
+  const prefetch = h.prefetch?.bind(h);
+  if (prefetch) {
+    (view as { prefetch?: DirHandle['prefetch'] }).prefetch = (name, info, examine) => {
+      const ahead = prefetch(name, info, examine);
+      return ahead && { examine: ahead.examine, take: () => (listed(childPath(h.path, name), real && childPath(real, name)), ahead.take()), drop: () => ahead.drop() };
+    };
+  }
   return view;
 }

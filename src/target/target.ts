@@ -306,6 +306,49 @@ export interface DirHandle {
    * openChild.
    */
   subdirectory?(name: string, info: FileInfo): DirHandle;
+  /**
+   * Starts reading, ahead, the listing of the entry `name`, whose lstat
+   * `info` says is a directory, as `subdirectory(name, info).entries(examine)`
+   * would give it. Optional; undefined when the target does not read ahead
+   * (now).
+   */
+  prefetch?(name: string, info: FileInfo, examine: Examine): PrefetchedListing | undefined;
+  /**
+   * The entries as `entries(examine)` gives them, each examined only when
+   * it is asked for (DirListing.at): a walk that judges entries one by one
+   * then holds a name for each, not its lstat, while the directory waits.
+   * Optional.
+   */
+  listing?(examine: Examine): Promise<DirListing>;
+}
+
+/** A directory's entries, each examined (as the listing was asked) when first asked for. */
+export interface DirListing {
+  readonly length: number;
+  /** Entry `i`: ask once for each. */
+  at(i: number): DirEntry;
+  /** Done with it: the names it holds may go. */
+  release(): void;
+}
+
+/** A DirListing of entries already examined. */
+export function arrayListing(list: DirEntry[]): DirListing {
+  return {
+    get length() {
+      return list.length;
+    },
+    at: (i) => list[i]!,
+    release: () => void (list.length = 0),
+  };
+}
+
+/** A listing read ahead (DirHandle.prefetch): taken once, or dropped. */
+export interface PrefetchedListing {
+  readonly examine: Examine;
+  /** The entries, or the listing's failure, as DirHandle.entries gives them. */
+  take(): Promise<DirListing>;
+  /** Not wanted after all. */
+  drop(): void;
 }
 
 /** `dir/name`, with no doubled slash when `dir` ends in one (the root). */
