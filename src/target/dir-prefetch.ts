@@ -46,7 +46,7 @@ export const PREFETCH_LIMIT = 1024;
 /** The worker ends after this long with nothing to do. */
 const IDLE_MS = 1000;
 /** Numbers per entry in a packed listing: type, has lstat, then the lstat's fields. */
-const STRIDE = 12;
+const STRIDE = 13;
 const TYPES: readonly FileType[] = ['unknown', 'regular', 'directory', 'symlink', 'fifo', 'socket', 'block', 'character'];
 const MODES: readonly Examine[] = ['none', 'directories', 'all'];
 
@@ -78,7 +78,7 @@ function put(i, t, s) {
   if (o + STRIDE > nums.length) { const bigger = new Float64Array(nums.length * 2); bigger.set(nums); nums = bigger; }
   nums[o] = t;
   if (s === undefined) { nums[o + 1] = 0; return; }
-  nums[o + 1] = 1; nums[o + 2] = s.mode; nums[o + 3] = s.uid; nums[o + 4] = s.gid; nums[o + 5] = s.size; nums[o + 6] = s.dev; nums[o + 7] = s.ino; nums[o + 8] = s.nlink; nums[o + 9] = s.atimeMs; nums[o + 10] = s.mtimeMs; nums[o + 11] = s.ctimeMs;
+  nums[o + 1] = 1; nums[o + 2] = s.mode; nums[o + 3] = s.uid; nums[o + 4] = s.gid; nums[o + 5] = s.size; nums[o + 6] = s.dev; nums[o + 7] = s.ino; nums[o + 8] = s.nlink; nums[o + 9] = s.atimeMs; nums[o + 10] = s.mtimeMs; nums[o + 11] = s.ctimeMs; nums[o + 12] = s.rdev;
 }
 function list(host, mode) {
   const prefix = host === '/' ? '/' : host + '/';
@@ -296,6 +296,7 @@ class PackedListing implements DirListing {
       atimeMs: nums[o + 9]!,
       mtimeMs: nums[o + 10]!,
       ctimeMs: nums[o + 11]!,
+      ...(type === 'block' || type === 'character' ? { rdev: nums[o + 12]! } : {}),
     };
     return { name, type: this.examine === 'all' ? type : listedType, info };
   }
