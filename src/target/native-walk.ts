@@ -131,7 +131,7 @@ class PackedListing implements DirListing {
   constructor(
     private bytes: Buffer,
     private f: Float64Array,
-    readonly length: number,
+    public length: number,
     private readonly dir: string,
     private readonly examine: Examine,
   ) {}
@@ -174,6 +174,7 @@ class PackedListing implements DirListing {
   release(): void {
     this.bytes = EMPTY;
     this.f = new Float64Array(0);
+    this.length = 0;
   }
 }
 
