@@ -3,7 +3,7 @@
     {
       "target_name": "vigil_walk",
       "sources": ["walk.c"],
-      "cflags": ["-O2", "-Wall"]
+      "cflags": ["-O2", "-Wall", "-ffp-contract=off"]
     }
   ]
 }

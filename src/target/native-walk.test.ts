@@ -127,8 +127,13 @@ describe('the native directory reader', { skip: built ? false : 'native/walk is 
     }
   });
 
-  it('reads ahead on the thread pool the listing it would read now, errors included', async () => {
+  it('reads ahead on the thread pool the listing it would read now, errors included (VIGIL_NATIVE_PREFETCH=1)', async (t) => {
     useDirectoryReader('native');
+    const saved = process.env.VIGIL_NATIVE_PREFETCH;
+    t.after(() => (saved === undefined ? delete process.env.VIGIL_NATIVE_PREFETCH : (process.env.VIGIL_NATIVE_PREFETCH = saved)));
+    process.env.VIGIL_NATIVE_PREFETCH = '0';
+    assert.equal(nativePrefetch(join(root, 'd'), '/d', 'all'), undefined, 'off unless asked for');
+    process.env.VIGIL_NATIVE_PREFETCH = '1';
     for (const [rel, dir] of dirs) {
       const host = rel === '' ? root : `${root}/${rel}`;
       const fs = host.includes('\udce9') ? Buffer.concat([Buffer.from(root + '/'), Buffer.from([0x6f, 0xe9])]) : host;

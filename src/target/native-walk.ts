@@ -80,8 +80,9 @@ export function directoryReader(): string {
 }
 
 const STAT_MODE: Record<Examine, number> = { none: 0, directories: 1, all: 2 };
-/** Doubles per entry in the addon's Buffer (walk.c REC). */
-const REC = 18;
+/** Per entry in the addon's Buffer (walk.c W32, W64): uint32s, then (after every entry's) doubles. */
+const W32 = 8;
+const W64 = 7;
 const S_IFMT = 0o170000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -115,11 +116,12 @@ function direntTypeOf(t: number): FileType {
  */
 function listingOf(r: Buffer | string, dir: string, examine: Examine): DirListing {
   if (typeof r === 'string') throw new TargetError(r, dir);
-  // the records are read as doubles: an unaligned copy (a pooled Buffer) is copied again
+  // the records are read as typed arrays: an unaligned Buffer (a pooled one) is copied
   const b = r.byteOffset % 8 === 0 ? r : Buffer.from(r);
   const n = b.readUInt32LE(0);
-  const f = new Float64Array(b.buffer, b.byteOffset + 8, n * REC);
-  const listing = new PackedListing(b, f, n, dir, examine);
+  const u = new Uint32Array(b.buffer, b.byteOffset + 8, n * W32);
+  const f = new Float64Array(b.buffer, b.byteOffset + 8 + n * W32 * 4, n * W64);
+  const listing = new PackedListing(b, u, f, n, dir, examine);
   if (examine !== 'none') return listing;
   const list = new Array<DirEntry>(n);
   for (let i = 0; i < n; i++) list[i] = listing.at(i);
@@ -130,6 +132,7 @@ function listingOf(r: Buffer | string, dir: string, examine: Examine): DirListin
 class PackedListing implements DirListing {
   constructor(
     private bytes: Buffer,
+    private u: Uint32Array,
     private f: Float64Array,
     public length: number,
     private readonly dir: string,
@@ -137,35 +140,37 @@ class PackedListing implements DirListing {
   ) {}
 
   at(i: number): DirEntry {
-    const f = this.f;
-    const o = i * REC;
-    const start = f[o + 2]!;
-    const end = start + f[o + 3]!;
+    const u = this.u;
+    const o = i * W32;
+    const start = u[o + 2]!;
+    const end = start + u[o + 3]!;
     let name = this.bytes.toString('utf8', start, end);
     if (name.includes('\ufffd')) name = decodeName(this.bytes.subarray(start, end));
-    const listed = direntTypeOf(f[o]!);
-    if (f[o + 1] !== 1) {
+    const listed = direntTypeOf(u[o]!);
+    if (u[o + 1] !== 1) {
       if (this.examine === 'all') return { name, type: 'unknown' };
       return { name, type: listed };
     }
-    const mode = f[o + 4]!;
+    const f = this.f;
+    const d = i * W64;
+    const mode = u[o + 4]!;
     const type = fileTypeOfMode(mode);
     const fmt = mode & S_IFMT;
     const info: FileInfo = {
       path: childPath(this.dir, name),
       type,
       mode,
-      uid: f[o + 5]!,
-      gid: f[o + 6]!,
-      size: f[o + 7]!,
-      dev: f[o + 8]!,
-      ino: f[o + 9]!,
-      nlink: f[o + 10]!,
-      // as node:fs computes Stats' *Ms from the timespec
-      atimeMs: f[o + 12]! * 1e3 + f[o + 13]! / 1e6,
-      mtimeMs: f[o + 14]! * 1e3 + f[o + 15]! / 1e6,
-      ctimeMs: f[o + 16]! * 1e3 + f[o + 17]! / 1e6,
-      ...(fmt === S_IFCHR || fmt === S_IFBLK ? { rdev: f[o + 11]! } : {}),
+      uid: u[o + 5]!,
+      gid: u[o + 6]!,
+      size: f[d]!,
+      dev: f[d + 1]!,
+      ino: f[d + 2]!,
+      nlink: u[o + 7]!,
+      // computed in walk.c as node:fs computes Stats' *Ms from the timespec
+      atimeMs: f[d + 4]!,
+      mtimeMs: f[d + 5]!,
+      ctimeMs: f[d + 6]!,
+      ...(fmt === S_IFCHR || fmt === S_IFBLK ? { rdev: f[d + 3]! } : {}),
     };
     // 'all' gives the type the lstat says; 'directories' keeps the listing's (dir-reader.ts)
     return { name, type: this.examine === 'all' ? type : listed, info };
@@ -173,6 +178,7 @@ class PackedListing implements DirListing {
 
   release(): void {
     this.bytes = EMPTY;
+    this.u = new Uint32Array(0);
     this.f = new Float64Array(0);
     this.length = 0;
   }
@@ -194,12 +200,14 @@ let waiting = 0;
 
 /**
  * Starts reading the host directory `fsHost` (the target's `dir`) on
- * libuv's thread pool (DirHandle.prefetch): undefined when the addon is
- * absent, VIGIL_NATIVE_PREFETCH=0, or enough is read ahead already.
+ * libuv's thread pool (DirHandle.prefetch): undefined unless the addon is
+ * loaded and VIGIL_NATIVE_PREFETCH=1 (measured no faster on a 2-core
+ * machine, and 3 MB more at peak: docs/ARCHITECTURE.md), or when enough is
+ * read ahead already.
  */
 export function nativePrefetch(fsHost: string | Buffer, dir: string, examine: Examine): PrefetchedListing | undefined {
   const a = nativeWalk();
-  if (!a || process.env.VIGIL_NATIVE_PREFETCH === '0' || inFlight >= NATIVE_IN_FLIGHT || waiting >= NATIVE_WAITING) return undefined;
+  if (!a || process.env.VIGIL_NATIVE_PREFETCH !== '1' || inFlight >= NATIVE_IN_FLIGHT || waiting >= NATIVE_WAITING) return undefined;
   inFlight++;
   waiting++;
   let done = false;
