@@ -29,6 +29,10 @@
 //   --generate-only  generate (or check) the selected synthetic roots, then stop
 //   --prefetch  also time Vigil with its walk's worker read-ahead on (VIGIL_WALK_PREFETCH=1,
 //               src/target/dir-prefetch.ts; off by default), checking it gives Vigil's results
+//   --js-reader also time Vigil with its pure-JS directory reader (VIGIL_NATIVE=0; the native one,
+//               src/target/native-walk.ts, is used when built), checking it gives Vigil's results
+//   --no-oscap  leave oscap out (its runs take minutes): Vigil against the floors, and against
+//               itself with --js-reader; the goals against oscap are not judged
 //
 // Targets:
 //   live-cis2            this host, ssg-ubuntu2204-ds.xml cis_level2_server
@@ -112,6 +116,8 @@ let markdownFile;
 let warmup = true;
 let clean = false;
 let prefetchTool = false;
+let jsReaderTool = false;
+let withOscap = true;
 let generateOnly = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -126,9 +132,11 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--clean') clean = true;
   else if (a === '--generate-only') generateOnly = true;
   else if (a === '--prefetch') prefetchTool = true;
+  else if (a === '--js-reader') jsReaderTool = true;
+  else if (a === '--no-oscap') withOscap = false;
   else if (a === '-h' || a === '--help') {
     console.log(
-      'usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR] [--markdown FILE] [--no-warmup] [--clean] [--generate-only] [--prefetch]\n' +
+      'usage: node bench/scan.mjs [--only NAME,...] [--runs N] [--timeout MIN] [--work DIR] [--markdown FILE] [--no-warmup] [--clean] [--generate-only] [--prefetch] [--js-reader] [--no-oscap]\n' +
         `targets: ${TARGETS.map((t) => t.name).join(', ')}`,
     );
     process.exit(0);
@@ -467,7 +475,7 @@ const loadavg = () => {
 };
 
 const TUNED_AGREES = ' — oscap SEXP_VALIDATE_DISABLE=1 gave vigil\'s result in the same round, so the host probably changed between the runs';
-const TOOL_NAMES = { oscap: 'oscap', tuned: 'oscap SEXP_VALIDATE_DISABLE=1', vigil: 'vigil', vigilpf: 'vigil VIGIL_WALK_PREFETCH=1', find: 'find (floor)', findstat: 'find -printf (stat floor)' };
+const TOOL_NAMES = { oscap: 'oscap', tuned: 'oscap SEXP_VALIDATE_DISABLE=1', vigil: 'vigil', vigilpf: 'vigil VIGIL_WALK_PREFETCH=1', vigiljs: 'vigil VIGIL_NATIVE=0', find: 'find (floor)', findstat: 'find -printf (stat floor)' };
 /** The fields of an entry the file probe reads, as find prints them: one lstat per entry. */
 const FIND_STAT_FORMAT = '%y %m %U %G %s %D %i %n %T@ %C@ %A@ %p\\0';
 /**
@@ -491,16 +499,22 @@ function toolsFor(t, root) {
   const vigil = [process.execPath, join(ROOT, 'bin/vigil.js'), 'xccdf', 'eval', '--profile', profile, ...(root ? ['--root', root] : []), ds];
   const offline = root ? { OSCAP_PROBE_ROOT: root } : {};
   return [
-    { key: 'oscap', cmd: oscap, env: { ...offline } },
-    { key: 'tuned', cmd: oscap, env: { ...offline, SEXP_VALIDATE_DISABLE: '1' } },
+    ...(withOscap
+      ? [
+          { key: 'oscap', cmd: oscap, env: { ...offline } },
+          { key: 'tuned', cmd: oscap, env: { ...offline, SEXP_VALIDATE_DISABLE: '1' } },
+        ]
+      : []),
     { key: 'vigil', cmd: vigil, env: {} },
     ...(prefetchTool ? [{ key: 'vigilpf', cmd: vigil, env: { VIGIL_WALK_PREFETCH: '1' } }] : []),
+    ...(jsReaderTool ? [{ key: 'vigiljs', cmd: vigil, env: { VIGIL_NATIVE: '0' } }] : []),
     ...floorsFor(root),
   ];
 }
 
 // ------------------------------------------------------------------ main
 console.log(`vigil: ${join(ROOT, 'bin/vigil.js')} (built just now), node ${process.version}`);
+console.log(`  ${spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), '--version'], { encoding: 'utf8' }).stdout.trim().split('\n').slice(1).join('; ')}`);
 console.log(`oscap: ${oscapVersion}`);
 console.log(`host: ${cpus().length} CPUs, load average ${loadavg()}`);
 console.log(`figures: ${GNU_TIME} -f '${TIME_FORMAT}' around each tool (inside the namespace for the live targets)`);
@@ -562,26 +576,43 @@ for (const t of selected) {
       const f = figs[x.key];
       console.log(`   ${TOOL_NAMES[x.key].padEnd(31)}${f.wall.toFixed(2).padStart(9)}${`(${f.lo.toFixed(2)}–${f.hi.toFixed(2)})`.padStart(17)}${f.cpu.toFixed(2).padStart(9)}${f.rss.toFixed(0).padStart(13)}`);
     }
-    for (const k of ['oscap', 'tuned']) {
+    for (const k of withOscap ? ['oscap', 'tuned'] : []) {
       const v = figs.vigil;
       const o = figs[k];
       console.log(`   vigil / ${TOOL_NAMES[k]}: wall ${ratio(v.wall / o.wall)} (1/${(o.wall / v.wall).toFixed(1)}), CPU ${ratio(v.cpu / o.cpu)}, peak RSS ${ratio(v.rss / o.rss)}`);
     }
+    if (figs.vigiljs) console.log(`   ${TOOL_NAMES.vigiljs} / vigil: wall ${ratio(figs.vigiljs.wall / figs.vigil.wall)}, CPU ${ratio(figs.vigiljs.cpu / figs.vigil.cpu)}, peak RSS ${ratio(figs.vigiljs.rss / figs.vigil.rss)}`);
     if (figs.vigilpf) console.log(`   ${TOOL_NAMES.vigilpf} / vigil: wall ${ratio(figs.vigilpf.wall / figs.vigil.wall)}, CPU ${ratio(figs.vigilpf.cpu / figs.vigil.cpu)}, peak RSS ${ratio(figs.vigilpf.rss / figs.vigil.rss)}`);
-    for (const k of ['find', 'findstat']) console.log(`   vigil / ${TOOL_NAMES[k]}: wall ${ratio(figs.vigil.wall / figs[k].wall)}, oscap / ${TOOL_NAMES[k]}: wall ${ratio(figs.oscap.wall / figs[k].wall)}`);
+    for (const k of ['find', 'findstat'])
+      console.log(
+        `   vigil / ${TOOL_NAMES[k]}: wall ${ratio(figs.vigil.wall / figs[k].wall)}` +
+          (figs.vigiljs ? `, ${TOOL_NAMES.vigiljs} / ${TOOL_NAMES[k]}: wall ${ratio(figs.vigiljs.wall / figs[k].wall)}` : '') +
+          (figs.oscap ? `, oscap / ${TOOL_NAMES[k]}: wall ${ratio(figs.oscap.wall / figs[k].wall)}` : ''),
+      );
 
     // Results: Vigil against oscap in each run (the closest in time), oscap's two modes
     // against each other, and each tool against its own first run.
     const differing = new Map(); // rule → { oscap, vigil, runs }
     const notes = [];
+    // without oscap, Vigil's own results are the reference (its other readers are checked against them)
+    const ref = withOscap ? 'oscap' : 'vigil';
     for (const it of iterations) {
-      for (const d of diffResults(it.oscap.results, it.vigil.results)) {
+      for (const d of withOscap ? diffResults(it.oscap.results, it.vigil.results) : []) {
         const key = `${d.id}\0${d.a}\0${d.b}`;
         if (!differing.has(key)) differing.set(key, { ...d, runs: [], tunedAgrees: true });
         const e = differing.get(key);
         e.runs.push(it.label);
         // When oscap's other mode, run in the same round, gives Vigil's answer, the host most likely changed in between.
         if ((it.tuned.results.get(d.id) ?? '(absent)') !== d.b) e.tunedAgrees = false;
+      }
+      if (it.vigiljs) {
+        const dd = diffResults(it.vigil.results, it.vigiljs.results);
+        if (dd.length) notes.push({ fail: true, text: `${it.label}: VIGIL_NATIVE=0 changed Vigil's results: ${dd.map((d) => `${d.id}: ${d.a} → ${d.b}`).join('; ')}` });
+        if (it.vigiljs.code !== it.vigil.code) notes.push({ fail: true, text: `${it.label}: exit codes differ: vigil ${it.vigil.code}, VIGIL_NATIVE=0 ${it.vigiljs.code}` });
+      }
+      if (!withOscap) {
+        if (it.vigil.results.size === 0) notes.push({ fail: true, text: `${it.label}: vigil printed no results:\n${it.vigil.stderr.slice(-800)}` });
+        continue;
       }
       if (it.oscap.results.size === 0) notes.push({ fail: true, text: `${it.label}: oscap printed no results:\n${it.oscap.stderr.slice(-800)}` });
       if (it.vigil.results.size === 0) notes.push({ fail: true, text: `${it.label}: vigil printed no results:\n${it.vigil.stderr.slice(-800)}` });
@@ -595,7 +626,7 @@ for (const t of selected) {
         notes.push({ fail: false, text: `WARNING ${it.label}: oscap SEXP_VALIDATE_DISABLE=1 differs from oscap on ${tunedDiffs.length} rule(s): ${tunedDiffs.map((d) => `${d.id}: oscap ${d.a}, tuned ${d.b}`).join('; ')}` });
       }
     }
-    for (const k of ['oscap', 'tuned', 'vigil']) {
+    for (const k of ['oscap', 'tuned', 'vigil'].filter((x) => figs[x])) {
       const first = iterations[0][k].results;
       for (const it of iterations.slice(1)) {
         const dd = diffResults(first, it[k].results);
@@ -603,18 +634,19 @@ for (const t of selected) {
       }
     }
     const counts = {};
-    for (const r of iterations[0].oscap.results.values()) counts[r] = (counts[r] ?? 0) + 1;
+    for (const r of iterations[0][ref].results.values()) counts[r] = (counts[r] ?? 0) + 1;
     const countText = Object.entries(counts).map(([r, n]) => `${n} ${r}`).join(', ');
     // Offline, rules that touch object types the tools collect differently by design are reported apart.
     const byDesign = t.kind === 'synthetic' ? offlineRules(t) : new Map();
     const deliberate = [...differing.values()].filter((d) => byDesign.has(d.id));
     const real = [...differing.values()].filter((d) => !byDesign.has(d.id));
-    const total = iterations[0].oscap.results.size;
-    const compared = [...iterations[0].oscap.results.keys()].filter((id) => !byDesign.has(id)).length;
+    const total = iterations[0][ref].results.size;
+    const compared = [...iterations[0][ref].results.keys()].filter((id) => !byDesign.has(id)).length;
     const bad = real.length > 0 || notes.some((n) => n.fail);
     if (bad) failed = true;
     const scope = byDesign.size ? `${compared} of ${total} rules compared (${countText} in all)` : `${total} rules (${countText})`;
-    if (real.length === 0) console.log(`   results: identical, ${scope}, in all ${iterations.length} runs`);
+    if (!withOscap) console.log(`   results (no oscap): vigil's ${total} rules (${countText})${figs.vigiljs ? ', the same with VIGIL_NATIVE=0' : ''}${notes.some((n) => n.fail) ? ' — see the failures below' : ''}, in all ${iterations.length} runs`);
+    else if (real.length === 0) console.log(`   results: identical, ${scope}, in all ${iterations.length} runs`);
     else {
       console.log(`   RESULTS DIFFER on ${new Set(real.map((d) => d.id)).size} rules, ${scope}:`);
       for (const d of real) console.log(`     ${d.id}: oscap ${d.a}, vigil ${d.b} (${d.runs.join(', ')})${d.tunedAgrees ? TUNED_AGREES : ''}`);
@@ -651,13 +683,16 @@ for (const r of reports) {
     continue;
   }
   const { oscap, tuned, vigil, find, findstat } = r.figs;
-  const cell = (x, o) => `${ratio(x.wall / o.wall)} / ${ratio(x.cpu / o.cpu)} / ${ratio(x.rss / o.rss)}`;
+  const cell = (x, o) => (o ? `${ratio(x.wall / o.wall)} / ${ratio(x.cpu / o.cpu)} / ${ratio(x.rss / o.rss)}` : '');
   const floor = (x) => `${ratio(x.wall / find.wall)} / ${ratio(x.wall / findstat.wall)}`;
   const fig = (x) => [`${x.wall.toFixed(2)} s`, `${x.cpu.toFixed(2)} s`, `${x.rss.toFixed(0)} MB`];
   const name = `${r.t.name}${r.bad ? ' (results differ)' : ''}`;
-  rows.push([name, 'oscap', ...fig(oscap), '', cell(oscap, tuned), floor(oscap)]);
-  rows.push([name, 'oscap SEXP_VALIDATE_DISABLE=1', ...fig(tuned), cell(tuned, oscap), '', floor(tuned)]);
+  if (oscap) {
+    rows.push([name, 'oscap', ...fig(oscap), '', cell(oscap, tuned), floor(oscap)]);
+    rows.push([name, 'oscap SEXP_VALIDATE_DISABLE=1', ...fig(tuned), cell(tuned, oscap), '', floor(tuned)]);
+  }
   rows.push([name, 'vigil', ...fig(vigil), cell(vigil, oscap), cell(vigil, tuned), floor(vigil)]);
+  if (r.figs.vigiljs) rows.push([name, TOOL_NAMES.vigiljs, ...fig(r.figs.vigiljs), cell(r.figs.vigiljs, oscap), cell(r.figs.vigiljs, tuned), floor(r.figs.vigiljs)]);
   if (r.figs.vigilpf) rows.push([name, TOOL_NAMES.vigilpf, ...fig(r.figs.vigilpf), cell(r.figs.vigilpf, oscap), cell(r.figs.vigilpf, tuned), floor(r.figs.vigilpf)]);
   rows.push([name, TOOL_NAMES.find, ...fig(find), '', '', '']);
   rows.push([name, TOOL_NAMES.findstat, ...fig(findstat), '', '', '']);
@@ -682,7 +717,7 @@ const agreement = reports
     const scope = r.compared !== r.rules ? `${r.compared} of ${r.rules} rules compared, the rest touch objects collected differently offline by design` : `all ${r.rules} rules`;
     return `- ${r.t.name}: ${r.bad ? 'DIFFER' : 'identical'}, ${scope}`;
   });
-md.push('', 'Results against oscap:', '', ...agreement);
+if (withOscap) md.push('', 'Results against oscap:', '', ...agreement);
 
 // Goals.
 const goals = [];
@@ -692,7 +727,7 @@ for (const r of reports) {
     continue;
   }
   const { oscap, tuned, vigil } = r.figs;
-  if (r.t.wallGoal) {
+  if (r.t.wallGoal && oscap) {
     const ok = vigil.wall <= oscap.wall / GOAL.wallVsDefault && vigil.wall <= tuned.wall / GOAL.wallVsTuned;
     goals.push(
       `- ${ok ? 'PASS' : 'MISS'} ${r.t.name} wall: vigil ${vigil.wall.toFixed(2)} s; goal ≤ 1/${GOAL.wallVsDefault} of oscap's ${oscap.wall.toFixed(2)} s (${(oscap.wall / GOAL.wallVsDefault).toFixed(2)} s, now 1/${(oscap.wall / vigil.wall).toFixed(1)}) ` +
@@ -707,6 +742,7 @@ for (const r of reports) {
         `the stat floor (find -printf, an lstat per entry) ${findstat.wall.toFixed(2)} s, now ${ratio(vigil.wall / findstat.wall)}`,
     );
   }
+  if (!oscap) continue;
   const limit = Math.min(oscap.rss, tuned.rss) / GOAL.rssVsOscap;
   goals.push(
     `- ${vigil.rss <= limit ? 'PASS' : 'MISS'} ${r.t.name} peak RSS: vigil ${vigil.rss.toFixed(0)} MB; goal ≤ 1/${GOAL.rssVsOscap} of oscap's ${oscap.rss.toFixed(0)} MB ` +
@@ -720,7 +756,7 @@ const series = reports.filter((r) => r.t.kind === 'synthetic' && r.figs).sort((a
 if (series.length >= 1) {
   const scaling = [];
   const k = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
-  for (const key of ['oscap', 'tuned', 'vigil', 'find', 'findstat']) {
+  for (const key of ['oscap', 'tuned', 'vigil', 'vigiljs', 'find', 'findstat'].filter((x) => series[0].figs[x])) {
     const pts = series.map((r) => ({ n: r.t.files, wall: r.figs[key].wall, rss: r.figs[key].rss }));
     const per = pts.map((p) => `${k(p.n)} ${(p.wall / (p.n / 1e5)).toFixed(2)} s`).join(', ');
     const rss = pts.map((p) => `${k(p.n)} ${p.rss.toFixed(0)} MB`).join(', ');

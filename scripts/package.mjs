@@ -21,7 +21,11 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
 
 mkdirSync(out, { recursive: true });
-if (!flag('--no-build')) run('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+if (!flag('--no-build')) {
+  run('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  // the optional native directory reader (native/walk/build/Release/vigil_walk.node goes in when it builds)
+  run(process.execPath, [join(repo, 'scripts', 'build-native.mjs')], { stdio: 'inherit' });
+}
 if (!existsSync(join(repo, 'dist', 'cli', 'bin.js'))) {
   console.error('package: dist/ is not built (npm run build)');
   process.exit(1);

@@ -42,4 +42,5 @@ export npm_config_nodedir=/usr
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+node scripts/build-native.mjs # optional native directory reader; prints one line and goes on if it cannot build
 npm run -s build

@@ -19,6 +19,7 @@ import { registerServeCommand } from './serve-command.js';
 import { registerRemediateCommand } from './remediate-command.js';
 import { registerFixCommand } from './fix-command.js';
 import { packageVersion } from '../app/package-version.js';
+import { directoryReader } from '../target/native-walk.js';
 
 /** oscap's exit codes. */
 export const EXIT_OK = 0;
@@ -66,7 +67,7 @@ function profileList(report: InfoReport): Array<{ id: string; title: string }> {
 export async function run(argvIn: readonly string[], io: Io): Promise<number> {
   let argv = argvIn;
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    io.out(`vigil ${packageVersion()}\n`);
+    io.out(`vigil ${packageVersion()}\ndirectory reader: ${directoryReader()}\n`);
     return EXIT_OK;
   }
   // oscap's `--verbose LEVEL` (DEVEL, INFO, WARNING, ERROR): Vigil's --verbose is a flag, DEVEL turns it on, the others ask for what Vigil prints anyway

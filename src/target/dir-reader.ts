@@ -23,6 +23,7 @@
  */
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { decodeName, decodedNames, hasEscapedBytes, hostFsPath } from './host-names.js';
+import { nativeListing, nativeWalk } from './native-walk.js';
 import { arrayListing, childPath, fileTypeOfMode, TargetError, type DirEntry, type DirListing, type Examine, type FileInfo, type FileType } from './target.js';
 
 const QUIET = { throwIfNoEntry: false } as const;
@@ -58,6 +59,14 @@ export function listHostDirectory(host: string, dir: string, examine: Examine): 
  * a FileInfo for each entry, while it waits (oval/probes/walk.ts).
  */
 export function hostListing(host: string, dir: string, examine: Examine): DirListing {
+  // the native reader when it is built (native-walk.ts): the same entries, one call a directory
+  const a = nativeWalk();
+  if (a) return nativeListing(a, hostFsPath(host), dir, examine);
+  return jsHostListing(host, dir, examine);
+}
+
+/** hostListing with node:fs only (readdirSync, lstatSync). */
+export function jsHostListing(host: string, dir: string, examine: Examine): DirListing {
   const prefix = host === '/' ? '/' : `${host}/`;
   // A name that is not UTF-8 (host-names.ts) makes the listing be read again as bytes; the host
   // paths built from it (and from a directory whose own path holds such a name) are then bytes too.

@@ -14,6 +14,7 @@ import { lstat, open, readdir, readlink, realpath, stat, statfs } from 'node:fs/
 import { hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from 'node:os';
 import { resolve as resolveHostPath } from 'node:path';
 import { prefetchHostDirectory } from './dir-prefetch.js';
+import { nativePrefetch } from './native-walk.js';
 import { direntType, infoOfStats as info, readHostDirectory, readHostListing } from './dir-reader.js';
 import { decodeName, hasEscapedBytes, hostFsPath } from './host-names.js';
 import {
@@ -194,10 +195,15 @@ class HostDir implements DirHandle {
     return new HostDir(childPath(this.path, name), lstat, this.at(name), this.reopen, this.follow);
   }
 
-  /** Read ahead on a second core (dir-prefetch.ts): the host path subdirectory() would list. */
+  /**
+   * Read ahead the host path subdirectory() would list: on libuv's thread pool by the native reader
+   * (native-walk.ts) when it is built, or in a worker (dir-prefetch.ts) with VIGIL_WALK_PREFETCH=1.
+   */
   prefetch(name: string, lstat: FileInfo, examine: Examine): PrefetchedListing | undefined {
     if (lstat.type !== 'directory') return undefined;
-    return prefetchHostDirectory(this.at(name), childPath(this.path, name), examine);
+    const host = this.at(name);
+    const dir = childPath(this.path, name);
+    return process.env.VIGIL_WALK_PREFETCH === '1' ? prefetchHostDirectory(host, dir, examine) : nativePrefetch(hostFsPath(host), dir, examine);
   }
 
   async lstat(name: string): Promise<FileInfo> {

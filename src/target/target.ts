@@ -317,6 +317,8 @@ export interface DirHandle {
    * The entries as `entries(examine)` gives them, each examined only when
    * it is asked for (DirListing.at): a walk that judges entries one by one
    * then holds a name for each, not its lstat, while the directory waits.
+   * (The native reader, native-walk.ts, examines them as it reads the
+   * directory and holds their lstat packed in one Buffer, not as objects.)
    * Optional.
    */
   listing?(examine: Examine): Promise<DirListing>;
