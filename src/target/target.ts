@@ -21,7 +21,7 @@ export interface FileInfo {
   readonly atimeMs: number;
   readonly mtimeMs: number;
   readonly ctimeMs: number;
-  /** st_rdev of a character or block device, when the target reports it (local and offline roots do; SSH does not). */
+  /** st_rdev of a character or block device, when the target reports it (local and offline roots and the SSH helper do; the SSH shell fallback does not). */
   readonly rdev?: number;
 }
 

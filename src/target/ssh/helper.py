@@ -30,8 +30,11 @@ def fail(i, code, msg=''):
 
 
 def st(s):
-    return [s.st_mode, s.st_uid, s.st_gid, s.st_size, s.st_dev, s.st_ino, s.st_nlink,
-            s.st_atime_ns // 1000 / 1000.0, s.st_mtime_ns // 1000 / 1000.0, s.st_ctime_ns // 1000 / 1000.0]
+    r = [s.st_mode, s.st_uid, s.st_gid, s.st_size, s.st_dev, s.st_ino, s.st_nlink,
+         s.st_atime_ns // 1000 / 1000.0, s.st_mtime_ns // 1000 / 1000.0, s.st_ctime_ns // 1000 / 1000.0]
+    if S.S_ISCHR(s.st_mode) or S.S_ISBLK(s.st_mode):
+        r.append(s.st_rdev)
+    return r
 
 
 def p(a):

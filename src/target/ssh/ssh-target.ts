@@ -32,11 +32,13 @@ import {
 } from '../target.js';
 import type { SshStats, Transport } from './protocol.js';
 
-type RawStat = [number, number, number, number, number, number, number, number, number, number];
+/** mode uid gid size dev ino nlink atime mtime ctime, then st_rdev for a device (the Python helper's; the shell fallback has none). */
+type RawStat = [number, number, number, number, number, number, number, number, number, number, number?];
 
 export function infoOf(path: string, s: RawStat): FileInfo {
-  const [mode, uid, gid, size, dev, ino, nlink, atimeMs, mtimeMs, ctimeMs] = s;
-  return { path, type: fileTypeOfMode(mode), mode, uid, gid, size, dev, ino, nlink, atimeMs, mtimeMs, ctimeMs };
+  const [mode, uid, gid, size, dev, ino, nlink, atimeMs, mtimeMs, ctimeMs, rdev] = s;
+  const type = fileTypeOfMode(mode);
+  return { path, type, mode, uid, gid, size, dev, ino, nlink, atimeMs, mtimeMs, ctimeMs, ...(rdev !== undefined && (type === 'character' || type === 'block') ? { rdev } : {}) };
 }
 
 const TYPE_OF: Readonly<Record<string, FileType>> = { f: 'regular', d: 'directory', l: 'symlink', p: 'fifo', s: 'socket', b: 'block', c: 'character' };

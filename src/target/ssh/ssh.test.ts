@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +108,10 @@ describe('SSH target on test hosts', { skip }, () => {
     assert.equal(d.osRelease['VERSION_ID'], '22.04');
     assert.ok(d.interfaces.some((a) => a.address === hosts['ubuntu']!.address), 'the host\'s own address');
     assert.equal((await t.readFile('/proc/sys/kernel/hostname')).toString().trim(), 'vgs-ubuntu');
+    // device numbers (rpmverifyfile compares them): the same /dev as this host's, so the same st_rdev
+    const dev = await t.lstat('/dev/null');
+    assert.deepEqual([dev.type, dev.rdev], ['character', lstatSync('/dev/null').rdev]);
+    assert.equal((await t.lstat('/etc/hostname')).rdev, undefined, 'no rdev for a file that is not a device');
     const r = await t.exec!('hostname', []);
     assert.deepEqual([r.code, r.stdout.trim()], [0, 'vgs-ubuntu']);
     assert.equal((await t.exec!('false', [])).code, 1);

@@ -29,8 +29,8 @@
  * as OpenSCAP does for the 5.11 documents SSG ships.
  *
  * Device numbers compare as rpm does (the low 16 bits of st_rdev against
- * FILERDEVS) where the target reports st_rdev (local host, offline root;
- * over SSH the device's type only). File capabilities compare as present
+ * FILERDEVS) where the target reports st_rdev (local host, offline root,
+ * SSH helper; the SSH shell fallback: the device's type only). File capabilities compare as present
  * or absent (both absent: pass; one of them: fail; both: compared by their
  * raw values against an empty set only).
  */
