@@ -120,10 +120,9 @@ export interface RemediateReport {
   readonly verify?: VerifyReport;
 }
 
-const isPass = (r: string | undefined): boolean => r === 'pass' || r === 'fixed';
-const isBad = (r: string | undefined): boolean => r === 'fail' || r === 'error';
+export const isPass = (r: string | undefined): boolean => r === 'pass' || r === 'fixed';
+export const isBad = (r: string | undefined): boolean => r === 'fail' || r === 'error';
 
-/** Rules that passed before and fail (or err) now. */
 /** One whole evaluation of a view (a rehearsal's overlay, a predicted state), its session closed after. */
 export async function scanOnce(content: string, sessionOpts: WatchSessionOptions, signal?: AbortSignal): Promise<{ outcomes: ReadonlyMap<string, RuleOutcome>; durationMs: number }> {
   const session = WatchSession.open(content, sessionOpts);
@@ -135,8 +134,23 @@ export async function scanOnce(content: string, sessionOpts: WatchSessionOptions
   }
 }
 
-function regressions(before: ReadonlyMap<string, RuleOutcome>, after: ReadonlyMap<string, RuleOutcome>): string[] {
+/** Rules that passed before and fail (or err) now. */
+export function regressions(before: ReadonlyMap<string, RuleOutcome>, after: ReadonlyMap<string, RuleOutcome>): string[] {
   return [...after.values()].filter((o) => isBad(o.result) && isPass(before.get(o.rule)?.result)).map((o) => o.rule).sort();
+}
+
+/** Re-evaluates `rules` on the target after an apply: what the plan fixed, what still fails, what regressed. */
+export async function verifyRules(session: WatchSession, rules: readonly string[], before: ReadonlyMap<string, RuleOutcome>, plan: readonly PlannedFix[]): Promise<VerifyReport> {
+  const run = await session.evaluate([...rules]);
+  const now = new Map(before);
+  for (const [k, v] of run.outcomes) now.set(k, v);
+  return {
+    rechecked: rules.length,
+    total: before.size,
+    fixed: plan.filter((p) => isPass(now.get(p.rule)?.result)).map((p) => p.rule),
+    stillFailing: plan.filter((p) => !isPass(now.get(p.rule)?.result)).map((p) => p.rule),
+    regressed: regressions(before, run.outcomes),
+  };
 }
 
 /** SIGINT or SIGTERM before anything was applied. */
@@ -299,16 +313,7 @@ async function applyAndVerify(
   say(`verifying: ${affected.length} of ${before.size} rules read what changed`);
   let verify: VerifyReport;
   try {
-    const run = await session.evaluate(affected);
-    const now = new Map(before);
-    for (const [k, v] of run.outcomes) now.set(k, v);
-    verify = {
-      rechecked: affected.length,
-      total: before.size,
-      fixed: report.plan.filter((p) => isPass(now.get(p.rule)?.result)).map((p) => p.rule),
-      stillFailing: report.plan.filter((p) => !isPass(now.get(p.rule)?.result)).map((p) => p.rule),
-      regressed: regressions(before, run.outcomes),
-    };
+    verify = await verifyRules(session, affected, before, report.plan);
   } catch (e) {
     return rollback(`the verification scan failed: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -336,10 +341,14 @@ const INPUT_FILES: ReadonlyArray<{ prefix: string; input: InputRead }> = [
  * reach it), and the inputs the changed files feed.
  */
 export function readChange(cs: ChangeSet): ReadChange {
-  const paths = changedPaths(cs);
+  return readChangeOf(changedPaths(cs));
+}
+
+/** The same for paths alone (what a check run over SSH predicts or the real run reports). */
+export function readChangeOf(paths: readonly string[]): ReadChange {
   const inputs = new Map<string, InputRead>();
   for (const p of paths) for (const f of INPUT_FILES) if (p.startsWith(f.prefix)) inputs.set(`${f.input.kind}:${f.input.key}`, f.input);
-  return { paths, inputs: [...inputs.values()] };
+  return { paths: [...paths], inputs: [...inputs.values()] };
 }
 
 /** `vigil remediate --rollback ID`: undoes an applied change. */

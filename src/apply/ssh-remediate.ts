@@ -33,14 +33,14 @@ import { join, posix } from 'node:path';
 import type { Checklist } from '../model/checklist.js';
 import type { FilterArguments } from '../remediation/filter.js';
 import { generateFix } from '../app/generate-fix.js';
-import { WatchSession, type RuleOutcome } from '../app/watch-session.js';
+import { WatchSession } from '../app/watch-session.js';
 import type { SshTargetHandle } from '../target/ssh/index.js';
 import type { Change, ChangeKind } from './change-set.js';
 import { ABSENT, sha256, type PathState } from './fs-state.js';
 import type { Operator } from './guards.js';
 import { Journal, JournalError, journalPaths, type CapturedEntry, type RemoteJournalTarget, type StepHook } from './journal.js';
 import { runPlaybook, type AnsibleConnection, type AnsibleRun, type AnsibleTask } from './ansible-ssh.js';
-import { InterruptedError, lockStateDir, readChange, scanOnce, type PlannedFix, type RehearsalReport, type RemediateReport, type VerifyReport } from './remediate.js';
+import { InterruptedError, isBad, isPass, lockStateDir, readChange, readChangeOf, regressions, scanOnce, verifyRules, type PlannedFix, type RehearsalReport, type RemediateReport, type VerifyReport } from './remediate.js';
 import { lockedOutNow, runSshGuards } from './ssh-guards.js';
 import { predictedTarget, type PredictedState } from './predicted-target.js';
 
@@ -95,10 +95,6 @@ export interface SshRemediateReport extends RemediateReport {
   readonly applyMs?: number;
 }
 
-const isPass = (r: string | undefined): boolean => r === 'pass' || r === 'fixed';
-const isBad = (r: string | undefined): boolean => r === 'fail' || r === 'error';
-const regressions = (before: ReadonlyMap<string, RuleOutcome>, after: ReadonlyMap<string, RuleOutcome>): string[] =>
-  [...after.values()].filter((o) => isBad(o.result) && isPass(before.get(o.rule)?.result)).map((o) => o.rule).sort();
 
 export const sshRoot = (c: Pick<RemoteJournalTarget, 'user' | 'host' | 'port'>): string => `ssh://${c.user}@${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
 
@@ -222,7 +218,7 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
           ...(x.before.type === 'absent' ? { added: true } : {}),
         });
     }
-    const unpredictable = unknownPaths.length ? new Set(session.affected(readChange({ changes: unknownPaths.map((path) => ({ path, kind: 'changed' as const, before: ABSENT, after: ABSENT, meta: [] })), upper: '' })).keys()) : new Set<string>();
+    const unpredictable = unknownPaths.length ? new Set(session.affected(readChangeOf(unknownPaths)).keys()) : new Set<string>();
     say(`scanning the predicted view of ${host}`);
     const { outcomes: after, durationMs: predictedScanMs } = await scanOnce(opts.content, { ...sessionOpts, target: predictedTarget(t, over) }, opts.signal);
     const known = (rule: string): boolean => !unpredictable.has(rule);
@@ -299,7 +295,7 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
     journal.setPhase('applied');
     const journaled = new Set(captured.filter((x) => !x.parentOnly).map((x) => x.path));
     const unpredicted = [...real.predicted.keys()].filter((p) => !journaled.has(p)).sort();
-    const unpredictedRules = unpredicted.length ? [...session.affected(readChange({ changes: unpredicted.map((path) => ({ path, kind: 'changed' as const, before: ABSENT, after: ABSENT, meta: [] })), upper: '' })).keys()].sort() : [];
+    const unpredictedRules = unpredicted.length ? [...session.affected(readChangeOf(unpredicted)).keys()].sort() : [];
     const mispredicted: string[] = [];
     for (const x of changes) {
       const p = check.predicted.get(x.path)!;
@@ -317,20 +313,11 @@ export async function remediateOverSsh(opts: SshRemediateOptions): Promise<SshRe
       if (locked) return rollback(`after the apply, sshd would refuse ${op.user}: ${locked}`, applied);
     }
     if (opts.signal?.aborted) return rollback('interrupted after the apply, before the verification', applied);
-    const recheck = [...new Set([...affected, ...unpredictedRules, ...[...session.affected(readChange({ changes: [...real.predicted.keys()].map((path) => ({ path, kind: 'changed' as const, before: ABSENT, after: ABSENT, meta: [] })), upper: '' })).keys()]])];
+    const recheck = [...new Set([...affected, ...unpredictedRules, ...[...session.affected(readChangeOf([...real.predicted.keys()])).keys()]])];
     say(`verifying over SSH: ${recheck.length} of ${before.size} rules read what changed`);
     let verify: VerifyReport;
     try {
-      const run = await session.evaluate(recheck);
-      const now = new Map(before);
-      for (const [k, v] of run.outcomes) now.set(k, v);
-      verify = {
-        rechecked: recheck.length,
-        total: before.size,
-        fixed: plan.filter((p) => isPass(now.get(p.rule)?.result)).map((p) => p.rule),
-        stillFailing: plan.filter((p) => !isPass(now.get(p.rule)?.result)).map((p) => p.rule),
-        regressed: regressions(before, run.outcomes),
-      };
+      verify = await verifyRules(session, recheck, before, plan);
     } catch (e) {
       return rollback(`the verification scan failed: ${e instanceof Error ? e.message : String(e)}`, applied);
     }

@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { decoyRoot } from '../testing/walk-fixture.js';
 import { prefetchHostDirectory } from './dir-prefetch.js';
 import { listHostDirectory } from './dir-reader.js';
 import { decodeName } from './host-names.js';
@@ -28,20 +29,7 @@ after(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-const root = join(base, 'root');
-mkdirSync(join(root, 'd/sub/deeper'), { recursive: true });
-writeFileSync(join(root, 'd/file'), 'x');
-chmodSync(join(root, 'd/file'), 0o4757);
-symlinkSync('sub', join(root, 'd/link'));
-symlinkSync('/nowhere', join(root, 'd/dangling'));
-// a decoy on the host where an absolute link points: inside the root it means /decoy there, which does not exist
-mkdirSync(join(base, 'decoy/inner'), { recursive: true });
-writeFileSync(join(base, 'decoy/inner/secret'), 's');
-symlinkSync(join(base, 'decoy'), join(root, 'd/abs'));
-for (let i = 0; i < 40; i++) {
-  mkdirSync(join(root, 'wide', `w${i}`), { recursive: true });
-  for (let k = 0; k < 5; k++) writeFileSync(join(root, 'wide', `w${i}`, `f${k}`), '');
-}
+const root = decoyRoot(base);
 // a name that is not UTF-8
 const odd = Buffer.concat([Buffer.from(join(root, 'odd') + '/'), Buffer.from([0x65, 0x76, 0x69, 0x6c, 0xff])]);
 mkdirSync(join(root, 'odd'));

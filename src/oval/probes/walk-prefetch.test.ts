@@ -6,10 +6,11 @@
  * records the same read set.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decoyRoot } from '../../testing/walk-fixture.js';
 import { offlineRootTarget } from '../../target/fs-target.js';
 import { ReadRecorder, recordingTarget } from '../../target/reads.js';
 import { Traversal, type Walker } from './walk.js';
@@ -23,20 +24,7 @@ after(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-const root = join(base, 'root');
-mkdirSync(join(root, 'd/sub/deeper'), { recursive: true });
-writeFileSync(join(root, 'd/file'), 'x');
-chmodSync(join(root, 'd/file'), 0o4757);
-symlinkSync('sub', join(root, 'd/link'));
-symlinkSync('/nowhere', join(root, 'd/dangling'));
-// a decoy on the host where an absolute link points: inside the root it means /decoy there, which does not exist
-mkdirSync(join(base, 'decoy/inner'), { recursive: true });
-writeFileSync(join(base, 'decoy/inner/secret'), 's');
-symlinkSync(join(base, 'decoy'), join(root, 'd/abs'));
-for (let i = 0; i < 40; i++) {
-  mkdirSync(join(root, 'wide', `w${i}`), { recursive: true });
-  for (let k = 0; k < 5; k++) writeFileSync(join(root, 'wide', `w${i}`, `f${k}`), '');
-}
+const root = decoyRoot(base);
 
 describe('a walk with listings read ahead', () => {
   it('a walk of an offline root sees the same entries with and without it, none outside the root', async () => {

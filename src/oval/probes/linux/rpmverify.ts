@@ -17,7 +17,7 @@ import { RPMFILE, RPMVERIFY, type RpmFile } from '../../../target/rpmdb/index.js
 import type { ItemData, Probe, ProbeResult } from '../../types.js';
 import { entityMatches, field } from '../entity.js';
 import { RPM_ACCOUNTS, rpmDatabase, type RpmPackage } from './rpm-packages.js';
-import { outcome, verifyChosen } from './rpmverifyfile.js';
+import { verifyChosen, verifyEntities } from './rpmverifyfile.js';
 
 const OMIT: Readonly<Record<string, number>> = {
   nolinkto: RPMVERIFY.LINKTO,
@@ -31,8 +31,6 @@ const OMIT: Readonly<Record<string, number>> = {
 };
 
 function item(p: RpmPackage, f: RpmFile, vflags: number, omit: number): ItemData {
-  const o = (bit: number): string => outcome(vflags, omit, bit);
-  const b = (bit: number): string => ((f.flags & bit) !== 0 ? 'true' : 'false');
   return {
     family: 'linux',
     type: 'rpmverify_item',
@@ -40,20 +38,7 @@ function item(p: RpmPackage, f: RpmFile, vflags: number, omit: number): ItemData
     entities: [
       field('name', p.name),
       field('filepath', f.path),
-      field('size_differs', o(RPMVERIFY.FILESIZE)),
-      field('mode_differs', o(RPMVERIFY.MODE)),
-      field('md5_differs', o(RPMVERIFY.FILEDIGEST)),
-      field('device_differs', o(RPMVERIFY.RDEV)),
-      field('link_mismatch', o(RPMVERIFY.LINKTO)),
-      field('ownership_differs', o(RPMVERIFY.USER)),
-      field('group_differs', o(RPMVERIFY.GROUP)),
-      field('mtime_differs', o(RPMVERIFY.MTIME)),
-      field('capabilities_differ', o(RPMVERIFY.CAPS)),
-      field('configuration_file', b(RPMFILE.CONFIG), 'boolean'),
-      field('documentation_file', b(RPMFILE.DOC), 'boolean'),
-      field('ghost_file', b(RPMFILE.GHOST), 'boolean'),
-      field('license_file', b(RPMFILE.LICENSE), 'boolean'),
-      field('readme_file', b(RPMFILE.README), 'boolean'),
+      ...verifyEntities(f, vflags, omit),
     ],
   };
 }

@@ -196,9 +196,29 @@ export function outcome(vflags: number, omit: number, bit: number): string {
   return vflags & bit ? 'fail' : 'pass';
 }
 
-function item(p: RpmPackage, f: RpmFile, vflags: number, omit: number): ItemData {
+/** The verification outcomes and file flags of an item, as rpmverifyfile_item and rpmverify_item both end. */
+export function verifyEntities(f: RpmFile, vflags: number, omit: number): ItemData['entities'] {
   const o = (bit: number): string => outcome(vflags, omit, bit);
   const b = (bit: number): string => ((f.flags & bit) !== 0 ? 'true' : 'false');
+  return [
+    field('size_differs', o(RPMVERIFY.FILESIZE)),
+    field('mode_differs', o(RPMVERIFY.MODE)),
+    field('md5_differs', o(RPMVERIFY.FILEDIGEST)),
+    field('device_differs', o(RPMVERIFY.RDEV)),
+    field('link_mismatch', o(RPMVERIFY.LINKTO)),
+    field('ownership_differs', o(RPMVERIFY.USER)),
+    field('group_differs', o(RPMVERIFY.GROUP)),
+    field('mtime_differs', o(RPMVERIFY.MTIME)),
+    field('capabilities_differ', o(RPMVERIFY.CAPS)),
+    field('configuration_file', b(RPMFILE.CONFIG), 'boolean'),
+    field('documentation_file', b(RPMFILE.DOC), 'boolean'),
+    field('ghost_file', b(RPMFILE.GHOST), 'boolean'),
+    field('license_file', b(RPMFILE.LICENSE), 'boolean'),
+    field('readme_file', b(RPMFILE.README), 'boolean'),
+  ];
+}
+
+function item(p: RpmPackage, f: RpmFile, vflags: number, omit: number): ItemData {
   return {
     family: 'linux',
     type: 'rpmverifyfile_item',
@@ -211,20 +231,7 @@ function item(p: RpmPackage, f: RpmFile, vflags: number, omit: number): ItemData
       field('arch', p.arch),
       field('filepath', f.path),
       field('extended_name', p.extendedName),
-      field('size_differs', o(RPMVERIFY.FILESIZE)),
-      field('mode_differs', o(RPMVERIFY.MODE)),
-      field('md5_differs', o(RPMVERIFY.FILEDIGEST)),
-      field('device_differs', o(RPMVERIFY.RDEV)),
-      field('link_mismatch', o(RPMVERIFY.LINKTO)),
-      field('ownership_differs', o(RPMVERIFY.USER)),
-      field('group_differs', o(RPMVERIFY.GROUP)),
-      field('mtime_differs', o(RPMVERIFY.MTIME)),
-      field('capabilities_differ', o(RPMVERIFY.CAPS)),
-      field('configuration_file', b(RPMFILE.CONFIG), 'boolean'),
-      field('documentation_file', b(RPMFILE.DOC), 'boolean'),
-      field('ghost_file', b(RPMFILE.GHOST), 'boolean'),
-      field('license_file', b(RPMFILE.LICENSE), 'boolean'),
-      field('readme_file', b(RPMFILE.README), 'boolean'),
+      ...verifyEntities(f, vflags, omit),
     ],
   };
 }
